@@ -1,0 +1,5 @@
+//! The replication domain: what a remote cluster, a follower index and an auto-follow pattern
+//! are, built from the Elasticsearch APIs that each tell part of the story.
+
+pub mod followers;
+pub mod remote_clusters;

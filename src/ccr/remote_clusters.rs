@@ -1,0 +1,131 @@
+//! Remote clusters, merged from `_remote/info` (live state) and `_cluster/settings` (where
+//! each one is defined). A remote in `_remote/info` but in neither settings block comes from
+//! `elasticsearch.yml` and cannot be changed through the API.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use crate::es::{ClusterSettings, EsClient, EsError, RemoteInfo};
+
+/// How the local cluster reaches a remote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConnectionMode {
+    /// Connects to seed nodes, then discovers gateway nodes.
+    Sniff { seeds: Vec<String>, node_connections: Option<u32> },
+    /// Connects through one address, typically a load balancer (7.6+).
+    Proxy { address: String, server_name: Option<String>, socket_connections: Option<u32> },
+}
+
+impl ConnectionMode {
+    pub fn name(&self) -> &'static str {
+        match self {
+            ConnectionMode::Sniff { .. } => "sniff",
+            ConnectionMode::Proxy { .. } => "proxy",
+        }
+    }
+
+    /// The addresses to show: the seeds, or the proxy address.
+    pub fn addresses(&self) -> Vec<String> {
+        match self {
+            ConnectionMode::Sniff { seeds, .. } => seeds.clone(),
+            ConnectionMode::Proxy { address, .. } => vec![address.clone()],
+        }
+    }
+}
+
+/// Where a remote cluster is configured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum DefinedIn {
+    Persistent,
+    Transient,
+    /// `elasticsearch.yml` on the nodes: read-only here.
+    NodeConfig,
+}
+
+impl DefinedIn {
+    pub fn key(self) -> &'static str {
+        match self {
+            DefinedIn::Persistent => "persistent",
+            DefinedIn::Transient => "transient",
+            DefinedIn::NodeConfig => "elasticsearch-yml",
+        }
+    }
+}
+
+/// How the local cluster authenticates to the remote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecurityModel {
+    /// TLS certificates trusted by both clusters (port 9300).
+    Certificate,
+    /// A cross-cluster API key in the local keystore (8.10+, remote cluster port 9443).
+    ApiKey,
+}
+
+#[derive(Debug, Clone)]
+pub struct RemoteCluster {
+    pub name: String,
+    pub connected: bool,
+    pub mode: ConnectionMode,
+    /// Nodes (sniff) or sockets (proxy) connected now.
+    pub connections: u32,
+    pub max_connections: u32,
+    pub skip_unavailable: bool,
+    pub initial_connect_timeout: Option<String>,
+    pub defined_in: DefinedIn,
+    pub security: SecurityModel,
+    /// The raw `_remote/info` entry, for the detail page.
+    pub info: RemoteInfo,
+}
+
+impl RemoteCluster {
+    pub fn from_info(name: &str, info: RemoteInfo, settings: &ClusterSettings) -> RemoteCluster {
+        let prefix = format!("cluster.remote.{name}.");
+        let in_block = |block: &BTreeMap<String, Value>| block.keys().any(|k| k.starts_with(&prefix));
+        let defined_in = if in_block(&settings.transient) {
+            DefinedIn::Transient
+        } else if in_block(&settings.persistent) {
+            DefinedIn::Persistent
+        } else {
+            DefinedIn::NodeConfig
+        };
+        let mode = match info.mode.as_deref() {
+            Some("proxy") => ConnectionMode::Proxy {
+                address: info.proxy_address.clone().unwrap_or_default(),
+                server_name: info.server_name.clone().filter(|s| !s.is_empty()),
+                socket_connections: info.max_proxy_socket_connections,
+            },
+            _ => ConnectionMode::Sniff { seeds: info.seeds.clone(), node_connections: info.max_connections_per_cluster },
+        };
+        let (connections, max_connections) = match mode {
+            ConnectionMode::Sniff { .. } => (info.num_nodes_connected.unwrap_or(0), info.max_connections_per_cluster.unwrap_or(0)),
+            ConnectionMode::Proxy { .. } => {
+                (info.num_proxy_sockets_connected.unwrap_or(0), info.max_proxy_socket_connections.unwrap_or(0))
+            }
+        };
+        RemoteCluster {
+            name: name.to_owned(),
+            connected: info.connected,
+            mode,
+            connections,
+            max_connections,
+            skip_unavailable: info.skip_unavailable,
+            initial_connect_timeout: info.initial_connect_timeout.clone(),
+            defined_in,
+            security: if info.cluster_credentials.is_some() { SecurityModel::ApiKey } else { SecurityModel::Certificate },
+            info,
+        }
+    }
+
+    /// Only remotes defined through the cluster settings API can be edited or deleted there.
+    pub fn editable(&self) -> bool {
+        self.defined_in != DefinedIn::NodeConfig
+    }
+}
+
+/// Every remote cluster of the local cluster, by name.
+pub async fn list(client: &EsClient) -> Result<Vec<RemoteCluster>, EsError> {
+    let (info, settings) = tokio::join!(client.remote_info(), client.cluster_settings());
+    let (info, settings) = (info?, settings?);
+    Ok(info.into_iter().map(|(name, info)| RemoteCluster::from_info(&name, info, &settings)).collect())
+}

@@ -1,0 +1,177 @@
+//! The panel's one error type. Each variant knows its HTTP status and how it reads to a user;
+//! the page says what was tried, why it failed, and the request id to find it in the log.
+
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+
+use crate::es::EsError;
+use crate::i18n::Tr;
+use crate::web::chrome::Chrome;
+use crate::web::context;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Talking to Elasticsearch failed, or Elasticsearch said no.
+    #[error(transparent)]
+    Es(#[from] EsError),
+    /// A page or resource that does not exist (message key and the thing not found).
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// A request the panel cannot act on (message already localised).
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    /// A template failed to render: a bug, never the user's fault.
+    #[error("template rendering failed: {0}")]
+    Render(#[from] askama::Error),
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+/// One failed attempt, for the "what was tried" list.
+#[derive(Debug, Clone)]
+pub struct Attempt {
+    pub url: String,
+    pub problem: String,
+}
+
+/// An error as the page shows it.
+#[derive(Debug, Clone)]
+pub struct ErrorView {
+    pub status: u16,
+    pub title: String,
+    pub explanation: String,
+    /// Elasticsearch's own `type` and `reason`, shown verbatim.
+    pub es_type: Option<String>,
+    pub es_reason: Option<String>,
+    pub attempts: Vec<Attempt>,
+}
+
+impl AppError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::Es(EsError::Timeout { .. }) => StatusCode::GATEWAY_TIMEOUT,
+            AppError::Es(EsError::Api(api)) if (400..500).contains(&api.status) => {
+                StatusCode::from_u16(api.status).unwrap_or(StatusCode::BAD_GATEWAY)
+            }
+            AppError::Es(_) => StatusCode::BAD_GATEWAY,
+            AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Render(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn view(&self, tr: &Tr) -> ErrorView {
+        let status = self.status().as_u16();
+        let mut view = ErrorView { status, title: String::new(), explanation: String::new(), es_type: None, es_reason: None, attempts: Vec::new() };
+        match self {
+            AppError::Es(error) => describe_es(error, tr, &mut view),
+            AppError::NotFound(what) => {
+                view.title = tr.t("error-not-found-title");
+                view.explanation = tr.t1("error-not-found", "what", what);
+            }
+            AppError::BadRequest(message) => {
+                view.title = tr.t("error-bad-request-title");
+                view.explanation = message.clone();
+            }
+            AppError::Render(_) => {
+                view.title = tr.t("error-internal-title");
+                view.explanation = tr.t("error-internal");
+            }
+        }
+        view
+    }
+}
+
+fn describe_es(error: &EsError, tr: &Tr, view: &mut ErrorView) {
+    match error {
+        EsError::Unreachable { url, detail } => {
+            view.title = tr.t("error-unreachable-title");
+            view.explanation = tr.t("error-unreachable");
+            view.attempts.push(Attempt { url: url.clone(), problem: detail.clone() });
+        }
+        EsError::Timeout { url, after } => {
+            view.title = tr.t("error-timeout-title");
+            view.explanation = tr.t1("error-timeout", "seconds", &after.as_secs().to_string());
+            view.attempts.push(Attempt { url: url.clone(), problem: tr.t("error-timeout-attempt") });
+        }
+        EsError::Tls { url, detail } => {
+            view.title = tr.t("error-tls-title");
+            view.explanation = tr.t("error-tls");
+            view.attempts.push(Attempt { url: url.clone(), problem: detail.clone() });
+        }
+        EsError::NotElasticsearch { url, detail } => {
+            view.title = tr.t("error-not-es-title");
+            view.explanation = tr.t("error-not-es");
+            view.attempts.push(Attempt { url: url.clone(), problem: detail.clone() });
+        }
+        EsError::AllNodesFailed { attempts } => {
+            view.title = tr.t("error-unreachable-title");
+            view.explanation = tr.t("error-all-nodes");
+            for attempt in attempts {
+                let mut inner = ErrorView { attempts: Vec::new(), ..view.clone() };
+                describe_es(attempt, tr, &mut inner);
+                view.attempts.extend(inner.attempts);
+            }
+        }
+        EsError::Api(api) => {
+            view.title = tr.t("error-es-title");
+            view.explanation = match api.status {
+                401 => tr.t("error-es-401"),
+                403 => tr.t("error-es-403"),
+                404 => tr.t("error-es-404"),
+                500.. => tr.t("error-es-5xx"),
+                _ => tr.t("error-es-400"),
+            };
+            if !api.error_type.is_empty() {
+                view.es_type = Some(api.error_type.clone());
+            }
+            let reason = match &api.caused_by {
+                Some(cause) if cause.reason.as_deref().is_some_and(|r| r != api.reason) => {
+                    format!("{} ({})", api.reason, cause.reason.as_deref().unwrap_or_default())
+                }
+                _ => api.reason.clone(),
+            };
+            view.es_reason = Some(reason);
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    chrome: Chrome,
+    error: ErrorView,
+}
+
+#[derive(Template)]
+#[template(path = "_error_fragment.html")]
+struct ErrorFragment {
+    chrome: Chrome,
+    error: ErrorView,
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let context = context::current();
+        let tr = context.tr();
+        let status = self.status();
+        // The one place an error is logged, with the id the page shows.
+        if status.is_server_error() {
+            tracing::error!(request_id = %context.request_id, error = %self, "request failed");
+        } else {
+            tracing::info!(request_id = %context.request_id, error = %self, "request refused");
+        }
+        let error = self.view(&tr);
+        let rendered = if context.htmx {
+            ErrorFragment { chrome: Chrome::bare(&context, ""), error }.render()
+        } else {
+            ErrorPage { chrome: Chrome::bare(&context, ""), error }.render()
+        };
+        match rendered {
+            Ok(html) => (status, Html(html)).into_response(),
+            // Rendering the error page itself failed: plain text beats a blank page.
+            Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, format!("internal error ({e}); request id {}", context.request_id)).into_response(),
+        }
+    }
+}

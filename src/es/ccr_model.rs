@@ -1,0 +1,173 @@
+//! Bodies of the `_ccr/*` APIs.
+//!
+//! Surprises kept in mind here: a paused follower has no `parameters` in `_ccr/info` and is
+//! absent from `_ccr/stats`; `total_global_checkpoint_lag` exists from 8.13 only.
+
+use serde::{Deserialize, Serialize};
+
+/// The tuning parameters shared by follow, resume-follow and auto-follow patterns. Every field
+/// is optional: Elasticsearch applies its defaults to what is left out.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct FollowParameters {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_read_request_operation_count: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_read_request_size: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_outstanding_read_requests: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_write_request_operation_count: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_write_request_size: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_outstanding_write_requests: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_write_buffer_count: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_write_buffer_size: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_retry_delay: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub read_poll_timeout: Option<String>,
+}
+
+/// Body of `PUT /{follower}/_ccr/follow`.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct FollowRequest {
+    pub remote_cluster: String,
+    pub leader_index: String,
+    #[serde(flatten)]
+    pub parameters: FollowParameters,
+}
+
+/// Response of `PUT /{follower}/_ccr/follow`. With the default `wait_for_active_shards=0` all
+/// three flags are `false` even on success.
+#[derive(Debug, Clone, Deserialize)]
+pub struct FollowCreated {
+    pub follow_index_created: bool,
+    pub follow_index_shards_acked: bool,
+    pub index_following_started: bool,
+}
+
+/// `GET /{index}/_ccr/info`
+#[derive(Debug, Clone, Deserialize)]
+pub struct FollowInfoResponse {
+    pub follower_indices: Vec<FollowerInfo>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct FollowerInfo {
+    pub follower_index: String,
+    pub remote_cluster: String,
+    pub leader_index: String,
+    /// `active` or `paused`.
+    pub status: String,
+    /// Absent when paused.
+    #[serde(default)]
+    pub parameters: Option<FollowParameters>,
+}
+
+/// `GET /{index}/_ccr/stats`, and the `follow_stats` part of `GET /_ccr/stats`.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct FollowStats {
+    #[serde(default)]
+    pub indices: Vec<FollowerIndexStats>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct FollowerIndexStats {
+    pub index: String,
+    #[serde(default)]
+    pub total_global_checkpoint_lag: Option<i64>,
+    #[serde(default)]
+    pub shards: Vec<ShardFollowStats>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ShardFollowStats {
+    pub remote_cluster: String,
+    pub leader_index: String,
+    pub follower_index: String,
+    pub shard_id: u32,
+    pub leader_global_checkpoint: i64,
+    pub leader_max_seq_no: i64,
+    pub follower_global_checkpoint: i64,
+    pub follower_max_seq_no: i64,
+    #[serde(default)]
+    pub operations_read: u64,
+    #[serde(default)]
+    pub operations_written: u64,
+    #[serde(default)]
+    pub bytes_read: u64,
+    #[serde(default)]
+    pub failed_read_requests: u64,
+    #[serde(default)]
+    pub failed_write_requests: u64,
+    #[serde(default)]
+    pub time_since_last_read_millis: i64,
+    #[serde(default)]
+    pub read_exceptions: Vec<serde_json::Value>,
+    #[serde(default)]
+    pub fatal_exception: Option<serde_json::Value>,
+}
+
+/// `GET /_ccr/stats`
+#[derive(Debug, Clone, Deserialize)]
+pub struct CcrStats {
+    pub auto_follow_stats: AutoFollowStats,
+    pub follow_stats: FollowStats,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct AutoFollowStats {
+    #[serde(default)]
+    pub number_of_failed_follow_indices: u64,
+    #[serde(default)]
+    pub number_of_failed_remote_cluster_state_requests: u64,
+    #[serde(default)]
+    pub number_of_successful_follow_indices: u64,
+    #[serde(default)]
+    pub recent_auto_follow_errors: Vec<serde_json::Value>,
+}
+
+/// `GET /_ccr/auto_follow[/{name}]`
+#[derive(Debug, Clone, Deserialize)]
+pub struct AutoFollowPatterns {
+    pub patterns: Vec<NamedAutoFollowPattern>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct NamedAutoFollowPattern {
+    pub name: String,
+    pub pattern: AutoFollowPattern,
+}
+
+/// An auto-follow pattern, as read and (with `parameters`) as written.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct AutoFollowPattern {
+    /// Absent before 7.5, where patterns cannot be paused.
+    #[serde(default = "active_by_default", skip_serializing)]
+    pub active: bool,
+    pub remote_cluster: String,
+    pub leader_index_patterns: Vec<String>,
+    /// 7.14+.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub leader_index_exclusion_patterns: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub follow_index_pattern: Option<String>,
+    #[serde(flatten)]
+    pub parameters: FollowParameters,
+}
+
+fn active_by_default() -> bool {
+    true
+}
+
+/// Body of `POST /{leader}/_ccr/forget_follower`, sent to the leader cluster.
+#[derive(Debug, Clone, Serialize)]
+pub struct ForgetFollower {
+    pub follower_cluster: String,
+    pub follower_index: String,
+    pub follower_index_uuid: String,
+    pub leader_remote_cluster: String,
+}

@@ -1,0 +1,295 @@
+//! The typed Elasticsearch client: one method per API the panel uses.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use tokio::sync::OnceCell;
+
+use super::capabilities::{Capabilities, Version};
+use super::ccr_model::*;
+use super::error::EsError;
+use super::model::*;
+use super::routes::{self, Route};
+use super::transport::{Answer, Auth, ConfigError, EsConfig, Transport, snippet};
+
+/// A client for one cluster. Cheap to clone; clones share connections and the cached version.
+#[derive(Clone)]
+pub struct EsClient {
+    transport: Arc<Transport>,
+    /// Read once: a cluster's version does not change under a running panel often enough to
+    /// pay a request per page for it.
+    root: Arc<OnceCell<RootInfo>>,
+    auth: Option<Auth>,
+}
+
+impl std::fmt::Debug for EsClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EsClient").field("urls", &self.urls()).field("auth", &self.auth).finish()
+    }
+}
+
+impl EsClient {
+    pub fn new(config: EsConfig) -> Result<EsClient, ConfigError> {
+        Ok(EsClient { transport: Transport::new(&config)?, root: Arc::default(), auth: config.auth })
+    }
+
+    /// The same cluster, called with someone else's credentials (the signed-in user's).
+    pub fn with_auth(&self, auth: Option<Auth>) -> EsClient {
+        EsClient { auth, ..self.clone() }
+    }
+
+    /// The node URLs this client tries, for error pages ("what was tried").
+    pub fn urls(&self) -> Vec<String> {
+        self.transport.urls().iter().map(|u| u.to_string()).collect()
+    }
+
+    async fn call<T: DeserializeOwned>(
+        &self,
+        route: &Route,
+        parts: &[&str],
+        query: &[(&str, &str)],
+        body: Option<&(impl Serialize + ?Sized)>,
+    ) -> Result<T, EsError> {
+        let answer = self.send(route, parts, query, body).await?;
+        decode(route, &answer)
+    }
+
+    async fn send(
+        &self,
+        route: &Route,
+        parts: &[&str],
+        query: &[(&str, &str)],
+        body: Option<&(impl Serialize + ?Sized)>,
+    ) -> Result<Answer, EsError> {
+        let path = route.fill(parts);
+        self.transport.send(self.auth.as_ref(), route, &path, query, body).await
+    }
+
+    async fn get<T: DeserializeOwned>(&self, route: &Route, parts: &[&str], query: &[(&str, &str)]) -> Result<T, EsError> {
+        self.call(route, parts, query, None::<&Value>).await
+    }
+
+    // --- cluster -------------------------------------------------------------------------
+
+    /// `GET /`, fetched fresh (also the probe behind `/readyz`).
+    pub async fn fetch_root(&self) -> Result<RootInfo, EsError> {
+        let answer = self.send(&routes::INFO, &[], &[], None::<&Value>).await?;
+        let root: RootInfo = serde_json::from_slice(&answer.body).map_err(|_| EsError::NotElasticsearch {
+            url: answer.url.clone(),
+            detail: format!("GET / did not answer with Elasticsearch's name and version: {}", snippet(&answer.body)),
+        })?;
+        Ok(root)
+    }
+
+    /// `GET /`, read once and kept.
+    pub async fn root(&self) -> Result<&RootInfo, EsError> {
+        self.root.get_or_try_init(|| self.fetch_root()).await
+    }
+
+    pub async fn version(&self) -> Result<Version, EsError> {
+        let root = self.root().await?;
+        root.version.number.parse().map_err(|_| EsError::NotElasticsearch {
+            url: self.urls().join(", "),
+            detail: format!("unreadable version number {:?}", root.version.number),
+        })
+    }
+
+    pub async fn capabilities(&self) -> Result<Capabilities, EsError> {
+        Ok(Capabilities::new(self.version().await?))
+    }
+
+    pub async fn license(&self) -> Result<License, EsError> {
+        Ok(self.get::<LicenseResponse>(&routes::LICENSE_GET, &[], &[]).await?.license)
+    }
+
+    pub async fn start_trial(&self) -> Result<StartTrialResponse, EsError> {
+        self.call(&routes::LICENSE_START_TRIAL, &[], &[("acknowledge", "true")], None::<&Value>).await
+    }
+
+    pub async fn health(&self) -> Result<ClusterHealth, EsError> {
+        self.get(&routes::CLUSTER_HEALTH, &[], &[]).await
+    }
+
+    /// Persistent and transient cluster settings, with dotted keys.
+    pub async fn cluster_settings(&self) -> Result<ClusterSettings, EsError> {
+        self.get(&routes::CLUSTER_GET_SETTINGS, &[], &[("flat_settings", "true")]).await
+    }
+
+    pub async fn put_cluster_settings(&self, update: &ClusterSettingsUpdate) -> Result<ClusterSettingsUpdated, EsError> {
+        self.call(&routes::CLUSTER_PUT_SETTINGS, &[], &[("flat_settings", "true")], Some(update)).await
+    }
+
+    pub async fn remote_info(&self) -> Result<BTreeMap<String, RemoteInfo>, EsError> {
+        self.get(&routes::REMOTE_INFO, &[], &[]).await
+    }
+
+    pub async fn resolve_index(&self, expression: &str) -> Result<ResolvedIndices, EsError> {
+        self.get(&routes::RESOLVE_INDEX, &[expression], &[]).await
+    }
+
+    /// `_resolve/cluster` forces a connection attempt to each remote named in `expression`
+    /// (8.13+); `timeout` bounds it (8.19+/9.1+, see [`Capabilities`]).
+    pub async fn resolve_cluster(&self, expression: &str, timeout: Option<&str>) -> Result<BTreeMap<String, ResolvedCluster>, EsError> {
+        let query: Vec<(&str, &str)> = timeout.map(|t| ("timeout", t)).into_iter().collect();
+        self.get(&routes::RESOLVE_CLUSTER, &[expression], &query).await
+    }
+
+    pub async fn nodes(&self) -> Result<NodesInfo, EsError> {
+        self.get(&routes::NODES_INFO, &[], &[]).await
+    }
+
+    pub async fn cat_nodes(&self) -> Result<Vec<CatNode>, EsError> {
+        self.get(&routes::CAT_NODES, &[], &[("format", "json")]).await
+    }
+
+    // --- security ------------------------------------------------------------------------
+
+    pub async fn authenticate(&self) -> Result<AuthenticatedUser, EsError> {
+        self.get(&routes::AUTHENTICATE, &[], &[]).await
+    }
+
+    pub async fn has_privileges(&self, query: &PrivilegesQuery) -> Result<PrivilegesAnswer, EsError> {
+        self.call(&routes::HAS_PRIVILEGES, &[], &[], Some(query)).await
+    }
+
+    // --- indices and documents -----------------------------------------------------------
+
+    /// `_cat/indices` for all indices, or those matching `pattern`.
+    pub async fn cat_indices(&self, pattern: Option<&str>) -> Result<Vec<CatIndex>, EsError> {
+        let query = [("format", "json"), ("expand_wildcards", "all")];
+        match pattern {
+            Some(p) => self.get(&routes::CAT_INDICES_FOR, &[p], &query).await,
+            None => self.get(&routes::CAT_INDICES, &[], &query).await,
+        }
+    }
+
+    pub async fn index_exists(&self, index: &str) -> Result<bool, EsError> {
+        let answer = self.send(&routes::INDEX_EXISTS, &[index], &[], None::<&Value>).await?;
+        Ok(answer.status == 200)
+    }
+
+    /// Creates an index; `body` holds `settings` and `mappings` when given.
+    pub async fn create_index(&self, index: &str, body: &Value) -> Result<IndexCreated, EsError> {
+        self.call(&routes::INDEX_CREATE, &[index], &[], Some(body)).await
+    }
+
+    pub async fn delete_index(&self, index: &str) -> Result<Acknowledged, EsError> {
+        self.call(&routes::INDEX_DELETE, &[index], &[], None::<&Value>).await
+    }
+
+    pub async fn open_index(&self, index: &str) -> Result<Acknowledged, EsError> {
+        self.call(&routes::INDEX_OPEN, &[index], &[], None::<&Value>).await
+    }
+
+    pub async fn close_index(&self, index: &str) -> Result<Acknowledged, EsError> {
+        self.call(&routes::INDEX_CLOSE, &[index], &[], None::<&Value>).await
+    }
+
+    /// Index settings with dotted keys, including defaults when `include_defaults`.
+    pub async fn index_settings(&self, index: &str) -> Result<IndexSettingsByIndex, EsError> {
+        self.get(&routes::INDEX_GET_SETTINGS, &[index], &[("flat_settings", "true")]).await
+    }
+
+    pub async fn put_index_settings(&self, index: &str, settings: &Value) -> Result<Acknowledged, EsError> {
+        self.call(&routes::INDEX_PUT_SETTINGS, &[index], &[], Some(settings)).await
+    }
+
+    /// Indexes a document, with a generated id when `id` is `None`.
+    pub async fn index_doc(&self, index: &str, id: Option<&str>, source: &Value) -> Result<DocWritten, EsError> {
+        match id {
+            Some(id) => self.call(&routes::DOC_PUT, &[index, id], &[], Some(source)).await,
+            None => self.call(&routes::DOC_INDEX, &[index], &[], Some(source)).await,
+        }
+    }
+
+    /// A document by id, `None` when it does not exist (Elasticsearch answers 404 `found:false`).
+    pub async fn get_doc(&self, index: &str, id: &str) -> Result<Option<Doc>, EsError> {
+        match self.get::<Doc>(&routes::DOC_GET, &[index, id], &[]).await {
+            Ok(doc) => Ok(Some(doc)),
+            Err(EsError::Api(api)) if api.status == 404 && api.error_type.is_empty() => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    pub async fn count(&self, index: &str) -> Result<u64, EsError> {
+        Ok(self.call::<CountResponse>(&routes::COUNT, &[index], &[], None::<&Value>).await?.count)
+    }
+
+    pub async fn search(&self, index: &str, body: &Value) -> Result<SearchResponse, EsError> {
+        self.call(&routes::SEARCH, &[index], &[], Some(body)).await
+    }
+
+    // --- cross-cluster replication -------------------------------------------------------
+
+    pub async fn follow(&self, follower: &str, request: &FollowRequest, wait_for_active_shards: &str) -> Result<FollowCreated, EsError> {
+        self.call(&routes::CCR_FOLLOW, &[follower], &[("wait_for_active_shards", wait_for_active_shards)], Some(request)).await
+    }
+
+    pub async fn pause_follow(&self, follower: &str) -> Result<Acknowledged, EsError> {
+        self.call(&routes::CCR_PAUSE_FOLLOW, &[follower], &[], None::<&Value>).await
+    }
+
+    pub async fn resume_follow(&self, follower: &str, parameters: &FollowParameters) -> Result<Acknowledged, EsError> {
+        self.call(&routes::CCR_RESUME_FOLLOW, &[follower], &[], Some(parameters)).await
+    }
+
+    pub async fn unfollow(&self, follower: &str) -> Result<Acknowledged, EsError> {
+        self.call(&routes::CCR_UNFOLLOW, &[follower], &[], None::<&Value>).await
+    }
+
+    /// Sent to the *leader* cluster, to release the history it retains for a follower.
+    pub async fn forget_follower(&self, leader: &str, request: &ForgetFollower) -> Result<Value, EsError> {
+        self.call(&routes::CCR_FORGET_FOLLOWER, &[leader], &[], Some(request)).await
+    }
+
+    /// Follower info for `index` (`_all` for every follower).
+    pub async fn follow_info(&self, index: &str) -> Result<Vec<FollowerInfo>, EsError> {
+        Ok(self.get::<FollowInfoResponse>(&routes::CCR_FOLLOW_INFO, &[index], &[]).await?.follower_indices)
+    }
+
+    pub async fn follow_stats(&self, index: &str) -> Result<FollowStats, EsError> {
+        self.get(&routes::CCR_FOLLOW_STATS, &[index], &[]).await
+    }
+
+    pub async fn ccr_stats(&self) -> Result<CcrStats, EsError> {
+        self.get(&routes::CCR_STATS, &[], &[]).await
+    }
+
+    pub async fn auto_follow_patterns(&self) -> Result<Vec<NamedAutoFollowPattern>, EsError> {
+        Ok(self.get::<AutoFollowPatterns>(&routes::CCR_AUTO_FOLLOW_LIST, &[], &[]).await?.patterns)
+    }
+
+    pub async fn auto_follow_pattern(&self, name: &str) -> Result<NamedAutoFollowPattern, EsError> {
+        let mut patterns = self.get::<AutoFollowPatterns>(&routes::CCR_AUTO_FOLLOW_GET, &[name], &[]).await?.patterns;
+        patterns.pop().ok_or_else(|| EsError::NotElasticsearch {
+            url: self.urls().join(", "),
+            detail: format!("GET _ccr/auto_follow/{name} answered with no pattern"),
+        })
+    }
+
+    pub async fn put_auto_follow_pattern(&self, name: &str, pattern: &AutoFollowPattern) -> Result<Acknowledged, EsError> {
+        self.call(&routes::CCR_AUTO_FOLLOW_PUT, &[name], &[], Some(pattern)).await
+    }
+
+    pub async fn delete_auto_follow_pattern(&self, name: &str) -> Result<Acknowledged, EsError> {
+        self.call(&routes::CCR_AUTO_FOLLOW_DELETE, &[name], &[], None::<&Value>).await
+    }
+
+    pub async fn pause_auto_follow_pattern(&self, name: &str) -> Result<Acknowledged, EsError> {
+        self.call(&routes::CCR_AUTO_FOLLOW_PAUSE, &[name], &[], None::<&Value>).await
+    }
+
+    pub async fn resume_auto_follow_pattern(&self, name: &str) -> Result<Acknowledged, EsError> {
+        self.call(&routes::CCR_AUTO_FOLLOW_RESUME, &[name], &[], None::<&Value>).await
+    }
+}
+
+fn decode<T: DeserializeOwned>(route: &Route, answer: &Answer) -> Result<T, EsError> {
+    serde_json::from_slice(&answer.body).map_err(|e| EsError::NotElasticsearch {
+        url: answer.url.clone(),
+        detail: format!("unexpected answer to {} {} ({e}): {}", route.method, route.path, snippet(&answer.body)),
+    })
+}

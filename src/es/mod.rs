@@ -1,0 +1,18 @@
+//! The Elasticsearch client: typed requests and responses for every API the panel uses.
+//!
+//! Nothing above this module builds a URL or reads raw Elasticsearch JSON.
+
+mod capabilities;
+mod ccr_model;
+mod client;
+mod error;
+mod model;
+pub mod routes;
+mod transport;
+
+pub use capabilities::{BadVersion, Capabilities, Version};
+pub use ccr_model::*;
+pub use client::EsClient;
+pub use error::{ApiError, Cause, EsError};
+pub use model::*;
+pub use transport::{Auth, ConfigError, EsConfig};

@@ -1,0 +1,136 @@
+//! The interface's languages: English and Simplified Chinese, from Fluent catalogs in
+//! `locales/<lang>/main.ftl`, compiled into the binary.
+//!
+//! Templates never hold user-visible text of their own; they ask a [`Tr`] for each string by
+//! key, so a missing translation is a test failure instead of a half-English page.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use fluent_templates::fluent_bundle::FluentValue;
+use fluent_templates::{Loader, static_loader};
+use fluent_templates::LanguageIdentifier;
+
+static_loader! {
+    static LOCALES = {
+        locales: "./locales",
+        fallback_language: "en-US",
+        // Fluent wraps arguments in bidi isolation marks by default; they show up as stray
+        // characters in copied text and in tests, and neither language needs them.
+        customise: |bundle| bundle.set_use_isolating(false),
+    };
+}
+
+/// A language the interface is offered in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    En,
+    ZhCn,
+}
+
+impl Lang {
+    pub const ALL: [Lang; 2] = [Lang::En, Lang::ZhCn];
+
+    /// The BCP 47 tag, for `<html lang>` and the language cookie.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::ZhCn => "zh-CN",
+        }
+    }
+
+    /// The language's own name, for the switcher.
+    pub fn native_name(self) -> &'static str {
+        match self {
+            Lang::En => "English",
+            Lang::ZhCn => "简体中文",
+        }
+    }
+
+    fn catalog(self) -> LanguageIdentifier {
+        match self {
+            Lang::En => "en-US".parse().expect("valid tag"),
+            Lang::ZhCn => "zh-CN".parse().expect("valid tag"),
+        }
+    }
+
+    /// Reads a cookie or form value (`en`, `zh-CN`, case-insensitive).
+    pub fn from_tag(tag: &str) -> Option<Lang> {
+        let tag = tag.trim().to_ascii_lowercase();
+        if tag == "en" || tag.starts_with("en-") {
+            Some(Lang::En)
+        } else if tag == "zh" || tag.starts_with("zh-cn") || tag.starts_with("zh-hans") || tag.starts_with("zh-sg") {
+            Some(Lang::ZhCn)
+        } else {
+            None
+        }
+    }
+
+    /// Picks the best language from an `Accept-Language` header, honouring `q` weights.
+    pub fn from_accept_language(header: &str) -> Option<Lang> {
+        let mut choices: Vec<(f32, Lang)> = header
+            .split(',')
+            .filter_map(|part| {
+                let mut pieces = part.split(';');
+                let lang = Lang::from_tag(pieces.next()?)?;
+                let q = pieces
+                    .find_map(|p| p.trim().strip_prefix("q="))
+                    .and_then(|q| q.parse::<f32>().ok())
+                    .unwrap_or(1.0);
+                (q > 0.0).then_some((q, lang))
+            })
+            .collect();
+        // Stable sort keeps header order among equal weights.
+        choices.sort_by(|a, b| b.0.partial_cmp(&a.0).unwrap_or(std::cmp::Ordering::Equal));
+        choices.first().map(|(_, lang)| *lang)
+    }
+}
+
+/// Translates keys for one request's language.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Tr {
+    pub lang: Lang,
+}
+
+impl Tr {
+    pub fn new(lang: Lang) -> Tr {
+        Tr { lang }
+    }
+
+    /// The message for `key`. A missing key shows as the key itself (tests catch it first).
+    pub fn t(&self, key: &str) -> String {
+        LOCALES.try_lookup(&self.lang.catalog(), key).unwrap_or_else(|| key.to_owned())
+    }
+
+    /// The message for `key` with named arguments (`{ $name }` in the catalog).
+    pub fn t_args(&self, key: &str, args: &[(&str, &str)]) -> String {
+        let args: HashMap<Cow<'static, str>, FluentValue<'_>> =
+            args.iter().map(|(k, v)| (Cow::Owned((*k).to_owned()), FluentValue::from(*v))).collect();
+        LOCALES.try_lookup_with_args(&self.lang.catalog(), key, &args).unwrap_or_else(|| key.to_owned())
+    }
+
+    /// Shorthand for one argument.
+    pub fn t1(&self, key: &str, name: &str, value: &str) -> String {
+        self.t_args(key, &[(name, value)])
+    }
+
+    /// Whether the catalog of this language has `key` (for the catalog tests).
+    pub fn has(&self, key: &str) -> bool {
+        LOCALES.try_lookup(&self.lang.catalog(), key).is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_language_honours_weights() {
+        assert_eq!(Lang::from_accept_language("zh-CN,zh;q=0.9,en;q=0.8"), Some(Lang::ZhCn));
+        assert_eq!(Lang::from_accept_language("fr-FR, en;q=0.5, zh;q=0.4"), Some(Lang::En));
+        assert_eq!(Lang::from_accept_language("en;q=0.1, zh-Hans;q=0.9"), Some(Lang::ZhCn));
+        assert_eq!(Lang::from_accept_language("de, fr"), None);
+        assert_eq!(Lang::from_accept_language("zh-TW"), None);
+    }
+}

@@ -1,0 +1,230 @@
+//! Cluster-level APIs: `GET /`, license, cluster settings, health and nodes.
+
+use serde_json::{Value, json};
+
+use super::super::Sim;
+use super::super::reply::{Reply, SimResult};
+use super::super::settings::{self, Scope};
+use super::super::state::{LicenseKind, now_millis};
+use super::Request;
+
+/// Lucene and wire-compatibility versions that go with each simulated major version.
+fn build_facts(major: u32) -> (&'static str, &'static str, &'static str) {
+    match major {
+        0..=6 => ("7.7.3", "5.6.0", "5.0.0"),
+        7 => ("8.11.1", "6.8.0", "6.0.0-beta1"),
+        8 => ("9.11.1", "7.17.0", "7.0.0"),
+        _ => ("10.2.2", "8.18.0", "8.0.0"),
+    }
+}
+
+pub fn root(sim: &Sim) -> SimResult {
+    let state = sim.state();
+    let (lucene, wire, index) = build_facts(state.version().major);
+    Ok(Reply::ok(json!({
+        "name": state.node.name,
+        "cluster_name": state.config.cluster_name,
+        "cluster_uuid": state.cluster_uuid,
+        "version": {
+            "number": state.version().to_string(),
+            "build_flavor": "default",
+            "build_type": "simulated",
+            "build_hash": "0000000000000000000000000000000000000000",
+            "build_date": "2026-01-01T00:00:00.000000000Z",
+            "build_snapshot": false,
+            "lucene_version": lucene,
+            "minimum_wire_compatibility_version": wire,
+            "minimum_index_compatibility_version": index,
+        },
+        "tagline": "You Know, for Search",
+    })))
+}
+
+pub fn license(sim: &Sim) -> SimResult {
+    let state = sim.state();
+    const ISSUED: i64 = 1_767_225_600_000; // 2026-01-01
+    let mut license = json!({
+        "status": "active",
+        "uid": state.license_uid,
+        "type": state.license_type.as_str(),
+        "issue_date": "2026-01-01T00:00:00.000Z",
+        "issue_date_in_millis": ISSUED,
+    });
+    if state.license_type != LicenseKind::Basic {
+        let expiry = now_millis() + 30 * 86_400_000;
+        license["expiry_date_in_millis"] = json!(expiry);
+    }
+    license["max_nodes"] = json!(1000);
+    license["max_resource_units"] = Value::Null;
+    license["issued_to"] = json!(state.config.cluster_name);
+    license["issuer"] = json!("elasticsearch");
+    license["start_date_in_millis"] = json!(-1);
+    Ok(Reply::ok(json!({ "license": license })))
+}
+
+pub fn start_trial(sim: &Sim, request: &Request) -> SimResult {
+    let mut state = sim.state();
+    let acknowledged = request.flag("acknowledge");
+    if state.trial_used {
+        return Ok(Reply::with_status(
+            403,
+            json!({"acknowledged": acknowledged, "trial_was_started": false, "error_message": "Operation failed: Trial was already activated."}),
+        ));
+    }
+    if !acknowledged {
+        return Ok(Reply::ok(json!({
+            "acknowledged": false,
+            "trial_was_started": false,
+            "error_message": "Operation failed: Needs acknowledgement.",
+            "acknowledge": {
+                "message": "This API initiates a free 30-day trial for all subscription features. By starting this trial, you agree that it is subject to the terms and conditions at https://www.elastic.co/legal/trial_license/. To begin your free trial, call /start_trial again and specify the \"acknowledge=true\" parameter."
+            }
+        })));
+    }
+    state.trial_used = true;
+    state.license_type = LicenseKind::Trial;
+    Ok(Reply::ok(json!({"acknowledged": true, "trial_was_started": true, "type": "trial"})))
+}
+
+pub fn xpack_info(sim: &Sim) -> SimResult {
+    let state = sim.state();
+    let ccr = state.license_type != LicenseKind::Basic;
+    Ok(Reply::ok(json!({
+        "build": {"hash": "0000000", "date": "2026-01-01T00:00:00.000Z"},
+        "license": {"uid": state.license_uid, "type": state.license_type.as_str(), "mode": state.license_type.as_str(), "status": "active"},
+        "features": {
+            "ccr": {"available": ccr, "enabled": true},
+            "security": {"available": true, "enabled": false},
+        },
+        "tagline": "You know, for X",
+    })))
+}
+
+pub fn get_settings(sim: &Sim, request: &Request) -> SimResult {
+    let state = sim.state();
+    let flat = request.flag("flat_settings");
+    let mut body = json!({
+        "persistent": settings::render(&state.persistent, flat),
+        "transient": settings::render(&state.transient, flat),
+    });
+    if request.flag("include_defaults") {
+        body["defaults"] = settings::render(&state.config.node_settings, flat);
+    }
+    Ok(Reply::ok(body))
+}
+
+pub fn put_settings(sim: &Sim, request: &Request) -> SimResult {
+    let body = request.json_body()?;
+    let mut state = sim.state();
+    let version = state.version();
+    let (mut persistent, mut transient) = (state.persistent.clone(), state.transient.clone());
+    let empty = json!({});
+    // Elasticsearch applies transient before persistent, so a bad transient key is reported first.
+    let transient_echo = settings::apply(Scope::Transient, body.get("transient").unwrap_or(&empty), &mut transient, version)?;
+    let persistent_echo = settings::apply(Scope::Persistent, body.get("persistent").unwrap_or(&empty), &mut persistent, version)?;
+    let mut effective = state.config.node_settings.clone();
+    effective.extend(persistent.clone());
+    effective.extend(transient.clone());
+    settings::validate_remotes(&effective, version)?;
+    state.persistent = persistent;
+    state.transient = transient;
+    let flat = request.flag("flat_settings");
+    Ok(Reply::ok(json!({
+        "acknowledged": true,
+        "persistent": settings::render(&persistent_echo, flat),
+        "transient": settings::render(&transient_echo, flat),
+    })))
+}
+
+pub fn health(sim: &Sim, request: &Request) -> SimResult {
+    let state = sim.state();
+    let names = match request.param(0) {
+        Some(expression) => super::expand_expression(&state, expression, true)?,
+        None => state.indices.keys().cloned().collect(),
+    };
+    let indices: Vec<_> = names.iter().filter_map(|n| state.indices.get(n)).collect();
+    let primaries: u32 = indices.iter().map(|i| i.shards()).sum();
+    let unassigned: u32 = indices.iter().map(|i| i.shards() * i.replicas()).sum();
+    let status = if unassigned > 0 { "yellow" } else { "green" };
+    let total = primaries + unassigned;
+    let percent = if total == 0 { 100.0 } else { f64::from(primaries) * 100.0 / f64::from(total) };
+    Ok(Reply::ok(json!({
+        "cluster_name": state.config.cluster_name,
+        "status": status,
+        "timed_out": false,
+        "number_of_nodes": 1,
+        "number_of_data_nodes": 1,
+        "active_primary_shards": primaries,
+        "active_shards": primaries,
+        "relocating_shards": 0,
+        "initializing_shards": 0,
+        "unassigned_shards": unassigned,
+        "delayed_unassigned_shards": 0,
+        "number_of_pending_tasks": 0,
+        "number_of_in_flight_fetch": 0,
+        "task_max_waiting_in_queue_millis": 0,
+        "active_shards_percent_as_number": percent,
+    })))
+}
+
+pub fn nodes_info(sim: &Sim) -> SimResult {
+    let state = sim.state();
+    let node = &state.node;
+    let ip = node.transport_address.ip().to_string();
+    let mut roles = node.roles.clone();
+    roles.sort_unstable();
+    Ok(Reply::ok(json!({
+        "_nodes": {"total": 1, "successful": 1, "failed": 0},
+        "cluster_name": state.config.cluster_name,
+        "nodes": {
+            node.id.clone(): {
+                "name": node.name,
+                "transport_address": node.transport_address.to_string(),
+                "host": ip,
+                "ip": ip,
+                "version": state.version().to_string(),
+                "build_flavor": "default",
+                "build_type": "simulated",
+                "build_hash": "0000000000000000000000000000000000000000",
+                "roles": roles,
+                "transport": {"bound_address": [node.transport_address.to_string()], "publish_address": node.transport_address.to_string(), "profiles": {}},
+                "http": {"bound_address": [node.http_address.to_string()], "publish_address": node.http_address.to_string(), "max_content_length_in_bytes": 104_857_600},
+            }
+        }
+    })))
+}
+
+/// `node.role` letters as `_cat/nodes` prints them.
+fn role_letters(roles: &[&str]) -> String {
+    let mut letters: Vec<char> = roles
+        .iter()
+        .filter_map(|role| match *role {
+            "data" => Some('d'),
+            "data_content" => Some('s'),
+            "data_hot" => Some('h'),
+            "ingest" => Some('i'),
+            "master" => Some('m'),
+            "remote_cluster_client" => Some('r'),
+            _ => None,
+        })
+        .collect();
+    letters.sort_unstable();
+    letters.into_iter().collect()
+}
+
+pub fn cat_nodes(sim: &Sim) -> SimResult {
+    let state = sim.state();
+    let node = &state.node;
+    Ok(Reply::ok(json!([{
+        "ip": node.transport_address.ip().to_string(),
+        "heap.percent": "21",
+        "ram.percent": "40",
+        "cpu": "1",
+        "load_1m": "0.10",
+        "load_5m": "0.08",
+        "load_15m": "0.05",
+        "node.role": role_letters(&node.roles),
+        "master": "*",
+        "name": node.name,
+    }])))
+}

@@ -1,0 +1,132 @@
+//! The simulated APIs, one module per area, and what a request hands them.
+
+mod ccr;
+mod cluster;
+mod docs;
+mod indices;
+mod remote;
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use serde_json::{Value, json};
+
+use super::Sim;
+use super::reply::{EsException, SimResult};
+use super::router::Op;
+
+pub use indices::{expand_expression, resolve_local};
+
+/// The parts of a request an API reads: path parameters, query string, body.
+pub struct Request {
+    pub params: Vec<String>,
+    pub query: Vec<(String, String)>,
+    body: Bytes,
+}
+
+impl Request {
+    pub fn new(params: Vec<String>, query: &str, body: Bytes) -> Request {
+        let query = serde_urlencoded::from_str(query).unwrap_or_default();
+        Request { params, query, body }
+    }
+
+    /// The n-th `{placeholder}` of the path.
+    pub fn param(&self, n: usize) -> Option<&str> {
+        self.params.get(n).map(String::as_str)
+    }
+
+    pub fn query(&self, key: &str) -> Option<&str> {
+        self.query.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    }
+
+    /// A boolean query flag: present without a value, or `true`.
+    pub fn flag(&self, key: &str) -> bool {
+        matches!(self.query(key), Some("" | "true"))
+    }
+
+    /// The JSON body, or Elasticsearch's error when it is missing or unreadable.
+    pub fn json_body(&self) -> SimResult<Value> {
+        if self.body.is_empty() {
+            return Err(EsException::new(400, "parse_exception", "request body is required"));
+        }
+        self.parse_body()
+    }
+
+    /// The JSON body when there is one.
+    pub fn optional_body(&self) -> SimResult<Option<Value>> {
+        if self.body.is_empty() { Ok(None) } else { self.parse_body().map(Some) }
+    }
+
+    fn parse_body(&self) -> SimResult<Value> {
+        serde_json::from_slice(&self.body).map_err(|e| {
+            let detail = e.to_string();
+            EsException::new(400, "x_content_parse_exception", format!("[{}:{}] {detail}", e.line(), e.column()))
+                .caused_by(EsException::new(400, "json_parse_exception", detail))
+        })
+    }
+}
+
+pub async fn dispatch(sim: &Arc<Sim>, op: Op, request: Request) -> SimResult {
+    match op {
+        Op::Root => cluster::root(sim),
+        Op::License => cluster::license(sim),
+        Op::StartTrial => cluster::start_trial(sim, &request),
+        Op::XpackInfo => cluster::xpack_info(sim),
+        Op::GetClusterSettings => cluster::get_settings(sim, &request),
+        Op::PutClusterSettings => {
+            let reply = cluster::put_settings(sim, &request)?;
+            sim.reconcile_remotes();
+            Ok(reply)
+        }
+        Op::Health => cluster::health(sim, &request),
+        Op::NodesInfo => cluster::nodes_info(sim),
+        Op::CatNodes => cluster::cat_nodes(sim),
+        Op::RemoteInfo => remote::remote_info(sim),
+        Op::ResolveIndex => remote::resolve_index(sim, &request).await,
+        Op::ResolveCluster => remote::resolve_cluster(sim, &request).await,
+        Op::CatIndices => indices::cat_indices(sim, &request),
+        Op::IndexExists => indices::exists(sim, &request),
+        Op::CreateIndex => indices::create(sim, &request),
+        Op::DeleteIndex => indices::delete(sim, &request),
+        Op::OpenIndex => indices::open(sim, &request),
+        Op::CloseIndex => indices::close(sim, &request),
+        Op::GetIndexSettings => indices::get_settings(sim, &request),
+        Op::PutIndexSettings => indices::put_settings(sim, &request),
+        Op::IndexDoc => docs::index(sim, &request),
+        Op::GetDoc => docs::get(sim, &request),
+        Op::Count => docs::count(sim, &request),
+        Op::Search => docs::search(sim, &request),
+        Op::FollowInfo => ccr::follow_info(sim, &request),
+        Op::CcrStats => ccr::stats(sim),
+        Op::GetAutoFollow => ccr::get_auto_follow(sim, &request),
+    }
+}
+
+/// Answers a transport frame: the handshake, pings, and actions run on behalf of a remote
+/// cluster's users (`resolve_index` for `_resolve/index/remote:pattern`).
+pub fn transport_answer(sim: &Sim, request: &Value) -> Value {
+    let state = sim.state();
+    match request.get("action").and_then(Value::as_str) {
+        Some("handshake") => json!({
+            "cluster_name": state.config.cluster_name,
+            "cluster_uuid": state.cluster_uuid,
+            "version": state.version().to_string(),
+            "license": state.license_type.as_str(),
+            "nodes": [{
+                "id": state.node.id,
+                "name": state.node.name,
+                "transport_address": state.node.transport_address.to_string(),
+                "roles": state.node.roles,
+            }],
+        }),
+        Some("ping") => json!({"ok": true}),
+        Some("resolve_index") => {
+            let expression = request.get("expression").and_then(Value::as_str).unwrap_or("*");
+            match resolve_local(&state, expression) {
+                Ok(resolved) => json!({"ok": resolved}),
+                Err(e) => json!({"error": e.reason}),
+            }
+        }
+        other => json!({"error": format!("unknown action {other:?}")}),
+    }
+}

@@ -1,0 +1,214 @@
+//! An in-memory stand-in for an Elasticsearch cluster, for `ccr-panel demo` and the tests.
+//!
+//! It serves the real REST contract (same paths, status codes, JSON shapes and error bodies),
+//! keeps state (settings, indices, documents), and opens a transport port that other
+//! simulators connect to as remote clusters. It is not Elasticsearch: it simulates what the
+//! panel and its users observe, on one node with one shard per index.
+//!
+//! It does not reuse the client's models (`crate::es`): two independent readings of the
+//! Elasticsearch contract catch each other's mistakes, where shared structs would hide them.
+
+mod api;
+pub mod remote;
+pub mod reply;
+pub mod router;
+pub mod settings;
+pub mod state;
+pub mod transport;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use axum::body::Bytes;
+use axum::http::{HeaderValue, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use serde_json::Value;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use remote::{RemoteConfig, RemoteConnection};
+use reply::Reply;
+pub use state::{LicenseKind, SimConfig};
+use state::{ClusterState, Node};
+
+/// One request as the simulator saw it, for tests that assert what the panel sent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordedRequest {
+    pub method: String,
+    pub path: String,
+    pub query: String,
+    pub body: Option<Value>,
+}
+
+/// A simulated cluster: its state and what it has been asked.
+#[derive(Debug)]
+pub struct Sim {
+    state: Mutex<ClusterState>,
+    requests: Mutex<Vec<RecordedRequest>>,
+}
+
+impl Sim {
+    pub fn state(&self) -> MutexGuard<'_, ClusterState> {
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Every request received so far, oldest first.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.requests.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Forgets the recorded requests (a test's "from now on").
+    pub fn clear_requests(&self) {
+        self.requests.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    }
+
+    /// Starts, restarts or stops remote connection tasks to match the settings.
+    fn reconcile_remotes(self: &Arc<Self>) {
+        let mut state = self.state();
+        let mut effective = state.config.node_settings.clone();
+        effective.extend(state.persistent.clone());
+        effective.extend(state.transient.clone());
+        let skip_default = state.version() >= crate::es::Version::new(8, 15, 0);
+        let wanted = remote::configured_remotes(&effective, skip_default);
+        state.remotes.retain(|alias, conn| wanted.iter().any(|(a, c)| a == alias && *c == conn.config));
+        for (alias, config) in wanted {
+            if !state.remotes.contains_key(&alias) {
+                let conn = RemoteConnection::start(self, &alias, config);
+                state.remotes.insert(alias, conn);
+            }
+        }
+    }
+
+    /// Applies a connection task's news, unless the remote was reconfigured meanwhile.
+    fn update_remote(&self, alias: &str, config: &RemoteConfig, change: impl FnOnce(&mut RemoteConnection)) {
+        let mut state = self.state();
+        if let Some(conn) = state.remotes.get_mut(alias).filter(|c| c.config == *config) {
+            change(conn);
+        }
+    }
+
+    /// Answers one request: routing, then the API.
+    pub async fn handle(self: &Arc<Self>, method: Method, uri: &Uri, body: Bytes) -> Reply {
+        let query = uri.query().unwrap_or_default().to_owned();
+        let body_json = if body.is_empty() { None } else { serde_json::from_slice(&body).ok() };
+        self.requests.lock().unwrap_or_else(|p| p.into_inner()).push(RecordedRequest {
+            method: method.to_string(),
+            path: uri.path().to_owned(),
+            query: query.clone(),
+            body: body_json,
+        });
+        let raw_uri = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+        let segments = router::segments(uri.path());
+        let version = self.state().version();
+        match router::find(version, &method, raw_uri, &segments) {
+            Ok(matched) => {
+                let request = api::Request::new(matched.params, &query, body);
+                match api::dispatch(self, matched.op, request).await {
+                    Ok(reply) => reply,
+                    Err(exception) => exception.into_reply(),
+                }
+            }
+            Err(reply) => reply,
+        }
+    }
+
+    /// Answers a transport frame from another simulator.
+    fn transport_answer(&self, request: Value) -> Value {
+        api::transport_answer(self, &request)
+    }
+}
+
+/// A running simulated cluster: its HTTP and transport listeners.
+pub struct SimServer {
+    pub sim: Arc<Sim>,
+    pub http_address: SocketAddr,
+    pub transport_address: SocketAddr,
+    shutdown: watch::Sender<bool>,
+}
+
+impl SimServer {
+    /// Binds both listeners (port 0 picks a free port) and starts serving.
+    pub async fn start(config: SimConfig, http: SocketAddr, transport: SocketAddr) -> std::io::Result<SimServer> {
+        let http_listener = TcpListener::bind(http).await?;
+        let transport_listener = TcpListener::bind(transport).await?;
+        let http_address = http_listener.local_addr()?;
+        let transport_address = transport_listener.local_addr()?;
+        let node = Node {
+            id: state::es_uuid(),
+            name: format!("{}-node-0", config.cluster_name),
+            http_address,
+            transport_address,
+            roles: vec!["data", "data_content", "data_hot", "ingest", "master", "remote_cluster_client"],
+        };
+        let state = ClusterState {
+            cluster_uuid: state::es_uuid(),
+            license_type: config.license,
+            license_uid: uuid::Uuid::new_v4().to_string(),
+            trial_used: config.license == LicenseKind::Trial,
+            persistent: Default::default(),
+            transient: Default::default(),
+            indices: Default::default(),
+            remotes: Default::default(),
+            node,
+            config,
+        };
+        let sim = Arc::new(Sim { state: Mutex::new(state), requests: Mutex::default() });
+        sim.reconcile_remotes();
+        let (shutdown, _) = watch::channel(false);
+
+        let answering = Arc::clone(&sim);
+        tokio::spawn(transport::serve(transport_listener, shutdown.subscribe(), move |request| {
+            answering.transport_answer(request)
+        }));
+
+        let serving = Arc::clone(&sim);
+        let app = axum::Router::new().fallback(move |method: Method, uri: Uri, body: Bytes| {
+            let sim = Arc::clone(&serving);
+            async move { to_response(sim.handle(method, &uri, body).await) }
+        });
+        let mut stop = shutdown.subscribe();
+        tokio::spawn(async move {
+            let graceful = async move {
+                let _ = stop.changed().await;
+            };
+            if let Err(error) = axum::serve(http_listener, app).with_graceful_shutdown(graceful).await {
+                tracing::error!(%error, "simulator HTTP server failed");
+            }
+        });
+        Ok(SimServer { sim, http_address, transport_address, shutdown })
+    }
+
+    /// The base URL of the simulated REST API.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.http_address)
+    }
+
+    /// Stops listening and drops every connection, as a node that shuts down.
+    pub fn stop(&self) {
+        let _ = self.shutdown.send(true);
+        self.sim.state().remotes.clear();
+    }
+}
+
+impl Drop for SimServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn to_response(reply: Reply) -> Response {
+    let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut response = match reply.body {
+        Some(body) => (status, [("content-type", "application/json")], body.to_string()).into_response(),
+        None => status.into_response(),
+    };
+    let headers = response.headers_mut();
+    // Sent by every Elasticsearch since 7.14; clients use it to recognise the product.
+    headers.insert("x-elastic-product", HeaderValue::from_static("Elasticsearch"));
+    for (name, value) in reply.headers {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            headers.insert(name, value);
+        }
+    }
+    response
+}

@@ -1,0 +1,188 @@
+//! Remote cluster connections of a simulated cluster.
+//!
+//! Each configured remote gets a task that connects to its seeds (sniff) or proxy address over
+//! the simulated transport, keeps the connection alive with pings, and records whether it is
+//! connected. So `_remote/info` says "connected" only while another simulator really answers
+//! on that address, and says it no longer is once that simulator stops.
+
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use super::Sim;
+use super::state::{SettingValue, Settings};
+use super::transport::{Channel, TransportError};
+
+const PING_INTERVAL: Duration = Duration::from_millis(500);
+const RETRY_INTERVAL: Duration = Duration::from_secs(1);
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RemoteMode {
+    Sniff { seeds: Vec<String>, node_connections: u32 },
+    Proxy { address: String, socket_connections: u32, server_name: String },
+}
+
+/// A remote cluster as its settings define it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemoteConfig {
+    pub mode: RemoteMode,
+    pub skip_unavailable: bool,
+    pub initial_connect_timeout: String,
+}
+
+impl RemoteConfig {
+    /// The addresses a connection attempt tries, in order.
+    pub fn addresses(&self) -> Vec<String> {
+        match &self.mode {
+            RemoteMode::Sniff { seeds, .. } => seeds.clone(),
+            RemoteMode::Proxy { address, .. } => vec![address.clone()],
+        }
+    }
+}
+
+/// Reads every enabled remote from effective settings (a remote without seeds or proxy
+/// address is not enabled and does not appear in `_remote/info`).
+pub fn configured_remotes(effective: &Settings, skip_unavailable_default: bool) -> Vec<(String, RemoteConfig)> {
+    let aliases: std::collections::BTreeSet<String> =
+        effective.keys().filter_map(|k| super::settings::remote_key(k)).map(|(a, _)| a.to_owned()).collect();
+    let mut out = Vec::new();
+    for alias in aliases {
+        let get = |suffix: &str| effective.get(&format!("cluster.remote.{alias}.{suffix}"));
+        let text = |suffix: &str| get(suffix).and_then(SettingValue::as_text).map(str::to_owned);
+        let number = |suffix: &str, default: u32| text(suffix).and_then(|t| t.parse().ok()).unwrap_or(default);
+        let mode = match text("mode").as_deref() {
+            Some("proxy") => RemoteMode::Proxy {
+                address: text("proxy_address").unwrap_or_default(),
+                socket_connections: number("proxy_socket_connections", 18),
+                server_name: text("server_name").unwrap_or_default(),
+            },
+            _ => RemoteMode::Sniff {
+                seeds: get("seeds").map(SettingValue::as_list).unwrap_or_default(),
+                node_connections: number("node_connections", 3),
+            },
+        };
+        let enabled = match &mode {
+            RemoteMode::Sniff { seeds, .. } => !seeds.is_empty(),
+            RemoteMode::Proxy { address, .. } => !address.is_empty(),
+        };
+        if enabled {
+            let skip_unavailable = text("skip_unavailable").map(|v| v == "true").unwrap_or(skip_unavailable_default);
+            let initial_connect_timeout = effective
+                .get("cluster.remote.initial_connect_timeout")
+                .and_then(SettingValue::as_text)
+                .unwrap_or("30s")
+                .to_owned();
+            out.push((alias, RemoteConfig { mode, skip_unavailable, initial_connect_timeout }));
+        }
+    }
+    out
+}
+
+/// What the remote said about itself in the handshake.
+#[derive(Debug, Clone)]
+pub struct RemoteIdentity {
+    pub cluster_name: String,
+    pub version: String,
+    pub node_count: u32,
+}
+
+/// The live state of one remote cluster connection.
+#[derive(Debug)]
+pub struct RemoteConnection {
+    pub config: RemoteConfig,
+    pub connected: bool,
+    /// The address that answered, used for requests through this remote.
+    pub address: Option<String>,
+    pub identity: Option<RemoteIdentity>,
+    pub last_error: Option<String>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for RemoteConnection {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl RemoteConnection {
+    /// Starts the connection task for `alias`.
+    pub fn start(sim: &Arc<Sim>, alias: &str, config: RemoteConfig) -> RemoteConnection {
+        let task = tokio::spawn(keep_connected(Arc::downgrade(sim), alias.to_owned(), config.clone()));
+        RemoteConnection { config, connected: false, address: None, identity: None, last_error: None, task }
+    }
+
+    pub fn nodes_connected(&self) -> u32 {
+        match (&self.config.mode, &self.identity) {
+            (_, None) => 0,
+            _ if !self.connected => 0,
+            (RemoteMode::Sniff { node_connections, .. }, Some(identity)) => identity.node_count.min(*node_connections),
+            (RemoteMode::Proxy { socket_connections, .. }, Some(_)) => *socket_connections,
+        }
+    }
+}
+
+/// Tries each address in turn and returns the first that completes a handshake.
+pub async fn connect(config: &RemoteConfig) -> Result<(Channel, RemoteIdentity, String), TransportError> {
+    let mut last = None;
+    for address in config.addresses() {
+        match handshake(&address).await {
+            Ok((channel, identity)) => return Ok((channel, identity, address)),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.unwrap_or(TransportError::Connect { address: String::new(), detail: "no seed node left".into() }))
+}
+
+async fn handshake(address: &str) -> Result<(Channel, RemoteIdentity), TransportError> {
+    let mut channel = Channel::open(address, CONNECT_TIMEOUT).await?;
+    let reply = channel.request(&json!({"action": "handshake"})).await?;
+    let identity = identity_from(&reply)
+        .ok_or_else(|| TransportError::Handshake { address: address.to_owned(), detail: format!("unexpected reply {reply}") })?;
+    Ok((channel, identity))
+}
+
+fn identity_from(reply: &Value) -> Option<RemoteIdentity> {
+    Some(RemoteIdentity {
+        cluster_name: reply.get("cluster_name")?.as_str()?.to_owned(),
+        version: reply.get("version")?.as_str()?.to_owned(),
+        node_count: reply.get("nodes")?.as_array()?.len() as u32,
+    })
+}
+
+async fn keep_connected(sim: Weak<Sim>, alias: String, config: RemoteConfig) {
+    loop {
+        match connect(&config).await {
+            Ok((mut channel, identity, address)) => {
+                let Some(live) = sim.upgrade() else { return };
+                live.update_remote(&alias, &config, |conn| {
+                    conn.connected = true;
+                    conn.address = Some(address.clone());
+                    conn.identity = Some(identity);
+                    conn.last_error = None;
+                });
+                drop(live);
+                let error = loop {
+                    tokio::time::sleep(PING_INTERVAL).await;
+                    if let Err(e) = channel.request(&json!({"action": "ping"})).await {
+                        break e;
+                    }
+                };
+                let Some(live) = sim.upgrade() else { return };
+                live.update_remote(&alias, &config, |conn| {
+                    conn.connected = false;
+                    conn.last_error = Some(error.to_string());
+                });
+            }
+            Err(error) => {
+                let Some(live) = sim.upgrade() else { return };
+                live.update_remote(&alias, &config, |conn| {
+                    conn.connected = false;
+                    conn.last_error = Some(error.to_string());
+                });
+            }
+        }
+        tokio::time::sleep(RETRY_INTERVAL).await;
+    }
+}

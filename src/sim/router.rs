@@ -1,0 +1,220 @@
+//! Which simulated API answers a method and path, decided the way Elasticsearch's
+//! `RestController` decides it.
+//!
+//! No route for the path at all: 400 `no handler found for uri [..] and method [..]`. A route
+//! for the path but not the method: 405 with the allowed methods. Static segments win over
+//! `{placeholders}` (`/_count` is the count API, not an index called `_count`).
+
+use reqwest::Method;
+use serde_json::json;
+
+use crate::es::Version;
+
+use super::reply::Reply;
+
+/// One simulated API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    Root,
+    License,
+    StartTrial,
+    XpackInfo,
+    GetClusterSettings,
+    PutClusterSettings,
+    Health,
+    RemoteInfo,
+    ResolveIndex,
+    ResolveCluster,
+    CatIndices,
+    CatNodes,
+    NodesInfo,
+    IndexExists,
+    CreateIndex,
+    DeleteIndex,
+    OpenIndex,
+    CloseIndex,
+    GetIndexSettings,
+    PutIndexSettings,
+    IndexDoc,
+    GetDoc,
+    Count,
+    Search,
+    FollowInfo,
+    CcrStats,
+    GetAutoFollow,
+}
+
+/// A route: the spec API name (checked by the contract test), method, path, and the first
+/// version that has it.
+#[derive(Debug, Clone)]
+pub struct SimRoute {
+    pub api: &'static str,
+    pub method: Method,
+    pub path: &'static str,
+    pub since: Version,
+    pub op: Op,
+}
+
+const ANY: Version = Version::new(0, 0, 0);
+
+macro_rules! table {
+    ($($api:literal $method:ident $path:literal $since:expr => $op:ident;)*) => {
+        /// Every route the simulator serves.
+        pub const ROUTES: &[SimRoute] = &[$(SimRoute { api: $api, method: Method::$method, path: $path, since: $since, op: Op::$op }),*];
+    };
+}
+
+table! {
+    "info" GET "/" ANY => Root;
+    "license.get" GET "/_license" ANY => License;
+    "license.post_start_trial" POST "/_license/start_trial" ANY => StartTrial;
+    "xpack.info" GET "/_xpack" ANY => XpackInfo;
+    "cluster.get_settings" GET "/_cluster/settings" ANY => GetClusterSettings;
+    "cluster.put_settings" PUT "/_cluster/settings" ANY => PutClusterSettings;
+    "cluster.health" GET "/_cluster/health" ANY => Health;
+    "cluster.health" GET "/_cluster/health/{index}" ANY => Health;
+    "cluster.remote_info" GET "/_remote/info" ANY => RemoteInfo;
+    "indices.resolve_index" GET "/_resolve/index/{name}" Version::new(7, 9, 0) => ResolveIndex;
+    "indices.resolve_cluster" GET "/_resolve/cluster/{name}" Version::new(8, 13, 0) => ResolveCluster;
+    "indices.resolve_cluster" GET "/_resolve/cluster" Version::new(8, 19, 0) => ResolveCluster;
+    "cat.indices" GET "/_cat/indices" ANY => CatIndices;
+    "cat.indices" GET "/_cat/indices/{index}" ANY => CatIndices;
+    "cat.nodes" GET "/_cat/nodes" ANY => CatNodes;
+    "nodes.info" GET "/_nodes" ANY => NodesInfo;
+    "indices.exists" HEAD "/{index}" ANY => IndexExists;
+    "indices.create" PUT "/{index}" ANY => CreateIndex;
+    "indices.delete" DELETE "/{index}" ANY => DeleteIndex;
+    "indices.open" POST "/{index}/_open" ANY => OpenIndex;
+    "indices.close" POST "/{index}/_close" ANY => CloseIndex;
+    "indices.get_settings" GET "/{index}/_settings" ANY => GetIndexSettings;
+    "indices.put_settings" PUT "/{index}/_settings" ANY => PutIndexSettings;
+    "index" POST "/{index}/_doc" ANY => IndexDoc;
+    "index" PUT "/{index}/_doc/{id}" ANY => IndexDoc;
+    "index" POST "/{index}/_doc/{id}" ANY => IndexDoc;
+    "get" GET "/{index}/_doc/{id}" ANY => GetDoc;
+    "count" GET "/_count" ANY => Count;
+    "count" POST "/_count" ANY => Count;
+    "count" GET "/{index}/_count" ANY => Count;
+    "count" POST "/{index}/_count" ANY => Count;
+    "search" GET "/_search" ANY => Search;
+    "search" POST "/_search" ANY => Search;
+    "search" GET "/{index}/_search" ANY => Search;
+    "search" POST "/{index}/_search" ANY => Search;
+    "ccr.follow_info" GET "/{index}/_ccr/info" Version::new(6, 7, 0) => FollowInfo;
+    "ccr.stats" GET "/_ccr/stats" Version::new(6, 7, 0) => CcrStats;
+    "ccr.get_auto_follow_pattern" GET "/_ccr/auto_follow" Version::new(6, 7, 0) => GetAutoFollow;
+    "ccr.get_auto_follow_pattern" GET "/_ccr/auto_follow/{name}" Version::new(6, 7, 0) => GetAutoFollow;
+}
+
+/// A matched route and the values of its `{placeholders}`, in order.
+#[derive(Debug)]
+pub struct Matched {
+    pub op: Op,
+    pub params: Vec<String>,
+}
+
+/// Splits a raw path into percent-decoded segments.
+pub fn segments(path: &str) -> Vec<String> {
+    path.split('/').filter(|s| !s.is_empty()).map(percent_decode).collect()
+}
+
+fn percent_decode(segment: &str) -> String {
+    let bytes = segment.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Ok(byte) = u8::from_str_radix(&segment[i + 1..i + 3], 16) {
+                out.push(byte);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn match_path(pattern: &str, segments: &[String]) -> Option<(usize, Vec<String>)> {
+    let parts: Vec<&str> = pattern.split('/').filter(|s| !s.is_empty()).collect();
+    if parts.len() != segments.len() {
+        return None;
+    }
+    let mut statics = 0;
+    let mut params = Vec::new();
+    for (part, segment) in parts.iter().zip(segments) {
+        if part.starts_with('{') {
+            params.push(segment.clone());
+        } else if part == segment {
+            statics += 1;
+        } else {
+            return None;
+        }
+    }
+    Some((statics, params))
+}
+
+/// Finds the route for a request, or the reply Elasticsearch gives when there is none.
+pub fn find(version: Version, method: &Method, raw_uri: &str, segments: &[String]) -> Result<Matched, Reply> {
+    let candidates: Vec<(usize, Vec<String>, &SimRoute)> = ROUTES
+        .iter()
+        .filter(|r| version >= r.since)
+        .filter_map(|r| match_path(r.path, segments).map(|(statics, params)| (statics, params, r)))
+        .collect();
+    // The most specific path wins, then the method decides between 405 and a match.
+    let Some(best) = candidates.iter().map(|(s, _, _)| *s).max() else {
+        return Err(Reply::with_status(
+            400,
+            json!({"error": format!("no handler found for uri [{raw_uri}] and method [{method}]")}),
+        ));
+    };
+    let specific: Vec<_> = candidates.into_iter().filter(|(s, _, _)| *s == best).collect();
+    if let Some((_, params, route)) = specific.iter().find(|(_, _, r)| r.method == *method) {
+        return Ok(Matched { op: route.op, params: params.clone() });
+    }
+    let mut allowed: Vec<&str> = specific.iter().map(|(_, _, r)| r.method.as_str()).collect();
+    allowed.dedup();
+    let mut reply = Reply::with_status(
+        405,
+        json!({
+            "error": format!("Incorrect HTTP method for uri [{raw_uri}] and method [{method}], allowed: [{}]", allowed.join(", ")),
+            "status": 405
+        }),
+    );
+    reply.headers.push(("allow", allowed.join(",")));
+    Err(reply)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const V: Version = Version::new(8, 15, 0);
+
+    fn op(method: Method, path: &str) -> Result<Op, u16> {
+        find(V, &method, path, &segments(path)).map(|m| m.op).map_err(|r| r.status)
+    }
+
+    #[test]
+    fn static_segments_win_and_unknown_paths_say_no_handler() {
+        assert_eq!(op(Method::GET, "/_count"), Ok(Op::Count));
+        assert_eq!(op(Method::PUT, "/myindex"), Ok(Op::CreateIndex));
+        assert_eq!(op(Method::GET, "/_cluster/settings"), Ok(Op::GetClusterSettings));
+        assert_eq!(op(Method::GET, "/foo/bar/baz"), Err(400));
+        assert_eq!(op(Method::DELETE, "/_cluster/settings"), Err(405));
+    }
+
+    #[test]
+    fn routes_follow_the_version() {
+        let path = "/_resolve/cluster/a:*";
+        assert!(find(Version::new(8, 12, 0), &Method::GET, path, &segments(path)).is_err());
+        assert!(find(Version::new(8, 13, 0), &Method::GET, path, &segments(path)).is_ok());
+    }
+
+    #[test]
+    fn decodes_percent_escapes() {
+        assert_eq!(segments("/a%2Fb/_doc/%E4%B8%AD"), vec!["a/b", "_doc", "中"]);
+        assert_eq!(segments("/a%2"), vec!["a%2"]);
+    }
+}

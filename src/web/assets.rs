@@ -1,0 +1,78 @@
+//! Static assets (htmx, the stylesheet), embedded in the binary so one file deploys.
+//!
+//! URLs carry a content hash (`/static/<hash>/app.css`): a new release changes the URL, so
+//! browsers may cache each one for a year, and the hash doubles as the ETag.
+
+use axum::Router;
+use axum::extract::Path;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+
+use super::AppState;
+
+/// One embedded file.
+pub struct Asset {
+    pub name: &'static str,
+    pub content_type: &'static str,
+    pub bytes: &'static [u8],
+    pub hash: u64,
+}
+
+/// FNV-1a: tiny, stable across builds, and computable at compile time.
+const fn fnv1a(bytes: &[u8]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut i = 0;
+    while i < bytes.len() {
+        hash ^= bytes[i] as u64;
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+        i += 1;
+    }
+    hash
+}
+
+macro_rules! asset {
+    ($name:literal, $path:literal, $type:literal) => {{
+        const BYTES: &[u8] = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/static/", $path));
+        Asset { name: $name, content_type: $type, bytes: BYTES, hash: fnv1a(BYTES) }
+    }};
+}
+
+pub static CSS: Asset = asset!("app.css", "app.css", "text/css; charset=utf-8");
+/// htmx 2.0.11 from the npm registry (`htmx.org`), BSD Zero Clause License (see vendor/).
+pub static HTMX: Asset = asset!("htmx.min.js", "vendor/htmx-2.0.11.min.js", "text/javascript; charset=utf-8");
+pub static APP_JS: Asset = asset!("app.js", "app.js", "text/javascript; charset=utf-8");
+pub static HTMX_LICENSE: Asset = asset!("htmx-LICENSE.txt", "vendor/htmx-LICENSE.txt", "text/plain; charset=utf-8");
+
+static ALL: [&Asset; 4] = [&CSS, &HTMX, &APP_JS, &HTMX_LICENSE];
+
+impl Asset {
+    /// The URL to put in pages.
+    pub fn url(&self) -> String {
+        format!("/static/{:016x}/{}", self.hash, self.name)
+    }
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/static/{hash}/{name}", get(serve_asset))
+}
+
+async fn serve_asset(Path((hash, name)): Path<(String, String)>, headers: HeaderMap) -> Response {
+    let Some(asset) = ALL.iter().find(|a| a.name == name) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let etag = format!("\"{:016x}\"", asset.hash);
+    if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
+        return StatusCode::NOT_MODIFIED.into_response();
+    }
+    // An old hash (a page cached across an upgrade) still gets the file, but not for a year.
+    let cache = if hash == format!("{:016x}", asset.hash) { "public, max-age=31536000, immutable" } else { "no-cache" };
+    let mut response = asset.bytes.into_response();
+    let h = response.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(asset.content_type));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        h.insert(header::ETAG, v);
+    }
+    response
+}

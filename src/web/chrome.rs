@@ -1,0 +1,93 @@
+//! The frame around every page: navigation, the connected cluster's header, the language and
+//! cluster switchers. Page templates hold a [`Chrome`] and extend `base.html`.
+
+use crate::error::AppResult;
+use crate::i18n::{Lang, Tr};
+
+use super::context::RequestContext;
+use super::{AppState, ManagedCluster, assets};
+
+/// The sections of the navigation.
+pub const NAV: [(&str, &str); 4] = [
+    ("overview", "/"),
+    ("remote-clusters", "/remote-clusters"),
+    ("follower-indices", "/follower-indices"),
+    ("auto-follow", "/auto-follow-patterns"),
+];
+
+/// What the header says about the connected cluster.
+#[derive(Debug, Clone)]
+pub struct ClusterHeader {
+    pub name: String,
+    pub version: String,
+    pub license: String,
+    /// False when the license does not include CCR (basic, expired).
+    pub license_allows_ccr: bool,
+    /// `green`, `yellow` or `red`.
+    pub health: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Chrome {
+    pub tr: Tr,
+    pub lang: Lang,
+    pub request_id: String,
+    /// The current path and query, where switchers return to.
+    pub path: String,
+    /// The navigation key of this page (`remote-clusters`), or empty.
+    pub active: &'static str,
+    pub header: Option<ClusterHeader>,
+    /// Names of all managed clusters, for the switcher (shown when more than one).
+    pub clusters: Vec<String>,
+    pub current_cluster: String,
+    pub css_url: String,
+    pub htmx_url: String,
+    pub js_url: String,
+}
+
+impl Chrome {
+    /// The frame without cluster details, for error pages.
+    pub fn bare(context: &RequestContext, active: &'static str) -> Chrome {
+        Chrome {
+            tr: context.tr(),
+            lang: context.lang,
+            request_id: context.request_id.clone(),
+            path: context.path.clone(),
+            active,
+            header: None,
+            clusters: Vec::new(),
+            current_cluster: String::new(),
+            css_url: assets::CSS.url(),
+            htmx_url: assets::HTMX.url(),
+            js_url: assets::APP_JS.url(),
+        }
+    }
+
+    /// The full frame: reads the cluster's name, version, license and health.
+    pub async fn load(context: &RequestContext, state: &AppState, cluster: &ManagedCluster, active: &'static str) -> AppResult<Chrome> {
+        let client = &cluster.client;
+        let (root, license, health) = tokio::join!(client.root(), client.license(), client.health());
+        let root = root?;
+        let license = license?;
+        let mut chrome = Chrome::bare(context, active);
+        chrome.header = Some(ClusterHeader {
+            name: root.cluster_name.clone(),
+            version: root.version.number.clone(),
+            license: license.license_type.clone(),
+            license_allows_ccr: license.allows_ccr(),
+            health: health.map(|h| h.status).unwrap_or_else(|_| "unknown".into()),
+        });
+        chrome.clusters = state.clusters.iter().map(|c| c.name.clone()).collect();
+        chrome.current_cluster = cluster.name.clone();
+        Ok(chrome)
+    }
+
+    /// The languages for the switcher: tag, native name, selected.
+    pub fn languages(&self) -> Vec<(&'static str, &'static str, bool)> {
+        Lang::ALL.iter().map(|l| (l.tag(), l.native_name(), *l == self.lang)).collect()
+    }
+
+    pub fn nav(&self) -> Vec<(String, &'static str, bool)> {
+        NAV.iter().map(|(key, href)| (self.tr.t(&format!("nav-{key}")), *href, *key == self.active)).collect()
+    }
+}

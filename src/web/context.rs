@@ -1,0 +1,88 @@
+//! What every request carries besides its own data: the language, a request id, whether htmx
+//! sent it. Set once by middleware, read by handlers (as an extractor) and by error pages
+//! (through a task-local, since `IntoResponse` sees no request).
+
+use axum::extract::{FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue};
+use axum::middleware::Next;
+use axum::response::Response;
+
+use crate::i18n::{Lang, Tr};
+
+pub const LANG_COOKIE: &str = "ccr_lang";
+pub const CLUSTER_COOKIE: &str = "ccr_cluster";
+
+/// Per-request facts every page needs.
+#[derive(Debug, Clone, Default)]
+pub struct RequestContext {
+    pub lang: Lang,
+    pub request_id: String,
+    /// Sent by htmx: answer with a fragment, not a whole page.
+    pub htmx: bool,
+    /// The path and query, so forms like the language switcher can come back here.
+    pub path: String,
+    /// The cluster chosen in the switcher, if any.
+    pub cluster: Option<String>,
+}
+
+impl RequestContext {
+    pub fn tr(&self) -> Tr {
+        Tr::new(self.lang)
+    }
+
+    fn from_headers(headers: &HeaderMap, path: String) -> RequestContext {
+        let cookie_lang = cookie(headers, LANG_COOKIE).and_then(|v| Lang::from_tag(&v));
+        let header_lang = headers
+            .get("accept-language")
+            .and_then(|v| v.to_str().ok())
+            .and_then(Lang::from_accept_language);
+        RequestContext {
+            lang: cookie_lang.or(header_lang).unwrap_or_default(),
+            request_id: headers.get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-").to_owned(),
+            htmx: headers.get("hx-request").is_some_and(|v| v == "true"),
+            path,
+            cluster: cookie(headers, CLUSTER_COOKIE),
+        }
+    }
+}
+
+tokio::task_local! {
+    static CURRENT: RequestContext;
+}
+
+/// The context of the request being handled, or a default outside of one.
+pub fn current() -> RequestContext {
+    CURRENT.try_with(Clone::clone).unwrap_or_default()
+}
+
+/// Middleware: builds the context, keeps it for the request's duration, and marks responses
+/// that differ by htmx and language so caches keep them apart.
+pub async fn with_context(mut request: Request, next: Next) -> Response {
+    let path = request.uri().path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "/".into());
+    let context = RequestContext::from_headers(request.headers(), path);
+    request.extensions_mut().insert(context.clone());
+    let mut response = CURRENT.scope(context, next.run(request)).await;
+    response.headers_mut().append("vary", HeaderValue::from_static("HX-Request, Cookie, Accept-Language"));
+    response
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for RequestContext {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(parts.extensions.get::<RequestContext>().cloned().unwrap_or_default())
+    }
+}
+
+/// One cookie's value from the `Cookie` headers.
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all("cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_owned())
+}

@@ -1,0 +1,111 @@
+//! The web interface: one module per screen, each owning its routes, merged here.
+
+pub mod assets;
+pub mod chrome;
+pub mod context;
+mod health;
+mod overview;
+mod preferences;
+mod remote_clusters;
+mod replication;
+
+use std::sync::Arc;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderName, HeaderValue, Request};
+use axum::middleware;
+use axum::response::Html;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::error::{AppError, AppResult};
+use crate::es::EsClient;
+
+/// One cluster the panel manages.
+#[derive(Debug, Clone)]
+pub struct ManagedCluster {
+    /// The name shown in the switcher ("default" for a single `--es-url`).
+    pub name: String,
+    pub client: EsClient,
+}
+
+/// Shared by every handler; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// The clusters in configuration order; the first is the default.
+    pub clusters: Arc<Vec<ManagedCluster>>,
+}
+
+impl AppState {
+    pub fn new(clusters: Vec<ManagedCluster>) -> AppState {
+        assert!(!clusters.is_empty(), "at least one cluster");
+        AppState { clusters: Arc::new(clusters) }
+    }
+
+    /// The cluster chosen by name, or the default one.
+    pub fn cluster(&self, name: Option<&str>) -> &ManagedCluster {
+        name.and_then(|n| self.clusters.iter().find(|c| c.name == n)).unwrap_or(&self.clusters[0])
+    }
+}
+
+/// The cluster this request works on, picked by the switcher's cookie.
+#[derive(Debug, Clone)]
+pub struct Cluster(pub ManagedCluster);
+
+impl FromRequestParts<AppState> for Cluster {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let chosen = context::cookie(&parts.headers, context::CLUSTER_COOKIE);
+        Ok(Cluster(state.cluster(chosen.as_deref()).clone()))
+    }
+}
+
+impl std::ops::Deref for Cluster {
+    type Target = ManagedCluster;
+    fn deref(&self) -> &ManagedCluster {
+        &self.0
+    }
+}
+
+/// Renders a template into a response body.
+pub fn render(template: &impl Template) -> AppResult<Html<String>> {
+    Ok(Html(template.render().map_err(AppError::Render)?))
+}
+
+/// Headers that make the browser refuse inline script, framing and content sniffing.
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+    connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
+
+/// The whole panel as a router; tests build it without a socket.
+pub fn app(state: AppState) -> Router {
+    let x_request_id = HeaderName::from_static("x-request-id");
+    let routes = Router::new()
+        .merge(overview::router())
+        .merge(remote_clusters::router())
+        .merge(replication::router())
+        .merge(preferences::router())
+        .merge(health::router())
+        .merge(assets::router())
+        .fallback(|| async { AppError::NotFound(context::current().path) })
+        .with_state(state);
+    routes
+        .layer(middleware::from_fn(context::with_context))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            HeaderName::from_static("content-security-policy"),
+            HeaderValue::from_static(CSP),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(HeaderName::from_static("x-content-type-options"), HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::overriding(HeaderName::from_static("referrer-policy"), HeaderValue::from_static("same-origin")))
+        .layer(SetResponseHeaderLayer::overriding(HeaderName::from_static("x-frame-options"), HeaderValue::from_static("DENY")))
+        .layer(PropagateRequestIdLayer::new(x_request_id.clone()))
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+            let id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+            tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
+        }))
+        .layer(SetRequestIdLayer::new(x_request_id, MakeRequestUuid))
+}

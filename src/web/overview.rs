@@ -1,0 +1,96 @@
+//! The overview: the connected cluster at a glance, and the steps of a replication.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::State;
+use axum::response::Html;
+use axum::routing::get;
+
+use super::chrome::Chrome;
+use super::context::RequestContext;
+use super::{AppState, Cluster, render};
+use crate::ccr::{followers, remote_clusters};
+use crate::error::AppResult;
+use crate::es::{Capabilities, EsError};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/", get(show_overview))
+}
+
+/// A count, or why it could not be read (a missing privilege should not blank the page).
+pub enum Figure {
+    Known { total: usize, detail: String },
+    Unavailable(String),
+}
+
+#[derive(Template)]
+#[template(path = "overview.html")]
+struct OverviewPage {
+    chrome: Chrome,
+    nodes: u32,
+    remotes: Figure,
+    followers: Figure,
+    patterns: Figure,
+    capabilities: Capabilities,
+}
+
+impl OverviewPage {
+    /// The three CCR cards: navigation key, link, figure.
+    fn cards(&self) -> [(&'static str, &'static str, &Figure); 3] {
+        [
+            ("nav-remote-clusters", "/remote-clusters", &self.remotes),
+            ("nav-follower-indices", "/follower-indices", &self.followers),
+            ("nav-auto-follow", "/auto-follow-patterns", &self.patterns),
+        ]
+    }
+}
+
+fn unavailable(error: &EsError) -> Figure {
+    Figure::Unavailable(match error {
+        EsError::Api(api) => format!("{}: {}", api.error_type, api.reason),
+        other => other.to_string(),
+    })
+}
+
+async fn show_overview(State(state): State<AppState>, context: RequestContext, cluster: Cluster) -> AppResult<Html<String>> {
+    let chrome = Chrome::load(&context, &state, &cluster, "overview").await?;
+    let tr = chrome.tr;
+    let client = &cluster.client;
+    let (health, remotes, followers, patterns, capabilities) = tokio::join!(
+        client.health(),
+        remote_clusters::list(client),
+        followers::list(client),
+        client.auto_follow_patterns(),
+        client.capabilities(),
+    );
+    let remotes = match remotes {
+        Ok(list) => {
+            let connected = list.iter().filter(|r| r.connected).count().to_string();
+            Figure::Known { total: list.len(), detail: tr.t1("overview-remotes-connected", "count", &connected) }
+        }
+        Err(e) => unavailable(&e),
+    };
+    let followers = match followers {
+        Ok(list) => {
+            let active = list.iter().filter(|f| f.status == followers::FollowerStatus::Active).count().to_string();
+            Figure::Known { total: list.len(), detail: tr.t1("overview-followers-active", "count", &active) }
+        }
+        Err(e) => unavailable(&e),
+    };
+    let patterns = match patterns {
+        Ok(list) => {
+            let active = list.iter().filter(|p| p.pattern.active).count().to_string();
+            Figure::Known { total: list.len(), detail: tr.t1("overview-patterns-active", "count", &active) }
+        }
+        Err(e) => unavailable(&e),
+    };
+    let page = OverviewPage {
+        chrome,
+        nodes: health.map(|h| h.number_of_nodes).unwrap_or(0),
+        remotes,
+        followers,
+        patterns,
+        capabilities: capabilities?,
+    };
+    render(&page)
+}

@@ -1,0 +1,69 @@
+//! The language and cluster switchers: plain forms that set a cookie and go back.
+
+use axum::extract::State;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::post;
+use axum::{Form, Router};
+use serde::Deserialize;
+
+use super::AppState;
+use super::context::{CLUSTER_COOKIE, LANG_COOKIE};
+use crate::i18n::Lang;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/preferences/language", post(set_language)).route("/preferences/cluster", post(set_cluster))
+}
+
+#[derive(Deserialize)]
+struct LanguageForm {
+    lang: String,
+    #[serde(default)]
+    return_to: String,
+}
+
+#[derive(Deserialize)]
+struct ClusterForm {
+    cluster: String,
+    #[serde(default)]
+    return_to: String,
+}
+
+/// Only paths on this site: `//evil.example` or `https://...` would make an open redirect.
+pub fn safe_return_path(path: &str) -> &str {
+    if path.starts_with('/') && !path.starts_with("//") && !path.starts_with("/\\") { path } else { "/" }
+}
+
+fn set_cookie_and_return(name: &str, value: &str, return_to: &str) -> Response {
+    let mut response = Redirect::to(safe_return_path(return_to)).into_response();
+    let cookie = format!("{name}={value}; Path=/; Max-Age=31536000; SameSite=Strict; HttpOnly");
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
+}
+
+async fn set_language(Form(form): Form<LanguageForm>) -> Response {
+    let lang = Lang::from_tag(&form.lang).unwrap_or_default();
+    set_cookie_and_return(LANG_COOKIE, lang.tag(), &form.return_to)
+}
+
+async fn set_cluster(State(state): State<AppState>, Form(form): Form<ClusterForm>) -> Response {
+    // Only a configured name is stored; anything else falls back to the default cluster.
+    let name = state.cluster(Some(&form.cluster)).name.clone();
+    set_cookie_and_return(CLUSTER_COOKIE, &name, &form.return_to)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_return_path;
+
+    #[test]
+    fn return_paths_stay_on_this_site() {
+        assert_eq!(safe_return_path("/remote-clusters?q=a"), "/remote-clusters?q=a");
+        assert_eq!(safe_return_path("//evil.example/x"), "/");
+        assert_eq!(safe_return_path("https://evil.example"), "/");
+        assert_eq!(safe_return_path("/\\evil.example"), "/");
+        assert_eq!(safe_return_path(""), "/");
+    }
+}
