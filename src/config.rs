@@ -185,7 +185,9 @@ impl ClusterArgs {
     pub fn to_cluster(&self) -> Result<ClusterConfig, ConfigError> {
         let auth = match (&self.es_username, &self.es_password, &self.es_api_key) {
             (_, _, Some(key)) => Some(Auth::ApiKey(key.clone())),
-            (Some(username), Some(password), None) => Some(Auth::Basic { username: username.clone(), password: password.clone() }),
+            (Some(username), Some(password), None) => {
+                Some(Auth::Basic { username: username.clone(), password: password.clone() })
+            }
             _ => None,
         };
         let es = EsConfig {
@@ -228,12 +230,18 @@ struct ClusterEntry {
 /// the file, so the file itself can be committed or mounted without them.
 pub fn load_config_file(path: &Path) -> Result<Vec<ClusterConfig>, ConfigError> {
     let shown = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read { path: shown.clone(), reason: e.to_string() })?;
+    let text =
+        std::fs::read_to_string(path).map_err(|e| ConfigError::Read { path: shown.clone(), reason: e.to_string() })?;
     parse_config(&text, &shown, |var| std::env::var(var).ok())
 }
 
-pub fn parse_config(text: &str, shown: &str, env: impl Fn(&str) -> Option<String>) -> Result<Vec<ClusterConfig>, ConfigError> {
-    let file: ConfigFile = toml::from_str(text).map_err(|e| ConfigError::Toml { path: shown.to_owned(), reason: e.to_string() })?;
+pub fn parse_config(
+    text: &str,
+    shown: &str,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<Vec<ClusterConfig>, ConfigError> {
+    let file: ConfigFile =
+        toml::from_str(text).map_err(|e| ConfigError::Toml { path: shown.to_owned(), reason: e.to_string() })?;
     if file.clusters.is_empty() {
         return Err(ConfigError::Invalid(format!("{shown}: no [[cluster]] entries")));
     }
@@ -259,7 +267,9 @@ pub fn parse_config(text: &str, shown: &str, env: impl Fn(&str) -> Option<String
             _ => None,
         };
         let timeout = match &entry.timeout {
-            Some(t) => parse_duration(t).map_err(|e| ConfigError::Invalid(format!("cluster {:?}: timeout {e}", entry.name)))?,
+            Some(t) => {
+                parse_duration(t).map_err(|e| ConfigError::Invalid(format!("cluster {:?}: timeout {e}", entry.name)))?
+            }
             None => Duration::from_secs(30),
         };
         let es = EsConfig {

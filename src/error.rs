@@ -63,7 +63,14 @@ impl AppError {
 
     pub fn view(&self, tr: &Tr) -> ErrorView {
         let status = self.status().as_u16();
-        let mut view = ErrorView { status, title: String::new(), explanation: String::new(), es_type: None, es_reason: None, attempts: Vec::new() };
+        let mut view = ErrorView {
+            status,
+            title: String::new(),
+            explanation: String::new(),
+            es_type: None,
+            es_reason: None,
+            attempts: Vec::new(),
+        };
         match self {
             AppError::Es(error) => describe_es(error, tr, &mut view),
             AppError::NotFound(what) => {
@@ -171,7 +178,10 @@ impl IntoResponse for AppError {
         match rendered {
             Ok(html) => (status, Html(html)).into_response(),
             // Rendering the error page itself failed: plain text beats a blank page.
-            Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, format!("internal error ({e}); request id {}", context.request_id)).into_response(),
+            Err(e) => {
+                (StatusCode::INTERNAL_SERVER_ERROR, format!("internal error ({e}); request id {}", context.request_id))
+                    .into_response()
+            }
         }
     }
 }

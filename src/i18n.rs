@@ -7,9 +7,9 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
+use fluent_templates::LanguageIdentifier;
 use fluent_templates::fluent_bundle::FluentValue;
 use fluent_templates::{Loader, static_loader};
-use fluent_templates::LanguageIdentifier;
 
 static_loader! {
     static LOCALES = {
@@ -74,10 +74,8 @@ impl Lang {
             .filter_map(|part| {
                 let mut pieces = part.split(';');
                 let lang = Lang::from_tag(pieces.next()?)?;
-                let q = pieces
-                    .find_map(|p| p.trim().strip_prefix("q="))
-                    .and_then(|q| q.parse::<f32>().ok())
-                    .unwrap_or(1.0);
+                let q =
+                    pieces.find_map(|p| p.trim().strip_prefix("q=")).and_then(|q| q.parse::<f32>().ok()).unwrap_or(1.0);
                 (q > 0.0).then_some((q, lang))
             })
             .collect();

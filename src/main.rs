@@ -80,7 +80,10 @@ async fn run_demo(args: DemoArgs) -> Result<(), String> {
     println!("Demo: two simulated clusters on this machine (simulators, not real Elasticsearch).");
     println!("  local  (managed by the panel): {}", clusters.local.url());
     println!("  leader (the remote cluster):   {}  holds index `myindex`", clusters.leader.url());
-    println!("  To connect them, add a remote cluster named `leader` with seed node {}", clusters.leader.transport_address);
+    println!(
+        "  To connect them, add a remote cluster named `leader` with seed node {}",
+        clusters.leader.transport_address
+    );
     serve_panel(args.listen, state).await?;
     clusters.local.stop();
     clusters.leader.stop();

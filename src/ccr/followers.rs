@@ -41,7 +41,11 @@ pub async fn list(client: &EsClient) -> Result<Vec<FollowerIndex>, EsError> {
         for index_stats in stats.follow_stats.indices {
             if let Some(follower) = followers.iter_mut().find(|f| f.name == index_stats.index) {
                 let lag = index_stats.total_global_checkpoint_lag.unwrap_or_else(|| {
-                    index_stats.shards.iter().map(|s| (s.leader_global_checkpoint - s.follower_global_checkpoint).max(0)).sum()
+                    index_stats
+                        .shards
+                        .iter()
+                        .map(|s| (s.leader_global_checkpoint - s.follower_global_checkpoint).max(0))
+                        .sum()
                 });
                 follower.lag = Some(lag);
             }

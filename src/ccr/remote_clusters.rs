@@ -95,10 +95,14 @@ impl RemoteCluster {
                 server_name: info.server_name.clone().filter(|s| !s.is_empty()),
                 socket_connections: info.max_proxy_socket_connections,
             },
-            _ => ConnectionMode::Sniff { seeds: info.seeds.clone(), node_connections: info.max_connections_per_cluster },
+            _ => {
+                ConnectionMode::Sniff { seeds: info.seeds.clone(), node_connections: info.max_connections_per_cluster }
+            }
         };
         let (connections, max_connections) = match mode {
-            ConnectionMode::Sniff { .. } => (info.num_nodes_connected.unwrap_or(0), info.max_connections_per_cluster.unwrap_or(0)),
+            ConnectionMode::Sniff { .. } => {
+                (info.num_nodes_connected.unwrap_or(0), info.max_connections_per_cluster.unwrap_or(0))
+            }
             ConnectionMode::Proxy { .. } => {
                 (info.num_proxy_sockets_connected.unwrap_or(0), info.max_proxy_socket_connections.unwrap_or(0))
             }
@@ -112,7 +116,11 @@ impl RemoteCluster {
             skip_unavailable: info.skip_unavailable,
             initial_connect_timeout: info.initial_connect_timeout.clone(),
             defined_in,
-            security: if info.cluster_credentials.is_some() { SecurityModel::ApiKey } else { SecurityModel::Certificate },
+            security: if info.cluster_credentials.is_some() {
+                SecurityModel::ApiKey
+            } else {
+                SecurityModel::Certificate
+            },
             info,
         }
     }

@@ -68,7 +68,12 @@ impl EsClient {
         self.transport.send(self.auth.as_ref(), route, &path, query, body).await
     }
 
-    async fn get<T: DeserializeOwned>(&self, route: &Route, parts: &[&str], query: &[(&str, &str)]) -> Result<T, EsError> {
+    async fn get<T: DeserializeOwned>(
+        &self,
+        route: &Route,
+        parts: &[&str],
+        query: &[(&str, &str)],
+    ) -> Result<T, EsError> {
         self.call(route, parts, query, None::<&Value>).await
     }
 
@@ -118,7 +123,10 @@ impl EsClient {
         self.get(&routes::CLUSTER_GET_SETTINGS, &[], &[("flat_settings", "true")]).await
     }
 
-    pub async fn put_cluster_settings(&self, update: &ClusterSettingsUpdate) -> Result<ClusterSettingsUpdated, EsError> {
+    pub async fn put_cluster_settings(
+        &self,
+        update: &ClusterSettingsUpdate,
+    ) -> Result<ClusterSettingsUpdated, EsError> {
         self.call(&routes::CLUSTER_PUT_SETTINGS, &[], &[("flat_settings", "true")], Some(update)).await
     }
 
@@ -132,7 +140,11 @@ impl EsClient {
 
     /// `_resolve/cluster` forces a connection attempt to each remote named in `expression`
     /// (8.13+); `timeout` bounds it (8.19+/9.1+, see [`Capabilities`]).
-    pub async fn resolve_cluster(&self, expression: &str, timeout: Option<&str>) -> Result<BTreeMap<String, ResolvedCluster>, EsError> {
+    pub async fn resolve_cluster(
+        &self,
+        expression: &str,
+        timeout: Option<&str>,
+    ) -> Result<BTreeMap<String, ResolvedCluster>, EsError> {
         let query: Vec<(&str, &str)> = timeout.map(|t| ("timeout", t)).into_iter().collect();
         self.get(&routes::RESOLVE_CLUSTER, &[expression], &query).await
     }
@@ -224,8 +236,19 @@ impl EsClient {
 
     // --- cross-cluster replication -------------------------------------------------------
 
-    pub async fn follow(&self, follower: &str, request: &FollowRequest, wait_for_active_shards: &str) -> Result<FollowCreated, EsError> {
-        self.call(&routes::CCR_FOLLOW, &[follower], &[("wait_for_active_shards", wait_for_active_shards)], Some(request)).await
+    pub async fn follow(
+        &self,
+        follower: &str,
+        request: &FollowRequest,
+        wait_for_active_shards: &str,
+    ) -> Result<FollowCreated, EsError> {
+        self.call(
+            &routes::CCR_FOLLOW,
+            &[follower],
+            &[("wait_for_active_shards", wait_for_active_shards)],
+            Some(request),
+        )
+        .await
     }
 
     pub async fn pause_follow(&self, follower: &str) -> Result<Acknowledged, EsError> {
@@ -270,7 +293,11 @@ impl EsClient {
         })
     }
 
-    pub async fn put_auto_follow_pattern(&self, name: &str, pattern: &AutoFollowPattern) -> Result<Acknowledged, EsError> {
+    pub async fn put_auto_follow_pattern(
+        &self,
+        name: &str,
+        pattern: &AutoFollowPattern,
+    ) -> Result<Acknowledged, EsError> {
         self.call(&routes::CCR_AUTO_FOLLOW_PUT, &[name], &[], Some(pattern)).await
     }
 

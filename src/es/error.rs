@@ -25,7 +25,7 @@ pub enum EsError {
     NotElasticsearch { url: String, detail: String },
     /// Elasticsearch refused the request and said why.
     #[error("{0}")]
-    Api(ApiError),
+    Api(Box<ApiError>),
     /// All configured node URLs failed; each attempt is kept so the page can show what was tried.
     #[error("no Elasticsearch node could be reached ({} tried)", attempts.len())]
     AllNodesFailed { attempts: Vec<EsError> },

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use reqwest::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE};
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
 use reqwest::{Method, Url};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
@@ -88,7 +88,12 @@ impl Transport {
             }
         }
         let http = builder.build().map_err(|e| ConfigError::Client(e.to_string()))?;
-        Ok(Arc::new(Transport { http, urls: config.urls.clone(), preferred: AtomicUsize::new(0), timeout: config.timeout }))
+        Ok(Arc::new(Transport {
+            http,
+            urls: config.urls.clone(),
+            preferred: AtomicUsize::new(0),
+            timeout: config.timeout,
+        }))
     }
 
     pub fn urls(&self) -> &[Url] {
@@ -105,10 +110,7 @@ impl Transport {
         query: &[(&str, &str)],
         body: Option<&B>,
     ) -> Result<Answer, EsError> {
-        let body = match body {
-            Some(b) => Some(serde_json::to_vec(b).expect("request bodies always serialize")),
-            None => None,
-        };
+        let body = body.map(|b| serde_json::to_vec(b).expect("request bodies always serialize"));
         let start = self.preferred.load(Ordering::Relaxed);
         let mut attempts = Vec::new();
         for offset in 0..self.urls.len() {
@@ -159,11 +161,10 @@ impl Transport {
         let started = Instant::now();
         let response = request.send().await.map_err(|e| self.classify(&shown, &e))?;
         let status = response.status().as_u16();
-        let is_json = response
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("application/json") || v.starts_with("application/vnd.elasticsearch+json"));
+        let is_json =
+            response.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| {
+                v.starts_with("application/json") || v.starts_with("application/vnd.elasticsearch+json")
+            });
         let bytes = response.bytes().await.map_err(|e| self.classify(&shown, &e))?;
         tracing::debug!(api = route.api, method = %route.method, path, status, elapsed_ms = started.elapsed().as_millis() as u64, "elasticsearch request");
         if (200..300).contains(&status) || (route.method == Method::HEAD && status == 404) {
@@ -175,7 +176,7 @@ impl Transport {
                 detail: format!("HTTP {status} with a body that is not Elasticsearch JSON: {}", snippet(&bytes)),
             });
         }
-        Err(EsError::Api(ApiError::from_body(status, &bytes)))
+        Err(EsError::Api(Box::new(ApiError::from_body(status, &bytes))))
     }
 
     fn classify(&self, url: &str, error: &reqwest::Error) -> EsError {
@@ -183,7 +184,7 @@ impl Transport {
         let url = url.to_owned();
         if error.is_timeout() {
             EsError::Timeout { url, after: self.timeout }
-        } else if chain.contains("certificate") || chain.contains("tls") || chain.contains("handshake") {
+        } else if is_tls_failure(error) || chain.contains("certificate") {
             EsError::Tls { url, detail: chain }
         } else if error.is_connect() {
             EsError::Unreachable { url, detail: chain }
@@ -191,6 +192,21 @@ impl Transport {
             EsError::NotElasticsearch { url, detail: chain }
         }
     }
+}
+
+/// Whether a rustls error sits anywhere in the chain. reqwest wraps it in hyper errors and in
+/// `io::Error`s, whose `source()` skips the error they wrap, so those are opened by hand.
+fn is_tls_failure(error: &(dyn std::error::Error + 'static)) -> bool {
+    if error.downcast_ref::<rustls::Error>().is_some() {
+        return true;
+    }
+    if let Some(io) = error.downcast_ref::<std::io::Error>()
+        && let Some(inner) = io.get_ref()
+        && is_tls_failure(inner)
+    {
+        return true;
+    }
+    error.source().is_some_and(is_tls_failure)
 }
 
 /// The error and all its sources on one line, lower-cased words kept as written.

@@ -28,8 +28,8 @@ use tokio::sync::watch;
 
 use remote::{RemoteConfig, RemoteConnection};
 use reply::Reply;
-pub use state::{LicenseKind, SimConfig};
 use state::{ClusterState, Node};
+pub use state::{LicenseKind, SimConfig};
 
 /// One request as the simulator saw it, for tests that assert what the panel sent.
 #[derive(Debug, Clone, PartialEq)]
@@ -72,9 +72,9 @@ impl Sim {
         let wanted = remote::configured_remotes(&effective, skip_default);
         state.remotes.retain(|alias, conn| wanted.iter().any(|(a, c)| a == alias && *c == conn.config));
         for (alias, config) in wanted {
-            if !state.remotes.contains_key(&alias) {
-                let conn = RemoteConnection::start(self, &alias, config);
-                state.remotes.insert(alias, conn);
+            if let std::collections::btree_map::Entry::Vacant(slot) = state.remotes.entry(alias) {
+                let conn = RemoteConnection::start(self, slot.key(), config);
+                slot.insert(conn);
             }
         }
     }

@@ -138,8 +138,10 @@ pub async fn connect(config: &RemoteConfig) -> Result<(Channel, RemoteIdentity, 
 async fn handshake(address: &str) -> Result<(Channel, RemoteIdentity), TransportError> {
     let mut channel = Channel::open(address, CONNECT_TIMEOUT).await?;
     let reply = channel.request(&json!({"action": "handshake"})).await?;
-    let identity = identity_from(&reply)
-        .ok_or_else(|| TransportError::Handshake { address: address.to_owned(), detail: format!("unexpected reply {reply}") })?;
+    let identity = identity_from(&reply).ok_or_else(|| TransportError::Handshake {
+        address: address.to_owned(),
+        detail: format!("unexpected reply {reply}"),
+    })?;
     Ok((channel, identity))
 }
 

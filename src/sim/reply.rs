@@ -132,7 +132,8 @@ mod tests {
 
     #[test]
     fn envelope_matches_the_recorded_example() {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/es-examples/error.index_not_found.404.reconstructed.json");
+        let path =
+            concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/es-examples/error.index_not_found.404.reconstructed.json");
         let Ok(text) = std::fs::read_to_string(path) else { panic!("../shared must sit beside the checkout: {path}") };
         let recorded: Value = serde_json::from_str(&text).unwrap();
         let ours = EsException::index_not_found("non-existing").into_reply();

@@ -120,18 +120,25 @@ pub fn segments(path: &str) -> Vec<String> {
 
 fn percent_decode(segment: &str) -> String {
     let bytes = segment.as_bytes();
+    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(byte) = u8::from_str_radix(&segment[i + 1..i + 3], 16) {
+        let escaped = match (bytes[i], bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex))
+        {
+            (b'%', Some(high), Some(low)) => Some(high * 16 + low),
+            _ => None,
+        };
+        match escaped {
+            Some(byte) => {
                 out.push(byte);
                 i += 3;
-                continue;
+            }
+            None => {
+                out.push(bytes[i]);
+                i += 1;
             }
         }
-        out.push(bytes[i]);
-        i += 1;
     }
     String::from_utf8_lossy(&out).into_owned()
 }
@@ -216,5 +223,6 @@ mod tests {
     fn decodes_percent_escapes() {
         assert_eq!(segments("/a%2Fb/_doc/%E4%B8%AD"), vec!["a/b", "_doc", "中"]);
         assert_eq!(segments("/a%2"), vec!["a%2"]);
+        assert_eq!(segments("/%中%2x"), vec!["%中%2x"]);
     }
 }

@@ -157,8 +157,12 @@ fn convert(key: &str, kind: &Kind, value: &Value) -> SimResult<SettingValue> {
         ))),
         Kind::PositiveInt => match value.parse::<i64>() {
             Ok(n) if n >= 1 => Ok(SettingValue::Text(value)),
-            Ok(n) => Err(EsException::illegal_argument(format!("Failed to parse value [{n}] for setting [{key}] must be >= 1"))),
-            Err(_) => Err(EsException::illegal_argument(format!("Failed to parse value [{value}] for setting [{key}]"))),
+            Ok(n) => Err(EsException::illegal_argument(format!(
+                "Failed to parse value [{n}] for setting [{key}] must be >= 1"
+            ))),
+            Err(_) => {
+                Err(EsException::illegal_argument(format!("Failed to parse value [{value}] for setting [{key}]")))
+            }
         },
         Kind::Mode if value != "sniff" && value != "proxy" => Err(EsException::illegal_argument(format!(
             "No enum constant org.elasticsearch.transport.RemoteConnectionStrategy.ConnectionStrategy.{}",
@@ -168,7 +172,9 @@ fn convert(key: &str, kind: &Kind, value: &Value) -> SimResult<SettingValue> {
         Kind::Time if crate::sim::settings::parse_time(&value).is_none() => Err(EsException::new(
             400,
             "parse_exception",
-            format!("failed to parse setting [{key}] with value [{value}] as a time value: unit is missing or unrecognized"),
+            format!(
+                "failed to parse setting [{key}] with value [{value}] as a time value: unit is missing or unrecognized"
+            ),
         )),
         _ => Ok(SettingValue::Text(value)),
     }
@@ -250,7 +256,8 @@ fn not_recognized(scope: Scope, key: &str) -> EsException {
 
 /// Cross-key rules on the remote clusters of the settings that result from an update.
 pub fn validate_remotes(settings: &Settings, version: Version) -> SimResult<()> {
-    let aliases: std::collections::BTreeSet<&str> = settings.keys().filter_map(|k| remote_key(k)).map(|(a, _)| a).collect();
+    let aliases: std::collections::BTreeSet<&str> =
+        settings.keys().filter_map(|k| remote_key(k)).map(|(a, _)| a).collect();
     for alias in aliases {
         let get = |suffix: &str| settings.get(&format!("cluster.remote.{alias}.{suffix}"));
         let mode = get("mode").and_then(SettingValue::as_text).unwrap_or("sniff");
@@ -303,7 +310,10 @@ mod tests {
         let mut b = Settings::new();
         put(json!({"cluster.remote.x.seeds":"h:9300","cluster.remote.x.skip_unavailable":"true"}), &mut b).unwrap();
         assert_eq!(a, b);
-        assert_eq!(render(&a, false), json!({"cluster":{"remote":{"x":{"seeds":["h:9300"],"skip_unavailable":"true"}}}}));
+        assert_eq!(
+            render(&a, false),
+            json!({"cluster":{"remote":{"x":{"seeds":["h:9300"],"skip_unavailable":"true"}}}})
+        );
     }
 
     #[test]
@@ -319,10 +329,19 @@ mod tests {
         let mut s = Settings::new();
         let reason = |r: SimResult<Settings>| r.unwrap_err().reason;
         assert_eq!(reason(put(json!({"foo":1}), &mut s)), "persistent setting [foo], not recognized");
-        assert_eq!(reason(put(json!({"cluster.remote.x.seeds":["foo"]}), &mut s)), "remote hosts need to be configured as [host:port], found [foo] instead");
-        assert_eq!(reason(put(json!({"cluster.remote.x.seeds":["foo:0"]}), &mut s)), "port number must be > 0 but was: [0]");
+        assert_eq!(
+            reason(put(json!({"cluster.remote.x.seeds":["foo"]}), &mut s)),
+            "remote hosts need to be configured as [host:port], found [foo] instead"
+        );
+        assert_eq!(
+            reason(put(json!({"cluster.remote.x.seeds":["foo:0"]}), &mut s)),
+            "port number must be > 0 but was: [0]"
+        );
         assert_eq!(reason(put(json!({"cluster.remote.x.seeds":["foo:ab"]}), &mut s)), "failed to parse port");
-        assert_eq!(reason(put(json!({"cluster.remote.a@b.seeds":["h:1"]}), &mut s)), "persistent setting [cluster.remote.a@b.seeds], not recognized");
+        assert_eq!(
+            reason(put(json!({"cluster.remote.a@b.seeds":["h:1"]}), &mut s)),
+            "persistent setting [cluster.remote.a@b.seeds], not recognized"
+        );
         assert!(s.is_empty());
         let old = apply(Scope::Persistent, &json!({"cluster.remote.x.mode":"proxy"}), &mut s, Version::new(7, 5, 0));
         assert_eq!(old.unwrap_err().reason, "persistent setting [cluster.remote.x.mode], not recognized");
@@ -336,6 +355,9 @@ mod tests {
         assert!(err.reason.contains("[required=SNIFF, configured=PROXY]"), "{}", err.reason);
         let mut s = Settings::new();
         put(json!({"cluster.remote.x.skip_unavailable":true}), &mut s).unwrap();
-        assert_eq!(validate_remotes(&s, V8).unwrap_err().reason, "Cannot configure setting [cluster.remote.x.skip_unavailable] if remote cluster is not enabled.");
+        assert_eq!(
+            validate_remotes(&s, V8).unwrap_err().reason,
+            "Cannot configure setting [cluster.remote.x.skip_unavailable] if remote cluster is not enabled."
+        );
     }
 }

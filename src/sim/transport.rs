@@ -20,7 +20,9 @@ const MAGIC: &[u8; 2] = b"ES";
 pub enum TransportError {
     #[error("[{address}] connect_exception: {detail}")]
     Connect { address: String, detail: String },
-    #[error("received HTTP response on transport port, ensure that transport port (not HTTP port) of a remote node is specified in the configuration")]
+    #[error(
+        "received HTTP response on transport port, ensure that transport port (not HTTP port) of a remote node is specified in the configuration"
+    )]
     HttpPort,
     #[error("[{address}] handshake failed: {detail}")]
     Handshake { address: String, detail: String },
@@ -90,7 +92,12 @@ impl Channel {
         let stream = match connect {
             Ok(Ok(stream)) => stream,
             Ok(Err(e)) => return Err(TransportError::Connect { address: address.to_owned(), detail: e.to_string() }),
-            Err(_) => return Err(TransportError::Connect { address: address.to_owned(), detail: "connect timed out".into() }),
+            Err(_) => {
+                return Err(TransportError::Connect {
+                    address: address.to_owned(),
+                    detail: "connect timed out".into(),
+                });
+            }
         };
         Ok(Channel { address: address.to_owned(), reader: BufReader::new(stream), timeout })
     }

@@ -64,7 +64,12 @@ impl Chrome {
     }
 
     /// The full frame: reads the cluster's name, version, license and health.
-    pub async fn load(context: &RequestContext, state: &AppState, cluster: &ManagedCluster, active: &'static str) -> AppResult<Chrome> {
+    pub async fn load(
+        context: &RequestContext,
+        state: &AppState,
+        cluster: &ManagedCluster,
+        active: &'static str,
+    ) -> AppResult<Chrome> {
         let client = &cluster.client;
         let (root, license, health) = tokio::join!(client.root(), client.license(), client.health());
         let root = root?;

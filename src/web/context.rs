@@ -33,10 +33,8 @@ impl RequestContext {
 
     fn from_headers(headers: &HeaderMap, path: String) -> RequestContext {
         let cookie_lang = cookie(headers, LANG_COOKIE).and_then(|v| Lang::from_tag(&v));
-        let header_lang = headers
-            .get("accept-language")
-            .and_then(|v| v.to_str().ok())
-            .and_then(Lang::from_accept_language);
+        let header_lang =
+            headers.get("accept-language").and_then(|v| v.to_str().ok()).and_then(Lang::from_accept_language);
         RequestContext {
             lang: cookie_lang.or(header_lang).unwrap_or_default(),
             request_id: headers.get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-").to_owned(),

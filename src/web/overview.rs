@@ -52,7 +52,11 @@ fn unavailable(error: &EsError) -> Figure {
     })
 }
 
-async fn show_overview(State(state): State<AppState>, context: RequestContext, cluster: Cluster) -> AppResult<Html<String>> {
+async fn show_overview(
+    State(state): State<AppState>,
+    context: RequestContext,
+    cluster: Cluster,
+) -> AppResult<Html<String>> {
     let chrome = Chrome::load(&context, &state, &cluster, "overview").await?;
     let tr = chrome.tr;
     let client = &cluster.client;

@@ -40,8 +40,12 @@ enum SortColumn {
 }
 
 impl SortColumn {
-    const ALL: [(SortColumn, &'static str); 4] =
-        [(SortColumn::Name, "name"), (SortColumn::Status, "status"), (SortColumn::Mode, "mode"), (SortColumn::Connections, "connections")];
+    const ALL: [(SortColumn, &'static str); 4] = [
+        (SortColumn::Name, "name"),
+        (SortColumn::Status, "status"),
+        (SortColumn::Mode, "mode"),
+        (SortColumn::Connections, "connections"),
+    ];
 }
 
 /// One row of the table.
@@ -75,7 +79,9 @@ impl RemoteRow {
 
     fn matches(&self, needle: &str) -> bool {
         let needle = needle.trim().to_lowercase();
-        needle.is_empty() || self.name.to_lowercase().contains(&needle) || self.addresses.iter().any(|a| a.to_lowercase().contains(&needle))
+        needle.is_empty()
+            || self.name.to_lowercase().contains(&needle)
+            || self.addresses.iter().any(|a| a.to_lowercase().contains(&needle))
     }
 }
 
@@ -127,7 +133,11 @@ async fn list_remote_clusters(
             let desc = current && !query.desc;
             SortLink {
                 label_key: format!("remote-col-{key}"),
-                href: format!("/remote-clusters?{}&sort={key}{}", encode(&query.q), if desc { "&desc=true" } else { "" }),
+                href: format!(
+                    "/remote-clusters?{}&sort={key}{}",
+                    encode(&query.q),
+                    if desc { "&desc=true" } else { "" }
+                ),
                 aria_sort: match (current, query.desc) {
                     (false, _) => "none",
                     (true, false) => "ascending",

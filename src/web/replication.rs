@@ -31,7 +31,11 @@ impl FollowerListPage {
     }
 }
 
-async fn list_followers(State(state): State<AppState>, context: RequestContext, cluster: Cluster) -> AppResult<Html<String>> {
+async fn list_followers(
+    State(state): State<AppState>,
+    context: RequestContext,
+    cluster: Cluster,
+) -> AppResult<Html<String>> {
     let chrome = Chrome::load(&context, &state, &cluster, "follower-indices").await?;
     let followers = followers::list(&cluster.client).await?;
     render(&FollowerListPage { chrome, followers })
@@ -44,7 +48,11 @@ struct PatternListPage {
     patterns: Vec<NamedAutoFollowPattern>,
 }
 
-async fn list_patterns(State(state): State<AppState>, context: RequestContext, cluster: Cluster) -> AppResult<Html<String>> {
+async fn list_patterns(
+    State(state): State<AppState>,
+    context: RequestContext,
+    cluster: Cluster,
+) -> AppResult<Html<String>> {
     let chrome = Chrome::load(&context, &state, &cluster, "auto-follow").await?;
     let patterns = cluster.client.auto_follow_patterns().await?;
     render(&PatternListPage { chrome, patterns })

@@ -1,2 +1,13 @@
-#[test]
-fn t(){}
+//! The integration tests: one binary (one link step) with a module per area.
+//!
+//! In-process tests build the panel with `ccr_panel::app` and start simulated clusters on
+//! loopback ports; browser tests drive the same in headless Chromium.
+
+mod browser;
+mod cli;
+mod client;
+mod contract;
+mod helpers;
+mod sim_api;
+mod transport;
+mod web;

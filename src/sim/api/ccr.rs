@@ -12,7 +12,8 @@ use super::indices::expand_expression;
 /// CCR needs a platinum or trial license on the following cluster.
 fn require_license(sim: &Sim) -> SimResult<()> {
     if sim.state().license_type == LicenseKind::Basic {
-        return Err(EsException::new(403, "security_exception", "current license is non-compliant for [ccr]").with("license.expired.feature", "ccr"));
+        return Err(EsException::new(403, "security_exception", "current license is non-compliant for [ccr]")
+            .with("license.expired.feature", "ccr"));
     }
     Ok(())
 }
@@ -40,7 +41,11 @@ pub fn stats(sim: &Sim) -> SimResult {
 
 pub fn get_auto_follow(_sim: &Sim, request: &Request) -> SimResult {
     match request.param(0) {
-        Some(name) => Err(EsException::new(404, "resource_not_found_exception", format!("auto-follow pattern [{name}] is missing"))),
+        Some(name) => Err(EsException::new(
+            404,
+            "resource_not_found_exception",
+            format!("auto-follow pattern [{name}] is missing"),
+        )),
         None => Ok(Reply::ok(json!({"patterns": []}))),
     }
 }

@@ -120,8 +120,10 @@ pub fn put_settings(sim: &Sim, request: &Request) -> SimResult {
     let (mut persistent, mut transient) = (state.persistent.clone(), state.transient.clone());
     let empty = json!({});
     // Elasticsearch applies transient before persistent, so a bad transient key is reported first.
-    let transient_echo = settings::apply(Scope::Transient, body.get("transient").unwrap_or(&empty), &mut transient, version)?;
-    let persistent_echo = settings::apply(Scope::Persistent, body.get("persistent").unwrap_or(&empty), &mut persistent, version)?;
+    let transient_echo =
+        settings::apply(Scope::Transient, body.get("transient").unwrap_or(&empty), &mut transient, version)?;
+    let persistent_echo =
+        settings::apply(Scope::Persistent, body.get("persistent").unwrap_or(&empty), &mut persistent, version)?;
     let mut effective = state.config.node_settings.clone();
     effective.extend(persistent.clone());
     effective.extend(transient.clone());

@@ -79,7 +79,12 @@ pub fn get(sim: &Sim, request: &Request) -> SimResult {
             "_index": name, "_id": id, "_version": doc.version, "_seq_no": doc.seq_no,
             "_primary_term": 1, "found": true, "_source": doc.source,
         }),
-        None => return Ok(Reply::with_status(404, with_type(state.version(), json!({"_index": name, "_id": id, "found": false})))),
+        None => {
+            return Ok(Reply::with_status(
+                404,
+                with_type(state.version(), json!({"_index": name, "_id": id, "found": false})),
+            ));
+        }
     };
     Ok(Reply::ok(with_type(state.version(), body)))
 }
@@ -120,7 +125,11 @@ impl Query {
             other => Err(EsException::parse(format!("unknown query [{other}]"))
                 .with("line", 1)
                 .with("col", 12)
-                .caused_by(EsException::new(400, "named_object_not_found_exception", format!("[1:12] unknown field [{other}]")))),
+                .caused_by(EsException::new(
+                    400,
+                    "named_object_not_found_exception",
+                    format!("[1:12] unknown field [{other}]"),
+                ))),
         }
     }
 
@@ -148,8 +157,11 @@ fn shards(count: usize) -> Value {
     json!({"total": count, "successful": count, "skipped": 0, "failed": 0})
 }
 
+/// A matching document: its index, id, and the document.
+type Hit<'a> = (&'a str, &'a str, &'a Doc);
+
 /// The documents a count or search runs over, in indexing order.
-fn matching_docs<'a>(state: &'a ClusterState, request: &Request, query: &Query) -> SimResult<(usize, Vec<(&'a str, &'a str, &'a Doc)>)> {
+fn matching_docs<'a>(state: &'a ClusterState, request: &Request, query: &Query) -> SimResult<(usize, Vec<Hit<'a>>)> {
     let names = expand_expression(state, request.param(0).unwrap_or("_all"), false)?;
     for name in &names {
         let index = state.index(name)?;
@@ -157,7 +169,7 @@ fn matching_docs<'a>(state: &'a ClusterState, request: &Request, query: &Query) 
             return Err(EsException::index_closed(name, &index.uuid));
         }
     }
-    let mut docs: Vec<(&str, &str, &Doc)> = Vec::new();
+    let mut docs: Vec<Hit<'_>> = Vec::new();
     for (name, index) in state.indices.iter().filter(|(name, _)| names.contains(name)) {
         for (id, doc) in &index.docs {
             if query.matches(&doc.source) {
@@ -199,7 +211,9 @@ pub fn search(sim: &Sim, request: &Request) -> SimResult {
         .iter()
         .skip(from)
         .take(size)
-        .map(|(index, id, doc)| with_type(version, json!({"_index": index, "_id": id, "_score": 1.0, "_source": doc.source})))
+        .map(|(index, id, doc)| {
+            with_type(version, json!({"_index": index, "_id": id, "_score": 1.0, "_source": doc.source}))
+        })
         .collect();
     let total = if version.major < 7 { json!(docs.len()) } else { json!({"value": docs.len(), "relation": "eq"}) };
     let max_score = if hits.is_empty() { Value::Null } else { json!(1.0) };

@@ -41,7 +41,11 @@ pub fn expand_expression(state: &ClusterState, expression: &str, closed: bool) -
             let pattern = if part == "_all" { "*" } else { part };
             for (name, index) in &state.indices {
                 let visible = !name.starts_with('.') || pattern.starts_with('.');
-                if visible && glob(pattern, name) && (closed || index.state == IndexState::Open) && !names.contains(name) {
+                if visible
+                    && glob(pattern, name)
+                    && (closed || index.state == IndexState::Open)
+                    && !names.contains(name)
+                {
                     names.push(name.clone());
                 }
             }
@@ -153,7 +157,9 @@ pub fn create_index(state: &mut ClusterState, name: &str, settings: &BTreeMap<St
     if let Some(existing) = state.indices.get(name) {
         return Err(EsException::already_exists(name, &existing.uuid));
     }
-    if version >= Version::new(8, 0, 0) && settings.get("index.soft_deletes.enabled").map(setting_text).as_deref() == Some("false") {
+    if version >= Version::new(8, 0, 0)
+        && settings.get("index.soft_deletes.enabled").map(setting_text).as_deref() == Some("false")
+    {
         return Err(EsException::illegal_argument(
             "Creating indices with soft-deletes disabled is no longer supported. Please do not specify a value for setting [index.soft_deletes.enabled].",
         ));
@@ -172,15 +178,18 @@ pub fn create_index(state: &mut ClusterState, name: &str, settings: &BTreeMap<St
             stored.insert(key.clone(), setting_text(value));
         }
     }
-    state.indices.insert(name.to_owned(), Index { uuid: uuid.clone(), state: IndexState::Open, settings: stored, docs: BTreeMap::new(), next_seq_no: 0 });
+    state.indices.insert(
+        name.to_owned(),
+        Index { uuid: uuid.clone(), state: IndexState::Open, settings: stored, docs: BTreeMap::new(), next_seq_no: 0 },
+    );
     Ok(uuid)
 }
 
 pub fn exists(sim: &Sim, request: &Request) -> SimResult {
     let state = sim.state();
-    let found = request.param(0).is_some_and(|expression| {
-        expand_expression(&state, expression, true).is_ok_and(|names| !names.is_empty())
-    });
+    let found = request
+        .param(0)
+        .is_some_and(|expression| expand_expression(&state, expression, true).is_ok_and(|names| !names.is_empty()));
     Ok(Reply::empty(if found { 200 } else { 404 }))
 }
 
@@ -265,7 +274,9 @@ pub fn put_settings(sim: &Sim, request: &Request) -> SimResult {
                 index.uuid
             )));
         }
-        if let Some(key) = static_keys.iter().find(|k| matches!(**k, "index.number_of_shards" | "index.soft_deletes.enabled")) {
+        if let Some(key) =
+            static_keys.iter().find(|k| matches!(**k, "index.number_of_shards" | "index.soft_deletes.enabled"))
+        {
             return Err(EsException::illegal_argument(format!("final {name} setting [{key}], not updateable")));
         }
     }

@@ -71,11 +71,17 @@ fn split_expression(sim: &Sim, expression: &str) -> SimResult<SplitExpression> {
             continue;
         };
         if index.is_empty() {
-            return Err(EsException::illegal_argument(format!("index name [{part}] is invalid because the remote part is empty")));
+            return Err(EsException::illegal_argument(format!(
+                "index name [{part}] is invalid because the remote part is empty"
+            )));
         }
         let aliases: Vec<&String> = state.remotes.keys().filter(|a| glob(alias_pattern, a)).collect();
         if aliases.is_empty() && !alias_pattern.contains('*') {
-            return Err(EsException::new(404, "no_such_remote_cluster_exception", format!("no such remote cluster: [{alias_pattern}]")));
+            return Err(EsException::new(
+                404,
+                "no_such_remote_cluster_exception",
+                format!("no such remote cluster: [{alias_pattern}]"),
+            ));
         }
         for alias in aliases {
             let config = state.remotes[alias].config.clone();
@@ -92,7 +98,10 @@ fn split_expression(sim: &Sim, expression: &str) -> SimResult<SplitExpression> {
 async fn resolve_on_remote(config: &RemoteConfig, expression: &str, timeout: Duration) -> Result<Value, String> {
     let attempt = async {
         let (mut channel, _, _) = remote::connect(config).await.map_err(|e| e.to_string())?;
-        let reply = channel.request(&json!({"action": "resolve_index", "expression": expression})).await.map_err(|e| e.to_string())?;
+        let reply = channel
+            .request(&json!({"action": "resolve_index", "expression": expression}))
+            .await
+            .map_err(|e| e.to_string())?;
         reply.get("ok").cloned().ok_or_else(|| reply.get("error").map(Value::to_string).unwrap_or_default())
     };
     tokio::time::timeout(timeout, attempt).await.unwrap_or_else(|_| Err("timed out".into()))
@@ -187,4 +196,3 @@ fn version_json(number: &str) -> Value {
         "minimum_index_compatibility_version": "7.0.0",
     })
 }
-

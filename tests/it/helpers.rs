@@ -1,0 +1,160 @@
+//! Test helpers with intent-revealing names: simulated clusters, the panel, HTTP, HTML.
+
+#![allow(dead_code)]
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode};
+use ccr_panel::es::EsClient;
+use ccr_panel::sim::{SimConfig, SimServer};
+use ccr_panel::{AppState, ManagedCluster, app, demo};
+use http_body_util::BodyExt;
+use scraper::{Html, Selector};
+use tower::ServiceExt;
+
+pub fn loopback() -> SocketAddr {
+    "127.0.0.1:0".parse().unwrap()
+}
+
+/// A simulated cluster with default settings (8.15.0, trial license).
+pub async fn start_sim(name: &str) -> SimServer {
+    start_sim_with(SimConfig::new(name)).await
+}
+
+pub async fn start_sim_with(config: SimConfig) -> SimServer {
+    SimServer::start(config, loopback(), loopback()).await.expect("simulator starts")
+}
+
+pub fn client(server: &SimServer) -> EsClient {
+    demo::client_for(server)
+}
+
+/// The panel managing one simulated cluster, as an in-process router.
+pub fn panel_for(server: &SimServer) -> axum::Router {
+    app(AppState::new(vec![ManagedCluster { name: "local".into(), client: client(server) }]))
+}
+
+/// The panel managing a client of any kind (e.g. one pointing at nothing).
+pub fn panel_with(client: EsClient) -> axum::Router {
+    app(AppState::new(vec![ManagedCluster { name: "local".into(), client }]))
+}
+
+/// A client for URLs that are not simulators (closed ports, fake servers).
+pub fn client_at(urls: &[String], timeout: Duration) -> EsClient {
+    EsClient::new(ccr_panel::es::EsConfig {
+        urls: urls.iter().map(|u| u.parse().unwrap()).collect(),
+        auth: None,
+        ca_cert_pem: None,
+        insecure: false,
+        timeout,
+    })
+    .unwrap()
+}
+
+/// A loopback port with nothing listening on it.
+pub fn closed_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+pub struct Page {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Page {
+    pub fn html(&self) -> Html {
+        Html::parse_document(&self.body)
+    }
+
+    /// The trimmed text of every element matching `selector`.
+    pub fn texts(&self, selector: &str) -> Vec<String> {
+        let selector = Selector::parse(selector).expect("valid selector");
+        self.html()
+            .select(&selector)
+            .map(|e| e.text().collect::<String>().split_whitespace().collect::<Vec<_>>().join(" "))
+            .collect()
+    }
+
+    pub fn text(&self, selector: &str) -> String {
+        self.texts(selector)
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| panic!("no element matches {selector} in:\n{}", self.body))
+    }
+
+    pub fn attr(&self, selector: &str, attr: &str) -> Option<String> {
+        let selector = Selector::parse(selector).expect("valid selector");
+        self.html().select(&selector).next().and_then(|e| e.value().attr(attr)).map(str::to_owned)
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// Sends one request through the router without a socket.
+pub async fn send(router: &axum::Router, request: Request<Body>) -> Page {
+    let response = router.clone().oneshot(request).await.expect("router answers");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response.into_body().collect().await.expect("body").to_bytes();
+    Page { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+}
+
+pub async fn get(router: &axum::Router, path: &str) -> Page {
+    send(router, Request::get(path).body(Body::empty()).unwrap()).await
+}
+
+pub async fn get_with(router: &axum::Router, path: &str, headers: &[(&str, &str)]) -> Page {
+    let mut request = Request::get(path);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    send(router, request.body(Body::empty()).unwrap()).await
+}
+
+/// Posts a URL-encoded form, as a browser without JavaScript does.
+pub async fn post_form(router: &axum::Router, path: &str, fields: &[(&str, &str)]) -> Page {
+    let body = serde_urlencoded::to_string(fields).unwrap();
+    let request =
+        Request::post(path).header("content-type", "application/x-www-form-urlencoded").body(Body::from(body)).unwrap();
+    send(router, request).await
+}
+
+pub fn assert_redirect_to(page: &Page, location: &str) {
+    assert!(page.status.is_redirection(), "expected a redirect, got {}: {}", page.status, page.body);
+    assert_eq!(page.header("location"), Some(location));
+}
+
+/// Polls `check` until it holds or `timeout` passes; returns whether it held.
+pub async fn eventually<F, Fut>(timeout: Duration, mut check: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let deadline = Instant::now() + timeout;
+    loop {
+        if check().await {
+            return true;
+        }
+        if Instant::now() > deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Reads a file of `../shared` (beside the checkout), failing loudly when it is missing.
+pub fn shared_file(relative: &str) -> String {
+    let path = format!("{}/../shared/{relative}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e} (../shared must sit beside the checkout)"))
+}
+
+pub fn shared_json(relative: &str) -> serde_json::Value {
+    serde_json::from_str(&shared_file(relative)).unwrap_or_else(|e| panic!("{relative}: {e}"))
+}

@@ -1,0 +1,135 @@
+//! Remote cluster connectivity between simulators: seeds at a transport port connect, seeds
+//! at an HTTP port or at nothing do not, and a stopped remote is seen as disconnected.
+
+use std::time::Duration;
+
+use ccr_panel::es::{ClusterSettingsUpdate, EsClient};
+use ccr_panel::sim::SimServer;
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+async fn add_remote(client: &EsClient, alias: &str, seeds: &[String]) {
+    let mut update = ClusterSettingsUpdate::default();
+    update.persistent.insert(format!("cluster.remote.{alias}.seeds"), json!(seeds));
+    client.put_cluster_settings(&update).await.expect("remote added");
+}
+
+async fn is_connected(client: &EsClient, alias: &str) -> bool {
+    client.remote_info().await.unwrap().get(alias).is_some_and(|r| r.connected)
+}
+
+async fn leader_with_index() -> SimServer {
+    let leader = start_sim("leader").await;
+    client(&leader).create_index("myindex", &json!({})).await.unwrap();
+    leader
+}
+
+#[tokio::test]
+async fn seeds_at_the_transport_port_connect() {
+    let leader = leader_with_index().await;
+    let local = start_sim("local").await;
+    let client = client(&local);
+    add_remote(&client, "leader", &[leader.transport_address.to_string()]).await;
+    assert!(eventually(Duration::from_secs(5), || is_connected(&client, "leader")).await, "never connected");
+    let info = &client.remote_info().await.unwrap()["leader"];
+    assert_eq!(info.mode.as_deref(), Some("sniff"));
+    assert_eq!(info.num_nodes_connected, Some(1));
+    assert_eq!(info.max_connections_per_cluster, Some(3));
+}
+
+#[tokio::test]
+async fn seeds_at_the_http_port_never_connect() {
+    let leader = leader_with_index().await;
+    let local = start_sim("local").await;
+    let client = client(&local);
+    add_remote(&client, "wrong", &[leader.http_address.to_string()]).await;
+    // Give the connection task several attempts.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let info = &client.remote_info().await.unwrap()["wrong"];
+    assert!(!info.connected);
+    assert_eq!(info.num_nodes_connected, Some(0));
+    let state = local.sim.state();
+    let error = state.remotes["wrong"].last_error.clone().unwrap_or_default();
+    assert!(error.contains("received HTTP response on transport port"), "{error}");
+}
+
+#[tokio::test]
+async fn seeds_at_nothing_stay_disconnected() {
+    let local = start_sim("local").await;
+    let client = client(&local);
+    add_remote(&client, "nowhere", &[format!("127.0.0.1:{}", closed_port())]).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(!is_connected(&client, "nowhere").await);
+}
+
+#[tokio::test]
+async fn a_stopped_remote_becomes_disconnected() {
+    let leader = leader_with_index().await;
+    let local = start_sim("local").await;
+    let client = client(&local);
+    add_remote(&client, "leader", &[leader.transport_address.to_string()]).await;
+    assert!(eventually(Duration::from_secs(5), || is_connected(&client, "leader")).await);
+    leader.stop();
+    assert!(
+        eventually(Duration::from_secs(5), || async { !is_connected(&client, "leader").await }).await,
+        "still connected"
+    );
+}
+
+#[tokio::test]
+async fn proxy_mode_connects_through_one_address() {
+    let leader = leader_with_index().await;
+    let local = start_sim("local").await;
+    let client = client(&local);
+    let mut update = ClusterSettingsUpdate::default();
+    update.persistent.insert("cluster.remote.viaproxy.mode".into(), json!("proxy"));
+    update
+        .persistent
+        .insert("cluster.remote.viaproxy.proxy_address".into(), json!(leader.transport_address.to_string()));
+    client.put_cluster_settings(&update).await.unwrap();
+    assert!(eventually(Duration::from_secs(5), || is_connected(&client, "viaproxy")).await);
+    let info = &client.remote_info().await.unwrap()["viaproxy"];
+    assert_eq!(info.mode.as_deref(), Some("proxy"));
+    assert_eq!(info.num_proxy_sockets_connected, Some(18));
+    assert_eq!(info.server_name.as_deref(), Some(""));
+}
+
+#[tokio::test]
+async fn resolve_index_and_cluster_reach_through_the_remote() {
+    let leader = leader_with_index().await;
+    let local = start_sim("local").await;
+    let client = client(&local);
+    add_remote(&client, "leader", &[leader.transport_address.to_string()]).await;
+    add_remote(&client, "broken", &[leader.http_address.to_string()]).await;
+
+    let resolved = client.resolve_index("leader:my*").await.unwrap();
+    let names: Vec<&str> = resolved.indices.iter().map(|i| i.name.as_str()).collect();
+    assert_eq!(names, ["leader:myindex"]);
+    assert_eq!(resolved.indices[0].attributes, ["open"]);
+
+    let clusters = client.resolve_cluster("leader:*,broken:*", Some("2s")).await.unwrap();
+    assert!(clusters["leader"].connected);
+    assert_eq!(clusters["leader"].matching_indices, Some(true));
+    assert_eq!(clusters["leader"].version.as_ref().unwrap().number, "8.15.0");
+    assert!(!clusters["broken"].connected);
+
+    let unknown = client.resolve_index("nope:x").await.unwrap_err();
+    assert_eq!(unknown.status(), Some(404));
+    assert_eq!(unknown.es_type(), Some("no_such_remote_cluster_exception"));
+}
+
+#[tokio::test]
+async fn the_remote_info_body_has_the_documented_fields() {
+    let leader = leader_with_index().await;
+    let local = start_sim("local").await;
+    add_remote(&client(&local), "leader", &[leader.transport_address.to_string()]).await;
+    let body: Value = reqwest::get(format!("{}/_remote/info", local.url())).await.unwrap().json().await.unwrap();
+    let documented = shared_json("es-examples/remote_info.sniff.docs.json");
+    let ours: Vec<&String> = body["leader"].as_object().unwrap().keys().collect();
+    let theirs: Vec<&String> = documented["leader"].as_object().unwrap().keys().collect();
+    let (mut ours, mut theirs) = (ours, theirs);
+    ours.sort();
+    theirs.sort();
+    assert_eq!(ours, theirs);
+}

@@ -1,0 +1,158 @@
+//! The panel in-process against simulated clusters: pages, headers, error pages.
+
+use std::time::Duration;
+
+use ccr_panel::es::ClusterSettingsUpdate;
+use serde_json::json;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn overview_shows_the_connected_cluster() {
+    let sim = start_sim("local").await;
+    let panel = panel_for(&sim);
+    let page = get(&panel, "/").await;
+    assert_eq!(page.status, 200);
+    assert_eq!(page.text("[data-testid=cluster-name]"), "local");
+    assert!(page.text("#cluster-header").contains("8.15.0"));
+    assert!(page.text("#cluster-header").contains("trial"));
+    let nav = page.texts(".sidenav a");
+    assert_eq!(nav, ["Overview", "Remote clusters", "Follower indices", "Auto-follow patterns"]);
+    assert_eq!(page.attr(".sidenav a[aria-current=page]", "href").as_deref(), Some("/"));
+    assert!(page.header("x-request-id").is_some_and(|id| page.body.contains(id)), "the page shows its request id");
+}
+
+#[tokio::test]
+async fn every_section_renders_with_its_empty_state() {
+    let sim = start_sim("local").await;
+    let panel = panel_for(&sim);
+    for (path, heading) in [
+        ("/remote-clusters", "No remote clusters yet"),
+        ("/follower-indices", "No follower indices yet"),
+        ("/auto-follow-patterns", "No auto-follow patterns yet"),
+    ] {
+        let page = get(&panel, path).await;
+        assert_eq!(page.status, 200, "{path}");
+        assert_eq!(page.text(".empty h2"), heading);
+        assert_eq!(page.attr(".sidenav a[aria-current=page]", "href").as_deref(), Some(path));
+    }
+}
+
+#[tokio::test]
+async fn remote_clusters_list_shows_live_status_and_the_port_hint() {
+    let leader = start_sim("leader").await;
+    let local = start_sim("local").await;
+    let mut update = ClusterSettingsUpdate::default();
+    update.persistent.insert("cluster.remote.leader.seeds".into(), json!([leader.transport_address.to_string()]));
+    update.persistent.insert("cluster.remote.wrongport.seeds".into(), json!([leader.http_address.to_string()]));
+    client(&local).put_cluster_settings(&update).await.unwrap();
+    let panel = panel_for(&local);
+    let connected = eventually(Duration::from_secs(5), || async {
+        get(&panel, "/remote-clusters").await.text("tr[data-remote=leader] .status") == "Connected"
+    })
+    .await;
+    assert!(connected);
+    let page = get(&panel, "/remote-clusters").await;
+    let wrong = page.text("tr[data-remote=wrongport] .status");
+    assert!(wrong.starts_with("Not connected"), "{wrong}");
+    assert!(wrong.contains("transport port"), "{wrong}");
+    assert_eq!(page.text("tr[data-remote=leader] td:nth-child(7)"), "persistent settings");
+
+    let filtered = get(&panel, "/remote-clusters?q=wrong").await;
+    assert_eq!(filtered.texts("tbody th"), ["wrongport"]);
+    let sorted = get(&panel, "/remote-clusters?sort=name&desc=true").await;
+    assert_eq!(sorted.texts("tbody th"), ["wrongport", "leader"]);
+}
+
+#[tokio::test]
+async fn an_unreachable_cluster_gets_a_clear_error_page() {
+    let url = format!("http://127.0.0.1:{}", closed_port());
+    let panel = panel_with(client_at(std::slice::from_ref(&url), Duration::from_secs(5)));
+    for path in ["/", "/remote-clusters", "/follower-indices"] {
+        let page = get(&panel, path).await;
+        assert_eq!(page.status, 502, "{path}");
+        assert_eq!(page.text("h1"), "Elasticsearch cannot be reached");
+        assert!(page.text(".attempts").contains(&url), "names what was tried");
+        let id = page.header("x-request-id").unwrap().to_owned();
+        assert!(page.text(".error-page").contains(&id), "shows the request id");
+    }
+    // The panel itself keeps serving.
+    assert_eq!(get(&panel, "/healthz").await.status, 200);
+    let ready = get(&panel, "/readyz").await;
+    assert_eq!(ready.status, 503);
+    assert!(ready.body.starts_with("not ready"));
+}
+
+#[tokio::test]
+async fn htmx_requests_get_an_error_fragment() {
+    let url = format!("http://127.0.0.1:{}", closed_port());
+    let panel = panel_with(client_at(&[url], Duration::from_secs(5)));
+    let page = get_with(&panel, "/remote-clusters", &[("hx-request", "true")]).await;
+    assert_eq!(page.status, 502);
+    assert!(!page.body.contains("<html"), "a fragment, not a page");
+    assert!(page.text(".alert.error strong").contains("cannot be reached"));
+}
+
+#[tokio::test]
+async fn readiness_and_unknown_pages() {
+    let sim = start_sim("local").await;
+    let panel = panel_for(&sim);
+    let ready = get(&panel, "/readyz").await;
+    assert_eq!(ready.status, 200);
+    assert!(ready.body.contains("local"));
+    let missing = get(&panel, "/no/such/page").await;
+    assert_eq!(missing.status, 404);
+    assert_eq!(missing.text("h1"), "Page not found");
+}
+
+#[tokio::test]
+async fn security_headers_are_on_every_response() {
+    let sim = start_sim("local").await;
+    let panel = panel_for(&sim);
+    for path in ["/", "/healthz", "/no/such/page"] {
+        let page = get(&panel, path).await;
+        let csp = page.header("content-security-policy").unwrap_or_default();
+        assert!(csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+        assert!(!csp.contains("unsafe-inline"));
+        assert_eq!(page.header("x-content-type-options"), Some("nosniff"));
+        assert!(page.header("referrer-policy").is_some());
+    }
+}
+
+#[tokio::test]
+async fn static_assets_are_cached_by_content_hash() {
+    let sim = start_sim("local").await;
+    let panel = panel_for(&sim);
+    let page = get(&panel, "/").await;
+    let css = page.attr("link[rel=stylesheet]", "href").unwrap();
+    let htmx = page.attr("script[src*=htmx]", "src").unwrap();
+    for url in [&css, &htmx] {
+        let asset = get(&panel, url).await;
+        assert_eq!(asset.status, 200, "{url}");
+        assert_eq!(asset.header("cache-control"), Some("public, max-age=31536000, immutable"));
+        let etag = asset.header("etag").unwrap().to_owned();
+        let again = get_with(&panel, url, &[("if-none-match", &etag)]).await;
+        assert_eq!(again.status, 304);
+    }
+    assert!(get(&panel, &htmx).await.body.contains("htmx"));
+    assert_eq!(get(&panel, "/static/0/nothing.js").await.status, 404);
+}
+
+#[tokio::test]
+async fn language_follows_cookie_then_accept_language() {
+    let sim = start_sim("local").await;
+    let panel = panel_for(&sim);
+    let chinese = get_with(&panel, "/", &[("accept-language", "zh-CN,zh;q=0.9,en;q=0.5")]).await;
+    assert_eq!(chinese.attr("html", "lang").as_deref(), Some("zh-CN"));
+    assert_eq!(chinese.texts(".sidenav a")[1], "远程集群");
+
+    let switched =
+        post_form(&panel, "/preferences/language", &[("lang", "en"), ("return_to", "/remote-clusters")]).await;
+    assert_redirect_to(&switched, "/remote-clusters");
+    let cookie = switched.header("set-cookie").unwrap().split(';').next().unwrap().to_owned();
+    let english = get_with(&panel, "/", &[("accept-language", "zh-CN"), ("cookie", &cookie)]).await;
+    assert_eq!(english.attr("html", "lang").as_deref(), Some("en"));
+
+    let outside = post_form(&panel, "/preferences/language", &[("lang", "en"), ("return_to", "//evil.example")]).await;
+    assert_redirect_to(&outside, "/");
+}
