@@ -129,3 +129,20 @@ async fn demo_panel_navigation_in_chromium() {
     assert_eq!(lang.as_deref(), Some("zh-CN"));
     client.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn follower_list_renders_in_chinese() {
+    let (_clusters, base) = demo_panel().await;
+    let (_driver, client) = browser().await;
+    client.goto(&format!("{base}/follower-indices")).await.unwrap();
+    assert_eq!(text(&client, "h1").await, "Follower indices");
+    client.find(Locator::Css("#lang-switch option[value='zh-CN']")).await.unwrap().click().await.unwrap();
+    let chinese = eventually(Duration::from_secs(5), || async { text(&client, "h1").await == "Follower 索引" }).await;
+    assert!(chinese, "the follower list switched to Chinese");
+    assert_eq!(text(&client, ".empty h2").await, "还没有 Follower 索引");
+    assert_eq!(text(&client, ".sidenav a[aria-current=page]").await, "Follower 索引");
+    // The choice is kept in a cookie: another page comes in Chinese too.
+    client.goto(&format!("{base}/remote-clusters")).await.unwrap();
+    assert_eq!(text(&client, "h1").await, "远程集群");
+    client.close().await.unwrap();
+}

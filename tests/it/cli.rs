@@ -49,3 +49,36 @@ fn bad_configuration_fails_fast_with_the_reason() {
     assert!(stderr.contains("not in the URL"), "{stderr}");
     assert!(!stderr.contains("secret"), "the password is not echoed: {stderr}");
 }
+
+#[test]
+fn demo_serves_the_panel_and_prints_where() {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ccr-panel"))
+        .args(["demo", "--listen", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut printed = Vec::new();
+    let url = loop {
+        let line = lines.next().expect("the demo prints its URL").unwrap();
+        printed.push(line.clone());
+        if let Some(rest) = line.strip_prefix("ccr-panel is running at ") {
+            break rest.split_whitespace().next().unwrap().to_owned();
+        }
+    };
+    assert!(
+        printed.iter().any(|l| l.contains("seed node 127.0.0.1:")),
+        "prints the leader's transport address: {printed:?}"
+    );
+    let body = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        runtime.block_on(async { reqwest::get(&url).await.unwrap().text().await.unwrap() })
+    })
+    .join()
+    .unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(body.contains("data-testid=\"cluster-name\">local<"), "{body}");
+}

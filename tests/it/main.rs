@@ -8,6 +8,7 @@ mod cli;
 mod client;
 mod contract;
 mod helpers;
+mod i18n;
 mod sim_api;
 mod transport;
 mod web;

@@ -156,3 +156,25 @@ async fn language_follows_cookie_then_accept_language() {
     let outside = post_form(&panel, "/preferences/language", &[("lang", "en"), ("return_to", "//evil.example")]).await;
     assert_redirect_to(&outside, "/");
 }
+
+#[tokio::test]
+async fn several_clusters_get_a_switcher() {
+    let east = start_sim("east").await;
+    let west = start_sim("west").await;
+    let panel = ccr_panel::app(ccr_panel::AppState::new(vec![
+        ccr_panel::ManagedCluster { name: "east".into(), client: client(&east) },
+        ccr_panel::ManagedCluster { name: "west".into(), client: client(&west) },
+    ]));
+    let page = get(&panel, "/").await;
+    assert_eq!(page.texts("#cluster-switch option"), ["east", "west"]);
+    assert_eq!(page.text("[data-testid=cluster-name]"), "east");
+    let switched =
+        post_form(&panel, "/preferences/cluster", &[("cluster", "west"), ("return_to", "/remote-clusters")]).await;
+    assert_redirect_to(&switched, "/remote-clusters");
+    let cookie = switched.header("set-cookie").unwrap().split(';').next().unwrap().to_owned();
+    let page = get_with(&panel, "/", &[("cookie", &cookie)]).await;
+    assert_eq!(page.text("[data-testid=cluster-name]"), "west");
+    assert_eq!(page.attr("#cluster-switch option[selected]", "value").as_deref(), Some("west"));
+    // A single cluster needs no switcher.
+    assert!(get(&panel_for(&east), "/").await.texts("#cluster-switch").is_empty());
+}
