@@ -6,8 +6,6 @@ use std::time::Duration;
 
 use crate::helpers::*;
 
-const LANGS: [&str; 2] = ["en-US", "zh-CN"];
-
 /// `key = value` lines of a Fluent file (the catalogs use single-line messages only).
 fn catalog(lang: &str) -> BTreeMap<String, String> {
     let path = format!("{}/locales/{lang}/main.ftl", env!("CARGO_MANIFEST_DIR"));
