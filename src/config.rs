@@ -36,7 +36,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the panel for a real Elasticsearch cluster.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Run one simulated Elasticsearch cluster (HTTP API and transport port), for trying things out.
     Sim(SimArgs),
     /// Start two simulated clusters, `leader` and `local`, and the panel connected to `local`.
@@ -53,6 +53,56 @@ pub struct ServeArgs {
     /// A TOML file listing one or more clusters (see the README); replaces the --es-* flags.
     #[arg(long, env = "CCR_PANEL_CONFIG")]
     pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub security: SecurityArgs,
+}
+
+/// How people sign in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AuthChoice {
+    /// `es` when the cluster has security enabled, `none` when it has not.
+    Auto,
+    /// Sign in with Elasticsearch credentials; the panel acts as each user.
+    Es,
+    /// No sign-in; the configured credentials are used (loopback only by default).
+    None,
+    /// Trust a user name set by an authenticating reverse proxy.
+    Proxy,
+}
+
+#[derive(Debug, Args)]
+pub struct SecurityArgs {
+    /// How people sign in: auto, es, none or proxy.
+    #[arg(long, env = "CCR_PANEL_AUTH", value_enum, default_value = "auto")]
+    pub auth: AuthChoice,
+    /// Allow `--auth none` on an address other than loopback (anyone who reaches it gets the configured rights).
+    #[arg(long, env = "CCR_PANEL_ALLOW_ANONYMOUS_ON_NETWORK")]
+    pub allow_anonymous_on_network: bool,
+    /// With `--auth proxy`: the header that carries the user name.
+    #[arg(long, env = "CCR_PANEL_AUTH_HEADER", default_value = "X-Forwarded-User")]
+    pub auth_header: String,
+    /// With `--auth proxy`: addresses of the proxies allowed to set that header (comma-separated).
+    #[arg(long = "trusted-proxy", env = "CCR_PANEL_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Secret (32 bytes or more) that encrypts session cookies; give every instance behind a
+    /// load balancer the same one. Random when absent: sign-ins then end at restart.
+    #[arg(long, env = "CCR_PANEL_SESSION_KEY", hide_env_values = true)]
+    pub session_key: Option<SecretString>,
+    /// Sign out after this much inactivity.
+    #[arg(long, env = "CCR_PANEL_SESSION_IDLE_TIMEOUT", default_value = "30m", value_parser = parse_duration)]
+    pub session_idle_timeout: Duration,
+    /// Sign out this long after signing in, active or not.
+    #[arg(long, env = "CCR_PANEL_SESSION_LIFETIME", default_value = "12h", value_parser = parse_duration)]
+    pub session_lifetime: Duration,
+    /// Serve HTTPS with this certificate chain (PEM); needs --tls-key.
+    #[arg(long, env = "CCR_PANEL_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key (PEM) for --tls-cert.
+    #[arg(long, env = "CCR_PANEL_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Mark cookies Secure even without --tls-cert (when a TLS-terminating proxy is in front).
+    #[arg(long, env = "CCR_PANEL_SECURE_COOKIES")]
+    pub secure_cookies: bool,
 }
 
 #[derive(Debug, Args)]
@@ -97,6 +147,10 @@ pub struct SimArgs {
     /// The license the cluster starts with (CCR needs trial or platinum).
     #[arg(long, value_enum, default_value = "trial")]
     pub license: LicenseKind,
+    /// Turn security on with this user, as `name:password:role[,role]` (repeatable). Roles:
+    /// superuser, ccr_admin, ccr_operator, viewer, no_access.
+    #[arg(long = "user", value_parser = crate::sim::security::SimSecurity::parse_user)]
+    pub users: Vec<crate::sim::security::SimUser>,
 }
 
 #[derive(Debug, Args)]
@@ -104,6 +158,9 @@ pub struct DemoArgs {
     /// Address the panel listens on.
     #[arg(long, env = "CCR_PANEL_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
+    /// Allow the demo (which has no sign-in) on an address other than loopback.
+    #[arg(long)]
+    pub allow_anonymous_on_network: bool,
 }
 
 /// Parses `30s`, `1500ms`, `2m`, `1h`, or a bare number of seconds.

@@ -24,6 +24,9 @@ pub enum AppError {
     /// A template failed to render: a bug, never the user's fault.
     #[error("template rendering failed: {0}")]
     Render(#[from] askama::Error),
+    /// A state-changing request without a valid CSRF token.
+    #[error("missing or invalid CSRF token")]
+    CsrfRejected,
 }
 
 pub type AppResult<T> = Result<T, AppError>;
@@ -58,6 +61,7 @@ impl AppError {
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Render(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            AppError::CsrfRejected => StatusCode::FORBIDDEN,
         }
     }
 
@@ -84,6 +88,10 @@ impl AppError {
             AppError::Render(_) => {
                 view.title = tr.t("error-internal-title");
                 view.explanation = tr.t("error-internal");
+            }
+            AppError::CsrfRejected => {
+                view.title = tr.t("error-csrf-title");
+                view.explanation = tr.t("error-csrf");
             }
         }
         view
@@ -149,6 +157,39 @@ fn describe_es(error: &EsError, tr: &Tr, view: &mut ErrorView) {
 struct ErrorPage {
     chrome: Chrome,
     error: ErrorView,
+    privileges: Vec<PrivilegeCheck>,
+}
+
+/// One privilege checked with `_has_privileges` after Elasticsearch answered 403.
+#[derive(Debug, Clone)]
+pub struct PrivilegeCheck {
+    /// `cluster` or the index pattern.
+    pub resource: String,
+    pub privilege: String,
+    pub held: bool,
+}
+
+/// Attached to a response when Elasticsearch refused with 403, so the sign-in layer (which
+/// knows whose credentials were used) can ask `_has_privileges` what is missing.
+#[derive(Debug, Clone)]
+pub struct ForbiddenByElasticsearch(pub ErrorView);
+
+/// Renders an error page (or fragment for htmx) for a view.
+pub fn error_response(status: StatusCode, error: ErrorView, privileges: Vec<PrivilegeCheck>) -> Response {
+    let context = context::current();
+    let rendered = if context.htmx {
+        ErrorFragment { chrome: Chrome::bare(&context, ""), error }.render()
+    } else {
+        ErrorPage { chrome: Chrome::bare(&context, ""), error, privileges }.render()
+    };
+    match rendered {
+        Ok(html) => (status, Html(html)).into_response(),
+        // Rendering the error page itself failed: plain text beats a blank page.
+        Err(e) => {
+            (StatusCode::INTERNAL_SERVER_ERROR, format!("internal error ({e}); request id {}", context.request_id))
+                .into_response()
+        }
+    }
 }
 
 #[derive(Template)]
@@ -170,18 +211,11 @@ impl IntoResponse for AppError {
             tracing::info!(request_id = %context.request_id, error = %self, "request refused");
         }
         let error = self.view(&tr);
-        let rendered = if context.htmx {
-            ErrorFragment { chrome: Chrome::bare(&context, ""), error }.render()
-        } else {
-            ErrorPage { chrome: Chrome::bare(&context, ""), error }.render()
-        };
-        match rendered {
-            Ok(html) => (status, Html(html)).into_response(),
-            // Rendering the error page itself failed: plain text beats a blank page.
-            Err(e) => {
-                (StatusCode::INTERNAL_SERVER_ERROR, format!("internal error ({e}); request id {}", context.request_id))
-                    .into_response()
-            }
+        let forbidden = matches!(&self, AppError::Es(EsError::Api(api)) if api.status == 403);
+        let mut response = error_response(status, error.clone(), Vec::new());
+        if forbidden {
+            response.extensions_mut().insert(ForbiddenByElasticsearch(error));
         }
+        response
     }
 }

@@ -4,6 +4,7 @@
 //! (the typed client) → Elasticsearch. `sim` is an in-memory Elasticsearch for the demo and
 //! the tests; `demo` wires two simulators and the panel together.
 
+pub mod audit;
 pub mod ccr;
 pub mod config;
 pub mod demo;

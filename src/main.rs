@@ -1,23 +1,29 @@
 //! Entry point: parse the command line, set up logging, run the chosen command.
 
+use std::net::SocketAddr;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::Parser;
-use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
 
-use ccr_panel::config::{self, Cli, ClusterConfig, Command, DemoArgs, ServeArgs, SimArgs};
+use ccr_panel::config::{self, AuthChoice, Cli, ClusterConfig, Command, DemoArgs, SecurityArgs, ServeArgs, SimArgs};
 use ccr_panel::es::EsClient;
+use ccr_panel::sim::security::SimSecurity;
 use ccr_panel::sim::{SimConfig, SimServer};
+use ccr_panel::web::auth::{self, AuthMode, AuthSettings, LoginLimiter};
+use ccr_panel::web::session::SessionConfig;
 use ccr_panel::{AppState, ManagedCluster, app, demo};
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    // One TLS provider for the whole process (reqwest and the panel's own TLS both use rustls).
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let cli = Cli::parse();
     let filter = EnvFilter::try_new(&cli.log).unwrap_or_else(|_| EnvFilter::new("info"));
     tracing_subscriber::fmt().with_env_filter(filter).with_target(true).init();
     let outcome = match cli.command {
-        Command::Serve(args) => serve(args).await,
+        Command::Serve(args) => serve(*args).await,
         Command::Sim(args) => sim(args).await,
         Command::Demo(args) => run_demo(args).await,
     };
@@ -43,31 +49,117 @@ fn managed(clusters: Vec<ClusterConfig>) -> Result<Vec<ManagedCluster>, String> 
         .collect()
 }
 
+/// Decides how people sign in, refusing set-ups that would expose the cluster.
+async fn auth_settings(
+    security: &SecurityArgs,
+    listen: SocketAddr,
+    default: &EsClient,
+) -> Result<AuthSettings, String> {
+    let mode = match security.auth {
+        AuthChoice::Es => AuthMode::Es,
+        AuthChoice::None => AuthMode::None,
+        AuthChoice::Proxy if security.trusted_proxies.is_empty() => {
+            return Err("--auth proxy needs --trusted-proxy with the address of the authenticating proxy".into());
+        }
+        AuthChoice::Proxy => {
+            AuthMode::Proxy { header: security.auth_header.clone(), trusted: security.trusted_proxies.clone() }
+        }
+        AuthChoice::Auto => match auth::cluster_has_security(default).await {
+            Some(true) => AuthMode::Es,
+            Some(false) => AuthMode::None,
+            None => {
+                tracing::warn!("the cluster could not be asked whether it has security; asking users to sign in");
+                AuthMode::Es
+            }
+        },
+    };
+    if mode == AuthMode::None && !auth::anonymous_allowed_on(&listen) && !security.allow_anonymous_on_network {
+        return Err(format!(
+            "refusing to serve without sign-in on {listen}: anyone who reaches it would act with the configured \
+             credentials. Use --auth es (sign in with Elasticsearch users), listen on 127.0.0.1, or pass \
+             --allow-anonymous-on-network if that is really intended"
+        ));
+    }
+    if security.session_key.is_none() && mode == AuthMode::Es {
+        tracing::warn!("no --session-key: using a random one, so sign-ins will not survive a restart");
+    }
+    let secure = security.tls_cert.is_some() || security.secure_cookies;
+    let sessions = SessionConfig::new(
+        security.session_key.as_ref(),
+        security.session_idle_timeout,
+        security.session_lifetime,
+        secure,
+    )
+    .map_err(|e| e.to_string())?;
+    tracing::info!(mode = ?mode, "authentication");
+    Ok(AuthSettings { mode, sessions, limiter: LoginLimiter::new(5, Duration::from_secs(300)) })
+}
+
 async fn serve(args: ServeArgs) -> Result<(), String> {
     let clusters = match &args.config {
         Some(path) => config::load_config_file(path),
         None => args.cluster.to_cluster().map(|c| vec![c]),
     }
     .map_err(|e| e.to_string())?;
-    let state = AppState::new(managed(clusters)?);
-    serve_panel(args.listen, state).await
+    let clusters = managed(clusters)?;
+    let auth = auth_settings(&args.security, args.listen, &clusters[0].client).await?;
+    let state = AppState::new(clusters, auth);
+    let tls = args.security.tls_cert.clone().zip(args.security.tls_key.clone());
+    serve_panel(args.listen, state, tls).await
 }
 
-async fn serve_panel(listen: std::net::SocketAddr, state: AppState) -> Result<(), String> {
-    let listener = TcpListener::bind(listen).await.map_err(|e| format!("cannot listen on {listen}: {e}"))?;
-    let address = listener.local_addr().map_err(|e| e.to_string())?;
-    tracing::info!(%address, "panel listening");
-    println!("ccr-panel is running at http://{address}/  (Ctrl-C stops it)");
-    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown_signal()).await.map_err(|e| e.to_string())
+async fn serve_panel(
+    listen: SocketAddr,
+    state: AppState,
+    tls: Option<(std::path::PathBuf, std::path::PathBuf)>,
+) -> Result<(), String> {
+    let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
+    let handle = axum_server::Handle::new();
+    let stopper = handle.clone();
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        stopper.graceful_shutdown(Some(Duration::from_secs(10)));
+    });
+    match tls {
+        Some((cert, key)) => {
+            let config = axum_server::tls_rustls::RustlsConfig::from_pem_file(&cert, &key)
+                .await
+                .map_err(|e| format!("cannot load --tls-cert {} / --tls-key {}: {e}", cert.display(), key.display()))?;
+            let server = axum_server::bind_rustls(listen, config).handle(handle.clone());
+            announce(&handle, "https").await;
+            server.serve(service).await
+        }
+        None => {
+            let server = axum_server::bind(listen).handle(handle.clone());
+            announce(&handle, "http").await;
+            server.serve(service).await
+        }
+    }
+    .map_err(|e| format!("cannot serve on {listen}: {e}"))
+}
+
+/// Prints the address once the listener is bound (port 0 picks one).
+async fn announce(handle: &axum_server::Handle, scheme: &'static str) {
+    let handle = handle.clone();
+    tokio::spawn(async move {
+        if let Some(address) = handle.listening().await {
+            tracing::info!(%address, "panel listening");
+            println!("ccr-panel is running at {scheme}://{address}/  (Ctrl-C stops it)");
+        }
+    });
 }
 
 async fn sim(args: SimArgs) -> Result<(), String> {
     let mut config = SimConfig::new(&args.cluster_name);
     config.version = args.version;
     config.license = args.license;
+    if !args.users.is_empty() {
+        config.security = Some(SimSecurity { users: args.users, api_keys: Default::default() });
+    }
+    let secured = config.security.is_some();
     let server = SimServer::start(config, args.listen, args.transport_listen).await.map_err(|e| e.to_string())?;
     println!("Simulated Elasticsearch {} cluster {:?} (not a real Elasticsearch)", args.version, args.cluster_name);
-    println!("  HTTP API:  {}", server.url());
+    println!("  HTTP API:  {}{}", server.url(), if secured { "  (security on)" } else { "" });
     println!("  transport: {}  (use this address as a seed node)", server.transport_address);
     shutdown_signal().await;
     server.stop();
@@ -75,8 +167,14 @@ async fn sim(args: SimArgs) -> Result<(), String> {
 }
 
 async fn run_demo(args: DemoArgs) -> Result<(), String> {
+    if !auth::anonymous_allowed_on(&args.listen) && !args.allow_anonymous_on_network {
+        return Err(format!("the demo has no sign-in; refusing to listen on {} (use a loopback address)", args.listen));
+    }
     let clusters = demo::start_clusters().await.map_err(|e| format!("cannot start the simulated clusters: {e}"))?;
-    let state = AppState::new(vec![ManagedCluster { name: "local".into(), client: demo::client_for(&clusters.local) }]);
+    let state = AppState::new(
+        vec![ManagedCluster { name: "local".into(), client: demo::client_for(&clusters.local) }],
+        AuthSettings::anonymous(),
+    );
     println!("Demo: two simulated clusters on this machine (simulators, not real Elasticsearch).");
     println!("  local  (managed by the panel): {}", clusters.local.url());
     println!("  leader (the remote cluster):   {}  holds index `myindex`", clusters.leader.url());
@@ -84,7 +182,7 @@ async fn run_demo(args: DemoArgs) -> Result<(), String> {
         "  To connect them, add a remote cluster named `leader` with seed node {}",
         clusters.leader.transport_address
     );
-    serve_panel(args.listen, state).await?;
+    serve_panel(args.listen, state, None).await?;
     clusters.local.stop();
     clusters.leader.stop();
     Ok(())

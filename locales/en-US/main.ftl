@@ -113,3 +113,27 @@ pattern-col-status = Status
 pattern-col-remote = Remote cluster
 pattern-col-leader-patterns = Leader index patterns
 pattern-col-follow-pattern = Follower index name
+
+error-csrf-title = This form has expired
+error-csrf = The request did not carry this page's security token, so nothing was changed. Reload the page and try again. (This protects against other sites submitting forms in your name.)
+
+login-title = Sign in
+login-intro = Sign in with your Elasticsearch user. The panel acts as you: Elasticsearch's roles decide what you may see and change.
+login-username = User name
+login-password = Password
+login-api-key-toggle = Sign in with an API key instead
+login-api-key = API key
+login-api-key-help = The base64 "encoded" value returned when the key was created.
+login-submit = Sign in
+login-missing = Enter a user name and password, or an API key.
+login-wrong = Elasticsearch did not accept these credentials.
+login-rate-limited = Too many failed sign-ins from your address. Try again in { $minutes } minutes.
+logout = Sign out
+
+privileges-title = Privileges checked
+privileges-intro = Elasticsearch refused this action for your user. The panel needs these privileges; the ones marked missing must be granted by a role.
+privileges-resource = Resource
+privileges-privilege = Privilege
+privileges-held = Held
+privileges-yes = Held
+privileges-missing = Missing

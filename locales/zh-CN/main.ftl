@@ -114,3 +114,27 @@ pattern-col-status = 状态
 pattern-col-remote = 远程集群
 pattern-col-leader-patterns = Leader 索引模式
 pattern-col-follow-pattern = Follower 索引名称
+
+error-csrf-title = 此表单已过期
+error-csrf = 请求中没有携带本页面的安全令牌，因此未做任何更改。请刷新页面后重试。（这可以防止其他网站以您的名义提交表单。）
+
+login-title = 登录
+login-intro = 使用您的 Elasticsearch 用户登录。面板以您的身份操作：由 Elasticsearch 的角色决定您可以查看和更改的内容。
+login-username = 用户名
+login-password = 密码
+login-api-key-toggle = 改用 API 密钥登录
+login-api-key = API 密钥
+login-api-key-help = 创建密钥时返回的 base64 “encoded” 值。
+login-submit = 登录
+login-missing = 请输入用户名和密码，或 API 密钥。
+login-wrong = Elasticsearch 不接受这些凭据。
+login-rate-limited = 您的地址登录失败次数过多。请在 { $minutes } 分钟后重试。
+logout = 退出登录
+
+privileges-title = 已检查的权限
+privileges-intro = Elasticsearch 拒绝了您的用户执行此操作。面板需要以下权限；标记为缺失的权限必须通过角色授予。
+privileges-resource = 资源
+privileges-privilege = 权限
+privileges-held = 是否拥有
+privileges-yes = 已拥有
+privileges-missing = 缺失

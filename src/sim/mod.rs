@@ -9,9 +9,11 @@
 //! Elasticsearch contract catch each other's mistakes, where shared structs would hide them.
 
 mod api;
+pub mod fault;
 pub mod remote;
 pub mod reply;
 pub mod router;
+pub mod security;
 pub mod settings;
 pub mod state;
 pub mod transport;
@@ -20,12 +22,13 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::body::Bytes;
-use axum::http::{HeaderValue, Method, StatusCode, Uri};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+pub use fault::{Fault, FaultKind};
 use remote::{RemoteConfig, RemoteConnection};
 use reply::Reply;
 use state::{ClusterState, Node};
@@ -45,6 +48,7 @@ pub struct RecordedRequest {
 pub struct Sim {
     state: Mutex<ClusterState>,
     requests: Mutex<Vec<RecordedRequest>>,
+    faults: Mutex<Vec<Fault>>,
 }
 
 impl Sim {
@@ -87,8 +91,62 @@ impl Sim {
         }
     }
 
-    /// Answers one request: routing, then the API.
-    pub async fn handle(self: &Arc<Self>, method: Method, uri: &Uri, body: Bytes) -> Reply {
+    /// Makes matching requests fail, hang or answer garbage (see [`fault`]).
+    pub fn inject_fault(&self, fault: Fault) {
+        self.faults.lock().unwrap_or_else(|p| p.into_inner()).push(fault);
+    }
+
+    pub fn clear_faults(&self) {
+        self.faults.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    }
+
+    /// The simulator's own control endpoints, under `/_sim/`.
+    fn control(&self, method: &Method, path: &str, body: &Bytes) -> Reply {
+        match (method.as_str(), path) {
+            ("POST", "/_sim/faults") => match serde_json::from_slice::<Fault>(body) {
+                Ok(fault) => {
+                    self.inject_fault(fault);
+                    Reply::acknowledged()
+                }
+                Err(e) => reply::EsException::bad_json(&e.to_string()).into_reply(),
+            },
+            ("DELETE", "/_sim/faults") => {
+                self.clear_faults();
+                Reply::acknowledged()
+            }
+            _ => Reply::with_status(
+                404,
+                serde_json::json!({"error": format!("unknown control endpoint {method} {path}")}),
+            ),
+        }
+    }
+
+    /// Answers one request: faults, routing, security, then the API.
+    pub async fn handle(self: &Arc<Self>, method: Method, uri: &Uri, headers: &HeaderMap, body: Bytes) -> Reply {
+        if uri.path().starts_with("/_sim/") {
+            return self.control(&method, uri.path(), &body);
+        }
+        let fault =
+            fault::take(&mut self.faults.lock().unwrap_or_else(|p| p.into_inner()), method.as_str(), uri.path());
+        if let Some(fault) = &fault {
+            match &fault.kind {
+                FaultKind::Status { status, body } => return Reply::with_status(*status, body.clone()),
+                FaultKind::Garbage => {
+                    let mut reply = Reply::empty(200);
+                    reply.raw = Some(("text/plain", "\u{1}garbage{{{ not json".into()));
+                    return reply;
+                }
+                FaultKind::Html => {
+                    let mut reply = Reply::empty(200);
+                    reply.raw = Some(("text/html", "<!doctype html><title>Welcome to nginx!</title>".into()));
+                    return reply;
+                }
+                FaultKind::Hang { .. } => {}
+            }
+        }
+        if let Some(delay) = fault.as_ref().and_then(Fault::hang) {
+            tokio::time::sleep(delay).await;
+        }
         let query = uri.query().unwrap_or_default().to_owned();
         let body_json = if body.is_empty() { None } else { serde_json::from_slice(&body).ok() };
         self.requests.lock().unwrap_or_else(|p| p.into_inner()).push(RecordedRequest {
@@ -102,7 +160,26 @@ impl Sim {
         let version = self.state().version();
         match router::find(version, &method, raw_uri, &segments) {
             Ok(matched) => {
-                let request = api::Request::new(matched.params, &query, body);
+                let security = self.state().config.security.clone();
+                let principal = match (&security, matched.op) {
+                    (None, router::Op::Authenticate | router::Op::HasPrivileges) => {
+                        // With security disabled, the security APIs do not exist.
+                        let reason = format!("no handler found for uri [{raw_uri}] and method [{method}]");
+                        return Reply::with_status(400, serde_json::json!({ "error": reason }));
+                    }
+                    (None, _) => None,
+                    (Some(security), op) => {
+                        let checked = security::authenticate(security, headers, raw_uri).and_then(|principal| {
+                            security::authorize(&principal, op, matched.params.first().map(String::as_str))
+                                .map(|()| principal)
+                        });
+                        match checked {
+                            Ok(principal) => Some(principal),
+                            Err(exception) => return exception.into_reply(),
+                        }
+                    }
+                };
+                let request = api::Request::new(matched.params, &query, body, principal);
                 match api::dispatch(self, matched.op, request).await {
                     Ok(reply) => reply,
                     Err(exception) => exception.into_reply(),
@@ -152,7 +229,7 @@ impl SimServer {
             node,
             config,
         };
-        let sim = Arc::new(Sim { state: Mutex::new(state), requests: Mutex::default() });
+        let sim = Arc::new(Sim { state: Mutex::new(state), requests: Mutex::default(), faults: Mutex::default() });
         sim.reconcile_remotes();
         let (shutdown, _) = watch::channel(false);
 
@@ -162,9 +239,9 @@ impl SimServer {
         }));
 
         let serving = Arc::clone(&sim);
-        let app = axum::Router::new().fallback(move |method: Method, uri: Uri, body: Bytes| {
+        let app = axum::Router::new().fallback(move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
             let sim = Arc::clone(&serving);
-            async move { to_response(sim.handle(method, &uri, body).await) }
+            async move { to_response(sim.handle(method, &uri, &headers, body).await) }
         });
         let mut stop = shutdown.subscribe();
         tokio::spawn(async move {
@@ -198,9 +275,10 @@ impl Drop for SimServer {
 
 fn to_response(reply: Reply) -> Response {
     let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let mut response = match reply.body {
-        Some(body) => (status, [("content-type", "application/json")], body.to_string()).into_response(),
-        None => status.into_response(),
+    let mut response = match (reply.body, reply.raw) {
+        (Some(body), _) => (status, [("content-type", "application/json")], body.to_string()).into_response(),
+        (None, Some((content_type, raw))) => (status, [("content-type", content_type)], raw).into_response(),
+        (None, None) => status.into_response(),
     };
     let headers = response.headers_mut();
     // Sent by every Elasticsearch since 7.14; clients use it to recognise the product.

@@ -12,17 +12,19 @@ pub struct Reply {
     pub body: Option<Value>,
     /// Extra response headers (`Allow` on a 405).
     pub headers: Vec<(&'static str, String)>,
+    /// A body that is not JSON (content type, bytes): only the fault switch sends one.
+    pub raw: Option<(&'static str, String)>,
 }
 
 impl Reply {
     pub fn ok(body: Value) -> Reply {
-        Reply { status: 200, body: Some(body), headers: Vec::new() }
+        Reply { status: 200, body: Some(body), headers: Vec::new(), raw: None }
     }
     pub fn with_status(status: u16, body: Value) -> Reply {
-        Reply { status, body: Some(body), headers: Vec::new() }
+        Reply { status, body: Some(body), headers: Vec::new(), raw: None }
     }
     pub fn empty(status: u16) -> Reply {
-        Reply { status, body: None, headers: Vec::new() }
+        Reply { status, body: None, headers: Vec::new(), raw: None }
     }
     pub fn acknowledged() -> Reply {
         Reply::ok(json!({"acknowledged": true}))

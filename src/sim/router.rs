@@ -42,6 +42,8 @@ pub enum Op {
     FollowInfo,
     CcrStats,
     GetAutoFollow,
+    Authenticate,
+    HasPrivileges,
 }
 
 /// A route: the spec API name (checked by the contract test), method, path, and the first
@@ -104,6 +106,9 @@ table! {
     "ccr.stats" GET "/_ccr/stats" Version::new(6, 7, 0) => CcrStats;
     "ccr.get_auto_follow_pattern" GET "/_ccr/auto_follow" Version::new(6, 7, 0) => GetAutoFollow;
     "ccr.get_auto_follow_pattern" GET "/_ccr/auto_follow/{name}" Version::new(6, 7, 0) => GetAutoFollow;
+    "security.authenticate" GET "/_security/_authenticate" Version::new(7, 0, 0) => Authenticate;
+    "security.has_privileges" GET "/_security/user/_has_privileges" Version::new(7, 0, 0) => HasPrivileges;
+    "security.has_privileges" POST "/_security/user/_has_privileges" Version::new(7, 0, 0) => HasPrivileges;
 }
 
 /// A matched route and the values of its `{placeholders}`, in order.

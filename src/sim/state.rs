@@ -21,6 +21,8 @@ pub struct SimConfig {
     /// Settings from the simulated `elasticsearch.yml`: shown by `_remote/info`, absent from
     /// `_cluster/settings`, and not removable through the API.
     pub node_settings: BTreeMap<String, SettingValue>,
+    /// Users and API keys; `None` is a cluster with security disabled.
+    pub security: Option<super::security::SimSecurity>,
 }
 
 impl SimConfig {
@@ -30,6 +32,7 @@ impl SimConfig {
             version: Version::new(8, 15, 0),
             license: LicenseKind::Trial,
             node_settings: BTreeMap::new(),
+            security: None,
         }
     }
 }

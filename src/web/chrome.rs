@@ -5,7 +5,7 @@ use crate::error::AppResult;
 use crate::i18n::{Lang, Tr};
 
 use super::context::RequestContext;
-use super::{AppState, ManagedCluster, assets};
+use super::{AppState, Cluster, assets};
 
 /// The sections of the navigation.
 pub const NAV: [(&str, &str); 4] = [
@@ -40,6 +40,12 @@ pub struct Chrome {
     /// Names of all managed clusters, for the switcher (shown when more than one).
     pub clusters: Vec<String>,
     pub current_cluster: String,
+    /// The CSRF token for this page's forms and htmx requests.
+    pub csrf: String,
+    /// The signed-in user (shown with a sign-out button), or `None`.
+    pub user: Option<String>,
+    /// Whether people sign in at all (`--auth es`), so a sign-out button makes sense.
+    pub signs_in: bool,
     pub css_url: String,
     pub htmx_url: String,
     pub js_url: String,
@@ -57,6 +63,9 @@ impl Chrome {
             header: None,
             clusters: Vec::new(),
             current_cluster: String::new(),
+            csrf: context.csrf.clone(),
+            user: None,
+            signs_in: false,
             css_url: assets::CSS.url(),
             htmx_url: assets::HTMX.url(),
             js_url: assets::APP_JS.url(),
@@ -67,7 +76,7 @@ impl Chrome {
     pub async fn load(
         context: &RequestContext,
         state: &AppState,
-        cluster: &ManagedCluster,
+        cluster: &Cluster,
         active: &'static str,
     ) -> AppResult<Chrome> {
         let client = &cluster.client;
@@ -84,12 +93,19 @@ impl Chrome {
         });
         chrome.clusters = state.clusters.iter().map(|c| c.name.clone()).collect();
         chrome.current_cluster = cluster.name.clone();
+        chrome.user = cluster.user.name.clone();
+        chrome.signs_in = state.auth.mode == super::auth::AuthMode::Es;
         Ok(chrome)
     }
 
     /// The languages for the switcher: tag, native name, selected.
     pub fn languages(&self) -> Vec<(&'static str, &'static str, bool)> {
         Lang::ALL.iter().map(|l| (l.tag(), l.native_name(), *l == self.lang)).collect()
+    }
+
+    /// The `hx-headers` value that makes htmx send the CSRF token.
+    pub fn htmx_headers(&self) -> String {
+        format!("{{\"X-CSRF-Token\": \"{}\"}}", self.csrf)
     }
 
     pub fn nav(&self) -> Vec<(String, &'static str, bool)> {

@@ -2,12 +2,13 @@
 //! sent it. Set once by middleware, read by handlers (as an extractor) and by error pages
 //! (through a task-local, since `IntoResponse` sees no request).
 
-use axum::extract::{FromRequestParts, Request};
+use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Response;
 
+use super::{AppState, csrf};
 use crate::i18n::{Lang, Tr};
 
 pub const LANG_COOKIE: &str = "ccr_lang";
@@ -24,6 +25,8 @@ pub struct RequestContext {
     pub path: String,
     /// The cluster chosen in the switcher, if any.
     pub cluster: Option<String>,
+    /// The CSRF token every form of this page carries.
+    pub csrf: String,
 }
 
 impl RequestContext {
@@ -31,7 +34,7 @@ impl RequestContext {
         Tr::new(self.lang)
     }
 
-    fn from_headers(headers: &HeaderMap, path: String) -> RequestContext {
+    fn from_headers(headers: &HeaderMap, path: String, csrf: String) -> RequestContext {
         let cookie_lang = cookie(headers, LANG_COOKIE).and_then(|v| Lang::from_tag(&v));
         let header_lang =
             headers.get("accept-language").and_then(|v| v.to_str().ok()).and_then(Lang::from_accept_language);
@@ -41,6 +44,7 @@ impl RequestContext {
             htmx: headers.get("hx-request").is_some_and(|v| v == "true"),
             path,
             cluster: cookie(headers, CLUSTER_COOKIE),
+            csrf,
         }
     }
 }
@@ -56,12 +60,17 @@ pub fn current() -> RequestContext {
 
 /// Middleware: builds the context, keeps it for the request's duration, and marks responses
 /// that differ by htmx and language so caches keep them apart.
-pub async fn with_context(mut request: Request, next: Next) -> Response {
+pub async fn with_context(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let path = request.uri().path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "/".into());
-    let context = RequestContext::from_headers(request.headers(), path);
+    let (csrf, new_token) = csrf::token(request.headers());
+    let context = RequestContext::from_headers(request.headers(), path, csrf.clone());
     request.extensions_mut().insert(context.clone());
     let mut response = CURRENT.scope(context, next.run(request)).await;
-    response.headers_mut().append("vary", HeaderValue::from_static("HX-Request, Cookie, Accept-Language"));
+    let headers = response.headers_mut();
+    headers.append("vary", HeaderValue::from_static("HX-Request, Cookie, Accept-Language"));
+    if new_token && let Ok(value) = HeaderValue::from_str(&csrf::cookie_header(&csrf, state.auth.sessions.secure)) {
+        headers.append(header::SET_COOKIE, value);
+    }
     response
 }
 

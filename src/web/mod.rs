@@ -1,13 +1,18 @@
-//! The web interface: one module per screen, each owning its routes, merged here.
+//! The web interface: one module per screen, each owning its routes, merged here with the
+//! middleware every screen gets: request ids, logging, security headers, CSRF, sign-in.
 
 pub mod assets;
+pub mod auth;
 pub mod chrome;
 pub mod context;
+pub mod csrf;
 mod health;
+mod login;
 mod overview;
 mod preferences;
 mod remote_clusters;
 mod replication;
+pub mod session;
 
 use std::sync::Arc;
 
@@ -24,6 +29,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::error::{AppError, AppResult};
 use crate::es::EsClient;
+use auth::{AuthMode, AuthSettings, CurrentUser};
 
 /// One cluster the panel manages.
 #[derive(Debug, Clone)]
@@ -38,12 +44,14 @@ pub struct ManagedCluster {
 pub struct AppState {
     /// The clusters in configuration order; the first is the default.
     pub clusters: Arc<Vec<ManagedCluster>>,
+    /// How people sign in, sessions, and the sign-in rate limit.
+    pub auth: Arc<AuthSettings>,
 }
 
 impl AppState {
-    pub fn new(clusters: Vec<ManagedCluster>) -> AppState {
+    pub fn new(clusters: Vec<ManagedCluster>, auth: AuthSettings) -> AppState {
         assert!(!clusters.is_empty(), "at least one cluster");
-        AppState { clusters: Arc::new(clusters) }
+        AppState { clusters: Arc::new(clusters), auth: Arc::new(auth) }
     }
 
     /// The cluster chosen by name, or the default one.
@@ -52,23 +60,27 @@ impl AppState {
     }
 }
 
-/// The cluster this request works on, picked by the switcher's cookie.
+/// The cluster this request works on (picked by the switcher's cookie), with a client that
+/// calls Elasticsearch as the signed-in user.
 #[derive(Debug, Clone)]
-pub struct Cluster(pub ManagedCluster);
+pub struct Cluster {
+    pub name: String,
+    pub client: EsClient,
+    pub user: CurrentUser,
+}
 
 impl FromRequestParts<AppState> for Cluster {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let chosen = context::cookie(&parts.headers, context::CLUSTER_COOKIE);
-        Ok(Cluster(state.cluster(chosen.as_deref()).clone()))
-    }
-}
-
-impl std::ops::Deref for Cluster {
-    type Target = ManagedCluster;
-    fn deref(&self) -> &ManagedCluster {
-        &self.0
+        let cluster = state.cluster(chosen.as_deref());
+        let user = parts.extensions.get::<CurrentUser>().cloned().unwrap_or_default();
+        let client = match (&state.auth.mode, &user.auth) {
+            (AuthMode::Es, Some(auth)) => cluster.client.with_auth(Some(auth.clone())),
+            _ => cluster.client.clone(),
+        };
+        Ok(Cluster { name: cluster.name.clone(), client, user })
     }
 }
 
@@ -84,17 +96,28 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-
 /// The whole panel as a router; tests build it without a socket.
 pub fn app(state: AppState) -> Router {
     let x_request_id = HeaderName::from_static("x-request-id");
+    let hsts = state.auth.sessions.secure.then(|| {
+        SetResponseHeaderLayer::overriding(
+            HeaderName::from_static("strict-transport-security"),
+            HeaderValue::from_static("max-age=31536000"),
+        )
+    });
     let routes = Router::new()
         .merge(overview::router())
         .merge(remote_clusters::router())
         .merge(replication::router())
+        .merge(login::router())
         .merge(preferences::router())
         .merge(health::router())
         .merge(assets::router())
         .fallback(|| async { AppError::NotFound(context::current().path) })
+        // Innermost first: sign-in, then CSRF, then the request context around both.
+        .layer(middleware::from_fn_with_state(state.clone(), auth::identify_user))
+        .layer(middleware::from_fn(csrf::verify))
+        .layer(middleware::from_fn_with_state(state.clone(), context::with_context))
         .with_state(state);
     routes
-        .layer(middleware::from_fn(context::with_context))
+        .layer(tower::util::option_layer(hsts))
         .layer(SetResponseHeaderLayer::if_not_present(
             HeaderName::from_static("content-security-policy"),
             HeaderValue::from_static(CSP),

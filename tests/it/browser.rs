@@ -90,7 +90,10 @@ async fn browser() -> (Driver, Client) {
 /// The demo's two clusters and the panel on a free loopback port.
 async fn demo_panel() -> (demo::DemoClusters, String) {
     let clusters = demo::start_clusters().await.unwrap();
-    let state = AppState::new(vec![ManagedCluster { name: "local".into(), client: demo::client_for(&clusters.local) }]);
+    let state = AppState::new(
+        vec![ManagedCluster { name: "local".into(), client: demo::client_for(&clusters.local) }],
+        ccr_panel::web::auth::AuthSettings::anonymous(),
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address: SocketAddr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app(state)).await });

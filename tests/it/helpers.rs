@@ -10,6 +10,7 @@ use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode};
 use ccr_panel::es::EsClient;
 use ccr_panel::sim::{SimConfig, SimServer};
+use ccr_panel::web::auth::AuthSettings;
 use ccr_panel::{AppState, ManagedCluster, app, demo};
 use http_body_util::BodyExt;
 use scraper::{Html, Selector};
@@ -34,12 +35,12 @@ pub fn client(server: &SimServer) -> EsClient {
 
 /// The panel managing one simulated cluster, as an in-process router.
 pub fn panel_for(server: &SimServer) -> axum::Router {
-    app(AppState::new(vec![ManagedCluster { name: "local".into(), client: client(server) }]))
+    app(AppState::new(vec![ManagedCluster { name: "local".into(), client: client(server) }], AuthSettings::anonymous()))
 }
 
 /// The panel managing a client of any kind (e.g. one pointing at nothing).
 pub fn panel_with(client: EsClient) -> axum::Router {
-    app(AppState::new(vec![ManagedCluster { name: "local".into(), client }]))
+    app(AppState::new(vec![ManagedCluster { name: "local".into(), client }], AuthSettings::anonymous()))
 }
 
 /// A client for URLs that are not simulators (closed ports, fake servers).
@@ -118,12 +119,88 @@ pub async fn get_with(router: &axum::Router, path: &str, headers: &[(&str, &str)
     send(router, request.body(Body::empty()).unwrap()).await
 }
 
-/// Posts a URL-encoded form, as a browser without JavaScript does.
+/// Posts a URL-encoded form with a valid CSRF token, as a browser without JavaScript does.
 pub async fn post_form(router: &axum::Router, path: &str, fields: &[(&str, &str)]) -> Page {
+    Visitor::new(router).post_form(path, fields).await
+}
+
+/// Posts a form exactly as given: no token (a forged cross-site request), optional cookie.
+pub async fn post_form_raw(router: &axum::Router, path: &str, fields: &[(&str, &str)], cookie: Option<&str>) -> Page {
     let body = serde_urlencoded::to_string(fields).unwrap();
-    let request =
-        Request::post(path).header("content-type", "application/x-www-form-urlencoded").body(Body::from(body)).unwrap();
-    send(router, request).await
+    let mut request = Request::post(path).header("content-type", "application/x-www-form-urlencoded");
+    if let Some(cookie) = cookie {
+        request = request.header("cookie", cookie);
+    }
+    send(router, request.body(Body::from(body)).unwrap()).await
+}
+
+/// A browser without JavaScript: keeps cookies and sends each form with its CSRF token.
+pub struct Visitor {
+    router: axum::Router,
+    cookies: std::collections::BTreeMap<String, String>,
+    /// Extra headers on every request (`accept-language`...).
+    pub headers: Vec<(String, String)>,
+}
+
+impl Visitor {
+    pub fn new(router: &axum::Router) -> Visitor {
+        Visitor { router: router.clone(), cookies: Default::default(), headers: Vec::new() }
+    }
+
+    pub fn cookie_header(&self) -> String {
+        self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
+    }
+
+    pub fn cookie(&self, name: &str) -> Option<&str> {
+        self.cookies.get(name).map(String::as_str)
+    }
+
+    fn keep_cookies(&mut self, page: &Page) {
+        for value in page.headers.get_all("set-cookie") {
+            let text = value.to_str().unwrap();
+            let pair = text.split(';').next().unwrap();
+            let (name, value) = pair.split_once('=').unwrap();
+            if value.is_empty() || text.contains("Max-Age=0") {
+                self.cookies.remove(name);
+            } else {
+                self.cookies.insert(name.to_owned(), value.to_owned());
+            }
+        }
+    }
+
+    async fn send(&mut self, request: axum::http::request::Builder, body: Body) -> Page {
+        let mut request = request.header("cookie", self.cookie_header());
+        for (name, value) in &self.headers {
+            request = request.header(name.as_str(), value.as_str());
+        }
+        let page = send(&self.router, request.body(body).unwrap()).await;
+        self.keep_cookies(&page);
+        page
+    }
+
+    pub async fn get(&mut self, path: &str) -> Page {
+        self.send(Request::get(path), Body::empty()).await
+    }
+
+    /// Posts a form with the CSRF token (fetching one first if the visitor has none).
+    pub async fn post_form(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+        if !self.cookies.contains_key("ccr_csrf") {
+            self.get("/healthz").await;
+        }
+        let token = self.cookies["ccr_csrf"].clone();
+        let mut all: Vec<(&str, &str)> = vec![("csrf", token.as_str())];
+        all.extend_from_slice(fields);
+        let body = serde_urlencoded::to_string(&all).unwrap();
+        let request = Request::post(path).header("content-type", "application/x-www-form-urlencoded");
+        self.send(request, Body::from(body)).await
+    }
+
+    /// Follows a redirect answer with a GET.
+    pub async fn follow(&mut self, page: &Page) -> Page {
+        let location = page.header("location").unwrap_or_else(|| panic!("no redirect: {} {}", page.status, page.body));
+        let location = location.to_owned();
+        self.get(&location).await
+    }
 }
 
 pub fn assert_redirect_to(page: &Page, location: &str) {

@@ -161,10 +161,13 @@ async fn language_follows_cookie_then_accept_language() {
 async fn several_clusters_get_a_switcher() {
     let east = start_sim("east").await;
     let west = start_sim("west").await;
-    let panel = ccr_panel::app(ccr_panel::AppState::new(vec![
-        ccr_panel::ManagedCluster { name: "east".into(), client: client(&east) },
-        ccr_panel::ManagedCluster { name: "west".into(), client: client(&west) },
-    ]));
+    let panel = ccr_panel::app(ccr_panel::AppState::new(
+        vec![
+            ccr_panel::ManagedCluster { name: "east".into(), client: client(&east) },
+            ccr_panel::ManagedCluster { name: "west".into(), client: client(&west) },
+        ],
+        ccr_panel::web::auth::AuthSettings::anonymous(),
+    ));
     let page = get(&panel, "/").await;
     assert_eq!(page.texts("#cluster-switch option"), ["east", "west"]);
     assert_eq!(page.text("[data-testid=cluster-name]"), "east");

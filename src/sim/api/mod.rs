@@ -3,7 +3,7 @@
 mod ccr;
 mod cluster;
 mod docs;
-mod indices;
+pub(super) mod indices;
 mod remote;
 
 use std::sync::Arc;
@@ -12,8 +12,9 @@ use axum::body::Bytes;
 use serde_json::{Value, json};
 
 use super::Sim;
-use super::reply::{EsException, SimResult};
+use super::reply::{EsException, Reply, SimResult};
 use super::router::Op;
+use super::security::{self, Principal};
 
 pub use indices::{expand_expression, resolve_local};
 
@@ -22,12 +23,14 @@ pub struct Request {
     pub params: Vec<String>,
     pub query: Vec<(String, String)>,
     body: Bytes,
+    /// The authenticated user, when security is on.
+    pub principal: Option<Principal>,
 }
 
 impl Request {
-    pub fn new(params: Vec<String>, query: &str, body: Bytes) -> Request {
+    pub fn new(params: Vec<String>, query: &str, body: Bytes, principal: Option<Principal>) -> Request {
         let query = serde_urlencoded::from_str(query).unwrap_or_default();
-        Request { params, query, body }
+        Request { params, query, body, principal }
     }
 
     /// The n-th `{placeholder}` of the path.
@@ -99,6 +102,14 @@ pub async fn dispatch(sim: &Arc<Sim>, op: Op, request: Request) -> SimResult {
         Op::FollowInfo => ccr::follow_info(sim, &request),
         Op::CcrStats => ccr::stats(sim),
         Op::GetAutoFollow => ccr::get_auto_follow(sim, &request),
+        Op::Authenticate => match &request.principal {
+            Some(principal) => Ok(Reply::ok(security::authenticate_body(principal))),
+            None => Err(EsException::new(500, "exception", "security is not enabled")),
+        },
+        Op::HasPrivileges => match &request.principal {
+            Some(principal) => Ok(Reply::ok(security::has_privileges_body(principal, &request.json_body()?))),
+            None => Err(EsException::new(500, "exception", "security is not enabled")),
+        },
     }
 }
 

@@ -1,0 +1,256 @@
+//! Who is using the panel, and with whose Elasticsearch credentials.
+//!
+//! - `es`: people sign in with their Elasticsearch credentials (checked with
+//!   `_security/_authenticate`) and the panel calls Elasticsearch as them.
+//! - `none`: no sign-in; the configured credentials are used (loopback only, unless allowed).
+//! - `proxy`: an authenticating reverse proxy names the user in a header, trusted only from
+//!   the configured proxy addresses; the configured credentials are used.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+
+use super::AppState;
+use super::context::cookie;
+use super::session::{SESSION_COOKIE, SessionConfig};
+use crate::error::{ForbiddenByElasticsearch, PrivilegeCheck, error_response};
+use crate::es::{Auth, EsClient, IndexPrivilegesQuery, PrivilegesQuery};
+
+/// How people are authenticated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthMode {
+    Es,
+    None,
+    Proxy { header: String, trusted: Vec<IpAddr> },
+}
+
+/// Everything about signing in, shared by all requests.
+#[derive(Debug)]
+pub struct AuthSettings {
+    pub mode: AuthMode,
+    pub sessions: SessionConfig,
+    pub limiter: LoginLimiter,
+}
+
+impl AuthSettings {
+    /// No sign-in, a random session key: the demo and in-process tests.
+    pub fn anonymous() -> AuthSettings {
+        AuthSettings {
+            mode: AuthMode::None,
+            sessions: SessionConfig::new(None, Duration::from_secs(1800), Duration::from_secs(43_200), false)
+                .expect("a random key is long enough"),
+            limiter: LoginLimiter::new(5, Duration::from_secs(300)),
+        }
+    }
+}
+
+/// The person behind a request.
+#[derive(Debug, Clone, Default)]
+pub struct CurrentUser {
+    /// The name to show and to write in the audit log (`None`: anonymous mode).
+    pub name: Option<String>,
+    /// Credentials to call Elasticsearch with, replacing the configured ones (`es` mode).
+    pub auth: Option<Auth>,
+}
+
+impl CurrentUser {
+    /// The name for audit lines.
+    pub fn audit_name(&self) -> &str {
+        self.name.as_deref().unwrap_or("anonymous")
+    }
+}
+
+/// Paths anyone may open: the sign-in page, assets, and the orchestrator probes.
+fn is_public(path: &str) -> bool {
+    path == "/login"
+        || path.starts_with("/static/")
+        || path == "/healthz"
+        || path == "/readyz"
+        || path == "/preferences/language"
+}
+
+/// Middleware: finds the user, or sends the browser to sign in.
+pub async fn identify_user(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let settings = &state.auth;
+    let path = request.uri().path().to_owned();
+    let mut refreshed_cookie = None;
+    let user = match &settings.mode {
+        AuthMode::None => CurrentUser::default(),
+        AuthMode::Proxy { header, trusted } => {
+            let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+            let named = request.headers().get(header.as_str()).and_then(|v| v.to_str().ok()).map(str::to_owned);
+            match (peer, named) {
+                (Some(peer), Some(name)) if trusted.contains(&peer) && !name.is_empty() => {
+                    CurrentUser { name: Some(name), auth: None }
+                }
+                _ if is_public(&path) => CurrentUser::default(),
+                _ => {
+                    tracing::warn!(peer = ?peer, "request without a user header from a trusted proxy refused");
+                    return (StatusCode::UNAUTHORIZED, "This panel must be reached through its authenticating proxy.")
+                        .into_response();
+                }
+            }
+        }
+        AuthMode::Es => {
+            let session = cookie(request.headers(), SESSION_COOKIE).and_then(|sealed| settings.sessions.open(&sealed));
+            match session {
+                Some(mut session) => {
+                    if session.wants_refresh() {
+                        session.touch();
+                        refreshed_cookie = Some(settings.sessions.seal(&session));
+                    }
+                    CurrentUser { name: Some(session.username.clone()), auth: Some(session.auth) }
+                }
+                None if is_public(&path) => CurrentUser::default(),
+                None => return sign_in_first(&request),
+            }
+        }
+    };
+    let chosen_cluster = cookie(request.headers(), super::context::CLUSTER_COOKIE);
+    request.extensions_mut().insert(user.clone());
+    let mut response = next.run(request).await;
+    if let Some(ForbiddenByElasticsearch(view)) = response.extensions().get::<ForbiddenByElasticsearch>().cloned() {
+        let cluster = state.cluster(chosen_cluster.as_deref());
+        let client = match (&settings.mode, user.auth) {
+            (AuthMode::Es, Some(auth)) => cluster.client.with_auth(Some(auth)),
+            _ => cluster.client.clone(),
+        };
+        response = error_response(StatusCode::FORBIDDEN, view, missing_privileges(&client).await);
+    }
+    if let Some(cookie) = refreshed_cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    response
+}
+
+/// The privileges the panel needs, as `_has_privileges` reports them for the caller. Empty
+/// when even that call fails: the page then shows Elasticsearch's refusal alone.
+async fn missing_privileges(client: &EsClient) -> Vec<PrivilegeCheck> {
+    let query = PrivilegesQuery {
+        cluster: ["manage_ccr", "monitor", "manage"].map(String::from).to_vec(),
+        index: vec![IndexPrivilegesQuery {
+            names: vec!["*".into()],
+            privileges: ["manage_follow_index", "read", "monitor"].map(String::from).to_vec(),
+        }],
+    };
+    let Ok(answer) = client.has_privileges(&query).await else { return Vec::new() };
+    let mut checks: Vec<PrivilegeCheck> = answer
+        .cluster
+        .into_iter()
+        .map(|(privilege, held)| PrivilegeCheck { resource: "cluster".into(), privilege, held })
+        .collect();
+    for (index, privileges) in answer.index {
+        checks.extend(privileges.into_iter().map(|(privilege, held)| PrivilegeCheck {
+            resource: index.clone(),
+            privilege,
+            held,
+        }));
+    }
+    checks
+}
+
+/// A browser goes to the sign-in page and comes back afterwards; htmx is told to do the same
+/// with a full page load.
+fn sign_in_first(request: &Request) -> Response {
+    let back = request.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    let target = format!("/login?{}", serde_urlencoded::to_string([("next", back)]).unwrap_or_default());
+    if request.headers().get("hx-request").is_some() {
+        let mut response = StatusCode::UNAUTHORIZED.into_response();
+        if let Ok(value) = HeaderValue::from_str(&target) {
+            response.headers_mut().insert("hx-redirect", value);
+        }
+        return response;
+    }
+    Redirect::to(&target).into_response()
+}
+
+/// Limits failed sign-ins per client address: after `max_failures` within `window`, further
+/// attempts from that address are refused until the window has passed.
+#[derive(Debug)]
+pub struct LoginLimiter {
+    max_failures: u32,
+    window: Duration,
+    failures: Mutex<HashMap<IpAddr, (u32, Instant)>>,
+}
+
+impl LoginLimiter {
+    pub fn new(max_failures: u32, window: Duration) -> LoginLimiter {
+        LoginLimiter { max_failures, window, failures: Mutex::default() }
+    }
+
+    /// How long the address must wait, if it is blocked now.
+    pub fn blocked_for(&self, address: IpAddr) -> Option<Duration> {
+        let failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        let (count, since) = failures.get(&address)?;
+        let elapsed = since.elapsed();
+        (*count >= self.max_failures && elapsed < self.window).then(|| self.window - elapsed)
+    }
+
+    pub fn record_failure(&self, address: IpAddr) {
+        let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        // Keeps the map bounded: forget windows that have passed.
+        failures.retain(|_, (_, since)| since.elapsed() < self.window);
+        let entry = failures.entry(address).or_insert((0, Instant::now()));
+        entry.0 += 1;
+    }
+
+    pub fn record_success(&self, address: IpAddr) {
+        self.failures.lock().unwrap_or_else(|p| p.into_inner()).remove(&address);
+    }
+}
+
+/// The address a request came from (loopback for in-process tests without a socket).
+pub fn client_address(request_extensions: &axum::http::Extensions) -> IpAddr {
+    request_extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()).unwrap_or(IpAddr::from([127, 0, 0, 1]))
+}
+
+/// Whether the cluster has security enabled: `_security/_authenticate` answers (or refuses
+/// with 401) when it has; without security the API does not exist ("no handler", 400) or
+/// says security must be enabled (500, 6.8-7.x basic). `None` when the cluster cannot be
+/// asked (unreachable at start-up).
+pub async fn cluster_has_security(client: &EsClient) -> Option<bool> {
+    match client.authenticate().await {
+        Ok(_) => Some(true),
+        Err(crate::es::EsError::Api(api)) if api.status == 401 || api.status == 403 => Some(true),
+        Err(crate::es::EsError::Api(_)) => Some(false),
+        Err(_) => None,
+    }
+}
+
+/// Whether `--auth none` may listen on this address without `--allow-anonymous-on-network`.
+pub fn anonymous_allowed_on(listen: &SocketAddr) -> bool {
+    listen.ip().is_loopback()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limiter_blocks_after_repeated_failures_per_address() {
+        let limiter = LoginLimiter::new(3, Duration::from_secs(60));
+        let a = IpAddr::from([10, 0, 0, 1]);
+        let b = IpAddr::from([10, 0, 0, 2]);
+        for _ in 0..3 {
+            assert!(limiter.blocked_for(a).is_none());
+            limiter.record_failure(a);
+        }
+        assert!(limiter.blocked_for(a).is_some());
+        assert!(limiter.blocked_for(b).is_none(), "other addresses are not affected");
+        limiter.record_success(a);
+        assert!(limiter.blocked_for(a).is_none());
+    }
+
+    #[test]
+    fn anonymous_mode_is_for_loopback() {
+        assert!(anonymous_allowed_on(&"127.0.0.1:8080".parse().unwrap()));
+        assert!(anonymous_allowed_on(&"[::1]:8080".parse().unwrap()));
+        assert!(!anonymous_allowed_on(&"0.0.0.0:8080".parse().unwrap()));
+    }
+}

@@ -1,0 +1,163 @@
+//! Signing in and out (`--auth es`): credentials are checked with
+//! `_security/_authenticate` against the default cluster, then kept in the encrypted session.
+
+use std::net::SocketAddr;
+
+use askama::Template;
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Form, Router};
+use secrecy::SecretString;
+use serde::Deserialize;
+
+use super::auth::{AuthMode, CurrentUser};
+use super::chrome::Chrome;
+use super::context::RequestContext;
+use super::preferences::safe_return_path;
+use super::session::Session;
+use super::{AppState, render};
+use crate::audit::{self, Outcome};
+use crate::es::{Auth, EsError};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/login", get(show_login).post(sign_in)).route("/logout", post(sign_out))
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct LoginQuery {
+    #[serde(default)]
+    next: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct LoginForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    api_key: String,
+    #[serde(default)]
+    next: String,
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    chrome: Chrome,
+    username: String,
+    next: String,
+    /// A message for the whole form (wrong credentials, cluster unreachable, rate limit).
+    error: Option<String>,
+    /// Elasticsearch's own words, when it gave a reason.
+    es_reason: Option<String>,
+}
+
+async fn show_login(
+    State(state): State<AppState>,
+    context: RequestContext,
+    Query(query): Query<LoginQuery>,
+) -> Response {
+    if state.auth.mode != AuthMode::Es {
+        return Redirect::to("/").into_response();
+    }
+    let page = LoginPage {
+        chrome: Chrome::bare(&context, ""),
+        username: String::new(),
+        next: query.next,
+        error: None,
+        es_reason: None,
+    };
+    render(&page).into_response()
+}
+
+fn peer(connect: Option<Extension<ConnectInfo<SocketAddr>>>) -> std::net::IpAddr {
+    connect.map(|Extension(ConnectInfo(address))| address.ip()).unwrap_or(std::net::IpAddr::from([127, 0, 0, 1]))
+}
+
+async fn sign_in(
+    State(state): State<AppState>,
+    context: RequestContext,
+    connect: Option<Extension<ConnectInfo<SocketAddr>>>,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    if state.auth.mode != AuthMode::Es {
+        return Redirect::to("/").into_response();
+    }
+    let tr = context.tr();
+    let address = peer(connect);
+    let again = |status: StatusCode, error: String, es_reason: Option<String>, username: String| {
+        let page = LoginPage {
+            chrome: Chrome::bare(&context, ""),
+            username,
+            next: form.next.clone(),
+            error: Some(error),
+            es_reason,
+        };
+        (status, render(&page)).into_response()
+    };
+    if let Some(wait) = state.auth.limiter.blocked_for(address) {
+        let minutes = wait.as_secs().div_ceil(60).to_string();
+        return again(
+            StatusCode::TOO_MANY_REQUESTS,
+            tr.t1("login-rate-limited", "minutes", &minutes),
+            None,
+            form.username.clone(),
+        );
+    }
+    let username = form.username.trim().to_owned();
+    let auth = if !form.api_key.trim().is_empty() {
+        Auth::ApiKey(SecretString::from(form.api_key.trim().to_owned()))
+    } else if !username.is_empty() && !form.password.is_empty() {
+        Auth::Basic { username: username.clone(), password: SecretString::from(form.password.clone()) }
+    } else {
+        return again(StatusCode::BAD_REQUEST, tr.t("login-missing"), None, username);
+    };
+    let client = state.cluster(None).client.with_auth(Some(auth.clone()));
+    match client.authenticate().await {
+        Ok(user) => {
+            state.auth.limiter.record_success(address);
+            audit::record(
+                &user.username,
+                &state.cluster(None).name,
+                "sign_in",
+                "GET /_security/_authenticate",
+                Outcome::Succeeded,
+                "",
+            );
+            let session = Session::new(user.username, auth);
+            let mut response = Redirect::to(safe_return_path(&form.next)).into_response();
+            if let Ok(cookie) = HeaderValue::from_str(&state.auth.sessions.seal(&session)) {
+                response.headers_mut().append(header::SET_COOKIE, cookie);
+            }
+            response
+        }
+        Err(EsError::Api(api)) if api.status == 401 => {
+            state.auth.limiter.record_failure(address);
+            tracing::info!(target: "audit", user = %username, %address, "sign-in refused");
+            again(StatusCode::UNAUTHORIZED, tr.t("login-wrong"), Some(api.reason.clone()), username)
+        }
+        Err(error) => {
+            let explanation = crate::error::AppError::Es(error).view(&tr);
+            again(
+                StatusCode::BAD_GATEWAY,
+                explanation.title,
+                explanation.es_reason.or(Some(explanation.explanation)),
+                username,
+            )
+        }
+    }
+}
+
+async fn sign_out(State(state): State<AppState>, user: Option<Extension<CurrentUser>>) -> Response {
+    if let Some(Extension(user)) = user {
+        tracing::info!(target: "audit", user = %user.audit_name(), "signed out");
+    }
+    let mut response = Redirect::to("/login").into_response();
+    if let Ok(cookie) = HeaderValue::from_str(&state.auth.sessions.clear()) {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    response
+}
