@@ -235,3 +235,41 @@ pub fn shared_file(relative: &str) -> String {
 pub fn shared_json(relative: &str) -> serde_json::Value {
     serde_json::from_str(&shared_file(relative)).unwrap_or_else(|e| panic!("{relative}: {e}"))
 }
+
+/// A simulated cluster with security on and three users: `admin` (ccr_admin), `viewer`
+/// (viewer) and `nobody` (no_access), each with the password `<name>-pw`, and an API key
+/// `YWRtaW4ta2V5` that acts as `admin`.
+pub async fn start_secured_sim(name: &str) -> SimServer {
+    use ccr_panel::sim::security::{SimSecurity, SimUser};
+    let user = |name: &str, role: &str| SimUser {
+        name: name.into(),
+        password: secrecy::SecretString::from(format!("{name}-pw")),
+        roles: vec![role.into()],
+    };
+    let mut config = SimConfig::new(name);
+    config.security = Some(SimSecurity {
+        users: vec![user("admin", "ccr_admin"), user("viewer", "viewer"), user("nobody", "no_access")],
+        api_keys: [("YWRtaW4ta2V5".to_owned(), "admin".to_owned())].into(),
+    });
+    start_sim_with(config).await
+}
+
+/// The panel in `--auth es` mode, with a fixed session key.
+pub fn panel_signing_in(server: &SimServer) -> axum::Router {
+    use ccr_panel::web::auth::{AuthMode, LoginLimiter};
+    use ccr_panel::web::session::SessionConfig;
+    let key = secrecy::SecretString::from("a-session-key-of-at-least-32-bytes!!".to_owned());
+    let sessions =
+        SessionConfig::new(Some(&key), Duration::from_secs(1800), Duration::from_secs(43_200), false).unwrap();
+    let auth = AuthSettings { mode: AuthMode::Es, sessions, limiter: LoginLimiter::new(5, Duration::from_secs(300)) };
+    app(AppState::new(vec![ManagedCluster { name: "local".into(), client: demo::client_for(server) }], auth))
+}
+
+/// Signs in through the form and returns the visitor holding the session.
+pub async fn signed_in(panel: &axum::Router, user: &str) -> Visitor {
+    let mut visitor = Visitor::new(panel);
+    let password = format!("{user}-pw");
+    let page = visitor.post_form("/login", &[("username", user), ("password", &password), ("next", "/")]).await;
+    assert_redirect_to(&page, "/");
+    visitor
+}
