@@ -5,3 +5,4 @@ pub mod bulk;
 pub mod followers;
 pub mod remote_clusters;
 pub mod steps;
+pub mod units;

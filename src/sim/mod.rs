@@ -28,6 +28,7 @@ use serde_json::Value;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+pub use api::indices::validate_index_name;
 pub use fault::{Fault, FaultKind};
 use remote::{RemoteConfig, RemoteConnection};
 use reply::Reply;

@@ -82,3 +82,118 @@ fn demo_serves_the_panel_and_prints_where() {
     let _ = child.wait();
     assert!(body.contains("data-testid=\"cluster-name\">local<"), "{body}");
 }
+
+/// Runs the binary until it prints its URL; returns the child and the URL.
+fn start_panel(args: &[&str]) -> (std::process::Child, String, std::sync::mpsc::Receiver<String>) {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ccr-panel"))
+        .args(args)
+        .env("CCR_PANEL_LOG", "info")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (lines, received) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = lines.send(line);
+        }
+    });
+    let url = loop {
+        let line = received.recv_timeout(std::time::Duration::from_secs(20)).expect("the panel starts");
+        if let Some(rest) = line.strip_prefix("ccr-panel is running at ") {
+            break rest.split_whitespace().next().unwrap().trim_end_matches('/').to_owned();
+        }
+    };
+    (child, url, received)
+}
+
+fn run_and_fail(args: &[&str]) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_ccr-panel")).args(args).output().unwrap();
+    assert!(!output.status.success(), "{args:?} should refuse to start");
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn anonymous_access_is_refused_off_loopback() {
+    let message = run_and_fail(&["serve", "--auth", "none", "--listen", "0.0.0.0:0", "--es-url", "http://127.0.0.1:1"]);
+    assert!(message.contains("refusing to serve without sign-in on 0.0.0.0:0"), "{message}");
+    assert!(message.contains("--allow-anonymous-on-network"), "says how to allow it: {message}");
+    let message = run_and_fail(&["serve", "--auth", "proxy", "--es-url", "http://127.0.0.1:1"]);
+    assert!(message.contains("--trusted-proxy"), "{message}");
+    let message = run_and_fail(&["serve", "--session-key", "short", "--auth", "es", "--es-url", "http://127.0.0.1:1"]);
+    assert!(message.contains("at least 32 bytes"), "{message}");
+    let message = run_and_fail(&["demo", "--listen", "0.0.0.0:0"]);
+    assert!(message.contains("refusing"), "{message}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_panel_serves_tls_with_hsts_and_secure_cookies() {
+    let sim = crate::helpers::start_sim("local").await;
+    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+    let cert = format!("{fixtures}/test-cert.pem");
+    let key = format!("{fixtures}/test-key.pem");
+    let (mut child, url, _) = start_panel(&[
+        "serve",
+        "--auth",
+        "none",
+        "--listen",
+        "127.0.0.1:0",
+        "--es-url",
+        &sim.url(),
+        "--tls-cert",
+        &cert,
+        "--tls-key",
+        &key,
+    ]);
+    assert!(url.starts_with("https://"), "{url}");
+    let ca_file = format!("{fixtures}/test-ca.pem");
+    let ca = reqwest::Certificate::from_pem(&std::fs::read(&ca_file).unwrap()).unwrap();
+    let https = reqwest::Client::builder().add_root_certificate(ca).build().unwrap();
+    let response = https.get(format!("{url}/")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["strict-transport-security"], "max-age=31536000");
+    let csrf_cookie = response.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(csrf_cookie.contains("; Secure"), "{csrf_cookie}");
+
+    // The client's private-CA path: trusting the test CA gets past TLS (the panel is not
+    // Elasticsearch, which is the next, different error); not trusting it is a TLS error.
+    let es_at = |ca: Option<Vec<u8>>| {
+        ccr_panel::es::EsClient::new(ccr_panel::es::EsConfig {
+            urls: vec![url.parse().unwrap()],
+            auth: None,
+            ca_cert_pem: ca,
+            insecure: false,
+            timeout: std::time::Duration::from_secs(5),
+        })
+        .unwrap()
+    };
+    let trusted = es_at(Some(std::fs::read(&ca_file).unwrap())).fetch_root().await.unwrap_err();
+    assert!(matches!(trusted, ccr_panel::es::EsError::NotElasticsearch { .. }), "{trusted:?}");
+    let untrusted = es_at(None).fetch_root().await.unwrap_err();
+    assert!(matches!(untrusted, ccr_panel::es::EsError::Tls { .. }), "{untrusted:?}");
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_ins_are_audited_without_credentials() {
+    let sim = crate::helpers::start_secured_sim("local").await;
+    let (mut child, url, lines) =
+        start_panel(&["serve", "--auth", "auto", "--listen", "127.0.0.1:0", "--es-url", &sim.url()]);
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let login = http.get(format!("{url}/login")).send().await.unwrap();
+    assert_eq!(login.status(), 200, "auto mode found security on the cluster and asks to sign in");
+    let cookie = login.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let token = cookie.trim_start_matches("ccr_csrf=").to_owned();
+    let form = [("csrf", token.as_str()), ("username", "admin"), ("password", "admin-pw"), ("next", "/")];
+    let signed = http.post(format!("{url}/login")).header("cookie", &cookie).form(&form).send().await.unwrap();
+    assert_eq!(signed.status(), 303);
+    let _ = child.kill();
+    let _ = child.wait();
+    let log: Vec<String> = lines.try_iter().collect();
+    let audit = log.iter().find(|l| l.contains("audit") && l.contains("sign_in")).unwrap_or_else(|| panic!("{log:#?}"));
+    assert!(audit.contains("admin") && audit.contains("succeeded"), "{audit}");
+    assert!(log.iter().all(|l| !l.contains("admin-pw")), "a password reached the log");
+}

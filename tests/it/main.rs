@@ -10,6 +10,7 @@ mod contract;
 mod faults;
 mod helpers;
 mod i18n;
+mod properties;
 mod security;
 mod sim_api;
 mod transport;

@@ -1,0 +1,98 @@
+//! Property tests: every parser and validator takes arbitrary input without panicking, and
+//! what it accepts round-trips.
+
+use ccr_panel::ccr::units::{ByteSize, TimeValue};
+use ccr_panel::config::{parse_duration, parse_urls};
+use ccr_panel::es::{ApiError, Version, routes};
+use ccr_panel::i18n::Lang;
+use ccr_panel::sim::{router, settings, validate_index_name};
+use proptest::prelude::*;
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn versions_parse_or_refuse(text in ".{0,20}", major in 0u32..100, minor in 0u32..100, patch in 0u32..100) {
+        let _ = text.parse::<Version>();
+        let version = Version::new(major, minor, patch);
+        prop_assert_eq!(version.to_string().parse::<Version>(), Ok(version));
+    }
+
+    #[test]
+    fn durations_parse_or_refuse(text in ".{0,12}", n in 1u64..100_000) {
+        let _ = parse_duration(&text);
+        prop_assert_eq!(parse_duration(&format!("{n}ms")).unwrap().as_millis(), u128::from(n));
+    }
+
+    #[test]
+    fn urls_never_echo_a_password(user in "[a-z]{1,8}", password in "[a-zA-Z0-9]{6,12}", host in "[a-z]{1,10}") {
+        let error = parse_urls(&format!("https://{user}:{password}@{host}:9200")).unwrap_err().to_string();
+        prop_assert!(!error.contains(&password));
+    }
+
+    #[test]
+    fn arbitrary_url_lists_do_not_panic(text in ".{0,60}") {
+        let _ = parse_urls(&text);
+    }
+
+    #[test]
+    fn error_bodies_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..300), status in 100u16..600) {
+        let error = ApiError::from_body(status, &bytes);
+        prop_assert_eq!(error.status, status);
+    }
+
+    #[test]
+    fn path_parts_stay_one_segment(part in ".{1,30}") {
+        let path = routes::CCR_FOLLOW.fill(&[&part]);
+        prop_assert_eq!(path.matches('/').count(), 3, "{}", path);
+        prop_assert!(!path.contains('?') && !path.contains('#'));
+        // The simulator decodes it back to the same name.
+        prop_assert_eq!(&router::segments(&path)[0], &part);
+    }
+
+    #[test]
+    fn seed_ports_parse_or_refuse(text in ".{0,30}", host in "[a-z0-9.-]{1,20}", port in 1u32..=65535) {
+        let _ = settings::parse_port(&text);
+        prop_assert_eq!(settings::parse_port(&format!("{host}:{port}")).unwrap(), port);
+    }
+
+    #[test]
+    fn setting_time_values_parse_or_refuse(text in ".{0,12}") {
+        let _ = settings::parse_time(&text);
+    }
+
+    #[test]
+    fn settings_bodies_flatten_without_panic(text in "\\{.{0,80}") {
+        if let Ok(value) = serde_json::from_str::<serde_json::Value>(&text) {
+            let _ = settings::flatten(&value);
+        }
+    }
+
+    #[test]
+    fn index_names_are_checked_without_panic(name in ".{0,40}") {
+        if validate_index_name(&name, Version::new(8, 15, 0)).is_ok() {
+            prop_assert_eq!(name.to_lowercase(), name.clone());
+            prop_assert!(!name.starts_with('_') && !name.contains(':') && !name.contains('/'));
+        }
+    }
+
+    #[test]
+    fn accept_language_never_panics(header in ".{0,60}") {
+        let _ = Lang::from_accept_language(&header);
+        let _ = Lang::from_tag(&header);
+    }
+
+    #[test]
+    fn byte_sizes_round_trip(n in 0u64..1_000_000, unit in prop::sample::select(vec!["b", "kb", "mb", "gb"]), text in ".{0,16}") {
+        let _ = text.parse::<ByteSize>();
+        let parsed: ByteSize = format!("{n}{unit}").parse().unwrap();
+        prop_assert_eq!(parsed.to_string(), format!("{n}{unit}"));
+    }
+
+    #[test]
+    fn time_values_round_trip(n in 0u64..1_000_000, unit in prop::sample::select(vec!["ms", "s", "m", "h", "d"]), text in ".{0,16}") {
+        let _ = text.parse::<TimeValue>();
+        let parsed: TimeValue = format!("{n}{unit}").parse().unwrap();
+        prop_assert_eq!(parsed.to_string(), format!("{n}{unit}"));
+    }
+}
