@@ -72,6 +72,14 @@ impl Capabilities {
     pub fn proxy_mode(&self) -> bool {
         self.since(7, 6)
     }
+    /// `server_name` for proxy-mode remotes (7.7+).
+    pub fn proxy_server_name(&self) -> bool {
+        self.since(7, 7)
+    }
+    /// `skip_unavailable` defaults to true from 8.15 (false before).
+    pub fn skip_unavailable_by_default(&self) -> bool {
+        self.since(8, 15)
+    }
     /// Pausing and resuming auto-follow patterns (7.5+).
     pub fn auto_follow_pause(&self) -> bool {
         self.since(7, 5)

@@ -227,6 +227,7 @@ impl SimServer {
             transient: Default::default(),
             indices: Default::default(),
             remotes: Default::default(),
+            auto_follow: Default::default(),
             node,
             config,
         };

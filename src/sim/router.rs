@@ -42,6 +42,10 @@ pub enum Op {
     FollowInfo,
     CcrStats,
     GetAutoFollow,
+    PutAutoFollow,
+    DeleteAutoFollow,
+    PauseAutoFollow,
+    ResumeAutoFollow,
     Authenticate,
     HasPrivileges,
 }
@@ -106,6 +110,10 @@ table! {
     "ccr.stats" GET "/_ccr/stats" Version::new(6, 7, 0) => CcrStats;
     "ccr.get_auto_follow_pattern" GET "/_ccr/auto_follow" Version::new(6, 7, 0) => GetAutoFollow;
     "ccr.get_auto_follow_pattern" GET "/_ccr/auto_follow/{name}" Version::new(6, 7, 0) => GetAutoFollow;
+    "ccr.put_auto_follow_pattern" PUT "/_ccr/auto_follow/{name}" Version::new(6, 7, 0) => PutAutoFollow;
+    "ccr.delete_auto_follow_pattern" DELETE "/_ccr/auto_follow/{name}" Version::new(6, 7, 0) => DeleteAutoFollow;
+    "ccr.pause_auto_follow_pattern" POST "/_ccr/auto_follow/{name}/pause" Version::new(7, 5, 0) => PauseAutoFollow;
+    "ccr.resume_auto_follow_pattern" POST "/_ccr/auto_follow/{name}/resume" Version::new(7, 5, 0) => ResumeAutoFollow;
     "security.authenticate" GET "/_security/_authenticate" Version::new(7, 0, 0) => Authenticate;
     "security.has_privileges" GET "/_security/user/_has_privileges" Version::new(7, 0, 0) => HasPrivileges;
     "security.has_privileges" POST "/_security/user/_has_privileges" Version::new(7, 0, 0) => HasPrivileges;

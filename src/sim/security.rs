@@ -181,6 +181,11 @@ fn needs(op: Op) -> Needs {
         Op::FollowInfo => Cluster("cluster:monitor/ccr/follow_info", &["monitor"]),
         Op::CcrStats => Cluster("cluster:monitor/ccr/stats", &["monitor"]),
         Op::GetAutoFollow => Cluster("cluster:admin/xpack/ccr/auto_follow_pattern/get", &["manage_ccr"]),
+        Op::PutAutoFollow => Cluster("cluster:admin/xpack/ccr/auto_follow_pattern/put", &["manage_ccr"]),
+        Op::DeleteAutoFollow => Cluster("cluster:admin/xpack/ccr/auto_follow_pattern/delete", &["manage_ccr"]),
+        Op::PauseAutoFollow | Op::ResumeAutoFollow => {
+            Cluster("cluster:admin/xpack/ccr/auto_follow_pattern/activate", &["manage_ccr"])
+        }
         Op::Authenticate | Op::HasPrivileges => Nothing,
     }
 }

@@ -144,6 +144,14 @@ pub struct ClusterState {
     pub indices: BTreeMap<String, Index>,
     /// Live connection state of each remote cluster, keyed by alias.
     pub remotes: BTreeMap<String, RemoteConnection>,
+    /// Auto-follow patterns by name, as stored (the body given, plus whether it is active).
+    pub auto_follow: BTreeMap<String, AutoFollowPattern>,
+}
+
+#[derive(Debug, Clone)]
+pub struct AutoFollowPattern {
+    pub active: bool,
+    pub body: Value,
 }
 
 impl ClusterState {

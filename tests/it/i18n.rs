@@ -60,6 +60,20 @@ const DYNAMIC_KEYS: &[&str] = &[
     "remote-col-status",
     "remote-col-mode",
     "remote-col-connections",
+    "remote-done-added",
+    "remote-done-updated",
+    "remote-done-deleted",
+    "address-empty",
+    "address-missing-port",
+    "address-bad-port",
+    "address-bad-ipv4",
+    "address-bad-ipv6",
+    "address-bad-host",
+    "remote-name-empty",
+    "remote-name-spaces",
+    "remote-name-characters",
+    "remote-security-api-key-port",
+    "remote-security-no-credentials",
 ];
 
 #[test]

@@ -56,7 +56,7 @@ async fn remote_clusters_list_shows_live_status_and_the_port_hint() {
     let wrong = page.text("tr[data-remote=wrongport] .status");
     assert!(wrong.starts_with("Not connected"), "{wrong}");
     assert!(wrong.contains("transport port"), "{wrong}");
-    assert_eq!(page.text("tr[data-remote=leader] td:nth-child(7)"), "persistent settings");
+    assert_eq!(page.text("tr[data-remote=leader] [data-col=defined-in]"), "persistent settings");
 
     let filtered = get(&panel, "/remote-clusters?q=wrong").await;
     assert_eq!(filtered.texts("tbody th"), ["wrongport"]);

@@ -1,11 +1,11 @@
-//! Cross-cluster replication APIs. This first version knows no followers or patterns yet, but
-//! answers the read APIs with the shapes and license checks of the real ones.
+//! Cross-cluster replication APIs: follower info and stats (no followers yet: the replication
+//! engine comes later), and auto-follow patterns, stored with Elasticsearch's checks.
 
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::super::Sim;
 use super::super::reply::{EsException, Reply, SimResult};
-use super::super::state::LicenseKind;
+use super::super::state::{AutoFollowPattern, LicenseKind};
 use super::Request;
 use super::indices::expand_expression;
 
@@ -27,25 +27,94 @@ pub fn follow_info(sim: &Sim, request: &Request) -> SimResult {
 
 pub fn stats(sim: &Sim) -> SimResult {
     require_license(sim)?;
+    let state = sim.state();
     Ok(Reply::ok(json!({
         "auto_follow_stats": {
             "number_of_failed_follow_indices": 0,
             "number_of_failed_remote_cluster_state_requests": 0,
             "number_of_successful_follow_indices": 0,
             "recent_auto_follow_errors": [],
-            "auto_followed_clusters": [],
+            "auto_followed_clusters": state.auto_follow.values()
+                .filter(|p| p.active)
+                .map(|p| json!({"cluster_name": p.body["remote_cluster"], "time_since_last_check_millis": 0, "last_seen_metadata_version": 0}))
+                .collect::<Vec<_>>(),
         },
         "follow_stats": {"indices": []},
     })))
 }
 
-pub fn get_auto_follow(_sim: &Sim, request: &Request) -> SimResult {
-    match request.param(0) {
-        Some(name) => Err(EsException::new(
-            404,
-            "resource_not_found_exception",
-            format!("auto-follow pattern [{name}] is missing"),
-        )),
-        None => Ok(Reply::ok(json!({"patterns": []}))),
+fn missing(name: &str) -> EsException {
+    EsException::new(404, "resource_not_found_exception", format!("auto-follow pattern [{name}] is missing"))
+}
+
+fn render(name: &str, pattern: &AutoFollowPattern, with_active: bool) -> Value {
+    let mut body = pattern.body.clone();
+    if with_active {
+        body["active"] = json!(pattern.active);
     }
+    json!({"name": name, "pattern": body})
+}
+
+pub fn get_auto_follow(sim: &Sim, request: &Request) -> SimResult {
+    let state = sim.state();
+    // The `active` flag exists from 7.5, with pausing.
+    let with_active = state.version() >= crate::es::Version::new(7, 5, 0);
+    let patterns: Vec<Value> = match request.param(0) {
+        Some(name) => vec![render(name, state.auto_follow.get(name).ok_or_else(|| missing(name))?, with_active)],
+        None => state.auto_follow.iter().map(|(name, p)| render(name, p, with_active)).collect(),
+    };
+    Ok(Reply::ok(json!({ "patterns": patterns })))
+}
+
+pub fn put_auto_follow(sim: &Sim, request: &Request) -> SimResult {
+    require_license(sim)?;
+    let name = request.param(0).unwrap_or_default().to_owned();
+    let body = request.json_body()?;
+    let mut state = sim.state();
+    let remote = body.get("remote_cluster").and_then(Value::as_str).unwrap_or_default().to_owned();
+    if remote.is_empty() {
+        return Err(EsException::new(
+            400,
+            "action_request_validation_exception",
+            "Validation Failed: 1: [remote_cluster] is missing;",
+        ));
+    }
+    if body.get("leader_index_patterns").and_then(Value::as_array).is_none_or(Vec::is_empty) {
+        return Err(EsException::new(
+            400,
+            "action_request_validation_exception",
+            "Validation Failed: 1: [leader_index_patterns] is missing;",
+        ));
+    }
+    if !state.remotes.contains_key(&remote) {
+        return Err(EsException::new(
+            404,
+            "no_such_remote_cluster_exception",
+            format!("no such remote cluster: [{remote}]"),
+        ));
+    }
+    let mut stored = json!({
+        "remote_cluster": remote,
+        "leader_index_patterns": body["leader_index_patterns"],
+        "leader_index_exclusion_patterns": body.get("leader_index_exclusion_patterns").cloned().unwrap_or(json!([])),
+    });
+    if let Some(follow) = body.get("follow_index_pattern") {
+        stored["follow_index_pattern"] = follow.clone();
+    }
+    state.auto_follow.insert(name, AutoFollowPattern { active: true, body: stored });
+    Ok(Reply::acknowledged())
+}
+
+pub fn delete_auto_follow(sim: &Sim, request: &Request) -> SimResult {
+    let name = request.param(0).unwrap_or_default();
+    let mut state = sim.state();
+    state.auto_follow.remove(name).ok_or_else(|| missing(name))?;
+    Ok(Reply::acknowledged())
+}
+
+pub fn set_auto_follow_active(sim: &Sim, request: &Request, active: bool) -> SimResult {
+    let name = request.param(0).unwrap_or_default();
+    let mut state = sim.state();
+    state.auto_follow.get_mut(name).ok_or_else(|| missing(name))?.active = active;
+    Ok(Reply::acknowledged())
 }

@@ -102,6 +102,10 @@ pub async fn dispatch(sim: &Arc<Sim>, op: Op, request: Request) -> SimResult {
         Op::FollowInfo => ccr::follow_info(sim, &request),
         Op::CcrStats => ccr::stats(sim),
         Op::GetAutoFollow => ccr::get_auto_follow(sim, &request),
+        Op::PutAutoFollow => ccr::put_auto_follow(sim, &request),
+        Op::DeleteAutoFollow => ccr::delete_auto_follow(sim, &request),
+        Op::PauseAutoFollow => ccr::set_auto_follow_active(sim, &request, false),
+        Op::ResumeAutoFollow => ccr::set_auto_follow_active(sim, &request, true),
         Op::Authenticate => match &request.principal {
             Some(principal) => Ok(Reply::ok(security::authenticate_body(principal))),
             None => Err(EsException::new(500, "exception", "security is not enabled")),

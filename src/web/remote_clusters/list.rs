@@ -1,32 +1,32 @@
-//! The remote clusters screen: the list, searchable and sortable through the query string so
-//! a view can be shared as a link.
+//! The list: searchable and sortable through the query string (so a view can be shared as a
+//! link), with a live status per remote that refreshes itself until it settles.
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{Query, State};
 use axum::response::Html;
-use axum::routing::get;
 use serde::Deserialize;
 
-use super::chrome::Chrome;
-use super::context::RequestContext;
-use super::{AppState, Cluster, render};
-use crate::ccr::remote_clusters::{self, ConnectionMode, RemoteCluster};
+use super::super::chrome::Chrome;
+use super::super::context::RequestContext;
+use super::super::{AppState, Cluster, render};
+use crate::ccr::remote_clusters::{self, ConnectionMode, LiveStatus, RemoteCluster, SecurityModel};
 use crate::error::AppResult;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/remote-clusters", get(list_remote_clusters))
-}
-
-/// The list's view state, all in the query string.
+/// The list's view state and the outcome of the last change, all in the query string.
 #[derive(Debug, Default, Deserialize)]
-struct ListQuery {
+pub struct ListQuery {
     #[serde(default)]
     q: String,
     #[serde(default)]
     sort: SortColumn,
     #[serde(default)]
     desc: bool,
+    /// Set after a change, to say what happened: `added`, `updated` or `deleted`.
+    #[serde(default)]
+    done: Option<String>,
+    /// The names the change concerned (comma-separated).
+    #[serde(default)]
+    names: String,
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -48,32 +48,69 @@ impl SortColumn {
     ];
 }
 
+/// The status cell of one remote, also served alone while it polls.
+pub struct StatusCell {
+    pub name: String,
+    pub connected: bool,
+    /// Elasticsearch's reason, when the live test gave one.
+    pub error: Option<String>,
+    /// Not connected in sniff mode: the transport-port hint applies.
+    pub show_port_hint: bool,
+    /// Poll again (the remote may still be connecting), and which attempt this is.
+    pub next_attempt: Option<u32>,
+}
+
+/// How many times a not-connected status cell asks again (every 3 s) before it calls the
+/// remote clearly failing.
+pub const POLL_ATTEMPTS: u32 = 10;
+
+impl StatusCell {
+    pub fn new(remote: &RemoteCluster, status: &LiveStatus, attempt: u32) -> StatusCell {
+        let (connected, error) = match status {
+            LiveStatus::Connected => (true, None),
+            LiveStatus::NotConnected(error) => (false, error.clone()),
+        };
+        StatusCell {
+            name: remote.name.clone(),
+            connected,
+            error,
+            show_port_hint: !connected && matches!(remote.mode, ConnectionMode::Sniff { .. }),
+            next_attempt: (!connected && attempt < POLL_ATTEMPTS).then_some(attempt + 1),
+        }
+    }
+
+    pub fn failing(&self) -> bool {
+        !self.connected && self.next_attempt.is_none()
+    }
+}
+
 /// One row of the table.
 pub struct RemoteRow {
     pub name: String,
-    pub connected: bool,
+    pub status: StatusCell,
     pub mode: &'static str,
     pub addresses: Vec<String>,
     pub connections: u32,
     pub max_connections: u32,
     pub skip_unavailable: bool,
     pub defined_in: &'static str,
-    /// Not connected in sniff mode: the transport-port hint applies.
-    pub show_port_hint: bool,
+    pub api_key: bool,
+    pub editable: bool,
 }
 
 impl RemoteRow {
-    fn new(remote: &RemoteCluster) -> RemoteRow {
+    fn new(remote: &RemoteCluster, status: &LiveStatus) -> RemoteRow {
         RemoteRow {
             name: remote.name.clone(),
-            connected: remote.connected,
+            status: StatusCell::new(remote, status, 0),
             mode: remote.mode.name(),
             addresses: remote.mode.addresses(),
             connections: remote.connections,
             max_connections: remote.max_connections,
             skip_unavailable: remote.skip_unavailable,
             defined_in: remote.defined_in.key(),
-            show_port_hint: !remote.connected && matches!(remote.mode, ConnectionMode::Sniff { .. }),
+            api_key: remote.security == SecurityModel::ApiKey,
+            editable: remote.editable(),
         }
     }
 
@@ -101,25 +138,35 @@ struct ListPage {
     total: usize,
     query: String,
     sort_links: Vec<SortLink>,
+    /// False when the status comes from `_remote/info` and may lag.
+    probed: bool,
+    /// The message key and names of the change just made, if any.
+    done: Option<(String, String)>,
 }
 
 fn encode(value: &str) -> String {
     serde_urlencoded::to_string([("q", value)]).unwrap_or_default()
 }
 
-async fn list_remote_clusters(
+pub async fn list_remote_clusters(
     State(state): State<AppState>,
     context: RequestContext,
     cluster: Cluster,
     Query(query): Query<ListQuery>,
 ) -> AppResult<Html<String>> {
     let chrome = Chrome::load(&context, &state, &cluster, "remote-clusters").await?;
+    let caps = cluster.client.capabilities().await?;
     let remotes = remote_clusters::list(&cluster.client).await?;
+    let status = remote_clusters::live_status(&cluster.client, caps, &remotes).await;
     let total = remotes.len();
-    let mut rows: Vec<RemoteRow> = remotes.iter().map(RemoteRow::new).filter(|r| r.matches(&query.q)).collect();
+    let mut rows: Vec<RemoteRow> = remotes
+        .iter()
+        .map(|r| RemoteRow::new(r, status.by_name.get(&r.name).unwrap_or(&LiveStatus::NotConnected(None))))
+        .filter(|r| r.matches(&query.q))
+        .collect();
     rows.sort_by(|a, b| match query.sort {
         SortColumn::Name => a.name.cmp(&b.name),
-        SortColumn::Status => b.connected.cmp(&a.connected).then(a.name.cmp(&b.name)),
+        SortColumn::Status => b.status.connected.cmp(&a.status.connected).then(a.name.cmp(&b.name)),
         SortColumn::Mode => a.mode.cmp(b.mode).then(a.name.cmp(&b.name)),
         SortColumn::Connections => a.connections.cmp(&b.connections).then(a.name.cmp(&b.name)),
     });
@@ -146,5 +193,9 @@ async fn list_remote_clusters(
             }
         })
         .collect();
-    render(&ListPage { chrome, rows, total, query: query.q, sort_links })
+    let done = query
+        .done
+        .filter(|d| matches!(d.as_str(), "added" | "updated" | "deleted"))
+        .map(|d| (format!("remote-done-{d}"), query.names.clone()));
+    render(&ListPage { chrome, rows, total, query: query.q, sort_links, probed: status.probed, done })
 }

@@ -2,11 +2,14 @@
 //! each one is defined). A remote in `_remote/info` but in neither settings block comes from
 //! `elasticsearch.yml` and cannot be changed through the API.
 
+pub mod address;
+pub mod spec;
+
 use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::es::{ClusterSettings, EsClient, EsError, RemoteInfo};
+use crate::es::{Capabilities, ClusterSettings, EsClient, EsError, RemoteInfo};
 
 /// How the local cluster reaches a remote.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -136,4 +139,89 @@ pub async fn list(client: &EsClient) -> Result<Vec<RemoteCluster>, EsError> {
     let (info, settings) = tokio::join!(client.remote_info(), client.cluster_settings());
     let (info, settings) = (info?, settings?);
     Ok(info.into_iter().map(|(name, info)| RemoteCluster::from_info(&name, info, &settings)).collect())
+}
+
+/// Whether a remote answers right now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LiveStatus {
+    Connected,
+    /// Not connected, with Elasticsearch's explanation when it gave one.
+    NotConnected(Option<String>),
+}
+
+/// Live status of several remotes, and how it was learned.
+#[derive(Debug, Clone)]
+pub struct StatusReport {
+    pub by_name: BTreeMap<String, LiveStatus>,
+    /// True when `_resolve/cluster` forced a connection attempt; false when the status comes
+    /// from `_remote/info`, which does not probe and may lag behind reality.
+    pub probed: bool,
+}
+
+/// The live status of `remotes`. `_remote/info` only reports the connections it happens to
+/// hold (it can say "not connected" after the remote came back, or "connected" after the
+/// seeds broke), so from 8.13 `_resolve/cluster/<alias>:*` is asked instead: it forces a
+/// connection attempt. Without that API, or without the privilege for it, `_remote/info`.
+pub async fn live_status(client: &EsClient, caps: Capabilities, remotes: &[RemoteCluster]) -> StatusReport {
+    let fallback = || StatusReport {
+        by_name: remotes
+            .iter()
+            .map(|r| (r.name.clone(), if r.connected { LiveStatus::Connected } else { LiveStatus::NotConnected(None) }))
+            .collect(),
+        probed: false,
+    };
+    if remotes.is_empty() || !caps.resolve_cluster() {
+        return fallback();
+    }
+    let expression = remotes.iter().map(|r| format!("{}:*", r.name)).collect::<Vec<_>>().join(",");
+    let timeout = caps.resolve_cluster_timeout().then_some("5s");
+    match client.resolve_cluster(&expression, timeout).await {
+        Ok(answer) => StatusReport {
+            by_name: remotes
+                .iter()
+                .map(|r| {
+                    let status = match answer.get(&r.name) {
+                        Some(entry) if entry.connected => LiveStatus::Connected,
+                        Some(entry) => LiveStatus::NotConnected(entry.error.clone()),
+                        None => LiveStatus::NotConnected(None),
+                    };
+                    (r.name.clone(), status)
+                })
+                .collect(),
+            probed: true,
+        },
+        Err(error) => {
+            tracing::debug!(%error, "_resolve/cluster failed; falling back to _remote/info");
+            fallback()
+        }
+    }
+}
+
+/// What depends on a remote cluster: follower indices and auto-follow patterns.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Usage {
+    pub followers: Vec<String>,
+    pub patterns: Vec<String>,
+}
+
+impl Usage {
+    pub fn is_empty(&self) -> bool {
+        self.followers.is_empty() && self.patterns.is_empty()
+    }
+}
+
+/// Which follower indices and auto-follow patterns use the remote `name`.
+pub async fn usage(client: &EsClient, name: &str) -> Result<Usage, EsError> {
+    let (followers, patterns) = tokio::join!(client.follow_info("_all"), client.auto_follow_patterns());
+    Ok(Usage {
+        followers: followers?.into_iter().filter(|f| f.remote_cluster == name).map(|f| f.follower_index).collect(),
+        patterns: patterns?.into_iter().filter(|p| p.pattern.remote_cluster == name).map(|p| p.name).collect(),
+    })
+}
+
+/// Removes the remote `name` from the cluster settings (persistent and transient).
+pub async fn delete(client: &EsClient, name: &str) -> Result<(), EsError> {
+    let settings = client.cluster_settings().await?;
+    let update = spec::removal_update(name, &settings);
+    client.put_cluster_settings(&update).await.map(drop)
 }

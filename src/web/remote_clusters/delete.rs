@@ -1,0 +1,185 @@
+//! Deleting remote clusters, one or several: a confirmation first that names what still uses
+//! each remote (follower indices, auto-follow patterns) and then requires an explicit
+//! confirmation for those; names travel in the form body, never in a URL.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+
+use super::super::chrome::Chrome;
+use super::super::context::RequestContext;
+use super::super::{AppState, Cluster, render};
+use crate::audit::{self, Outcome};
+use crate::ccr::bulk::{self, BulkReport};
+use crate::ccr::remote_clusters::{self, RemoteCluster, Usage};
+use crate::error::{AppError, AppResult};
+
+/// A remote about to be deleted, and what uses it.
+pub struct DeleteItem {
+    pub name: String,
+    /// `Err` when the panel could not check (the reason); the user must then confirm anyway.
+    pub usage: Result<Usage, String>,
+    /// Defined in `elasticsearch.yml`: cannot be deleted here.
+    pub from_yml: bool,
+}
+
+impl DeleteItem {
+    pub fn in_use(&self) -> bool {
+        !matches!(&self.usage, Ok(usage) if usage.is_empty())
+    }
+}
+
+#[derive(Template)]
+#[template(path = "remote_clusters/delete_confirm.html")]
+struct ConfirmPage {
+    chrome: Chrome,
+    items: Vec<DeleteItem>,
+    /// Posts to the bulk route (names in the body) rather than one remote's route.
+    bulk: bool,
+    /// The user submitted without ticking the in-use confirmation.
+    needs_in_use_confirmation: bool,
+}
+
+impl ConfirmPage {
+    fn any_in_use(&self) -> bool {
+        self.items.iter().any(|i| !i.from_yml && i.in_use())
+    }
+}
+
+#[derive(Template)]
+#[template(path = "remote_clusters/delete_report.html")]
+struct ReportPage {
+    chrome: Chrome,
+    report: BulkReport,
+}
+
+/// The form fields, read by hand because `names` repeats.
+struct DeleteForm {
+    names: Vec<String>,
+    confirmed: bool,
+    confirmed_in_use: bool,
+}
+
+impl DeleteForm {
+    fn from_pairs(pairs: Vec<(String, String)>) -> DeleteForm {
+        let flag = |key: &str| pairs.iter().any(|(k, v)| k == key && v == "yes");
+        let mut names: Vec<String> =
+            pairs.iter().filter(|(k, _)| k == "names").map(|(_, v)| v.trim().to_owned()).collect();
+        names.retain(|n| !n.is_empty());
+        names.dedup();
+        DeleteForm { confirmed: flag("confirm"), confirmed_in_use: flag("confirm_in_use"), names }
+    }
+}
+
+async fn items_for(cluster: &Cluster, names: &[String]) -> AppResult<Vec<DeleteItem>> {
+    let remotes: Vec<RemoteCluster> = remote_clusters::list(&cluster.client).await?;
+    let mut items = Vec::new();
+    for name in names {
+        let Some(remote) = remotes.iter().find(|r| &r.name == name) else {
+            return Err(AppError::NotFound(format!("/remote-clusters/{name}")));
+        };
+        let usage = remote_clusters::usage(&cluster.client, name).await.map_err(|e| e.to_string());
+        items.push(DeleteItem { name: name.clone(), usage, from_yml: !remote.editable() });
+    }
+    Ok(items)
+}
+
+async fn confirmation(
+    state: &AppState,
+    context: &RequestContext,
+    cluster: &Cluster,
+    names: &[String],
+    bulk: bool,
+    nagged: bool,
+) -> AppResult<Response> {
+    let chrome = Chrome::load(context, state, cluster, "remote-clusters").await?;
+    let items = items_for(cluster, names).await?;
+    let page = ConfirmPage { chrome, items, bulk, needs_in_use_confirmation: nagged };
+    let status = if nagged { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    Ok((status, render(&page)?).into_response())
+}
+
+pub async fn confirm_delete(
+    State(state): State<AppState>,
+    context: RequestContext,
+    cluster: Cluster,
+    Path(name): Path<String>,
+) -> AppResult<Response> {
+    confirmation(&state, &context, &cluster, &[name], false, false).await
+}
+
+async fn delete_one(cluster: &Cluster, name: &str) -> Result<(), String> {
+    let result = remote_clusters::delete(&cluster.client, name).await;
+    let outcome = if result.is_ok() { Outcome::Succeeded } else { Outcome::Failed };
+    let detail = result.as_ref().err().map(ToString::to_string).unwrap_or_default();
+    let request = format!("PUT _cluster/settings (null every cluster.remote.{name}.* key)");
+    audit::record(cluster.user.audit_name(), &cluster.name, "delete_remote_cluster", &request, outcome, &detail);
+    result.map_err(|error| match error {
+        crate::es::EsError::Api(api) => format!("[{}] {}", api.error_type, api.reason),
+        other => other.to_string(),
+    })
+}
+
+fn deleted_redirect(names: &[String]) -> Response {
+    let query = serde_urlencoded::to_string([("done", "deleted"), ("names", &names.join(","))]).unwrap_or_default();
+    Redirect::to(&format!("/remote-clusters?{query}")).into_response()
+}
+
+pub async fn delete_remote_cluster(
+    State(state): State<AppState>,
+    context: RequestContext,
+    cluster: Cluster,
+    Path(name): Path<String>,
+    axum::Form(pairs): axum::Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let form = DeleteForm::from_pairs(pairs);
+    run_delete(state, context, cluster, vec![name], form, false).await
+}
+
+pub async fn delete_remote_clusters(
+    State(state): State<AppState>,
+    context: RequestContext,
+    cluster: Cluster,
+    axum::Form(pairs): axum::Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let form = DeleteForm::from_pairs(pairs);
+    if form.names.is_empty() {
+        return Err(AppError::BadRequest(context.tr().t("remote-delete-none-selected")));
+    }
+    let names = form.names.clone();
+    run_delete(state, context, cluster, names, form, true).await
+}
+
+async fn run_delete(
+    state: AppState,
+    context: RequestContext,
+    cluster: Cluster,
+    names: Vec<String>,
+    form: DeleteForm,
+    bulk: bool,
+) -> AppResult<Response> {
+    if !form.confirmed {
+        return confirmation(&state, &context, &cluster, &names, bulk, false).await;
+    }
+    let items = items_for(&cluster, &names).await?;
+    if items.iter().any(|i| !i.from_yml && i.in_use()) && !form.confirmed_in_use {
+        return confirmation(&state, &context, &cluster, &names, bulk, true).await;
+    }
+    let tr = context.tr();
+    let yml: Vec<String> = items.iter().filter(|i| i.from_yml).map(|i| i.name.clone()).collect();
+    let cluster_ref = &cluster;
+    let yml_ref = &yml;
+    let report = bulk::for_each(&names, |name| async move {
+        if yml_ref.contains(&name) {
+            return Err(tr.t1("remote-yml-readonly", "name", &name));
+        }
+        delete_one(cluster_ref, &name).await
+    })
+    .await;
+    if report.all_succeeded() {
+        return Ok(deleted_redirect(&names));
+    }
+    let chrome = Chrome::load(&context, &state, &cluster, "remote-clusters").await?;
+    Ok((StatusCode::OK, render(&ReportPage { chrome, report })?).into_response())
+}

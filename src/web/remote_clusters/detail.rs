@@ -1,0 +1,175 @@
+//! One remote cluster: every field Elasticsearch reports, its settings, what uses it, its
+//! security model, and a live connection test.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::Html;
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::super::chrome::Chrome;
+use super::super::context::RequestContext;
+use super::super::{AppState, Cluster, render};
+use super::find;
+use super::list::StatusCell;
+use crate::ccr::remote_clusters::address::SeedAddress;
+use crate::ccr::remote_clusters::{self, LiveStatus, RemoteCluster, SecurityModel, Usage};
+use crate::error::AppResult;
+use crate::es::{Capabilities, EsClient};
+
+/// The outcome of a connection test.
+pub struct TestResult {
+    pub connected: bool,
+    /// Elasticsearch's explanation of a failure, when it gave one.
+    pub error: Option<String>,
+    /// False when only `_remote/info` could be asked (before 8.13): it may lag.
+    pub probed: bool,
+}
+
+async fn run_test(client: &EsClient, caps: Capabilities, remote: &RemoteCluster) -> TestResult {
+    let report = remote_clusters::live_status(client, caps, std::slice::from_ref(remote)).await;
+    match report.by_name.get(&remote.name) {
+        Some(LiveStatus::Connected) => TestResult { connected: true, error: None, probed: report.probed },
+        Some(LiveStatus::NotConnected(error)) => {
+            TestResult { connected: false, error: error.clone(), probed: report.probed }
+        }
+        None => TestResult { connected: false, error: None, probed: report.probed },
+    }
+}
+
+#[derive(Template)]
+#[template(path = "remote_clusters/detail.html")]
+struct DetailPage {
+    chrome: Chrome,
+    remote: RemoteCluster,
+    status: StatusCell,
+    /// Every field of `_remote/info` for this remote, as Elasticsearch named it.
+    info_fields: Vec<(String, String)>,
+    /// The remote's keys in the persistent and transient settings.
+    settings: Vec<(&'static str, String, String)>,
+    usage: Result<Usage, String>,
+    api_key: bool,
+    /// Message keys of security-model mistakes found.
+    security_warnings: Vec<&'static str>,
+    test: Option<TestResult>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct DetailQuery {
+    /// Set by the no-JavaScript "Test connection" link.
+    #[serde(default)]
+    test: Option<String>,
+}
+
+fn text(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Array(items) => items.iter().map(text).collect::<Vec<_>>().join(", "),
+        other => other.to_string(),
+    }
+}
+
+/// The two classic mistakes of the API-key security model (8.10+): pointing at a port other
+/// than the remote cluster port 9443, and pointing at 9443 without credentials.
+fn security_warnings(remote: &RemoteCluster) -> Vec<&'static str> {
+    let ports: Vec<u16> =
+        remote.mode.addresses().iter().filter_map(|a| a.parse::<SeedAddress>().ok()).map(|a| a.port).collect();
+    let mut warnings = Vec::new();
+    if remote.security == SecurityModel::ApiKey && ports.iter().any(|p| *p != SeedAddress::REMOTE_CLUSTER_PORT) {
+        warnings.push("remote-security-api-key-port");
+    }
+    if remote.security == SecurityModel::Certificate && ports.contains(&SeedAddress::REMOTE_CLUSTER_PORT) {
+        warnings.push("remote-security-no-credentials");
+    }
+    warnings
+}
+
+pub async fn show_remote_cluster(
+    State(state): State<AppState>,
+    context: RequestContext,
+    cluster: Cluster,
+    Path(name): Path<String>,
+    Query(query): Query<DetailQuery>,
+) -> AppResult<Html<String>> {
+    let chrome = Chrome::load(&context, &state, &cluster, "remote-clusters").await?;
+    let client = &cluster.client;
+    let caps = client.capabilities().await?;
+    let remote = find(client, &name).await?;
+    let (test, usage, settings) =
+        tokio::join!(run_test(client, caps, &remote), remote_clusters::usage(client, &name), client.cluster_settings());
+    let settings = settings?;
+    let prefix = format!("cluster.remote.{name}.");
+    let mut rows = Vec::new();
+    for (block, values) in [("persistent", &settings.persistent), ("transient", &settings.transient)] {
+        for (key, value) in values.iter().filter(|(k, _)| k.starts_with(&prefix)) {
+            rows.push((block, key.clone(), text(value)));
+        }
+    }
+    let info_fields = match serde_json::to_value(&remote.info) {
+        Ok(Value::Object(map)) => map.into_iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k, text(&v))).collect(),
+        _ => Vec::new(),
+    };
+    let status_value =
+        if test.connected { LiveStatus::Connected } else { LiveStatus::NotConnected(test.error.clone()) };
+    let page = DetailPage {
+        chrome,
+        status: StatusCell::new(&remote, &status_value, 0),
+        info_fields,
+        settings: rows,
+        usage: usage.map_err(|e| e.to_string()),
+        api_key: remote.security == SecurityModel::ApiKey,
+        security_warnings: security_warnings(&remote),
+        test: query.test.is_some().then_some(test),
+        remote,
+    };
+    render(&page)
+}
+
+#[derive(Template)]
+#[template(path = "remote_clusters/_status.html")]
+struct StatusFragment {
+    chrome: Chrome,
+    cell: StatusCell,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct StatusQuery {
+    #[serde(default)]
+    attempt: u32,
+}
+
+/// One status cell, for htmx polling while a remote connects.
+pub async fn status_cell(
+    context: RequestContext,
+    cluster: Cluster,
+    Path(name): Path<String>,
+    Query(query): Query<StatusQuery>,
+) -> AppResult<Html<String>> {
+    let caps = cluster.client.capabilities().await?;
+    let remote = find(&cluster.client, &name).await?;
+    let report = remote_clusters::live_status(&cluster.client, caps, std::slice::from_ref(&remote)).await;
+    let status = report.by_name.get(&name).cloned().unwrap_or(LiveStatus::NotConnected(None));
+    render(&StatusFragment {
+        chrome: Chrome::bare(&context, ""),
+        cell: StatusCell::new(&remote, &status, query.attempt),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "remote_clusters/_test_result.html")]
+struct TestFragment {
+    chrome: Chrome,
+    test: TestResult,
+}
+
+/// "Test connection" through htmx (without JavaScript, the detail page with `?test=1`).
+pub async fn test_connection(
+    context: RequestContext,
+    cluster: Cluster,
+    Path(name): Path<String>,
+) -> AppResult<Html<String>> {
+    let caps = cluster.client.capabilities().await?;
+    let remote = find(&cluster.client, &name).await?;
+    let test = run_test(&cluster.client, caps, &remote).await;
+    render(&TestFragment { chrome: Chrome::bare(&context, ""), test })
+}

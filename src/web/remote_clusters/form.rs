@@ -1,0 +1,431 @@
+//! Adding and editing a remote cluster. Fields are named after the Elasticsearch keys;
+//! validation happens here, before anything is sent, with each message beside its field and
+//! everything the user typed kept. A "Show request" panel shows the exact request.
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use super::super::chrome::Chrome;
+use super::super::context::RequestContext;
+use super::super::{AppState, Cluster, render};
+use super::find;
+use crate::audit::{self, Outcome};
+use crate::ccr::remote_clusters::address::SeedAddress;
+use crate::ccr::remote_clusters::spec::{ConnectionSpec, MAX_CONNECTIONS, RemoteClusterName, RemoteClusterSpec};
+use crate::ccr::remote_clusters::{ConnectionMode, RemoteCluster};
+use crate::error::{AppError, AppResult, ErrorView};
+use crate::es::{Capabilities, ClusterSettingsUpdate, EsClient};
+use crate::i18n::Tr;
+
+/// The form, as typed. Everything stays a string so it can be shown back unchanged.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct RemoteForm {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub mode: String,
+    #[serde(default)]
+    pub seeds: String,
+    #[serde(default)]
+    pub node_connections: String,
+    #[serde(default)]
+    pub proxy_address: String,
+    #[serde(default)]
+    pub server_name: String,
+    #[serde(default)]
+    pub proxy_socket_connections: String,
+    /// A checkbox: present ("true") when ticked.
+    #[serde(default)]
+    pub skip_unavailable: Option<String>,
+    /// Set by "Save anyway" after the warnings were shown.
+    #[serde(default)]
+    pub acknowledge_warnings: Option<String>,
+    /// The remote being edited (the preview needs to know).
+    #[serde(default)]
+    pub editing: Option<String>,
+}
+
+impl RemoteForm {
+    fn is_proxy(&self) -> bool {
+        self.mode == "proxy"
+    }
+
+    pub fn skip(&self) -> bool {
+        self.skip_unavailable.as_deref() == Some("true")
+    }
+
+    fn from_remote(remote: &RemoteCluster) -> RemoteForm {
+        let number = |n: Option<u32>| n.map(|n| n.to_string()).unwrap_or_default();
+        let mut form = RemoteForm {
+            name: remote.name.clone(),
+            skip_unavailable: remote.skip_unavailable.then(|| "true".into()),
+            editing: Some(remote.name.clone()),
+            ..RemoteForm::default()
+        };
+        match &remote.mode {
+            ConnectionMode::Sniff { seeds, node_connections } => {
+                form.mode = "sniff".into();
+                form.seeds = seeds.join("\n");
+                form.node_connections = number(*node_connections);
+            }
+            ConnectionMode::Proxy { address, server_name, socket_connections } => {
+                form.mode = "proxy".into();
+                form.proxy_address = address.clone();
+                form.server_name = server_name.clone().unwrap_or_default();
+                form.proxy_socket_connections = number(*socket_connections);
+            }
+        }
+        form
+    }
+}
+
+/// Messages by field name, already in the user's language.
+#[derive(Debug, Default)]
+pub struct FieldMessages(BTreeMap<&'static str, Vec<String>>);
+
+impl FieldMessages {
+    fn add(&mut self, field: &'static str, message: String) {
+        self.0.entry(field).or_default().push(message);
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    pub fn on(&self, field: &str) -> Vec<String> {
+        self.0.get(field).cloned().unwrap_or_default()
+    }
+}
+
+/// The outcome of checking a form: the spec when valid, and messages of three weights.
+#[derive(Debug, Default)]
+pub struct Checked {
+    pub spec: Option<RemoteClusterSpec>,
+    /// Block saving.
+    pub errors: FieldMessages,
+    /// Block saving once, until the user confirms ("Save anyway").
+    pub warnings: FieldMessages,
+    /// Never block.
+    pub notes: FieldMessages,
+}
+
+fn parse_count(text: &str, field: &'static str, tr: &Tr, errors: &mut FieldMessages) -> Option<u32> {
+    let text = text.trim();
+    if text.is_empty() {
+        return None;
+    }
+    match text.parse::<u64>() {
+        Ok(n) if (1..=u64::from(MAX_CONNECTIONS)).contains(&n) => Some(n as u32),
+        _ => {
+            errors.add(field, tr.t1("remote-number-invalid", "max", &MAX_CONNECTIONS.to_string()));
+            None
+        }
+    }
+}
+
+/// Checks every field. `taken` holds the names already in use (from `_remote/info`, so
+/// remotes from `elasticsearch.yml` clash too); `http_ports` the ports the local cluster
+/// serves HTTP on.
+pub fn check(
+    form: &RemoteForm,
+    tr: &Tr,
+    caps: Capabilities,
+    taken: &[String],
+    http_ports: &[u16],
+    editing: bool,
+) -> Checked {
+    let mut checked = Checked::default();
+    let name = match form.name.parse::<RemoteClusterName>() {
+        Ok(name) if !editing && taken.iter().any(|t| t == name.as_str()) => {
+            checked.errors.add("name", tr.t("remote-name-taken"));
+            None
+        }
+        Ok(name) => Some(name),
+        Err(error) => {
+            let chars = match &error {
+                crate::ccr::remote_clusters::spec::NameError::Characters(c) => {
+                    c.chars().map(String::from).collect::<Vec<_>>().join(" ")
+                }
+                _ => String::new(),
+            };
+            checked.errors.add("name", tr.t1(error.key(), "characters", &chars));
+            None
+        }
+    };
+    let warn_port = |address: &SeedAddress, field: &'static str, checked: &mut Checked| {
+        if address.port == 9200 || http_ports.contains(&address.port) {
+            checked.warnings.add(field, tr.t1("remote-warn-http-port", "address", &address.to_string()));
+        }
+        if address.port == SeedAddress::REMOTE_CLUSTER_PORT && caps.remote_cluster_api_keys() {
+            checked.notes.add(field, tr.t1("remote-note-api-key-port", "name", form.name.trim()));
+        }
+    };
+    let connection = if form.is_proxy() {
+        if !caps.proxy_mode() {
+            checked.errors.add("mode", tr.t("remote-proxy-unsupported"));
+        }
+        let address = match form.proxy_address.parse::<SeedAddress>() {
+            Ok(address) => {
+                warn_port(&address, "proxy_address", &mut checked);
+                Some(address)
+            }
+            Err(error) => {
+                checked.errors.add("proxy_address", tr.t(error.key()));
+                None
+            }
+        };
+        let socket_connections =
+            parse_count(&form.proxy_socket_connections, "proxy_socket_connections", tr, &mut checked.errors);
+        let server_name = Some(form.server_name.trim().to_owned()).filter(|s| !s.is_empty());
+        address.map(|address| ConnectionSpec::Proxy { address, server_name, socket_connections })
+    } else {
+        let mut seeds: Vec<SeedAddress> = Vec::new();
+        let entries: Vec<&str> = form.seeds.split(['\n', ',']).map(str::trim).filter(|s| !s.is_empty()).collect();
+        if entries.is_empty() {
+            checked.errors.add("seeds", tr.t("remote-seeds-required"));
+        }
+        for entry in entries {
+            match entry.parse::<SeedAddress>() {
+                Ok(seed) if seeds.contains(&seed) => {
+                    checked.errors.add("seeds", tr.t1("remote-seed-duplicate", "address", entry))
+                }
+                Ok(seed) => {
+                    warn_port(&seed, "seeds", &mut checked);
+                    seeds.push(seed);
+                }
+                Err(error) => checked.errors.add("seeds", format!("{entry}: {}", tr.t(error.key()))),
+            }
+        }
+        if seeds.len() == 1 {
+            checked.notes.add("seeds", tr.t("remote-note-single-seed"));
+        }
+        let node_connections = parse_count(&form.node_connections, "node_connections", tr, &mut checked.errors);
+        (!seeds.is_empty()).then_some(ConnectionSpec::Sniff { seeds, node_connections })
+    };
+    if checked.errors.is_empty()
+        && let (Some(name), Some(connection)) = (name, connection)
+    {
+        checked.spec = Some(RemoteClusterSpec { name, connection, skip_unavailable: form.skip() });
+    }
+    checked
+}
+
+/// The request, as Kibana's Console and as `curl`, for copying into a script.
+#[derive(Debug, Default)]
+pub struct Preview {
+    pub console: String,
+    pub curl: String,
+}
+
+pub fn preview(update: &ClusterSettingsUpdate, node_url: &str) -> Preview {
+    let body = serde_json::to_string_pretty(update).expect("settings serialize");
+    let compact = serde_json::to_string(update).expect("settings serialize").replace('\'', r"'\''");
+    Preview {
+        console: format!("PUT _cluster/settings\n{body}"),
+        curl: format!(
+            "curl -X PUT \"{}/_cluster/settings\" -u \"$ES_USER\" -H 'Content-Type: application/json' -d '{compact}'",
+            node_url.trim_end_matches('/')
+        ),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "remote_clusters/form.html")]
+struct FormPage {
+    chrome: Chrome,
+    form: RemoteForm,
+    editing: bool,
+    checked: Checked,
+    preview: Option<Preview>,
+    proxy_supported: bool,
+    /// Warnings were shown: offer "Save anyway".
+    confirm_warnings: bool,
+    /// Elasticsearch refused the request.
+    es_error: Option<ErrorView>,
+}
+
+#[derive(Template)]
+#[template(path = "remote_clusters/_preview.html")]
+struct PreviewFragment {
+    chrome: Chrome,
+    preview: Option<Preview>,
+}
+
+/// What the form needs to know about the cluster: version features, names in use, HTTP ports.
+async fn context_for_checks(client: &EsClient) -> AppResult<(Capabilities, Vec<String>, Vec<u16>)> {
+    let (caps, remotes, nodes) = tokio::join!(client.capabilities(), client.remote_info(), client.nodes());
+    let http_ports = nodes
+        .map(|n| {
+            n.nodes
+                .values()
+                .filter_map(|node| node.http.as_ref()?.publish_address.rsplit(':').next()?.parse().ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok((caps?, remotes?.into_keys().collect(), http_ports))
+}
+
+pub async fn new_remote_cluster(
+    State(state): State<AppState>,
+    context: RequestContext,
+    cluster: Cluster,
+) -> AppResult<Html<String>> {
+    let chrome = Chrome::load(&context, &state, &cluster, "remote-clusters").await?;
+    let caps = cluster.client.capabilities().await?;
+    let form = RemoteForm {
+        mode: "sniff".into(),
+        skip_unavailable: caps.skip_unavailable_by_default().then(|| "true".into()),
+        ..RemoteForm::default()
+    };
+    let page = FormPage {
+        chrome,
+        form,
+        editing: false,
+        checked: Checked::default(),
+        preview: None,
+        proxy_supported: caps.proxy_mode(),
+        confirm_warnings: false,
+        es_error: None,
+    };
+    render(&page)
+}
+
+pub async fn edit_remote_cluster(
+    State(state): State<AppState>,
+    context: RequestContext,
+    cluster: Cluster,
+    Path(name): Path<String>,
+) -> AppResult<Response> {
+    let chrome = Chrome::load(&context, &state, &cluster, "remote-clusters").await?;
+    let remote = find(&cluster.client, &name).await?;
+    if !remote.editable() {
+        return Err(AppError::BadRequest(context.tr().t1("remote-yml-readonly", "name", &name)));
+    }
+    let caps = cluster.client.capabilities().await?;
+    let form = RemoteForm::from_remote(&remote);
+    let checked = check(&form, &chrome.tr, caps, &[], &[], true);
+    let preview = checked.spec.as_ref().map(|s| preview(&s.settings_update(caps, true), &cluster.client.urls()[0]));
+    let page = FormPage {
+        chrome,
+        form,
+        editing: true,
+        checked: Checked::default(),
+        preview,
+        proxy_supported: caps.proxy_mode(),
+        confirm_warnings: false,
+        es_error: None,
+    };
+    Ok(render(&page)?.into_response())
+}
+
+pub async fn create_remote_cluster(
+    State(state): State<AppState>,
+    context: RequestContext,
+    cluster: Cluster,
+    axum::Form(form): axum::Form<RemoteForm>,
+) -> AppResult<Response> {
+    save(state, context, cluster, form, None).await
+}
+
+pub async fn update_remote_cluster(
+    State(state): State<AppState>,
+    context: RequestContext,
+    cluster: Cluster,
+    Path(name): Path<String>,
+    axum::Form(mut form): axum::Form<RemoteForm>,
+) -> AppResult<Response> {
+    let remote = find(&cluster.client, &name).await?;
+    if !remote.editable() {
+        return Err(AppError::BadRequest(context.tr().t1("remote-yml-readonly", "name", &name)));
+    }
+    // The name is locked: the path decides it, whatever the body says.
+    form.name = name;
+    save(state, context, cluster, form, Some(remote)).await
+}
+
+async fn save(
+    state: AppState,
+    context: RequestContext,
+    cluster: Cluster,
+    mut form: RemoteForm,
+    editing: Option<RemoteCluster>,
+) -> AppResult<Response> {
+    let tr = context.tr();
+    let (caps, taken, http_ports) = context_for_checks(&cluster.client).await?;
+    let replacing = editing.is_some();
+    form.editing = editing.as_ref().map(|r| r.name.clone());
+    let checked = check(&form, &tr, caps, &taken, &http_ports, replacing);
+    let acknowledged = form.acknowledge_warnings.as_deref() == Some("yes");
+    let update = checked.spec.as_ref().map(|s| s.settings_update(caps, replacing));
+    let preview_text = update.as_ref().map(|u| preview(u, &cluster.client.urls()[0]));
+    let blocked = checked.spec.is_none() || (!checked.warnings.is_empty() && !acknowledged);
+    let mut es_error = None;
+    if !blocked && let (Some(spec), Some(update)) = (&checked.spec, &update) {
+        let action = if replacing { "update_remote_cluster" } else { "add_remote_cluster" };
+        let request = format!("PUT _cluster/settings {}", serde_json::to_string(update).unwrap_or_default());
+        match cluster.client.put_cluster_settings(update).await {
+            Ok(_) => {
+                audit::record(
+                    cluster.user.audit_name(),
+                    &cluster.name,
+                    action,
+                    &request,
+                    Outcome::Succeeded,
+                    spec.name.as_str(),
+                );
+                let done = if replacing { "updated" } else { "added" };
+                let query =
+                    serde_urlencoded::to_string([("done", done), ("names", spec.name.as_str())]).unwrap_or_default();
+                return Ok(Redirect::to(&format!("/remote-clusters?{query}")).into_response());
+            }
+            Err(error) => {
+                audit::record(
+                    cluster.user.audit_name(),
+                    &cluster.name,
+                    action,
+                    &request,
+                    Outcome::Failed,
+                    &error.to_string(),
+                );
+                es_error = Some(AppError::Es(error).view(&tr));
+            }
+        }
+    }
+    let status = if es_error.is_some() {
+        StatusCode::BAD_GATEWAY
+    } else if checked.spec.is_none() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let confirm_warnings = checked.spec.is_some() && !checked.warnings.is_empty() && es_error.is_none();
+    let chrome = Chrome::load(&context, &state, &cluster, "remote-clusters").await?;
+    let page = FormPage {
+        chrome,
+        form,
+        editing: replacing,
+        checked,
+        preview: preview_text,
+        proxy_supported: caps.proxy_mode(),
+        confirm_warnings,
+        es_error,
+    };
+    Ok((status, render(&page)?).into_response())
+}
+
+/// The "Show request" panel, refreshed by htmx as the user types.
+pub async fn preview_request(
+    State(_state): State<AppState>,
+    context: RequestContext,
+    cluster: Cluster,
+    Query(form): Query<RemoteForm>,
+) -> AppResult<Html<String>> {
+    let caps = cluster.client.capabilities().await?;
+    let replacing = form.editing.is_some();
+    let checked = check(&form, &context.tr(), caps, &[], &[], replacing);
+    let preview = checked.spec.map(|s| preview(&s.settings_update(caps, replacing), &cluster.client.urls()[0]));
+    render(&PreviewFragment { chrome: Chrome::bare(&context, ""), preview })
+}
