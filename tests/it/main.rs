@@ -11,6 +11,7 @@ mod faults;
 mod helpers;
 mod i18n;
 mod properties;
+mod remote_clusters;
 mod security;
 mod sim_api;
 mod transport;

@@ -122,7 +122,17 @@ async fn elasticsearch_decides_and_a_403_names_the_missing_privileges() {
 /// by buttons on other states.
 async fn post_routes(visitor: &mut Visitor) -> Vec<String> {
     let mut actions = std::collections::BTreeSet::from(["/login".to_owned(), "/logout".to_owned()]);
-    for path in ["/", "/remote-clusters", "/follower-indices", "/auto-follow-patterns", "/login"] {
+    for path in [
+        "/",
+        "/remote-clusters",
+        "/remote-clusters/new",
+        "/remote-clusters/target",
+        "/remote-clusters/target/edit",
+        "/remote-clusters/target/delete",
+        "/follower-indices",
+        "/auto-follow-patterns",
+        "/login",
+    ] {
         let page = visitor.get(path).await;
         for form in page.html().select(&scraper::Selector::parse("form").unwrap()) {
             if form.value().attr("method") == Some("post") {
@@ -136,10 +146,18 @@ async fn post_routes(visitor: &mut Visitor) -> Vec<String> {
 #[tokio::test]
 async fn every_post_route_refuses_a_request_without_a_csrf_token() {
     let sim = start_secured_sim("local").await;
+    let mut target = ccr_panel::es::ClusterSettingsUpdate::default();
+    target.persistent.insert("cluster.remote.target.seeds".into(), json!(["10.0.0.1:9300"]));
+    client_as_admin(&sim).put_cluster_settings(&target).await.unwrap();
+    let before = client_as_admin(&sim).cluster_settings().await.unwrap().persistent;
     let panel = panel_signing_in(&sim);
     let mut visitor = signed_in(&panel, "admin").await;
     let routes = post_routes(&mut visitor).await;
-    assert!(routes.len() >= 3, "{routes:?}");
+    for expected in
+        ["/remote-clusters", "/remote-clusters/delete", "/remote-clusters/target", "/remote-clusters/target/delete"]
+    {
+        assert!(routes.contains(&expected.to_owned()), "the crawl found {expected}: {routes:?}");
+    }
     sim.sim.clear_requests();
     let session_only: String = visitor.cookie_header().split("; ").filter(|c| c.starts_with("ccr_session=")).collect();
     for route in &routes {
@@ -157,7 +175,7 @@ async fn every_post_route_refuses_a_request_without_a_csrf_token() {
         assert_eq!(wrong.status, 403, "{route} accepted a wrong token");
     }
     assert!(sim.sim.requests().is_empty(), "nothing reached the cluster: {:?}", sim.sim.requests());
-    assert!(client_as_admin(&sim).cluster_settings().await.unwrap().persistent.is_empty());
+    assert_eq!(client_as_admin(&sim).cluster_settings().await.unwrap().persistent, before, "nothing changed");
 }
 
 fn client_as_admin(sim: &SimServer) -> ccr_panel::es::EsClient {

@@ -1,0 +1,478 @@
+//! The remote clusters screen in-process: every validation rule, the exact requests sent for
+//! add, edit and delete, confirmations, read-only remotes, the live status and the preview.
+
+use std::time::Duration;
+
+use ccr_panel::es::{ClusterSettingsUpdate, Version};
+use ccr_panel::sim::state::SettingValue;
+use ccr_panel::sim::{SimConfig, SimServer};
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+/// The bodies of the `PUT _cluster/settings` requests the simulator received.
+fn settings_puts(sim: &SimServer) -> Vec<Value> {
+    sim.sim
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "PUT" && r.path == "/_cluster/settings")
+        .map(|r| r.body.unwrap_or(Value::Null))
+        .collect()
+}
+
+async fn add_remote(sim: &SimServer, name: &str, seeds: &[&str]) {
+    let mut update = ClusterSettingsUpdate::default();
+    update.persistent.insert(format!("cluster.remote.{name}.seeds"), json!(seeds));
+    client(sim).put_cluster_settings(&update).await.unwrap();
+}
+
+/// Posts the add form; returns the page (a redirect on success).
+async fn submit(panel: &axum::Router, fields: &[(&str, &str)]) -> Page {
+    post_form(panel, "/remote-clusters", fields).await
+}
+
+fn errors_on(page: &Page, field: &str) -> Vec<String> {
+    page.texts(&format!("#{field}-error"))
+}
+
+#[tokio::test]
+async fn each_invalid_field_gets_its_message_and_nothing_is_sent() {
+    let sim = start_sim("local").await;
+    add_remote(&sim, "existing", &["127.0.0.1:9300"]).await;
+    let panel = panel_for(&sim);
+    let cases: &[(&[(&str, &str)], &str, &str)] = &[
+        (&[("name", ""), ("seeds", "10.0.0.1:9300")], "name", "A name is required."),
+        (&[("name", "my remote"), ("seeds", "10.0.0.1:9300")], "name", "Spaces are not allowed in the name."),
+        (&[("name", "a.b@c"), ("seeds", "10.0.0.1:9300")], "name", "Remove these characters from the name: . @"),
+        (
+            &[("name", "existing"), ("seeds", "10.0.0.1:9300")],
+            "name",
+            "A remote cluster with this name already exists.",
+        ),
+        (&[("name", "r"), ("seeds", "")], "seeds", "At least one seed node is required."),
+        (
+            &[("name", "r"), ("seeds", "10.0.0.1")],
+            "seeds",
+            "10.0.0.1: Add the port, as host:port (the transport port is 9300 by default).",
+        ),
+        (&[("name", "r"), ("seeds", "10.0.0.1:0")], "seeds", "10.0.0.1:0: The port must be a number from 1 to 65535."),
+        (
+            &[("name", "r"), ("seeds", "10.0.0.1:70000")],
+            "seeds",
+            "10.0.0.1:70000: The port must be a number from 1 to 65535.",
+        ),
+        (
+            &[("name", "r"), ("seeds", "10.0.0.256:9300")],
+            "seeds",
+            "10.0.0.256:9300: This is not a valid IPv4 address (four numbers from 0 to 255).",
+        ),
+        (
+            &[("name", "r"), ("seeds", "::1:9300")],
+            "seeds",
+            "::1:9300: Write an IPv6 address in brackets, such as [::1]:9300.",
+        ),
+        (
+            &[("name", "r"), ("seeds", "bad_host:9300")],
+            "seeds",
+            "bad_host:9300: A host name may contain only letters, digits, dots and dashes.",
+        ),
+        (&[("name", "r"), ("seeds", "h1:9300\nh1:9300")], "seeds", "h1:9300 is listed twice."),
+        (
+            &[("name", "r"), ("seeds", "h1:9300"), ("node_connections", "0")],
+            "node_connections",
+            "Enter a whole number from 1 to 2147483647.",
+        ),
+        (
+            &[("name", "r"), ("seeds", "h1:9300"), ("node_connections", "lots")],
+            "node_connections",
+            "Enter a whole number from 1 to 2147483647.",
+        ),
+        (&[("name", "r"), ("mode", "proxy"), ("proxy_address", "")], "proxy_address", "An address is required."),
+        (
+            &[
+                ("name", "r"),
+                ("mode", "proxy"),
+                ("proxy_address", "lb:9400"),
+                ("proxy_socket_connections", "3000000000"),
+            ],
+            "proxy_socket_connections",
+            "Enter a whole number from 1 to 2147483647.",
+        ),
+    ];
+    sim.sim.clear_requests();
+    for (fields, field, message) in cases {
+        let page = submit(&panel, fields).await;
+        assert_eq!(page.status, 422, "{fields:?}");
+        assert_eq!(errors_on(&page, field), [message.to_string()], "{fields:?}");
+        // What the user typed is kept.
+        for (name, value) in fields.iter().filter(|(n, _)| ["name", "seeds", "proxy_address"].contains(n)) {
+            let shown = if *name == "seeds" {
+                page.text("#seeds")
+            } else {
+                page.attr(&format!("#{name}"), "value").unwrap_or_default()
+            };
+            assert_eq!(shown.trim(), value.trim().replace('\n', " "), "{name} kept for {fields:?}");
+        }
+    }
+    assert!(settings_puts(&sim).is_empty(), "nothing was sent to Elasticsearch");
+}
+
+#[tokio::test]
+async fn remotes_from_elasticsearch_yml_clash_too() {
+    let mut config = SimConfig::new("local");
+    config
+        .node_settings
+        .insert("cluster.remote.fromyml.seeds".into(), SettingValue::List(vec!["127.0.0.1:9300".into()]));
+    let sim = start_sim_with(config).await;
+    let panel = panel_for(&sim);
+    let page = submit(&panel, &[("name", "fromyml"), ("seeds", "10.0.0.1:9300")]).await;
+    assert_eq!(errors_on(&page, "name"), ["A remote cluster with this name already exists."]);
+
+    let list = get(&panel, "/remote-clusters").await;
+    assert_eq!(list.text("tr[data-remote=fromyml] [data-col=defined-in]"), "elasticsearch.yml");
+    assert!(list.texts("tr[data-remote=fromyml] input[type=checkbox]").is_empty(), "cannot be selected for deletion");
+    assert_eq!(list.text("tr[data-remote=fromyml] .actions"), "Read-only (elasticsearch.yml)");
+    let edit = get(&panel, "/remote-clusters/fromyml/edit").await;
+    assert_eq!(edit.status, 400);
+    assert!(edit.text(".explanation").contains("defined in elasticsearch.yml"));
+}
+
+#[tokio::test]
+async fn adding_sends_exactly_the_settings_and_lands_on_the_list() {
+    let leader = start_sim("leader").await;
+    let sim = start_sim("local").await;
+    let panel = panel_for(&sim);
+    let seeds = format!("{}\n10.255.255.1:9300", leader.transport_address);
+    let page = submit(
+        &panel,
+        &[
+            ("name", "leader"),
+            ("mode", "sniff"),
+            ("seeds", &seeds),
+            ("node_connections", "5"),
+            ("skip_unavailable", "true"),
+        ],
+    )
+    .await;
+    assert_redirect_to(&page, "/remote-clusters?done=added&names=leader");
+    assert_eq!(
+        settings_puts(&sim),
+        [json!({"persistent": {
+            "cluster.remote.leader.mode": "sniff",
+            "cluster.remote.leader.seeds": [leader.transport_address.to_string(), "10.255.255.1:9300"],
+            "cluster.remote.leader.node_connections": 5,
+            "cluster.remote.leader.skip_unavailable": true,
+        }})]
+    );
+    // Without JavaScript: follow the redirect to the list, which says what happened.
+    let list = get(&panel, "/remote-clusters?done=added&names=leader").await;
+    assert!(list.text("#flash").starts_with("Remote cluster leader was added."));
+    assert!(list.texts("tbody th").contains(&"leader".to_owned()));
+}
+
+#[tokio::test]
+async fn an_http_port_warns_once_and_saves_when_confirmed() {
+    let leader = start_sim("leader").await;
+    let sim = start_sim("local").await;
+    let panel = panel_for(&sim);
+    let mut visitor = Visitor::new(&panel);
+    for seed in ["10.0.0.1:9200".to_owned(), format!("127.0.0.1:{}", sim.http_address.port())] {
+        let page = visitor.post_form("/remote-clusters", &[("name", "http"), ("seeds", &seed)]).await;
+        assert_eq!(page.status, 200);
+        assert!(page.text(".field-warning").contains("looks like an HTTP port"), "{seed}");
+        assert_eq!(page.attr("input[name=acknowledge_warnings]", "value").as_deref(), Some("yes"));
+        assert!(page.texts("#save-anyway").len() == 1);
+    }
+    assert!(settings_puts(&sim).is_empty(), "a warning blocks the first time");
+    let seed = leader.http_address.to_string();
+    let page = visitor
+        .post_form("/remote-clusters", &[("name", "http"), ("seeds", &seed), ("acknowledge_warnings", "yes")])
+        .await;
+    assert_redirect_to(&page, "/remote-clusters?done=added&names=http");
+    assert_eq!(settings_puts(&sim).len(), 1);
+    let list = get(&panel, "/remote-clusters").await;
+    let status = list.text("tr[data-remote=http] .status");
+    assert!(status.starts_with("Not connected") && status.contains("transport port"), "{status}");
+}
+
+#[tokio::test]
+async fn a_single_seed_gets_a_note_but_is_saved() {
+    let sim = start_sim("local").await;
+    let panel = panel_for(&sim);
+    let page = submit(&panel, &[("name", "one"), ("seeds", "10.0.0.1:9300")]).await;
+    assert!(page.status.is_redirection());
+    // The note shows while the form is being filled (the preview checks the same rules).
+    let form = get(&panel, "/remote-clusters/new").await;
+    assert!(form.text("#seeds-help").contains("master-eligible"));
+}
+
+#[tokio::test]
+async fn editing_to_proxy_nulls_the_sniff_keys_in_the_same_request() {
+    let sim = start_sim("local").await;
+    add_remote(&sim, "leader", &["10.0.0.1:9300"]).await;
+    let panel = panel_for(&sim);
+    let form = get(&panel, "/remote-clusters/leader/edit").await;
+    assert_eq!(form.status, 200);
+    assert_eq!(form.text("#seeds"), "10.0.0.1:9300");
+    assert_eq!(form.attr("#name", "readonly").as_deref(), Some(""), "the name is locked");
+    sim.sim.clear_requests();
+    let fields = [
+        ("name", "renamed"),
+        ("mode", "proxy"),
+        ("proxy_address", "lb.example.com:9400"),
+        ("server_name", "es.example.com"),
+    ];
+    let page = post_form(&panel, "/remote-clusters/leader", &fields).await;
+    assert_redirect_to(&page, "/remote-clusters?done=updated&names=leader");
+    assert_eq!(
+        settings_puts(&sim),
+        [json!({"persistent": {
+            "cluster.remote.leader.mode": "proxy",
+            "cluster.remote.leader.proxy_address": "lb.example.com:9400",
+            "cluster.remote.leader.proxy_socket_connections": null,
+            "cluster.remote.leader.server_name": "es.example.com",
+            "cluster.remote.leader.seeds": null,
+            "cluster.remote.leader.node_connections": null,
+            "cluster.remote.leader.skip_unavailable": false,
+        }})]
+    );
+    let info = client(&sim).remote_info().await.unwrap();
+    assert_eq!(info["leader"].mode.as_deref(), Some("proxy"));
+    assert!(!info.contains_key("renamed"));
+}
+
+#[tokio::test]
+async fn elasticsearchs_refusal_is_shown_in_the_form_with_the_input() {
+    let sim = start_sim("local").await;
+    let panel = panel_for(&sim);
+    let refusal = json!({"error": {"root_cause": [], "type": "illegal_argument_exception", "reason": "remote disallowed by policy"}, "status": 400});
+    sim.sim.inject_fault(
+        ccr_panel::sim::Fault::new(
+            "/_cluster/settings",
+            ccr_panel::sim::FaultKind::Status { status: 400, body: refusal },
+        )
+        .for_method("PUT")
+        .once(),
+    );
+    let page = submit(&panel, &[("name", "blocked"), ("seeds", "10.0.0.1:9300")]).await;
+    assert_eq!(page.status, 502);
+    assert!(page.text("#es-error").contains("remote disallowed by policy"));
+    assert_eq!(page.attr("#name", "value").as_deref(), Some("blocked"));
+}
+
+#[tokio::test]
+async fn deleting_asks_first_and_names_the_users() {
+    let leader = start_sim("leader").await;
+    let sim = start_sim("local").await;
+    add_remote(&sim, "leader", &[&leader.transport_address.to_string()]).await;
+    let pattern = ccr_panel::es::AutoFollowPattern {
+        active: true,
+        remote_cluster: "leader".into(),
+        leader_index_patterns: vec!["logs-*".into()],
+        leader_index_exclusion_patterns: vec![],
+        follow_index_pattern: None,
+        parameters: Default::default(),
+    };
+    client(&sim).put_auto_follow_pattern("logs", &pattern).await.unwrap();
+    let panel = panel_for(&sim);
+
+    let confirm = get(&panel, "/remote-clusters/leader/delete").await;
+    assert_eq!(confirm.status, 200);
+    assert_eq!(confirm.text("li[data-remote=leader] .users"), "Auto-follow patterns: logs");
+    assert!(confirm.texts("#confirm_in_use").len() == 1);
+
+    sim.sim.clear_requests();
+    let unconfirmed = post_form(&panel, "/remote-clusters/leader/delete", &[]).await;
+    assert_eq!(unconfirmed.status, 200, "without confirmation, the confirmation page again");
+    let no_ack = post_form(&panel, "/remote-clusters/leader/delete", &[("confirm", "yes")]).await;
+    assert_eq!(no_ack.status, 422);
+    assert!(no_ack.text("#confirm-in-use-error").contains("Tick the confirmation"));
+    assert!(settings_puts(&sim).is_empty(), "nothing deleted yet");
+
+    let done =
+        post_form(&panel, "/remote-clusters/leader/delete", &[("confirm", "yes"), ("confirm_in_use", "yes")]).await;
+    assert_redirect_to(&done, "/remote-clusters?done=deleted&names=leader");
+    assert_eq!(settings_puts(&sim), [json!({"persistent": {"cluster.remote.leader.seeds": null}})]);
+    assert!(client(&sim).remote_info().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_transient_remote_is_deleted_from_the_transient_settings() {
+    let sim = start_sim("local").await;
+    let mut update = ClusterSettingsUpdate::default();
+    update.transient.insert("cluster.remote.temp.seeds".into(), json!(["10.0.0.1:9300"]));
+    client(&sim).put_cluster_settings(&update).await.unwrap();
+    let panel = panel_for(&sim);
+    assert_eq!(
+        get(&panel, "/remote-clusters").await.text("tr[data-remote=temp] [data-col=defined-in]"),
+        "transient settings"
+    );
+    sim.sim.clear_requests();
+    let done = post_form(&panel, "/remote-clusters/temp/delete", &[("confirm", "yes")]).await;
+    assert!(done.status.is_redirection());
+    assert_eq!(settings_puts(&sim), [json!({"transient": {"cluster.remote.temp.seeds": null}})]);
+}
+
+#[tokio::test]
+async fn bulk_delete_takes_names_from_the_body_and_reports_each() {
+    let sim = start_sim("local").await;
+    for name in ["a", "b", "c"] {
+        add_remote(&sim, name, &["10.0.0.1:9300"]).await;
+    }
+    let panel = panel_for(&sim);
+    let confirm = post_form(&panel, "/remote-clusters/delete", &[("names", "a"), ("names", "c")]).await;
+    assert_eq!(confirm.status, 200);
+    assert_eq!(confirm.texts(".delete-list > li > strong"), ["a", "c"]);
+    assert_eq!(confirm.attr("#delete-form", "action").as_deref(), Some("/remote-clusters/delete"));
+
+    // One of the two fails: the other is still deleted, and the report says which.
+    let refusal =
+        json!({"error": {"root_cause": [], "type": "cluster_block_exception", "reason": "blocked"}, "status": 403});
+    sim.sim.inject_fault(
+        ccr_panel::sim::Fault::new(
+            "/_cluster/settings",
+            ccr_panel::sim::FaultKind::Status { status: 403, body: refusal },
+        )
+        .for_method("PUT")
+        .once(),
+    );
+    let report =
+        post_form(&panel, "/remote-clusters/delete", &[("names", "a"), ("names", "c"), ("confirm", "yes")]).await;
+    assert_eq!(report.status, 200);
+    assert!(report.text("tr[data-remote=a]").contains("Not deleted"));
+    assert!(report.text("tr[data-remote=a]").contains("cluster_block_exception"));
+    assert!(report.text("tr[data-remote=c]").contains("Deleted"));
+    let left: Vec<String> = client(&sim).remote_info().await.unwrap().into_keys().collect();
+    assert_eq!(left, ["a", "b"]);
+
+    let none = post_form(&panel, "/remote-clusters/delete", &[("confirm", "yes")]).await;
+    assert_eq!(none.status, 400);
+}
+
+#[tokio::test]
+async fn the_detail_page_shows_everything_and_tests_the_connection() {
+    let leader = start_sim("leader").await;
+    let sim = start_sim("local").await;
+    add_remote(&sim, "leader", &[&leader.transport_address.to_string()]).await;
+    let panel = panel_for(&sim);
+    let connected = eventually(Duration::from_secs(5), || async {
+        get(&panel, "/remote-clusters/leader").await.text("#remote-status .status") == "Connected"
+    })
+    .await;
+    assert!(connected);
+    let page = get(&panel, "/remote-clusters/leader").await;
+    let info = page.text("#remote-info");
+    for field in [
+        "connected",
+        "mode",
+        "seeds",
+        "num_nodes_connected",
+        "max_connections_per_cluster",
+        "initial_connect_timeout",
+        "skip_unavailable",
+    ] {
+        assert!(info.contains(field), "{field} missing from {info}");
+    }
+    assert!(page.text("#remote-settings").contains("cluster.remote.leader.seeds"));
+    assert_eq!(page.text("#security-model"), "Certificate");
+    assert_eq!(page.text("#used-by"), "No follower index or auto-follow pattern uses this remote cluster.");
+
+    sim.sim.clear_requests();
+    let test = get_with(&panel, "/remote-clusters/leader/test", &[("hx-request", "true")]).await;
+    assert!(test.text("#test-result").starts_with("Connected"));
+    assert!(
+        sim.sim.requests().iter().any(|r| r.path == "/_resolve/cluster/leader:*"),
+        "a live probe, not _remote/info"
+    );
+    let no_js = get(&panel, "/remote-clusters/leader?test=1").await;
+    assert!(no_js.text("#test-result").starts_with("Connected"));
+
+    leader.stop();
+    let test = get(&panel, "/remote-clusters/leader/test").await;
+    assert!(test.text("#test-result").starts_with("Not connected"));
+    assert_eq!(get(&panel, "/remote-clusters/nothing").await.status, 404);
+}
+
+#[tokio::test]
+async fn the_api_key_model_and_its_classic_mistakes() {
+    let mut config = SimConfig::new("local");
+    config.node_settings.insert("cluster.remote.keyed.credentials".into(), SettingValue::Text("secret".into()));
+    let sim = start_sim_with(config).await;
+    add_remote(&sim, "keyed", &["10.0.0.1:9300"]).await;
+    add_remote(&sim, "nokey", &["10.0.0.2:9443"]).await;
+    let panel = panel_for(&sim);
+    let list = get(&panel, "/remote-clusters").await;
+    assert_eq!(list.text("tr[data-remote=keyed] [data-col=security]"), "API key");
+    let keyed = get(&panel, "/remote-clusters/keyed").await;
+    assert_eq!(keyed.text("#security-model"), "API key");
+    assert!(keyed.body.contains("not on the remote cluster port 9443"));
+    assert!(keyed.text("details").contains("reload_secure_settings"));
+    assert!(!keyed.body.contains("secret"), "credentials never reach a page");
+    let nokey = get(&panel, "/remote-clusters/nokey").await;
+    assert!(nokey.body.contains("no credentials for it are in the local keystore"));
+}
+
+#[tokio::test]
+async fn status_cells_poll_until_connected_or_clearly_failing() {
+    let sim = start_sim("local").await;
+    add_remote(&sim, "down", &[&format!("127.0.0.1:{}", closed_port())]).await;
+    let panel = panel_for(&sim);
+    let list = get(&panel, "/remote-clusters").await;
+    assert_eq!(list.attr("#status-down", "hx-get").as_deref(), Some("/remote-clusters/down/status?attempt=1"));
+    // The cell alone (a bare <td>, which an HTML parser drops outside a table: read it as text).
+    let cell = get_with(&panel, "/remote-clusters/down/status?attempt=4", &[("hx-request", "true")]).await;
+    assert!(cell.body.trim_start().starts_with("<td class=\"status\" id=\"status-down\""), "{}", cell.body);
+    assert!(cell.body.contains("hx-get=\"/remote-clusters/down/status?attempt=5\""), "{}", cell.body);
+    let last = get(&panel, "/remote-clusters/down/status?attempt=10").await;
+    assert!(!last.body.contains("hx-get"), "stops polling: {}", last.body);
+    assert!(last.body.contains("Still not connected after repeated checks."));
+}
+
+#[tokio::test]
+async fn older_clusters_hide_proxy_mode_and_say_the_status_may_lag() {
+    let mut config = SimConfig::new("old");
+    config.version = Version::new(7, 5, 2);
+    let sim = start_sim_with(config).await;
+    add_remote(&sim, "r", &["10.0.0.1:9300"]).await;
+    let panel = panel_for(&sim);
+    let form = get(&panel, "/remote-clusters/new").await;
+    assert!(form.texts("#mode-proxy").is_empty(), "no proxy option before 7.6");
+    let refused = submit(&panel, &[("name", "p"), ("mode", "proxy"), ("proxy_address", "lb:9400")]).await;
+    assert_eq!(
+        errors_on(&refused, "mode"),
+        ["This cluster's version does not support proxy mode (it needs 7.6 or later)."]
+    );
+    let list = get(&panel, "/remote-clusters").await;
+    assert!(list.body.contains("may lag behind reality"));
+    sim.sim.clear_requests();
+    let added = submit(&panel, &[("name", "s"), ("seeds", "10.0.0.2:9300")]).await;
+    assert!(added.status.is_redirection());
+    assert_eq!(
+        settings_puts(&sim),
+        [
+            json!({"persistent": {"cluster.remote.s.seeds": ["10.0.0.2:9300"], "cluster.remote.s.skip_unavailable": false}})
+        ]
+    );
+}
+
+#[tokio::test]
+async fn the_request_preview_follows_the_form() {
+    let sim = start_sim("local").await;
+    let panel = panel_for(&sim);
+    let query = serde_urlencoded::to_string([
+        ("name", "leader"),
+        ("mode", "sniff"),
+        ("seeds", "10.0.0.1:9300"),
+        ("skip_unavailable", "true"),
+    ])
+    .unwrap();
+    let preview = get_with(&panel, &format!("/remote-clusters/preview?{query}"), &[("hx-request", "true")]).await;
+    let console = preview.text("#preview-console");
+    assert!(console.starts_with("PUT _cluster/settings"));
+    assert!(console.contains("\"cluster.remote.leader.seeds\": [ \"10.0.0.1:9300\" ]"), "{console}");
+    let curl = preview.text("#preview-curl");
+    assert!(curl.starts_with(&format!("curl -X PUT \"{}/_cluster/settings\"", sim.url())), "{curl}");
+    assert!(!curl.contains("password"));
+    let incomplete = get(&panel, "/remote-clusters/preview?name=leader&seeds=nope").await;
+    assert!(incomplete.texts("#preview-console").is_empty());
+}
