@@ -35,12 +35,15 @@ fn errors_on(page: &Page, field: &str) -> Vec<String> {
     page.texts(&format!("#{field}-error"))
 }
 
+/// Form fields, the field whose message is expected, and the message.
+type Case = (&'static [(&'static str, &'static str)], &'static str, &'static str);
+
 #[tokio::test]
 async fn each_invalid_field_gets_its_message_and_nothing_is_sent() {
     let sim = start_sim("local").await;
     add_remote(&sim, "existing", &["127.0.0.1:9300"]).await;
     let panel = panel_for(&sim);
-    let cases: &[(&[(&str, &str)], &str, &str)] = &[
+    let cases: &[Case] = &[
         (&[("name", ""), ("seeds", "10.0.0.1:9300")], "name", "A name is required."),
         (&[("name", "my remote"), ("seeds", "10.0.0.1:9300")], "name", "Spaces are not allowed in the name."),
         (&[("name", "a.b@c"), ("seeds", "10.0.0.1:9300")], "name", "Remove these characters from the name: . @"),
