@@ -149,3 +149,106 @@ async fn follower_list_renders_in_chinese() {
     assert_eq!(text(&client, "h1").await, "远程集群");
     client.close().await.unwrap();
 }
+
+async fn fill(client: &Client, css: &str, value: &str) {
+    let field = client.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"));
+    field.clear().await.unwrap();
+    field.send_keys(value).await.unwrap();
+}
+
+async fn click(client: &Client, css: &str) {
+    client.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}")).click().await.unwrap();
+}
+
+async fn shows(client: &Client, css: &str, wanted: &str) -> bool {
+    eventually(Duration::from_secs(15), || async {
+        match client.find(Locator::Css(css)).await {
+            Ok(element) => element.text().await.map(|t| t.contains(wanted)).unwrap_or(false),
+            Err(_) => false,
+        }
+    })
+    .await
+}
+
+#[tokio::test]
+async fn remote_clusters_add_edit_delete_in_chromium() {
+    let (clusters, base) = demo_panel().await;
+    let (_driver, client) = browser().await;
+    client.goto(&format!("{base}/remote-clusters")).await.unwrap();
+    assert_eq!(text(&client, ".empty h2").await, "No remote clusters yet");
+    click(&client, "#add-remote").await;
+    assert!(shows(&client, "h1", "Add a remote cluster").await);
+
+    // The request preview follows the typing (htmx), before anything is saved.
+    fill(&client, "#name", "leader").await;
+    fill(&client, "#seeds", &clusters.leader.transport_address.to_string()).await;
+    assert!(shows(&client, "#preview-console", "cluster.remote.leader.seeds").await, "the preview updated");
+    click(&client, "#save").await;
+    assert!(shows(&client, "#flash", "Remote cluster leader was added.").await);
+    assert!(shows(&client, "tr[data-remote=leader] .status", "Connected").await, "the leader connects");
+
+    // Seeds at the leader's HTTP port: saved, and shown Not connected with the hint.
+    click(&client, "#add-remote").await;
+    fill(&client, "#name", "wrongport").await;
+    fill(&client, "#seeds", &clusters.leader.http_address.to_string()).await;
+    click(&client, "#save").await;
+    assert!(shows(&client, "#flash", "Remote cluster wrongport was added.").await);
+    assert!(shows(&client, "tr[data-remote=wrongport] .status", "Not connected").await);
+    assert!(
+        shows(&client, "tr[data-remote=wrongport] .status", "transport port (9300 by default), not its HTTP port")
+            .await
+    );
+
+    // Port 9200 is recognised as an HTTP port before saving: a warning, then "Save anyway".
+    click(&client, "#add-remote").await;
+    fill(&client, "#name", "typo").await;
+    fill(&client, "#seeds", "127.0.0.1:9200").await;
+    click(&client, "#save").await;
+    assert!(shows(&client, ".field-warning", "looks like an HTTP port").await);
+    click(&client, "#save-anyway").await;
+    assert!(shows(&client, "#flash", "Remote cluster typo was added.").await);
+
+    // Edit: the name is locked, the change is saved.
+    client.goto(&format!("{base}/remote-clusters/leader/edit")).await.unwrap();
+    fill(&client, "#node_connections", "2").await;
+    click(&client, "#save").await;
+    assert!(shows(&client, "#flash", "Remote cluster leader was updated.").await);
+    client.goto(&format!("{base}/remote-clusters/leader")).await.unwrap();
+    assert!(shows(&client, "#remote-info", "max_connections_per_cluster 2").await);
+
+    // Delete, with a confirmation page first.
+    client.goto(&format!("{base}/remote-clusters")).await.unwrap();
+    click(&client, "tr[data-remote=wrongport] .danger-link").await;
+    assert!(shows(&client, "h1", "Delete remote clusters").await);
+    click(&client, "#confirm-delete").await;
+    assert!(shows(&client, "#flash", "Deleted: wrongport.").await);
+    assert!(client.find(Locator::Css("tr[data-remote=wrongport]")).await.is_err());
+
+    // Several at once: tick, delete selected, confirm.
+    click(&client, "tr[data-remote=typo] input[type=checkbox]").await;
+    click(&client, "#delete-selected").await;
+    assert!(shows(&client, ".delete-list", "typo").await);
+    click(&client, "#confirm-delete").await;
+    assert!(shows(&client, "#flash", "Deleted: typo.").await);
+
+    // A remote in use names its users and needs the explicit confirmation.
+    let local = demo::client_for(&clusters.local);
+    let pattern = ccr_panel::es::AutoFollowPattern {
+        active: true,
+        remote_cluster: "leader".into(),
+        leader_index_patterns: vec!["logs-*".into()],
+        leader_index_exclusion_patterns: vec![],
+        follow_index_pattern: Some("{{leader_index}}-copy".into()),
+        parameters: Default::default(),
+    };
+    local.put_auto_follow_pattern("daily-logs", &pattern).await.unwrap();
+    client.goto(&format!("{base}/remote-clusters/leader/delete")).await.unwrap();
+    assert!(shows(&client, "li[data-remote=leader] .users", "Auto-follow patterns: daily-logs").await);
+    click(&client, "#confirm-delete").await;
+    assert!(shows(&client, "#confirm-in-use-error", "Tick the confirmation").await);
+    click(&client, "#confirm_in_use").await;
+    click(&client, "#confirm-delete").await;
+    assert!(shows(&client, "#flash", "Deleted: leader.").await);
+    assert!(local.remote_info().await.unwrap().is_empty());
+    client.close().await.unwrap();
+}
