@@ -1,7 +1,8 @@
 //! Follower indices, merged from `_ccr/info` (every follower, with its status) and
 //! `_ccr/stats` (lag, for active followers only: paused ones are absent from the stats).
 
-use crate::es::{EsClient, EsError, FollowerInfo};
+use super::steps::{self, Report, Step};
+use crate::es::{EsClient, EsError, FollowParameters, FollowRequest, FollowerInfo};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FollowerStatus {
@@ -53,4 +54,75 @@ pub async fn list(client: &EsClient) -> Result<Vec<FollowerIndex>, EsError> {
     }
     followers.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(followers)
+}
+
+/// Creates the follower index `follower` of `leader_index` on the remote `remote_cluster`.
+pub async fn follow(
+    client: &EsClient,
+    follower: &str,
+    remote_cluster: &str,
+    leader_index: &str,
+    parameters: FollowParameters,
+) -> Result<(), EsError> {
+    let request =
+        FollowRequest { remote_cluster: remote_cluster.to_owned(), leader_index: leader_index.to_owned(), parameters };
+    client.follow(follower, &request, "1").await.map(drop)
+}
+
+/// Changes a follower's parameters: Elasticsearch only takes them on resume, so pause, then
+/// resume with the new ones. If the resume fails, the follower is resumed with its old
+/// parameters: it is never left paused by surprise.
+pub async fn edit<'a>(
+    client: &'a EsClient,
+    follower: &'a str,
+    old: &'a FollowParameters,
+    new: &'a FollowParameters,
+) -> Report {
+    steps::run(vec![
+        Step::new(
+            "step-pause-follower",
+            follower,
+            move || async move { client.pause_follow(follower).await.map(drop) },
+        )
+        .undo_with("step-resume-follower", move || async move { client.resume_follow(follower, old).await.map(drop) }),
+        Step::new("step-resume-follower", follower, move || async move {
+            client.resume_follow(follower, new).await.map(drop)
+        }),
+    ])
+    .await
+}
+
+/// Converts a follower into a regular index: pause (if active), close, unfollow, open. On a
+/// failure the steps before it are undone (reopened, resumed), and the report says what
+/// state the index is in.
+pub async fn unfollow<'a>(
+    client: &'a EsClient,
+    follower: &'a str,
+    active: bool,
+    parameters: &'a FollowParameters,
+) -> Report {
+    let mut plan = Vec::new();
+    if active {
+        plan.push(
+            Step::new(
+                "step-pause-follower",
+                follower,
+                move || async move { client.pause_follow(follower).await.map(drop) },
+            )
+            .undo_with("step-resume-follower", move || async move {
+                client.resume_follow(follower, parameters).await.map(drop)
+            }),
+        );
+    }
+    plan.push(
+        Step::new("step-close-index", follower, move || async move { client.close_index(follower).await.map(drop) })
+            .undo_with("step-open-index", move || async move { client.open_index(follower).await.map(drop) }),
+    );
+    plan.push(Step::new("step-unfollow", follower, move || async move { client.unfollow(follower).await.map(drop) }));
+    plan.push(Step::new(
+        "step-open-index",
+        follower,
+        move || async move { client.open_index(follower).await.map(drop) },
+    ));
+    steps::run(plan).await
 }

@@ -10,6 +10,7 @@
 
 mod api;
 pub mod fault;
+pub mod follower;
 pub mod remote;
 pub mod reply;
 pub mod router;

@@ -41,6 +41,11 @@ pub enum Op {
     Search,
     FollowInfo,
     CcrStats,
+    Follow,
+    PauseFollow,
+    ResumeFollow,
+    Unfollow,
+    FollowStats,
     GetAutoFollow,
     PutAutoFollow,
     DeleteAutoFollow,
@@ -108,6 +113,11 @@ table! {
     "search" POST "/{index}/_search" ANY => Search;
     "ccr.follow_info" GET "/{index}/_ccr/info" Version::new(6, 7, 0) => FollowInfo;
     "ccr.stats" GET "/_ccr/stats" Version::new(6, 7, 0) => CcrStats;
+    "ccr.follow" PUT "/{index}/_ccr/follow" Version::new(6, 7, 0) => Follow;
+    "ccr.pause_follow" POST "/{index}/_ccr/pause_follow" Version::new(6, 7, 0) => PauseFollow;
+    "ccr.resume_follow" POST "/{index}/_ccr/resume_follow" Version::new(6, 7, 0) => ResumeFollow;
+    "ccr.unfollow" POST "/{index}/_ccr/unfollow" Version::new(6, 7, 0) => Unfollow;
+    "ccr.follow_stats" GET "/{index}/_ccr/stats" Version::new(6, 7, 0) => FollowStats;
     "ccr.get_auto_follow_pattern" GET "/_ccr/auto_follow" Version::new(6, 7, 0) => GetAutoFollow;
     "ccr.get_auto_follow_pattern" GET "/_ccr/auto_follow/{name}" Version::new(6, 7, 0) => GetAutoFollow;
     "ccr.put_auto_follow_pattern" PUT "/_ccr/auto_follow/{name}" Version::new(6, 7, 0) => PutAutoFollow;

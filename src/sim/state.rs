@@ -112,6 +112,8 @@ pub struct Index {
     pub docs: BTreeMap<String, Doc>,
     /// The next sequence number; one shard per index, so one sequence.
     pub next_seq_no: i64,
+    /// Set while the index follows a leader index of a remote cluster.
+    pub follower: Option<super::follower::FollowerState>,
 }
 
 impl Index {

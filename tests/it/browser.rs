@@ -135,15 +135,38 @@ async fn demo_panel_navigation_in_chromium() {
 
 #[tokio::test]
 async fn follower_list_renders_in_chinese() {
-    let (_clusters, base) = demo_panel().await;
+    let (clusters, base) = demo_panel().await;
+    let local = demo::client_for(&clusters.local);
+    let mut update = ccr_panel::es::ClusterSettingsUpdate::default();
+    update
+        .persistent
+        .insert("cluster.remote.leader.seeds".into(), json!([clusters.leader.transport_address.to_string()]));
+    local.put_cluster_settings(&update).await.unwrap();
+    let connected = eventually(Duration::from_secs(5), || async {
+        local.remote_info().await.unwrap().get("leader").is_some_and(|r| r.connected)
+    })
+    .await;
+    assert!(connected);
+    ccr_panel::ccr::followers::follow(&local, "myindex-copy", "leader", "myindex", Default::default()).await.unwrap();
+    local.pause_follow("myindex-copy").await.unwrap();
+    ccr_panel::ccr::followers::follow(&local, "myindex-live", "leader", "myindex", Default::default()).await.unwrap();
+
     let (_driver, client) = browser().await;
     client.goto(&format!("{base}/follower-indices")).await.unwrap();
     assert_eq!(text(&client, "h1").await, "Follower indices");
     client.find(Locator::Css("#lang-switch option[value='zh-CN']")).await.unwrap().click().await.unwrap();
     let chinese = eventually(Duration::from_secs(5), || async { text(&client, "h1").await == "Follower 索引" }).await;
     assert!(chinese, "the follower list switched to Chinese");
-    assert_eq!(text(&client, ".empty h2").await, "还没有 Follower 索引");
     assert_eq!(text(&client, ".sidenav a[aria-current=page]").await, "Follower 索引");
+    let headers = client.find_all(Locator::Css("#follower-indices thead th")).await.unwrap();
+    let mut names = Vec::new();
+    for header in headers {
+        // The DOM text, not the rendered one (the stylesheet upper-cases column heads).
+        names.push(header.prop("textContent").await.unwrap().unwrap_or_default());
+    }
+    assert_eq!(names, ["Follower 索引", "状态", "远程集群", "Leader 索引", "延迟（操作数）"]);
+    assert_eq!(text(&client, "tr[data-follower=myindex-copy] td").await, "已暂停");
+    assert_eq!(text(&client, "tr[data-follower=myindex-live] td").await, "活跃");
     // The choice is kept in a cookie: another page comes in Chinese too.
     client.goto(&format!("{base}/remote-clusters")).await.unwrap();
     assert_eq!(text(&client, "h1").await, "远程集群");

@@ -14,6 +14,7 @@ mod i18n;
 mod load;
 mod properties;
 mod remote_clusters;
+mod replication;
 mod security;
 mod sim_api;
 mod transport;

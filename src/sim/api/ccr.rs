@@ -1,47 +1,13 @@
-//! Cross-cluster replication APIs: follower info and stats (no followers yet: the replication
-//! engine comes later), and auto-follow patterns, stored with Elasticsearch's checks.
+//! Auto-follow patterns, stored with Elasticsearch's checks. (Creating followers from them as
+//! leader indices appear is not simulated yet.)
 
 use serde_json::{Value, json};
 
 use super::super::Sim;
 use super::super::reply::{EsException, Reply, SimResult};
-use super::super::state::{AutoFollowPattern, LicenseKind};
+use super::super::state::AutoFollowPattern;
 use super::Request;
-use super::indices::expand_expression;
-
-/// CCR needs a platinum or trial license on the following cluster.
-fn require_license(sim: &Sim) -> SimResult<()> {
-    if sim.state().license_type == LicenseKind::Basic {
-        return Err(EsException::new(403, "security_exception", "current license is non-compliant for [ccr]")
-            .with("license.expired.feature", "ccr"));
-    }
-    Ok(())
-}
-
-pub fn follow_info(sim: &Sim, request: &Request) -> SimResult {
-    let state = sim.state();
-    // Validates the expression (a missing concrete index is a 404); none of them follows yet.
-    expand_expression(&state, request.param(0).unwrap_or("_all"), true)?;
-    Ok(Reply::ok(json!({"follower_indices": []})))
-}
-
-pub fn stats(sim: &Sim) -> SimResult {
-    require_license(sim)?;
-    let state = sim.state();
-    Ok(Reply::ok(json!({
-        "auto_follow_stats": {
-            "number_of_failed_follow_indices": 0,
-            "number_of_failed_remote_cluster_state_requests": 0,
-            "number_of_successful_follow_indices": 0,
-            "recent_auto_follow_errors": [],
-            "auto_followed_clusters": state.auto_follow.values()
-                .filter(|p| p.active)
-                .map(|p| json!({"cluster_name": p.body["remote_cluster"], "time_since_last_check_millis": 0, "last_seen_metadata_version": 0}))
-                .collect::<Vec<_>>(),
-        },
-        "follow_stats": {"indices": []},
-    })))
-}
+use super::follow::require_license;
 
 fn missing(name: &str) -> EsException {
     EsException::new(404, "resource_not_found_exception", format!("auto-follow pattern [{name}] is missing"))

@@ -41,6 +41,14 @@ pub fn index(sim: &Sim, request: &Request) -> SimResult {
     if index.state == IndexState::Closed {
         return Err(EsException::index_closed(&name, &index.uuid));
     }
+    if index.follower.is_some() {
+        // A follower only takes operations replicated from its leader.
+        return Err(EsException::new(
+            403,
+            "status_exception",
+            "a following engine does not accept operations without an assigned sequence number",
+        ));
+    }
     let id = request.param(1).map(str::to_owned).unwrap_or_else(generated_id);
     let seq_no = index.next_seq_no;
     index.next_seq_no += 1;

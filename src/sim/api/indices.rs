@@ -180,7 +180,14 @@ pub fn create_index(state: &mut ClusterState, name: &str, settings: &BTreeMap<St
     }
     state.indices.insert(
         name.to_owned(),
-        Index { uuid: uuid.clone(), state: IndexState::Open, settings: stored, docs: BTreeMap::new(), next_seq_no: 0 },
+        Index {
+            uuid: uuid.clone(),
+            state: IndexState::Open,
+            settings: stored,
+            docs: BTreeMap::new(),
+            next_seq_no: 0,
+            follower: None,
+        },
     );
     Ok(uuid)
 }

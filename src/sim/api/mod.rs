@@ -3,6 +3,7 @@
 mod ccr;
 mod cluster;
 mod docs;
+mod follow;
 pub(super) mod indices;
 mod remote;
 
@@ -99,8 +100,13 @@ pub async fn dispatch(sim: &Arc<Sim>, op: Op, request: Request) -> SimResult {
         Op::GetDoc => docs::get(sim, &request),
         Op::Count => docs::count(sim, &request),
         Op::Search => docs::search(sim, &request),
-        Op::FollowInfo => ccr::follow_info(sim, &request),
-        Op::CcrStats => ccr::stats(sim),
+        Op::FollowInfo => follow::follow_info(sim, &request),
+        Op::CcrStats => follow::ccr_stats(sim),
+        Op::Follow => follow::put_follow(sim, &request).await,
+        Op::PauseFollow => follow::pause_follow(sim, &request),
+        Op::ResumeFollow => follow::resume_follow(sim, &request),
+        Op::Unfollow => follow::unfollow(sim, &request),
+        Op::FollowStats => follow::follow_stats(sim, &request),
         Op::GetAutoFollow => ccr::get_auto_follow(sim, &request),
         Op::PutAutoFollow => ccr::put_auto_follow(sim, &request),
         Op::DeleteAutoFollow => ccr::delete_auto_follow(sim, &request),
@@ -135,6 +141,8 @@ pub fn transport_answer(sim: &Sim, request: &Value) -> Value {
             }],
         }),
         Some("ping") => json!({"ok": true}),
+        Some("read_index") => super::follower::read_index(&state, request),
+        Some("shard_changes") => super::follower::shard_changes(&state, request),
         Some("resolve_index") => {
             let expression = request.get("expression").and_then(Value::as_str).unwrap_or("*");
             match resolve_local(&state, expression) {

@@ -1,0 +1,329 @@
+//! The follower APIs: follow, pause, resume, unfollow, info and stats, with Elasticsearch's
+//! checks and error messages.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde_json::{Map, Value, json};
+
+use super::super::Sim;
+use super::super::follower::{self, FollowerState};
+use super::super::remote;
+use super::super::reply::{EsException, Reply, SimResult};
+use super::super::state::{IndexState, LicenseKind};
+use super::Request;
+use super::indices::{create_index, expand_expression};
+use crate::es::Version;
+
+/// CCR needs a platinum or trial license on the following cluster.
+pub fn require_license(sim: &Sim) -> SimResult<()> {
+    if sim.state().license_type == LicenseKind::Basic {
+        return Err(EsException::new(403, "security_exception", "current license is non-compliant for [ccr]")
+            .with("license.expired.feature", "ccr"));
+    }
+    Ok(())
+}
+
+/// The follow parameters as `_ccr/info` shows them: the given ones over the defaults.
+fn parameters(given: &Value) -> Value {
+    let mut all = json!({
+        "max_read_request_operation_count": 5120,
+        "max_read_request_size": "32mb",
+        "max_outstanding_read_requests": 12,
+        "max_write_request_operation_count": 5120,
+        "max_write_request_size": "9223372036854775807b",
+        "max_outstanding_write_requests": 9,
+        "max_write_buffer_count": 2147483647,
+        "max_write_buffer_size": "512mb",
+        "max_retry_delay": "500ms",
+        "read_poll_timeout": "1m",
+    });
+    if let (Some(all), Some(given)) = (all.as_object_mut(), given.as_object()) {
+        for (key, value) in given {
+            if all.contains_key(key) {
+                all.insert(key.clone(), value.clone());
+            }
+        }
+    }
+    all
+}
+
+fn follow_parameters(body: &Value) -> Value {
+    let keys = parameters(&json!({}));
+    let given: Map<String, Value> = body
+        .as_object()
+        .map(|b| {
+            b.iter().filter(|(k, _)| keys.get(k.as_str()).is_some()).map(|(k, v)| (k.clone(), v.clone())).collect()
+        })
+        .unwrap_or_default();
+    Value::Object(given)
+}
+
+fn validation(field: &str) -> EsException {
+    EsException::new(400, "action_request_validation_exception", format!("Validation Failed: 1: [{field}] is missing;"))
+}
+
+pub async fn put_follow(sim: &Arc<Sim>, request: &Request) -> SimResult {
+    require_license(sim)?;
+    let name = request.param(0).unwrap_or_default().to_owned();
+    let body = request.json_body()?;
+    let remote_name = body["remote_cluster"]
+        .as_str()
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| validation("remote_cluster"))?
+        .to_owned();
+    let leader =
+        body["leader_index"].as_str().filter(|s| !s.is_empty()).ok_or_else(|| validation("leader_index"))?.to_owned();
+    let config = {
+        let state = sim.state();
+        super::indices::validate_index_name(&name, state.version())?;
+        state.remotes.get(&remote_name).map(|c| c.config.clone()).ok_or_else(|| {
+            EsException::new(
+                404,
+                "no_such_remote_cluster_exception",
+                format!("no such remote cluster: [{remote_name}]"),
+            )
+        })?
+    };
+    let (mut channel, _, _) = remote::connect(&config)
+        .await
+        .map_err(|e| EsException::new(500, "connect_transport_exception", e.to_string()))?;
+    let leader_info = channel
+        .request(&json!({"action": "read_index", "index": leader}))
+        .await
+        .map_err(|e| EsException::new(500, "connect_transport_exception", e.to_string()))?;
+    if leader_info.get("error").is_some() {
+        return Err(EsException::index_not_found(&leader));
+    }
+    if leader_info["license"] == "basic" {
+        return Err(EsException::new(
+            400,
+            "status_exception",
+            format!(
+                "can not fetch remote index [{remote_name}:{leader}] metadata as the remote cluster [{remote_name}] is not licensed for [ccr]; the license mode [BASIC] on cluster [{remote_name}] does not enable [ccr]"
+            ),
+        ));
+    }
+    if leader_info["soft_deletes"] != true {
+        return Err(EsException::illegal_argument(format!(
+            "leader index [{leader}] does not have soft deletes enabled"
+        )));
+    }
+    let leader_uuid = leader_info["uuid"].as_str().unwrap_or_default().to_owned();
+    let changes = follower::fetch_changes(&config, &leader, &leader_uuid, 0)
+        .await
+        .map_err(|e| EsException::new(500, "connect_transport_exception", e))?;
+    {
+        let mut state = sim.state();
+        if let Some(existing) = state.indices.get(&name) {
+            // The restore behind put-follow refuses an existing index, with a 500.
+            return Err(EsException::new(500, "snapshot_restore_exception", format!(
+                "[{remote_name}:{leader}/{leader_uuid}] cannot restore index [{name}] because an open index with same name already exists in the cluster. Either close or delete the existing index or restore the index under a different name by providing a rename pattern and replacement name"
+            )).with("index_uuid", existing.uuid.clone()));
+        }
+        let copied: BTreeMap<String, Value> = leader_info["settings"]
+            .as_object()
+            .map(|s| {
+                s.iter()
+                    .filter(|(k, _)| {
+                        matches!(
+                            k.as_str(),
+                            "index.number_of_shards" | "index.number_of_replicas" | "index.soft_deletes.enabled"
+                        )
+                    })
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        create_index(&mut state, &name, &copied)?;
+        let index = state.indices.get_mut(&name).expect("just created");
+        index.settings.insert("index.xpack.ccr.following_index".into(), "true".into());
+        index.follower = Some(FollowerState::new(&remote_name, &leader, &leader_uuid, follow_parameters(&body)));
+        follower::apply_changes(&mut state, &name, 0, &changes);
+    }
+    follower::start(sim, &name);
+    let waited = request.query("wait_for_active_shards").is_some_and(|w| w != "0");
+    Ok(Reply::ok(
+        json!({"follow_index_created": waited, "follow_index_shards_acked": waited, "index_following_started": waited}),
+    ))
+}
+
+/// The follower state of `name`, or Elasticsearch's refusal for a missing or regular index.
+fn follower_of<'a>(state: &'a mut super::super::state::ClusterState, name: &str) -> SimResult<&'a mut FollowerState> {
+    let index = state.index_mut(name)?;
+    index
+        .follower
+        .as_mut()
+        .ok_or_else(|| EsException::illegal_argument(format!("index [{name}] is not a follower index")))
+}
+
+pub fn pause_follow(sim: &Sim, request: &Request) -> SimResult {
+    let name = request.param(0).unwrap_or_default();
+    let mut state = sim.state();
+    let follow = follower_of(&mut state, name)?;
+    if !follow.active {
+        return Err(EsException::new(
+            404,
+            "resource_not_found_exception",
+            format!("no shard follow tasks for [{name}]"),
+        ));
+    }
+    follow.active = false;
+    follow.generation += 1;
+    Ok(Reply::acknowledged())
+}
+
+pub fn resume_follow(sim: &Arc<Sim>, request: &Request) -> SimResult {
+    require_license(sim)?;
+    let name = request.param(0).unwrap_or_default().to_owned();
+    let body = request.optional_body()?.unwrap_or_else(|| json!({}));
+    {
+        let mut state = sim.state();
+        let closed = state.index(&name)?.state == IndexState::Closed;
+        let follow = follower_of(&mut state, &name)?;
+        if follow.active {
+            return Err(EsException::illegal_argument(format!(
+                "cannot resume following index [{name}]: it is already being followed"
+            )));
+        }
+        if closed {
+            return Err(EsException::index_closed(&name, &follow.leader_uuid));
+        }
+        follow.active = true;
+        follow.generation += 1;
+        follow.parameters = follow_parameters(&body);
+    }
+    follower::start(sim, &name);
+    Ok(Reply::acknowledged())
+}
+
+pub fn unfollow(sim: &Sim, request: &Request) -> SimResult {
+    let name = request.param(0).unwrap_or_default();
+    let mut state = sim.state();
+    let open = state.index(name)?.state == IndexState::Open;
+    let follow = follower_of(&mut state, name)?;
+    if open {
+        return Err(EsException::illegal_argument(format!(
+            "cannot convert the follower index [{name}] to a non-follower, because it has not been closed"
+        )));
+    }
+    if follow.active {
+        return Err(EsException::illegal_argument(format!(
+            "cannot convert the follower index [{name}] to a non-follower, because it has not been paused"
+        )));
+    }
+    let index = state.index_mut(name)?;
+    index.follower = None;
+    index.settings.remove("index.xpack.ccr.following_index");
+    Ok(Reply::acknowledged())
+}
+
+pub fn follow_info(sim: &Sim, request: &Request) -> SimResult {
+    let state = sim.state();
+    let names = expand_expression(&state, request.param(0).unwrap_or("_all"), true)?;
+    let followers: Vec<Value> = names
+        .iter()
+        .filter_map(|name| state.indices.get(name).and_then(|i| i.follower.as_ref()).map(|f| (name, f)))
+        .map(|(name, f)| {
+            let mut entry = json!({
+                "follower_index": name,
+                "remote_cluster": f.remote_cluster,
+                "leader_index": f.leader_index,
+                "status": if f.active { "active" } else { "paused" },
+            });
+            if f.active {
+                entry["parameters"] = parameters(&f.parameters);
+            }
+            entry
+        })
+        .collect();
+    Ok(Reply::ok(json!({ "follower_indices": followers })))
+}
+
+fn index_stats(name: &str, f: &FollowerState, version: Version) -> Value {
+    let read_exceptions: Vec<Value> = f
+        .last_error
+        .iter()
+        .map(|e| json!({"from_seq_no": f.applied_seq_no + 1, "retries": f.failed_reads, "exception": {"type": "exception", "reason": e}}))
+        .collect();
+    let shard = json!({
+        "remote_cluster": f.remote_cluster,
+        "leader_index": f.leader_index,
+        "follower_index": name,
+        "shard_id": 0,
+        "leader_global_checkpoint": f.leader_max_seq_no,
+        "leader_max_seq_no": f.leader_max_seq_no,
+        "follower_global_checkpoint": f.applied_seq_no,
+        "follower_max_seq_no": f.applied_seq_no,
+        "last_requested_seq_no": f.applied_seq_no,
+        "outstanding_read_requests": 1,
+        "outstanding_write_requests": 0,
+        "write_buffer_operation_count": 0,
+        "follower_mapping_version": 1,
+        "follower_settings_version": 1,
+        "follower_aliases_version": 1,
+        "total_read_time_millis": f.successful_reads,
+        "total_read_remote_exec_time_millis": f.successful_reads,
+        "successful_read_requests": f.successful_reads,
+        "failed_read_requests": f.failed_reads,
+        "operations_read": f.operations_read,
+        "bytes_read": f.bytes_read,
+        "total_write_time_millis": f.successful_reads,
+        "write_buffer_size_in_bytes": 0,
+        "successful_write_requests": f.successful_reads,
+        "failed_write_requests": 0,
+        "operations_written": f.operations_read,
+        "read_exceptions": read_exceptions,
+        "time_since_last_read_millis": (super::super::state::now_millis() - f.last_read_millis).max(0),
+    });
+    let mut stats = json!({"index": name, "shards": [shard]});
+    if version >= Version::new(8, 13, 0) {
+        stats["total_global_checkpoint_lag"] = json!(f.lag());
+    }
+    stats
+}
+
+/// Stats of active followers; paused ones are absent, as in Elasticsearch.
+fn active_stats(state: &super::super::state::ClusterState, names: &[String]) -> Vec<Value> {
+    names
+        .iter()
+        .filter_map(|name| state.indices.get(name).and_then(|i| i.follower.as_ref()).map(|f| (name, f)))
+        .filter(|(_, f)| f.active)
+        .map(|(name, f)| index_stats(name, f, state.version()))
+        .collect()
+}
+
+pub fn follow_stats(sim: &Sim, request: &Request) -> SimResult {
+    require_license(sim)?;
+    let state = sim.state();
+    let expression = request.param(0).unwrap_or("_all");
+    let names = expand_expression(&state, expression, true)?;
+    let stats = active_stats(&state, &names);
+    if stats.is_empty() && !expression.contains('*') && expression != "_all" {
+        return Err(EsException::new(
+            404,
+            "resource_not_found_exception",
+            format!("No shard follow tasks for follower indices [{expression}]"),
+        ));
+    }
+    Ok(Reply::ok(json!({ "indices": stats })))
+}
+
+pub fn ccr_stats(sim: &Sim) -> SimResult {
+    require_license(sim)?;
+    let state = sim.state();
+    let names: Vec<String> = state.indices.keys().cloned().collect();
+    Ok(Reply::ok(json!({
+        "auto_follow_stats": {
+            "number_of_failed_follow_indices": 0,
+            "number_of_failed_remote_cluster_state_requests": 0,
+            "number_of_successful_follow_indices": 0,
+            "recent_auto_follow_errors": [],
+            "auto_followed_clusters": state.auto_follow.values()
+                .filter(|p| p.active)
+                .map(|p| json!({"cluster_name": p.body["remote_cluster"], "time_since_last_check_millis": 0, "last_seen_metadata_version": 0}))
+                .collect::<Vec<_>>(),
+        },
+        "follow_stats": {"indices": active_stats(&state, &names)},
+    })))
+}
