@@ -6,6 +6,7 @@ mod delete;
 mod detail;
 mod form;
 mod list;
+mod validate;
 
 use axum::Router;
 use axum::routing::get;
