@@ -233,3 +233,10 @@ remote-delete-none-selected = Select at least one remote cluster to delete.
 remote-delete-report-title = Deletion results
 remote-deleted = Deleted
 remote-not-deleted = Not deleted
+
+step-close-index = Close index { $target }
+step-open-index = Open index { $target }
+step-clear-setting = Remove setting { $target }
+step-pause-follower = Pause following { $target }
+step-resume-follower = Resume following { $target }
+step-unfollow = Convert { $target } into a regular index

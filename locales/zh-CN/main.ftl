@@ -234,3 +234,10 @@ remote-delete-none-selected = 请至少选择一个要删除的远程集群。
 remote-delete-report-title = 删除结果
 remote-deleted = 已删除
 remote-not-deleted = 未删除
+
+step-close-index = 关闭索引 { $target }
+step-open-index = 打开索引 { $target }
+step-clear-setting = 移除设置 { $target }
+step-pause-follower = 暂停跟随 { $target }
+step-resume-follower = 恢复跟随 { $target }
+step-unfollow = 将 { $target } 转换为普通索引

@@ -74,6 +74,13 @@ const DYNAMIC_KEYS: &[&str] = &[
     "remote-name-characters",
     "remote-security-api-key-port",
     "remote-security-no-credentials",
+    // Steps of multi-step actions (src/ccr/steps.rs, src/ccr/followers.rs), shown in reports.
+    "step-close-index",
+    "step-open-index",
+    "step-clear-setting",
+    "step-pause-follower",
+    "step-resume-follower",
+    "step-unfollow",
 ];
 
 #[test]
