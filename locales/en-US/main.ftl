@@ -169,6 +169,7 @@ remote-select = Select { $name }
 remote-delete-selected = Delete selected
 remote-yml-short = Read-only (elasticsearch.yml)
 remote-yml-readonly = Remote cluster { $name } is defined in elasticsearch.yml on the nodes, so it cannot be changed or deleted through the API. Change it in the configuration files and restart the nodes.
+remote-status-checking = Checking again…
 remote-status-failing = Still not connected after repeated checks.
 remote-status-may-lag = This cluster version has no live connection test: the status comes from _remote/info, which does not probe and may lag behind reality.
 

@@ -170,6 +170,7 @@ remote-select = 选择 { $name }
 remote-delete-selected = 删除所选
 remote-yml-short = 只读（elasticsearch.yml）
 remote-yml-readonly = 远程集群 { $name } 定义在节点的 elasticsearch.yml 中，无法通过 API 修改或删除。请修改配置文件并重启节点。
+remote-status-checking = 正在重新检查…
 remote-status-failing = 多次检查后仍未连接。
 remote-status-may-lag = 此集群版本没有实时连接测试：状态来自 _remote/info，它不会主动探测，可能滞后于实际情况。
 
