@@ -227,10 +227,14 @@ pub fn parse_urls(list: &str) -> Result<Vec<Url>, ConfigError> {
     Ok(urls)
 }
 
+/// Hides everything between `://` and the host. The user information ends at the *last* `@`
+/// of the authority (a password may itself hold `@`), and the authority at the first `/`.
 fn redact_userinfo(raw: &str) -> String {
-    match (raw.find("://"), raw.find('@')) {
-        (Some(scheme), Some(at)) if at > scheme => format!("{}://<redacted>@{}", &raw[..scheme], &raw[at + 1..]),
-        _ => raw.to_owned(),
+    let Some(scheme_end) = raw.find("://").map(|i| i + 3) else { return raw.to_owned() };
+    let authority_end = raw[scheme_end..].find(['/', '?', '#']).map(|i| scheme_end + i).unwrap_or(raw.len());
+    match raw[scheme_end..authority_end].rfind('@') {
+        Some(at) => format!("{}<redacted>@{}", &raw[..scheme_end], &raw[scheme_end + at + 1..]),
+        None => raw.to_owned(),
     }
 }
 
@@ -349,6 +353,8 @@ mod tests {
     fn urls_refuse_credentials_and_keep_them_out_of_the_message() {
         let err = parse_urls("https://elastic:s3cret@es:9200").unwrap_err().to_string();
         assert!(!err.contains("s3cret"), "{err}");
+        let err = parse_urls("https://elastic:p@ss@es:9200/x@y").unwrap_err().to_string();
+        assert!(!err.contains("ss@es") && err.contains("<redacted>@es:9200/x@y"), "{err}");
         assert_eq!(parse_urls("http://a:9200, http://b:9200").unwrap().len(), 2);
         assert!(parse_urls("ftp://a").is_err());
         assert!(parse_urls(" , ").is_err());

@@ -54,6 +54,7 @@ impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::Es(EsError::Timeout { .. }) => StatusCode::GATEWAY_TIMEOUT,
+            AppError::Es(EsError::InvalidName { .. }) => StatusCode::BAD_REQUEST,
             AppError::Es(EsError::Api(api)) if (400..500).contains(&api.status) => {
                 StatusCode::from_u16(api.status).unwrap_or(StatusCode::BAD_GATEWAY)
             }
@@ -120,6 +121,10 @@ fn describe_es(error: &EsError, tr: &Tr, view: &mut ErrorView) {
             view.explanation = tr.t("error-not-es");
             view.attempts.push(Attempt { url: url.clone(), problem: detail.clone() });
         }
+        EsError::InvalidName { name, .. } => {
+            view.title = tr.t("error-bad-request-title");
+            view.explanation = tr.t1("error-invalid-name", "name", name);
+        }
         EsError::AllNodesFailed { attempts } => {
             view.title = tr.t("error-unreachable-title");
             view.explanation = tr.t("error-all-nodes");
@@ -174,6 +179,11 @@ pub struct PrivilegeCheck {
 #[derive(Debug, Clone)]
 pub struct ForbiddenByElasticsearch(pub ErrorView);
 
+/// Attached to a response when Elasticsearch refused the credentials (401): in `--auth es`
+/// mode the session is then over (password changed, API key revoked).
+#[derive(Debug, Clone, Copy)]
+pub struct UnauthorizedByElasticsearch;
+
 /// Renders an error page (or fragment for htmx) for a view.
 pub fn error_response(status: StatusCode, error: ErrorView, privileges: Vec<PrivilegeCheck>) -> Response {
     let context = context::current();
@@ -211,10 +221,19 @@ impl IntoResponse for AppError {
             tracing::info!(request_id = %context.request_id, error = %self, "request refused");
         }
         let error = self.view(&tr);
-        let forbidden = matches!(&self, AppError::Es(EsError::Api(api)) if api.status == 403);
+        let es_status = match &self {
+            AppError::Es(EsError::Api(api)) => Some(api.status),
+            _ => None,
+        };
         let mut response = error_response(status, error.clone(), Vec::new());
-        if forbidden {
-            response.extensions_mut().insert(ForbiddenByElasticsearch(error));
+        match es_status {
+            Some(403) => {
+                response.extensions_mut().insert(ForbiddenByElasticsearch(error));
+            }
+            Some(401) => {
+                response.extensions_mut().insert(UnauthorizedByElasticsearch);
+            }
+            _ => {}
         }
         response
     }

@@ -49,6 +49,19 @@ fn managed(clusters: Vec<ClusterConfig>) -> Result<Vec<ManagedCluster>, String> 
         .collect()
 }
 
+/// Asks the cluster whether it has security, waiting a little for a cluster that is still
+/// starting (as in a compose file that starts everything at once).
+async fn detect_security(client: &EsClient) -> Option<bool> {
+    for attempt in 1..=10 {
+        if let Some(answer) = auth::cluster_has_security(client).await {
+            return Some(answer);
+        }
+        tracing::info!(attempt, "the cluster does not answer yet; asking again in 3 s");
+        tokio::time::sleep(Duration::from_secs(3)).await;
+    }
+    None
+}
+
 /// Decides how people sign in, refusing set-ups that would expose the cluster.
 async fn auth_settings(
     security: &SecurityArgs,
@@ -64,7 +77,7 @@ async fn auth_settings(
         AuthChoice::Proxy => {
             AuthMode::Proxy { header: security.auth_header.clone(), trusted: security.trusted_proxies.clone() }
         }
-        AuthChoice::Auto => match auth::cluster_has_security(default).await {
+        AuthChoice::Auto => match detect_security(default).await {
             Some(true) => AuthMode::Es,
             Some(false) => AuthMode::None,
             None => {

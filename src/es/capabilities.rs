@@ -88,6 +88,10 @@ impl Capabilities {
     pub fn auto_follow_exclusions(&self) -> bool {
         self.since(7, 14)
     }
+    /// `expand_wildcards` on `_cat/indices` (7.7+; older versions reject the parameter).
+    pub fn cat_expand_wildcards(&self) -> bool {
+        self.since(7, 7)
+    }
     /// `GET _resolve/index/{expr}` (7.9+).
     pub fn resolve_index(&self) -> bool {
         self.since(7, 9)

@@ -64,6 +64,10 @@ impl EsClient {
         query: &[(&str, &str)],
         body: Option<&(impl Serialize + ?Sized)>,
     ) -> Result<Answer, EsError> {
+        // URL normalisation would turn `/../_ccr/follow` into `/_ccr/follow`, another API.
+        if let Some(part) = parts.iter().find(|p| p.is_empty() || **p == "." || **p == "..") {
+            return Err(EsError::InvalidName { name: (*part).to_owned(), reason: "not a valid name in a URL path" });
+        }
         let path = route.fill(parts);
         self.transport.send(self.auth.as_ref(), route, &path, query, body).await
     }
@@ -171,7 +175,11 @@ impl EsClient {
 
     /// `_cat/indices` for all indices, or those matching `pattern`.
     pub async fn cat_indices(&self, pattern: Option<&str>) -> Result<Vec<CatIndex>, EsError> {
-        let query = [("format", "json"), ("expand_wildcards", "all")];
+        // Closed and hidden indices too, where the version knows the parameter (7.7+).
+        let mut query = vec![("format", "json")];
+        if self.capabilities().await?.cat_expand_wildcards() {
+            query.push(("expand_wildcards", "all"));
+        }
         match pattern {
             Some(p) => self.get(&routes::CAT_INDICES_FOR, &[p], &query).await,
             None => self.get(&routes::CAT_INDICES, &[], &query).await,
@@ -185,18 +193,22 @@ impl EsClient {
 
     /// Creates an index; `body` holds `settings` and `mappings` when given.
     pub async fn create_index(&self, index: &str, body: &Value) -> Result<IndexCreated, EsError> {
+        let index = one(index)?;
         self.call(&routes::INDEX_CREATE, &[index], &[], Some(body)).await
     }
 
     pub async fn delete_index(&self, index: &str) -> Result<Acknowledged, EsError> {
+        let index = one(index)?;
         self.call(&routes::INDEX_DELETE, &[index], &[], None::<&Value>).await
     }
 
     pub async fn open_index(&self, index: &str) -> Result<Acknowledged, EsError> {
+        let index = one(index)?;
         self.call(&routes::INDEX_OPEN, &[index], &[], None::<&Value>).await
     }
 
     pub async fn close_index(&self, index: &str) -> Result<Acknowledged, EsError> {
+        let index = one(index)?;
         self.call(&routes::INDEX_CLOSE, &[index], &[], None::<&Value>).await
     }
 
@@ -206,11 +218,13 @@ impl EsClient {
     }
 
     pub async fn put_index_settings(&self, index: &str, settings: &Value) -> Result<Acknowledged, EsError> {
+        let index = one(index)?;
         self.call(&routes::INDEX_PUT_SETTINGS, &[index], &[], Some(settings)).await
     }
 
     /// Indexes a document, with a generated id when `id` is `None`.
     pub async fn index_doc(&self, index: &str, id: Option<&str>, source: &Value) -> Result<DocWritten, EsError> {
+        let index = one(index)?;
         match id {
             Some(id) => self.call(&routes::DOC_PUT, &[index, id], &[], Some(source)).await,
             None => self.call(&routes::DOC_INDEX, &[index], &[], Some(source)).await,
@@ -219,6 +233,7 @@ impl EsClient {
 
     /// A document by id, `None` when it does not exist (Elasticsearch answers 404 `found:false`).
     pub async fn get_doc(&self, index: &str, id: &str) -> Result<Option<Doc>, EsError> {
+        let index = one(index)?;
         match self.get::<Doc>(&routes::DOC_GET, &[index, id], &[]).await {
             Ok(doc) => Ok(Some(doc)),
             Err(EsError::Api(api)) if api.status == 404 && api.error_type.is_empty() => Ok(None),
@@ -242,6 +257,7 @@ impl EsClient {
         request: &FollowRequest,
         wait_for_active_shards: &str,
     ) -> Result<FollowCreated, EsError> {
+        let follower = one(follower)?;
         self.call(
             &routes::CCR_FOLLOW,
             &[follower],
@@ -252,19 +268,23 @@ impl EsClient {
     }
 
     pub async fn pause_follow(&self, follower: &str) -> Result<Acknowledged, EsError> {
+        let follower = one(follower)?;
         self.call(&routes::CCR_PAUSE_FOLLOW, &[follower], &[], None::<&Value>).await
     }
 
     pub async fn resume_follow(&self, follower: &str, parameters: &FollowParameters) -> Result<Acknowledged, EsError> {
+        let follower = one(follower)?;
         self.call(&routes::CCR_RESUME_FOLLOW, &[follower], &[], Some(parameters)).await
     }
 
     pub async fn unfollow(&self, follower: &str) -> Result<Acknowledged, EsError> {
+        let follower = one(follower)?;
         self.call(&routes::CCR_UNFOLLOW, &[follower], &[], None::<&Value>).await
     }
 
     /// Sent to the *leader* cluster, to release the history it retains for a follower.
     pub async fn forget_follower(&self, leader: &str, request: &ForgetFollower) -> Result<Value, EsError> {
+        let leader = one(leader)?;
         self.call(&routes::CCR_FORGET_FOLLOWER, &[leader], &[], Some(request)).await
     }
 
@@ -286,6 +306,7 @@ impl EsClient {
     }
 
     pub async fn auto_follow_pattern(&self, name: &str) -> Result<NamedAutoFollowPattern, EsError> {
+        let name = one(name)?;
         let mut patterns = self.get::<AutoFollowPatterns>(&routes::CCR_AUTO_FOLLOW_GET, &[name], &[]).await?.patterns;
         patterns.pop().ok_or_else(|| EsError::NotElasticsearch {
             url: self.urls().join(", "),
@@ -298,20 +319,35 @@ impl EsClient {
         name: &str,
         pattern: &AutoFollowPattern,
     ) -> Result<Acknowledged, EsError> {
+        let name = one(name)?;
         self.call(&routes::CCR_AUTO_FOLLOW_PUT, &[name], &[], Some(pattern)).await
     }
 
     pub async fn delete_auto_follow_pattern(&self, name: &str) -> Result<Acknowledged, EsError> {
+        let name = one(name)?;
         self.call(&routes::CCR_AUTO_FOLLOW_DELETE, &[name], &[], None::<&Value>).await
     }
 
     pub async fn pause_auto_follow_pattern(&self, name: &str) -> Result<Acknowledged, EsError> {
+        let name = one(name)?;
         self.call(&routes::CCR_AUTO_FOLLOW_PAUSE, &[name], &[], None::<&Value>).await
     }
 
     pub async fn resume_auto_follow_pattern(&self, name: &str) -> Result<Acknowledged, EsError> {
+        let name = one(name)?;
         self.call(&routes::CCR_AUTO_FOLLOW_RESUME, &[name], &[], None::<&Value>).await
     }
+}
+
+/// A name that acts on exactly one index or pattern: no `,` lists, no `*` wildcards.
+fn one(name: &str) -> Result<&str, EsError> {
+    if name.contains(',') || name.contains('*') {
+        return Err(EsError::InvalidName {
+            name: name.to_owned(),
+            reason: "a single name is expected here, not a list or pattern",
+        });
+    }
+    Ok(name)
 }
 
 fn decode<T: DeserializeOwned>(route: &Route, answer: &Answer) -> Result<T, EsError> {

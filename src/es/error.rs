@@ -26,6 +26,10 @@ pub enum EsError {
     /// Elasticsearch refused the request and said why.
     #[error("{0}")]
     Api(Box<ApiError>),
+    /// The request was not sent: a name that cannot stand in a URL path (`.`, `..`) or, for an
+    /// action on one index, an expression (`a,b`, `logs-*`) that would act on several.
+    #[error("not a single index or name: {name:?} ({reason})")]
+    InvalidName { name: String, reason: &'static str },
     /// All configured node URLs failed; each attempt is kept so the page can show what was tried.
     #[error("no Elasticsearch node could be reached ({} tried)", attempts.len())]
     AllNodesFailed { attempts: Vec<EsError> },
@@ -42,7 +46,7 @@ impl EsError {
 
     /// True when the request never got an Elasticsearch answer (so the node may be down).
     pub fn is_connection_problem(&self) -> bool {
-        !matches!(self, EsError::Api(_))
+        !matches!(self, EsError::Api(_) | EsError::InvalidName { .. })
     }
 
     /// The error `type` from an Elasticsearch error body.

@@ -92,11 +92,6 @@ impl Route {
 /// Percent-encodes everything outside RFC 3986's unreserved set, plus keeps `,` and `*` and
 /// `:` as Elasticsearch expects them in index expressions (`leader:logs-*,metrics`).
 fn encode_segment(value: &str, out: &mut String) {
-    // `.` and `..` as a whole segment would be resolved away by URL normalisation.
-    if value.bytes().all(|b| b == b'.') {
-        out.push_str(&"%2E".repeat(value.len()));
-        return;
-    }
     for byte in value.bytes() {
         match byte {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b',' | b'*' | b':' => {
@@ -116,6 +111,5 @@ mod tests {
         assert_eq!(CCR_FOLLOW.fill(&["my index/x"]), "/my%20index%2Fx/_ccr/follow");
         assert_eq!(RESOLVE_INDEX.fill(&["leader:logs-*,m"]), "/_resolve/index/leader:logs-*,m");
         assert_eq!(DOC_GET.fill(&["a", "1?x"]), "/a/_doc/1%3Fx");
-        assert_eq!(CCR_FOLLOW.fill(&[".."]), "/%2E%2E/_ccr/follow");
     }
 }

@@ -76,6 +76,8 @@ impl Fault {
 
 /// Takes the first rule that matches, counting down its uses.
 pub fn take(faults: &mut Vec<Fault>, method: &str, path: &str) -> Option<Fault> {
+    // A rule for zero times is spent before it starts.
+    faults.retain(|f| f.times != Some(0));
     let index = faults.iter().position(|f| f.matches(method, path))?;
     let fault = faults[index].clone();
     match &mut faults[index].times {

@@ -16,6 +16,15 @@ use super::remote::{self, RemoteConfig};
 use super::state::{ClusterState, Doc, now_millis};
 
 const POLL_INTERVAL: Duration = Duration::from_millis(250);
+
+/// Generations come from one process-wide counter, so a pulling task left over from an
+/// earlier follow of the same name can never match a new one.
+static GENERATIONS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+/// A generation no follower has had before.
+pub fn next_generation() -> u64 {
+    GENERATIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
 /// Operations per read, like `max_read_request_operation_count`.
 const MAX_OPS_PER_READ: usize = 5120;
 
@@ -59,7 +68,7 @@ impl FollowerState {
             failed_reads: 0,
             last_read_millis: now_millis(),
             last_error: None,
-            generation: 0,
+            generation: next_generation(),
         }
     }
 
@@ -122,6 +131,10 @@ pub async fn fetch_changes(config: &RemoteConfig, leader: &str, uuid: &str, from
 /// Applies fetched operations to the follower index, if it still follows in `generation`.
 pub fn apply_changes(state: &mut ClusterState, follower: &str, generation: u64, changes: &Value) {
     let Some(index) = state.indices.get_mut(follower) else { return };
+    if index.state == super::state::IndexState::Closed {
+        // A closed follower's shard-follow tasks stop; resuming after reopening catches up.
+        return;
+    }
     let Some(follow) = index.follower.as_mut().filter(|f| f.generation == generation) else { return };
     let ops = changes["ops"].as_array().cloned().unwrap_or_default();
     follow.leader_max_seq_no = changes["max_seq_no"].as_i64().unwrap_or(follow.leader_max_seq_no);

@@ -126,6 +126,22 @@ impl Sim {
     /// Answers one request: faults, routing, security, then the API.
     pub async fn handle(self: &Arc<Self>, method: Method, uri: &Uri, headers: &HeaderMap, body: Bytes) -> Reply {
         if uri.path().starts_with("/_sim/") {
+            // With security on, only a superuser may flip the fault switch.
+            let security = self.state().config.security.clone();
+            if let Some(security) = security {
+                match security::authenticate(&security, headers, uri.path()) {
+                    Ok(principal) if principal.roles.iter().any(|r| r == "superuser") => {}
+                    Ok(_) => {
+                        return reply::EsException::new(
+                            403,
+                            "security_exception",
+                            "the fault switch needs the superuser role",
+                        )
+                        .into_reply();
+                    }
+                    Err(refusal) => return refusal.into_reply(),
+                }
+            }
             return self.control(&method, uri.path(), &body);
         }
         let fault =
@@ -162,6 +178,9 @@ impl Sim {
         let version = self.state().version();
         match router::find(version, &method, raw_uri, &segments) {
             Ok(matched) => {
+                if let Some(refusal) = router::unrecognized_parameter(matched.op, version, uri.path(), &query) {
+                    return refusal;
+                }
                 let security = self.state().config.security.clone();
                 let principal = match (&security, matched.op) {
                     (None, router::Op::Authenticate | router::Op::HasPrivileges) => {

@@ -129,6 +129,23 @@ table! {
     "security.has_privileges" POST "/_security/user/_has_privileges" Version::new(7, 0, 0) => HasPrivileges;
 }
 
+/// Query parameters that appeared in a later version than their API: older versions reject
+/// them ("contains unrecognized parameter").
+const VERSIONED_PARAMS: &[(Op, &str, Version)] = &[
+    (Op::CatIndices, "expand_wildcards", Version::new(7, 7, 0)),
+    (Op::ResolveCluster, "timeout", Version::new(8, 19, 0)),
+];
+
+/// Elasticsearch's refusal of a parameter this version does not know, if any.
+pub fn unrecognized_parameter(op: Op, version: Version, path: &str, query: &str) -> Option<Reply> {
+    let given: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap_or_default();
+    let unknown = VERSIONED_PARAMS
+        .iter()
+        .find(|(o, name, since)| *o == op && version < *since && given.iter().any(|(k, _)| k == name))?;
+    let reason = format!("request [{path}] contains unrecognized parameter: [{}]", unknown.1);
+    Some(super::reply::EsException::illegal_argument(reason).into_reply())
+}
+
 /// A matched route and the values of its `{placeholders}`, in order.
 #[derive(Debug)]
 pub struct Matched {

@@ -24,10 +24,16 @@ pub struct SimUser {
 }
 
 /// Users, and API keys (the `encoded` value) with the user they act as.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct SimSecurity {
     pub users: Vec<SimUser>,
     pub api_keys: BTreeMap<String, String>,
+}
+
+impl std::fmt::Debug for SimSecurity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SimSecurity").field("users", &self.users).field("api_keys", &self.api_keys.len()).finish()
+    }
 }
 
 impl SimSecurity {

@@ -208,17 +208,17 @@ pub fn parse_time(value: &str) -> Option<std::time::Duration> {
     let split = value.find(|c: char| !c.is_ascii_digit())?;
     let (number, unit) = value.split_at(split);
     let n: u64 = number.parse().ok()?;
-    let millis = match unit {
+    let factor = match unit {
         "nanos" => return Some(std::time::Duration::from_nanos(n)),
         "micros" => return Some(std::time::Duration::from_micros(n)),
-        "ms" => n,
-        "s" => n * 1000,
-        "m" => n * 60_000,
-        "h" => n * 3_600_000,
-        "d" => n * 86_400_000,
+        "ms" => 1,
+        "s" => 1000,
+        "m" => 60_000,
+        "h" => 3_600_000,
+        "d" => 86_400_000,
         _ => return None,
     };
-    Some(std::time::Duration::from_millis(millis))
+    n.checked_mul(factor).map(std::time::Duration::from_millis)
 }
 
 /// Applies one block (`persistent` or `transient`) of an update to `target`, returning the

@@ -19,7 +19,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use super::AppState;
 use super::context::cookie;
 use super::session::{SESSION_COOKIE, SessionConfig};
-use crate::error::{ForbiddenByElasticsearch, PrivilegeCheck, error_response};
+use crate::error::{ForbiddenByElasticsearch, PrivilegeCheck, UnauthorizedByElasticsearch, error_response};
 use crate::es::{Auth, EsClient, IndexPrivilegesQuery, PrivilegesQuery};
 
 /// How people are authenticated.
@@ -108,13 +108,23 @@ pub async fn identify_user(State(state): State<AppState>, mut request: Request, 
                     CurrentUser { name: Some(session.username.clone()), auth: Some(session.auth) }
                 }
                 None if is_public(&path) => CurrentUser::default(),
-                None => return sign_in_first(&request),
+                None => return to_sign_in(&return_path(&request), request.headers().contains_key("hx-request")),
             }
         }
     };
     let chosen_cluster = cookie(request.headers(), super::context::CLUSTER_COOKIE);
+    let back = return_path(&request);
+    let htmx = request.headers().contains_key("hx-request");
     request.extensions_mut().insert(user.clone());
     let mut response = next.run(request).await;
+    if settings.mode == AuthMode::Es && response.extensions().get::<UnauthorizedByElasticsearch>().is_some() {
+        // The credentials in the session no longer work: the session is over.
+        let mut answer = to_sign_in(&back, htmx);
+        if let Ok(clear) = HeaderValue::from_str(&settings.sessions.clear()) {
+            answer.headers_mut().append(header::SET_COOKIE, clear);
+        }
+        return answer;
+    }
     if let Some(ForbiddenByElasticsearch(view)) = response.extensions().get::<ForbiddenByElasticsearch>().cloned() {
         let cluster = state.cluster(chosen_cluster.as_deref());
         let client = match (&settings.mode, user.auth) {
@@ -123,7 +133,14 @@ pub async fn identify_user(State(state): State<AppState>, mut request: Request, 
         };
         response = error_response(StatusCode::FORBIDDEN, view, missing_privileges(&client).await);
     }
-    if let Some(cookie) = refreshed_cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
+    // A handler that set or cleared the session (sign-in, sign-out) has the last word: a
+    // refreshed copy of the old session appended after it would undo a sign-out.
+    let handler_set_session = response
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .any(|v| v.to_str().is_ok_and(|v| v.starts_with(&format!("{SESSION_COOKIE}="))));
+    if !handler_set_session && let Some(cookie) = refreshed_cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
         response.headers_mut().append(header::SET_COOKIE, cookie);
     }
     response
@@ -155,12 +172,28 @@ async fn missing_privileges(client: &EsClient) -> Vec<PrivilegeCheck> {
     checks
 }
 
+/// Where to come back to after signing in: the page itself for a GET; for htmx the page the
+/// fragment belongs to (`HX-Current-URL`); for a POST the page the form was on, else home.
+fn return_path(request: &Request) -> String {
+    let headers = request.headers();
+    let path_of = |url: &str| -> Option<String> {
+        let after_scheme = url.split_once("://").map(|(_, rest)| rest).unwrap_or(url);
+        after_scheme.find('/').map(|i| after_scheme[i..].to_owned())
+    };
+    if let Some(current) = headers.get("hx-current-url").and_then(|v| v.to_str().ok()).and_then(path_of) {
+        return current;
+    }
+    if request.method() == axum::http::Method::GET {
+        return request.uri().path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "/".into());
+    }
+    headers.get(header::REFERER).and_then(|v| v.to_str().ok()).and_then(path_of).unwrap_or_else(|| "/".into())
+}
+
 /// A browser goes to the sign-in page and comes back afterwards; htmx is told to do the same
 /// with a full page load.
-fn sign_in_first(request: &Request) -> Response {
-    let back = request.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
+fn to_sign_in(back: &str, htmx: bool) -> Response {
     let target = format!("/login?{}", serde_urlencoded::to_string([("next", back)]).unwrap_or_default());
-    if request.headers().get("hx-request").is_some() {
+    if htmx {
         let mut response = StatusCode::UNAUTHORIZED.into_response();
         if let Ok(value) = HeaderValue::from_str(&target) {
             response.headers_mut().insert("hx-redirect", value);
@@ -171,37 +204,68 @@ fn sign_in_first(request: &Request) -> Response {
 }
 
 /// Limits failed sign-ins per client address: after `max_failures` within `window`, further
-/// attempts from that address are refused until the window has passed.
+/// attempts from that address are refused until the window has passed. Attempts in flight
+/// are capped too ([`MAX_IN_FLIGHT`]), so a burst of parallel guesses cannot run far past the
+/// limit before the first failures are counted, while colleagues behind one NAT address can
+/// still sign in at the same moment.
+/// Sign-in attempts one address may have waiting for Elasticsearch at once.
+pub const MAX_IN_FLIGHT: u32 = 32;
+
 #[derive(Debug)]
 pub struct LoginLimiter {
     max_failures: u32,
     window: Duration,
-    failures: Mutex<HashMap<IpAddr, (u32, Instant)>>,
+    attempts: Mutex<HashMap<IpAddr, Attempts>>,
+}
+
+/// How a sign-in attempt ended, for the limiter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attempt {
+    Succeeded,
+    WrongCredentials,
+    /// The cluster could not say (unreachable...): not the user's failure.
+    Undecided,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Attempts {
+    failures: u32,
+    in_flight: u32,
+    since: Instant,
 }
 
 impl LoginLimiter {
     pub fn new(max_failures: u32, window: Duration) -> LoginLimiter {
-        LoginLimiter { max_failures, window, failures: Mutex::default() }
+        LoginLimiter { max_failures, window, attempts: Mutex::default() }
     }
 
-    /// How long the address must wait, if it is blocked now.
-    pub fn blocked_for(&self, address: IpAddr) -> Option<Duration> {
-        let failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        let (count, since) = failures.get(&address)?;
-        let elapsed = since.elapsed();
-        (*count >= self.max_failures && elapsed < self.window).then(|| self.window - elapsed)
+    /// Registers an attempt, or says how long the address must wait.
+    pub fn begin(&self, address: IpAddr) -> Result<(), Duration> {
+        let mut attempts = self.attempts.lock().unwrap_or_else(|p| p.into_inner());
+        // Keeps the map bounded: forget finished windows.
+        attempts.retain(|_, a| a.in_flight > 0 || a.since.elapsed() < self.window);
+        let entry = attempts.entry(address).or_insert(Attempts { failures: 0, in_flight: 0, since: Instant::now() });
+        if entry.since.elapsed() >= self.window && entry.in_flight == 0 {
+            *entry = Attempts { failures: 0, in_flight: 0, since: Instant::now() };
+        }
+        if entry.failures >= self.max_failures || entry.in_flight >= MAX_IN_FLIGHT {
+            return Err(self.window.saturating_sub(entry.since.elapsed()).max(Duration::from_secs(1)));
+        }
+        entry.in_flight += 1;
+        Ok(())
     }
 
-    pub fn record_failure(&self, address: IpAddr) {
-        let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        // Keeps the map bounded: forget windows that have passed.
-        failures.retain(|_, (_, since)| since.elapsed() < self.window);
-        let entry = failures.entry(address).or_insert((0, Instant::now()));
-        entry.0 += 1;
-    }
-
-    pub fn record_success(&self, address: IpAddr) {
-        self.failures.lock().unwrap_or_else(|p| p.into_inner()).remove(&address);
+    /// Ends an attempt begun with [`LoginLimiter::begin`].
+    pub fn finish(&self, address: IpAddr, attempt: Attempt) {
+        let mut attempts = self.attempts.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(entry) = attempts.get_mut(&address) {
+            entry.in_flight = entry.in_flight.saturating_sub(1);
+            match attempt {
+                Attempt::Succeeded => entry.failures = 0,
+                Attempt::WrongCredentials => entry.failures += 1,
+                Attempt::Undecided => {}
+            }
+        }
     }
 }
 
@@ -238,13 +302,27 @@ mod tests {
         let a = IpAddr::from([10, 0, 0, 1]);
         let b = IpAddr::from([10, 0, 0, 2]);
         for _ in 0..3 {
-            assert!(limiter.blocked_for(a).is_none());
-            limiter.record_failure(a);
+            limiter.begin(a).unwrap();
+            limiter.finish(a, Attempt::WrongCredentials);
         }
-        assert!(limiter.blocked_for(a).is_some());
-        assert!(limiter.blocked_for(b).is_none(), "other addresses are not affected");
-        limiter.record_success(a);
-        assert!(limiter.blocked_for(a).is_none());
+        assert!(limiter.begin(a).is_err());
+        assert!(limiter.begin(b).is_ok(), "other addresses are not affected");
+    }
+
+    #[test]
+    fn parallel_attempts_are_capped() {
+        let limiter = LoginLimiter::new(3, Duration::from_secs(60));
+        let a = IpAddr::from([10, 0, 0, 1]);
+        for _ in 0..MAX_IN_FLIGHT {
+            limiter.begin(a).unwrap();
+        }
+        assert!(limiter.begin(a).is_err(), "a burst cannot exceed the in-flight cap");
+        limiter.finish(a, Attempt::Succeeded);
+        assert!(limiter.begin(a).is_ok(), "a finished attempt frees its slot");
+        for _ in 0..3 {
+            limiter.finish(a, Attempt::WrongCredentials);
+        }
+        assert!(limiter.begin(a).is_err(), "then the failures count");
     }
 
     #[test]

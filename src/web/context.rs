@@ -62,14 +62,23 @@ pub fn current() -> RequestContext {
 /// that differ by htmx and language so caches keep them apart.
 pub async fn with_context(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let path = request.uri().path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "/".into());
-    let (csrf, new_token) = csrf::token(request.headers());
+    let secure = state.auth.sessions.secure;
+    let (csrf, new_token) = csrf::token(request.headers(), secure);
+    // Assets are cached publicly: never hand out a token with them.
+    let mint = new_token && !request.uri().path().starts_with("/static/");
     let context = RequestContext::from_headers(request.headers(), path, csrf.clone());
     request.extensions_mut().insert(context.clone());
     let mut response = CURRENT.scope(context, next.run(request)).await;
     let headers = response.headers_mut();
     headers.append("vary", HeaderValue::from_static("HX-Request, Cookie, Accept-Language"));
-    if new_token && let Ok(value) = HeaderValue::from_str(&csrf::cookie_header(&csrf, state.auth.sessions.secure)) {
+    if mint && let Ok(value) = HeaderValue::from_str(&csrf::cookie_header(&csrf, secure)) {
         headers.append(header::SET_COOKIE, value);
+    }
+    // Pages carry a user's data and a CSRF token: no shared cache may keep them.
+    let is_html =
+        headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("text/html"));
+    if is_html && !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     response
 }

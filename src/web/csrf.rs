@@ -5,16 +5,21 @@
 //! differs is refused before any handler (and so before any Elasticsearch call) runs.
 
 use axum::body::{Body, to_bytes};
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use rand::RngCore;
 
+use super::AppState;
 use super::context::cookie;
 use crate::error::AppError;
 
-pub const CSRF_COOKIE: &str = "ccr_csrf";
+/// The token cookie. Over TLS it carries the `__Host-` prefix, which browsers only accept
+/// from this exact host with `Secure` and `Path=/`, so a sibling subdomain cannot plant one.
+pub fn cookie_name(secure: bool) -> &'static str {
+    if secure { "__Host-ccr_csrf" } else { "ccr_csrf" }
+}
 pub const CSRF_FIELD: &str = "csrf";
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
@@ -22,8 +27,8 @@ pub const CSRF_HEADER: &str = "x-csrf-token";
 const MAX_FORM_BYTES: usize = 1 << 20;
 
 /// The request's token, and whether it was just made (and so must be set as a cookie).
-pub fn token(headers: &HeaderMap) -> (String, bool) {
-    match cookie(headers, CSRF_COOKIE)
+pub fn token(headers: &HeaderMap, secure: bool) -> (String, bool) {
+    match cookie(headers, cookie_name(secure))
         .filter(|t| t.len() == 43 && t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
     {
         Some(token) => (token, false),
@@ -38,7 +43,8 @@ pub fn token(headers: &HeaderMap) -> (String, bool) {
 
 pub fn cookie_header(token: &str, secure: bool) -> String {
     let secure = if secure { "; Secure" } else { "" };
-    format!("{CSRF_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict{secure}")
+    let name = cookie_name(!secure.is_empty());
+    format!("{name}={token}; Path=/; HttpOnly; SameSite=Strict{secure}")
 }
 
 fn same(a: &str, b: &str) -> bool {
@@ -47,11 +53,11 @@ fn same(a: &str, b: &str) -> bool {
 }
 
 /// Middleware: refuses unsafe methods without the right token.
-pub async fn verify(request: Request, next: Next) -> Response {
+pub async fn verify(State(state): State<AppState>, request: Request, next: Next) -> Response {
     if matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         return next.run(request).await;
     }
-    let Some(expected) = cookie(request.headers(), CSRF_COOKIE) else {
+    let Some(expected) = cookie(request.headers(), cookie_name(state.auth.sessions.secure)) else {
         return refuse();
     };
     if let Some(sent) = request.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok()) {

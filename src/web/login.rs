@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 
 use askama::Template;
-use axum::extract::{ConnectInfo, Query, State};
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -12,12 +12,12 @@ use axum::{Extension, Form, Router};
 use secrecy::SecretString;
 use serde::Deserialize;
 
-use super::auth::{AuthMode, CurrentUser};
+use super::auth::{Attempt, AuthMode, CurrentUser};
 use super::chrome::Chrome;
 use super::context::RequestContext;
 use super::preferences::safe_return_path;
 use super::session::Session;
-use super::{AppState, render};
+use super::{AppState, ValidQuery, render};
 use crate::audit::{self, Outcome};
 use crate::es::{Auth, EsError};
 
@@ -31,7 +31,8 @@ struct LoginQuery {
     next: String,
 }
 
-#[derive(Debug, Default, Deserialize)]
+/// Deliberately not `Debug`: it holds a password or an API key in the clear.
+#[derive(Default, Deserialize)]
 struct LoginForm {
     #[serde(default)]
     username: String,
@@ -58,7 +59,7 @@ struct LoginPage {
 async fn show_login(
     State(state): State<AppState>,
     context: RequestContext,
-    Query(query): Query<LoginQuery>,
+    ValidQuery(query): ValidQuery<LoginQuery>,
 ) -> Response {
     if state.auth.mode != AuthMode::Es {
         return Redirect::to("/").into_response();
@@ -98,15 +99,6 @@ async fn sign_in(
         };
         (status, render(&page)).into_response()
     };
-    if let Some(wait) = state.auth.limiter.blocked_for(address) {
-        let minutes = wait.as_secs().div_ceil(60).to_string();
-        return again(
-            StatusCode::TOO_MANY_REQUESTS,
-            tr.t1("login-rate-limited", "minutes", &minutes),
-            None,
-            form.username.clone(),
-        );
-    }
     let username = form.username.trim().to_owned();
     let auth = if !form.api_key.trim().is_empty() {
         Auth::ApiKey(SecretString::from(form.api_key.trim().to_owned()))
@@ -115,10 +107,20 @@ async fn sign_in(
     } else {
         return again(StatusCode::BAD_REQUEST, tr.t("login-missing"), None, username);
     };
+    if let Err(wait) = state.auth.limiter.begin(address) {
+        let minutes = wait.as_secs().div_ceil(60).to_string();
+        return again(StatusCode::TOO_MANY_REQUESTS, tr.t1("login-rate-limited", "minutes", &minutes), None, username);
+    }
     let client = state.cluster(None).client.with_auth(Some(auth.clone()));
-    match client.authenticate().await {
+    let outcome = client.authenticate().await;
+    let attempt = match &outcome {
+        Ok(_) => Attempt::Succeeded,
+        Err(EsError::Api(api)) if api.status == 401 => Attempt::WrongCredentials,
+        Err(_) => Attempt::Undecided,
+    };
+    state.auth.limiter.finish(address, attempt);
+    match outcome {
         Ok(user) => {
-            state.auth.limiter.record_success(address);
             audit::record(
                 &user.username,
                 &state.cluster(None).name,
@@ -135,7 +137,6 @@ async fn sign_in(
             response
         }
         Err(EsError::Api(api)) if api.status == 401 => {
-            state.auth.limiter.record_failure(address);
             tracing::info!(target: "audit", user = %username, %address, "sign-in refused");
             again(StatusCode::UNAUTHORIZED, tr.t("login-wrong"), Some(api.reason.clone()), username)
         }

@@ -84,6 +84,21 @@ impl FromRequestParts<AppState> for Cluster {
     }
 }
 
+/// A query string read into `T`, or the panel's own 400 page (axum's default is plain text).
+pub struct ValidQuery<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequestParts<S> for ValidQuery<T> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::try_from_uri(&parts.uri)
+            .map(|axum::extract::Query(value)| ValidQuery(value))
+            .map_err(|rejection| {
+                AppError::BadRequest(context::current().tr().t1("error-bad-query", "detail", &rejection.body_text()))
+            })
+    }
+}
+
 /// Renders a template into a response body.
 pub fn render(template: &impl Template) -> AppResult<Html<String>> {
     Ok(Html(template.render().map_err(AppError::Render)?))
@@ -113,7 +128,7 @@ pub fn app(state: AppState) -> Router {
         .fallback(|| async { AppError::NotFound(context::current().path) })
         // Innermost first: sign-in, then CSRF, then the request context around both.
         .layer(middleware::from_fn_with_state(state.clone(), auth::identify_user))
-        .layer(middleware::from_fn(csrf::verify))
+        .layer(middleware::from_fn_with_state(state.clone(), csrf::verify))
         .layer(middleware::from_fn_with_state(state.clone(), context::with_context))
         .with_state(state);
     routes

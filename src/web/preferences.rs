@@ -31,7 +31,11 @@ struct ClusterForm {
 
 /// Only paths on this site: `//evil.example` or `https://...` would make an open redirect.
 pub fn safe_return_path(path: &str) -> &str {
-    if path.starts_with('/') && !path.starts_with("//") && !path.starts_with("/\\") { path } else { "/" }
+    // Browsers drop tabs and newlines from URLs and read `\` as `/`, so `/\t/evil.example`
+    // would become `//evil.example`: refuse any control character, space or backslash.
+    let local = path.starts_with('/') && !path.starts_with("//");
+    let clean = !path.chars().any(|c| c.is_control() || c.is_whitespace() || c == '\\');
+    if local && clean { path } else { "/" }
 }
 
 fn set_cookie_and_return(name: &str, value: &str, return_to: &str) -> Response {
@@ -64,6 +68,9 @@ mod tests {
         assert_eq!(safe_return_path("//evil.example/x"), "/");
         assert_eq!(safe_return_path("https://evil.example"), "/");
         assert_eq!(safe_return_path("/\\evil.example"), "/");
+        assert_eq!(safe_return_path("/\t/evil.example"), "/");
+        assert_eq!(safe_return_path("/\n/evil.example"), "/");
+        assert_eq!(safe_return_path("/ /evil.example"), "/");
         assert_eq!(safe_return_path(""), "/");
     }
 }

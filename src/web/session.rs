@@ -107,6 +107,13 @@ impl Session {
     pub fn touch(&mut self) {
         self.seen = now();
     }
+
+    /// The same session as if its last activity was `ago` ago (tests of the sliding refresh).
+    #[doc(hidden)]
+    pub fn last_seen_ago(mut self, ago: std::time::Duration) -> Session {
+        self.seen = self.seen.saturating_sub(ago.as_secs());
+        self
+    }
 }
 
 impl SessionConfig {

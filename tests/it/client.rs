@@ -209,3 +209,31 @@ async fn tls_against_a_plain_server_is_a_tls_error() {
     let error = client_at(&[url], Duration::from_secs(5)).fetch_root().await.unwrap_err();
     assert!(matches!(error, EsError::Tls { .. }), "{error:?}");
 }
+
+#[tokio::test]
+async fn names_that_are_not_one_index_are_refused_before_sending() {
+    let sim = start_sim("local").await;
+    let client = client(&sim);
+    for error in [
+        client.delete_index("a,b").await.unwrap_err(),
+        client.close_index("logs-*").await.unwrap_err(),
+        client.unfollow("..").await.unwrap_err(),
+        client.pause_follow("").await.unwrap_err(),
+    ] {
+        assert!(matches!(error, EsError::InvalidName { .. }), "{error:?}");
+    }
+    assert!(sim.sim.requests().is_empty(), "nothing was sent");
+}
+
+#[tokio::test]
+async fn parameters_newer_than_the_cluster_are_not_sent() {
+    let mut config = ccr_panel::sim::SimConfig::new("old");
+    config.version = Version::new(7, 5, 2);
+    let sim = start_sim_with(config).await;
+    let raw = reqwest::get(format!("{}/_cat/indices?format=json&expand_wildcards=all", sim.url())).await.unwrap();
+    assert_eq!(raw.status(), 400);
+    let body: serde_json::Value = raw.json().await.unwrap();
+    assert_eq!(body["error"]["reason"], "request [/_cat/indices] contains unrecognized parameter: [expand_wildcards]");
+    client(&sim).create_index("x", &json!({})).await.unwrap();
+    assert_eq!(client(&sim).cat_indices(None).await.unwrap().len(), 1, "the client leaves the parameter out on 7.5");
+}

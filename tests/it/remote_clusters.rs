@@ -183,18 +183,32 @@ async fn an_http_port_warns_once_and_saves_when_confirmed() {
         let page = visitor.post_form("/remote-clusters", &[("name", "http"), ("seeds", &seed)]).await;
         assert_eq!(page.status, 200);
         assert!(page.text(".field-warning").contains("looks like an HTTP port"), "{seed}");
-        assert_eq!(page.attr("input[name=acknowledge_warnings]", "value").as_deref(), Some("yes"));
+        assert!(page.attr("input[name=acknowledge_warnings]", "value").is_some_and(|v| v.len() == 16));
         assert!(page.texts("#save-anyway").len() == 1);
     }
     assert!(settings_puts(&sim).is_empty(), "a warning blocks the first time");
-    let seed = leader.http_address.to_string();
-    let page = visitor
-        .post_form("/remote-clusters", &[("name", "http"), ("seeds", &seed), ("acknowledge_warnings", "yes")])
-        .await;
+    // The confirmation covers the warnings it was shown: another suspicious port asks again.
+    let warned = visitor.post_form("/remote-clusters", &[("name", "http"), ("seeds", "10.0.0.1:9200")]).await;
+    let fingerprint = warned.attr("input[name=acknowledge_warnings]", "value").unwrap();
+    let changed = [("name", "http"), ("seeds", "10.0.0.2:9200"), ("acknowledge_warnings", fingerprint.as_str())];
+    assert!(visitor.post_form("/remote-clusters", &changed).await.texts("#save-anyway").len() == 1);
+    assert!(settings_puts(&sim).is_empty());
+    let confirmed = [("name", "http"), ("seeds", "10.0.0.1:9200"), ("acknowledge_warnings", fingerprint.as_str())];
+    let page = visitor.post_form("/remote-clusters", &confirmed).await;
     assert_redirect_to(&page, "/remote-clusters?done=added&names=http");
     assert_eq!(settings_puts(&sim).len(), 1);
+    // Seeds at a remote's HTTP port that is not a known one save directly, and the list then
+    // says Not connected with the transport-port hint.
+    let seed = leader.http_address.to_string();
+    assert!(
+        visitor
+            .post_form("/remote-clusters", &[("name", "remotehttp"), ("seeds", &seed)])
+            .await
+            .status
+            .is_redirection()
+    );
     let list = get(&panel, "/remote-clusters").await;
-    let status = list.text("tr[data-remote=http] .status");
+    let status = list.text("tr[data-remote=remotehttp] .status");
     assert!(status.starts_with("Not connected") && status.contains("transport port"), "{status}");
 }
 
@@ -202,11 +216,21 @@ async fn an_http_port_warns_once_and_saves_when_confirmed() {
 async fn a_single_seed_gets_a_note_but_is_saved() {
     let sim = start_sim("local").await;
     let panel = panel_for(&sim);
+    // While typing, the preview shows the note...
+    let preview = get(&panel, "/remote-clusters/new/preview?name=one&mode=sniff&seeds=10.0.0.1%3A9300").await;
+    assert_eq!(
+        preview.texts(".field-note"),
+        ["A single seed node is a single point of failure: add another if you can."]
+    );
+    let two =
+        get(&panel, "/remote-clusters/new/preview?name=one&mode=sniff&seeds=10.0.0.1%3A9300%0A10.0.0.2%3A9300").await;
+    assert!(two.texts(".field-note").is_empty());
+    // ...and beside the field when the form comes back for another reason...
+    let page = submit(&panel, &[("name", "bad name"), ("seeds", "10.0.0.1:9300")]).await;
+    assert_eq!(page.texts(".field-note"), ["A single seed node is a single point of failure: add another if you can."]);
+    // ...but it never blocks saving.
     let page = submit(&panel, &[("name", "one"), ("seeds", "10.0.0.1:9300")]).await;
     assert!(page.status.is_redirection());
-    // The note shows while the form is being filled (the preview checks the same rules).
-    let form = get(&panel, "/remote-clusters/new").await;
-    assert!(form.text("#seeds-help").contains("master-eligible"));
 }
 
 #[tokio::test]
@@ -258,7 +282,7 @@ async fn elasticsearchs_refusal_is_shown_in_the_form_with_the_input() {
         .once(),
     );
     let page = submit(&panel, &[("name", "blocked"), ("seeds", "10.0.0.1:9300")]).await;
-    assert_eq!(page.status, 502);
+    assert_eq!(page.status, 400, "Elasticsearch's own status");
     assert!(page.text("#es-error").contains("remote disallowed by policy"));
     assert_eq!(page.attr("#name", "value").as_deref(), Some("blocked"));
 }
@@ -469,13 +493,72 @@ async fn the_request_preview_follows_the_form() {
         ("skip_unavailable", "true"),
     ])
     .unwrap();
-    let preview = get_with(&panel, &format!("/remote-clusters/preview?{query}"), &[("hx-request", "true")]).await;
+    let preview = get_with(&panel, &format!("/remote-clusters/new/preview?{query}"), &[("hx-request", "true")]).await;
     let console = preview.text("#preview-console");
     assert!(console.starts_with("PUT _cluster/settings"));
     assert!(console.contains("\"cluster.remote.leader.seeds\": [ \"10.0.0.1:9300\" ]"), "{console}");
     let curl = preview.text("#preview-curl");
     assert!(curl.starts_with(&format!("curl -X PUT \"{}/_cluster/settings\"", sim.url())), "{curl}");
     assert!(!curl.contains("password"));
-    let incomplete = get(&panel, "/remote-clusters/preview?name=leader&seeds=nope").await;
+    let incomplete = get(&panel, "/remote-clusters/new/preview?name=leader&seeds=nope").await;
     assert!(incomplete.texts("#preview-console").is_empty());
+}
+
+#[tokio::test]
+async fn editing_a_transient_remote_moves_it_to_persistent_in_one_request() {
+    let sim = start_sim("local").await;
+    let mut update = ClusterSettingsUpdate::default();
+    update.transient.insert("cluster.remote.temp.seeds".into(), json!(["10.0.0.1:9300"]));
+    update.transient.insert("cluster.remote.temp.node_connections".into(), json!(2));
+    client(&sim).put_cluster_settings(&update).await.unwrap();
+    let panel = panel_for(&sim);
+    let form = get(&panel, "/remote-clusters/temp/edit").await;
+    assert_eq!(form.attr("#node_connections", "value").as_deref(), Some("2"), "the configured value, not a default");
+    sim.sim.clear_requests();
+    let fields = [("mode", "sniff"), ("seeds", "10.0.0.9:9300"), ("node_connections", "2")];
+    let page = post_form(&panel, "/remote-clusters/temp", &fields).await;
+    assert!(page.status.is_redirection(), "{}", page.body);
+    let put = &settings_puts(&sim)[0];
+    assert_eq!(
+        put["transient"],
+        json!({"cluster.remote.temp.seeds": null, "cluster.remote.temp.node_connections": null})
+    );
+    assert_eq!(put["persistent"]["cluster.remote.temp.seeds"], json!(["10.0.0.9:9300"]));
+    assert_eq!(client(&sim).remote_info().await.unwrap()["temp"].seeds, ["10.0.0.9:9300"]);
+}
+
+#[tokio::test]
+async fn saving_an_unchanged_form_pins_no_defaults() {
+    let sim = start_sim("local").await;
+    add_remote(&sim, "plain", &["10.0.0.1:9300"]).await;
+    let panel = panel_for(&sim);
+    let form = get(&panel, "/remote-clusters/plain/edit").await;
+    assert_eq!(form.attr("#node_connections", "value").as_deref(), Some(""), "3 is only the default");
+    post_form(&panel, "/remote-clusters/plain", &[("mode", "sniff"), ("seeds", "10.0.0.1:9300")]).await;
+    let settings = client(&sim).cluster_settings().await.unwrap();
+    assert!(!settings.persistent.contains_key("cluster.remote.plain.node_connections"));
+}
+
+#[tokio::test]
+async fn names_the_panel_uses_for_its_pages_are_refused() {
+    let sim = start_sim("local").await;
+    let panel = panel_for(&sim);
+    for name in ["new", "delete"] {
+        let page = submit(&panel, &[("name", name), ("seeds", "10.0.0.1:9300")]).await;
+        assert_eq!(page.status, 422);
+        assert!(errors_on(&page, "name")[0].contains("reserved"), "{name}");
+    }
+}
+
+#[tokio::test]
+async fn unreadable_query_strings_get_the_panels_error_page() {
+    let sim = start_sim("local").await;
+    add_remote(&sim, "r", &[&format!("127.0.0.1:{}", closed_port())]).await;
+    let panel = panel_for(&sim);
+    let page = get(&panel, "/remote-clusters?sort=bogus").await;
+    assert_eq!(page.status, 400);
+    assert_eq!(page.text("h1"), "Request not understood");
+    let huge = get(&panel, "/remote-clusters/r/status?attempt=4294967295").await;
+    assert_eq!(huge.status, 200, "no overflow");
+    assert!(!huge.body.contains("hx-get"));
 }

@@ -1,6 +1,7 @@
 //! Sign-in, sessions, CSRF, escaping and privileges: who may do what through the panel.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::ConnectInfo;
@@ -240,4 +241,77 @@ async fn proxy_mode_trusts_only_its_proxy() {
         "an untrusted address cannot name a user"
     );
     assert_eq!(send(&panel, from("10.0.0.5", None)).await.status, 401, "the proxy must name the user");
+}
+
+#[tokio::test]
+async fn sign_out_wins_over_the_sliding_refresh() {
+    use ccr_panel::web::session::{Session, SessionConfig};
+    let sim = start_secured_sim("local").await;
+    let panel = panel_signing_in(&sim);
+    // A session last used two minutes ago: this request would refresh it.
+    let key = secrecy::SecretString::from("a-session-key-of-at-least-32-bytes!!".to_owned());
+    let config = SessionConfig::new(Some(&key), Duration::from_secs(1800), Duration::from_secs(43_200), false).unwrap();
+    let auth = ccr_panel::es::Auth::Basic {
+        username: "admin".into(),
+        password: secrecy::SecretString::from("admin-pw".to_owned()),
+    };
+    let stale = Session::new("admin".into(), auth).last_seen_ago(Duration::from_secs(120));
+    let cookie = config.seal(&stale).split(';').next().unwrap().to_owned();
+    let mut visitor = Visitor::new(&panel);
+    visitor.get("/healthz").await;
+    let page = get_with(&panel, "/", &[("cookie", &cookie)]).await;
+    let refreshed = page.headers.get_all("set-cookie").iter().any(|v| v.to_str().unwrap().starts_with("ccr_session="));
+    assert!(refreshed, "an ordinary page refreshes a stale session");
+
+    let token = visitor.cookie("ccr_csrf").unwrap().to_owned();
+    let both = format!("{cookie}; ccr_csrf={token}");
+    let out = post_form_raw(&panel, "/logout", &[("csrf", &token)], Some(&both)).await;
+    let sessions: Vec<&str> = out
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .filter(|v| v.starts_with("ccr_session="))
+        .collect();
+    assert_eq!(sessions.len(), 1, "{sessions:?}");
+    assert!(sessions[0].contains("Max-Age=0"), "only the clearing cookie: {sessions:?}");
+}
+
+#[tokio::test]
+async fn credentials_elasticsearch_stops_accepting_end_the_session() {
+    let sim = start_secured_sim("local").await;
+    let panel = panel_signing_in(&sim);
+    let mut visitor = signed_in(&panel, "admin").await;
+    let revoked = json!({"error": {"root_cause": [], "type": "security_exception", "reason": "unable to authenticate user [admin]"}, "status": 401});
+    sim.sim.inject_fault(
+        ccr_panel::sim::Fault::new("/", ccr_panel::sim::FaultKind::Status { status: 401, body: revoked }).once(),
+    );
+    let page = visitor.get("/remote-clusters").await;
+    assert_redirect_to(&page, "/login?next=%2Fremote-clusters");
+    assert!(visitor.cookie("ccr_session").is_none(), "the session cookie was cleared");
+}
+
+#[tokio::test]
+async fn sign_in_never_sends_the_browser_to_another_site() {
+    let sim = start_secured_sim("local").await;
+    let panel = panel_signing_in(&sim);
+    for next in ["/\t/evil.example", "//evil.example", "https://evil.example", "/\\evil.example"] {
+        let mut visitor = Visitor::new(&panel);
+        let page =
+            visitor.post_form("/login", &[("username", "admin"), ("password", "admin-pw"), ("next", next)]).await;
+        assert_redirect_to(&page, "/");
+    }
+}
+
+#[tokio::test]
+async fn a_refused_change_shows_the_missing_privileges() {
+    let sim = start_secured_sim("local").await;
+    let panel = panel_signing_in(&sim);
+    let mut viewer = signed_in(&panel, "viewer").await;
+    let page =
+        viewer.post_form("/remote-clusters", &[("name", "mine"), ("mode", "sniff"), ("seeds", "10.0.0.1:9300")]).await;
+    assert_eq!(page.status, 403);
+    assert!(page.text(".es-error").contains("cluster:admin/settings/update"));
+    assert_eq!(page.text("tr[data-privilege=manage] td:nth-child(3)"), "Missing");
+    assert_eq!(page.text("tr[data-privilege=monitor] td:nth-child(3)"), "Held");
 }

@@ -79,6 +79,16 @@ pub struct RemoteCluster {
     pub security: SecurityModel,
     /// The raw `_remote/info` entry, for the detail page.
     pub info: RemoteInfo,
+    /// The remote's own keys in the cluster settings (suffix to value, transient over
+    /// persistent): what was configured, as opposed to the defaults `_remote/info` shows.
+    pub configured: BTreeMap<String, String>,
+}
+
+impl RemoteCluster {
+    /// A configured setting of this remote (`node_connections`), if set.
+    pub fn configured(&self, suffix: &str) -> Option<&str> {
+        self.configured.get(suffix).map(String::as_str)
+    }
 }
 
 impl RemoteCluster {
@@ -110,7 +120,18 @@ impl RemoteCluster {
                 (info.num_proxy_sockets_connected.unwrap_or(0), info.max_proxy_socket_connections.unwrap_or(0))
             }
         };
+        let text = |value: &Value| match value {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        let mut configured = BTreeMap::new();
+        for block in [&settings.persistent, &settings.transient] {
+            for (key, value) in block.iter().filter(|(k, _)| k.starts_with(&prefix)) {
+                configured.insert(key[prefix.len()..].to_owned(), text(value));
+            }
+        }
         RemoteCluster {
+            configured,
             name: name.to_owned(),
             connected: info.connected,
             mode,

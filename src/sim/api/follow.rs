@@ -138,8 +138,10 @@ pub async fn put_follow(sim: &Arc<Sim>, request: &Request) -> SimResult {
         create_index(&mut state, &name, &copied)?;
         let index = state.indices.get_mut(&name).expect("just created");
         index.settings.insert("index.xpack.ccr.following_index".into(), "true".into());
-        index.follower = Some(FollowerState::new(&remote_name, &leader, &leader_uuid, follow_parameters(&body)));
-        follower::apply_changes(&mut state, &name, 0, &changes);
+        let follow = FollowerState::new(&remote_name, &leader, &leader_uuid, follow_parameters(&body));
+        let generation = follow.generation;
+        index.follower = Some(follow);
+        follower::apply_changes(&mut state, &name, generation, &changes);
     }
     follower::start(sim, &name);
     let waited = request.query("wait_for_active_shards").is_some_and(|w| w != "0");
@@ -169,7 +171,7 @@ pub fn pause_follow(sim: &Sim, request: &Request) -> SimResult {
         ));
     }
     follow.active = false;
-    follow.generation += 1;
+    follow.generation = follower::next_generation();
     Ok(Reply::acknowledged())
 }
 
@@ -190,7 +192,7 @@ pub fn resume_follow(sim: &Arc<Sim>, request: &Request) -> SimResult {
             return Err(EsException::index_closed(&name, &follow.leader_uuid));
         }
         follow.active = true;
-        follow.generation += 1;
+        follow.generation = follower::next_generation();
         follow.parameters = follow_parameters(&body);
     }
     follower::start(sim, &name);

@@ -2,14 +2,14 @@
 //! security model, and a live connection test.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::response::Html;
 use serde::Deserialize;
 use serde_json::Value;
 
 use super::super::chrome::Chrome;
 use super::super::context::RequestContext;
-use super::super::{AppState, Cluster, render};
+use super::super::{AppState, Cluster, ValidQuery, render};
 use super::find;
 use super::list::StatusCell;
 use crate::ccr::remote_clusters::address::SeedAddress;
@@ -89,7 +89,7 @@ pub async fn show_remote_cluster(
     context: RequestContext,
     cluster: Cluster,
     Path(name): Path<String>,
-    Query(query): Query<DetailQuery>,
+    ValidQuery(query): ValidQuery<DetailQuery>,
 ) -> AppResult<Html<String>> {
     let chrome = Chrome::load(&context, &state, &cluster, "remote-clusters").await?;
     let client = &cluster.client;
@@ -143,7 +143,7 @@ pub async fn status_cell(
     context: RequestContext,
     cluster: Cluster,
     Path(name): Path<String>,
-    Query(query): Query<StatusQuery>,
+    ValidQuery(query): ValidQuery<StatusQuery>,
 ) -> AppResult<Html<String>> {
     let caps = cluster.client.capabilities().await?;
     let remote = find(&cluster.client, &name).await?;

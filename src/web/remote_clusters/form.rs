@@ -3,17 +3,18 @@
 //! everything the user typed kept. A "Show request" panel shows the exact request.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::super::chrome::Chrome;
 use super::super::context::RequestContext;
-use super::super::{AppState, Cluster, render};
+use super::super::{AppState, Cluster, ValidQuery, render};
 use super::find;
 use super::validate::{Checked, check};
 use crate::audit::{self, Outcome};
+use crate::ccr::remote_clusters::spec::removal_update;
 use crate::ccr::remote_clusters::{ConnectionMode, RemoteCluster};
 use crate::error::{AppError, AppResult, ErrorView};
 use crate::es::{Capabilities, ClusterSettingsUpdate, EsClient};
@@ -55,8 +56,10 @@ impl RemoteForm {
         self.skip_unavailable.as_deref() == Some("true")
     }
 
+    /// The form for editing `remote`. Optional numbers come from the settings, not from
+    /// `_remote/info` (which shows defaults too): saving an unchanged form changes nothing.
     fn from_remote(remote: &RemoteCluster) -> RemoteForm {
-        let number = |n: Option<u32>| n.map(|n| n.to_string()).unwrap_or_default();
+        let configured = |suffix: &str| remote.configured(suffix).unwrap_or_default().to_owned();
         let mut form = RemoteForm {
             name: remote.name.clone(),
             skip_unavailable: remote.skip_unavailable.then(|| "true".into()),
@@ -64,16 +67,16 @@ impl RemoteForm {
             ..RemoteForm::default()
         };
         match &remote.mode {
-            ConnectionMode::Sniff { seeds, node_connections } => {
+            ConnectionMode::Sniff { seeds, .. } => {
                 form.mode = "sniff".into();
                 form.seeds = seeds.join("\n");
-                form.node_connections = number(*node_connections);
+                form.node_connections = configured("node_connections");
             }
-            ConnectionMode::Proxy { address, server_name, socket_connections } => {
+            ConnectionMode::Proxy { address, .. } => {
                 form.mode = "proxy".into();
                 form.proxy_address = address.clone();
-                form.server_name = server_name.clone().unwrap_or_default();
-                form.proxy_socket_connections = number(*socket_connections);
+                form.server_name = configured("server_name");
+                form.proxy_socket_connections = configured("proxy_socket_connections");
             }
         }
         form
@@ -110,8 +113,12 @@ struct FormPage {
     proxy_supported: bool,
     /// Warnings were shown: offer "Save anyway".
     confirm_warnings: bool,
+    /// What "Save anyway" confirms (see [`FieldMessages::fingerprint`]).
+    fingerprint: String,
     /// Elasticsearch refused the request.
     es_error: Option<ErrorView>,
+    preview_warnings: Vec<String>,
+    preview_notes: Vec<String>,
 }
 
 #[derive(Template)]
@@ -119,6 +126,9 @@ struct FormPage {
 struct PreviewFragment {
     chrome: Chrome,
     preview: Option<Preview>,
+    /// Warnings and notes while typing (the form page shows them beside the fields instead).
+    preview_warnings: Vec<String>,
+    preview_notes: Vec<String>,
 }
 
 /// What the form needs to know about the cluster: version features, names in use, HTTP ports.
@@ -155,7 +165,10 @@ pub async fn new_remote_cluster(
         preview: None,
         proxy_supported: caps.proxy_mode(),
         confirm_warnings: false,
+        fingerprint: String::new(),
         es_error: None,
+        preview_warnings: Vec::new(),
+        preview_notes: Vec::new(),
     };
     render(&page)
 }
@@ -183,7 +196,10 @@ pub async fn edit_remote_cluster(
         preview,
         proxy_supported: caps.proxy_mode(),
         confirm_warnings: false,
+        fingerprint: String::new(),
         es_error: None,
+        preview_warnings: Vec::new(),
+        preview_notes: Vec::new(),
     };
     Ok(render(&page)?.into_response())
 }
@@ -225,11 +241,21 @@ async fn save(
     let replacing = editing.is_some();
     form.editing = editing.as_ref().map(|r| r.name.clone());
     let checked = check(&form, &tr, caps, &taken, &http_ports, replacing);
-    let acknowledged = form.acknowledge_warnings.as_deref() == Some("yes");
-    let update = checked.spec.as_ref().map(|s| s.settings_update(caps, replacing));
+    // The confirmation holds a fingerprint of the warnings it confirmed: changing the
+    // addresses to another suspicious one asks again.
+    let fingerprint = checked.warnings.fingerprint();
+    let acknowledged = form.acknowledge_warnings.as_deref() == Some(fingerprint.as_str());
+    let mut update = checked.spec.as_ref().map(|s| s.settings_update(caps, replacing));
+    if let (Some(update), Some(remote)) = (update.as_mut(), editing.as_ref()) {
+        // Writes go to the persistent settings; a transient definition would win over them,
+        // so its keys are removed in the same request.
+        let settings = cluster.client.cluster_settings().await?;
+        update.transient = removal_update(&remote.name, &settings).transient;
+    }
     let preview_text = update.as_ref().map(|u| preview(u, &cluster.client.urls()[0]));
     let blocked = checked.spec.is_none() || (!checked.warnings.is_empty() && !acknowledged);
     let mut es_error = None;
+    let mut es_status = None;
     if !blocked && let (Some(spec), Some(update)) = (&checked.spec, &update) {
         let action = if replacing { "update_remote_cluster" } else { "add_remote_cluster" };
         let request = format!("PUT _cluster/settings {}", serde_json::to_string(update).unwrap_or_default());
@@ -257,12 +283,19 @@ async fn save(
                     Outcome::Failed,
                     &error.to_string(),
                 );
-                es_error = Some(AppError::Es(error).view(&tr));
+                let error = AppError::Es(error);
+                // Missing privileges get their own page (with the privilege check); a session
+                // whose credentials stopped working ends.
+                if matches!(error.status().as_u16(), 401 | 403) {
+                    return Err(error);
+                }
+                es_status = Some(error.status());
+                es_error = Some(error.view(&tr));
             }
         }
     }
-    let status = if es_error.is_some() {
-        StatusCode::BAD_GATEWAY
+    let status = if let Some(status) = es_status {
+        status
     } else if checked.spec.is_none() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -278,21 +311,25 @@ async fn save(
         preview: preview_text,
         proxy_supported: caps.proxy_mode(),
         confirm_warnings,
+        fingerprint,
         es_error,
+        preview_warnings: Vec::new(),
+        preview_notes: Vec::new(),
     };
     Ok((status, render(&page)?).into_response())
 }
 
 /// The "Show request" panel, refreshed by htmx as the user types.
 pub async fn preview_request(
-    State(_state): State<AppState>,
     context: RequestContext,
     cluster: Cluster,
-    Query(form): Query<RemoteForm>,
+    ValidQuery(form): ValidQuery<RemoteForm>,
 ) -> AppResult<Html<String>> {
-    let caps = cluster.client.capabilities().await?;
+    let (caps, _, http_ports) = context_for_checks(&cluster.client).await?;
     let replacing = form.editing.is_some();
-    let checked = check(&form, &context.tr(), caps, &[], &[], replacing);
+    let checked = check(&form, &context.tr(), caps, &[], &http_ports, replacing);
+    let preview_warnings = checked.warnings.all();
+    let preview_notes = checked.notes.all();
     let preview = checked.spec.map(|s| preview(&s.settings_update(caps, replacing), &cluster.client.urls()[0]));
-    render(&PreviewFragment { chrome: Chrome::bare(&context, ""), preview })
+    render(&PreviewFragment { chrome: Chrome::bare(&context, ""), preview, preview_warnings, preview_notes })
 }

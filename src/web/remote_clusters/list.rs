@@ -2,13 +2,13 @@
 //! link), with a live status per remote that refreshes itself until it settles.
 
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::Html;
 use serde::Deserialize;
 
 use super::super::chrome::Chrome;
 use super::super::context::RequestContext;
-use super::super::{AppState, Cluster, render};
+use super::super::{AppState, Cluster, ValidQuery, render};
 use crate::ccr::remote_clusters::{self, ConnectionMode, LiveStatus, RemoteCluster, SecurityModel};
 use crate::error::AppResult;
 
@@ -75,7 +75,7 @@ impl StatusCell {
             connected,
             error,
             show_port_hint: !connected && matches!(remote.mode, ConnectionMode::Sniff { .. }),
-            next_attempt: (!connected && attempt < POLL_ATTEMPTS).then_some(attempt + 1),
+            next_attempt: (!connected && attempt < POLL_ATTEMPTS).then(|| attempt + 1),
         }
     }
 
@@ -152,7 +152,7 @@ pub async fn list_remote_clusters(
     State(state): State<AppState>,
     context: RequestContext,
     cluster: Cluster,
-    Query(query): Query<ListQuery>,
+    ValidQuery(query): ValidQuery<ListQuery>,
 ) -> AppResult<Html<String>> {
     let chrome = Chrome::load(&context, &state, &cluster, "remote-clusters").await?;
     let caps = cluster.client.capabilities().await?;

@@ -20,7 +20,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/remote-clusters", get(list::list_remote_clusters).post(form::create_remote_cluster))
         .route("/remote-clusters/new", get(form::new_remote_cluster))
-        .route("/remote-clusters/preview", get(form::preview_request))
+        .route("/remote-clusters/new/preview", get(form::preview_request))
         .route("/remote-clusters/delete", axum::routing::post(delete::delete_remote_clusters))
         .route("/remote-clusters/{name}", get(detail::show_remote_cluster).post(form::update_remote_cluster))
         .route("/remote-clusters/{name}/edit", get(form::edit_remote_cluster))

@@ -25,6 +25,21 @@ impl FieldMessages {
     pub fn on(&self, field: &str) -> Vec<String> {
         self.0.get(field).cloned().unwrap_or_default()
     }
+
+    /// Every message, field by field.
+    pub fn all(&self) -> Vec<String> {
+        self.0.values().flatten().cloned().collect()
+    }
+
+    /// A short stable digest of the messages, so a confirmation can say which ones it saw.
+    pub fn fingerprint(&self) -> String {
+        use std::hash::{Hash, Hasher};
+        // `DefaultHasher::new()` uses fixed keys: the same messages give the same digest in
+        // every panel instance of this build.
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        self.0.hash(&mut hasher);
+        format!("{:016x}", hasher.finish())
+    }
 }
 
 /// The outcome of checking a form: the spec when valid, and messages of three weights.
@@ -68,6 +83,11 @@ pub fn check(
     let name = match form.name.parse::<RemoteClusterName>() {
         Ok(name) if !editing && taken.iter().any(|t| t == name.as_str()) => {
             checked.errors.add("name", tr.t("remote-name-taken"));
+            None
+        }
+        // `/remote-clusters/new` and `/remote-clusters/delete` are the panel's own pages.
+        Ok(name) if !editing && matches!(name.as_str(), "new" | "delete") => {
+            checked.errors.add("name", tr.t1("remote-name-reserved", "name", name.as_str()));
             None
         }
         Ok(name) => Some(name),
