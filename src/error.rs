@@ -27,6 +27,12 @@ pub enum AppError {
     /// A state-changing request without a valid CSRF token.
     #[error("missing or invalid CSRF token")]
     CsrfRejected,
+    /// `--auth proxy`: the request did not come through the trusted proxy with a user name.
+    #[error("no user named by a trusted proxy")]
+    NoProxyUser,
+    /// A form body larger than the panel reads.
+    #[error("request body too large")]
+    TooLarge,
 }
 
 pub type AppResult<T> = Result<T, AppError>;
@@ -63,6 +69,8 @@ impl AppError {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Render(_) => StatusCode::INTERNAL_SERVER_ERROR,
             AppError::CsrfRejected => StatusCode::FORBIDDEN,
+            AppError::NoProxyUser => StatusCode::UNAUTHORIZED,
+            AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         }
     }
 
@@ -93,6 +101,14 @@ impl AppError {
             AppError::CsrfRejected => {
                 view.title = tr.t("error-csrf-title");
                 view.explanation = tr.t("error-csrf");
+            }
+            AppError::NoProxyUser => {
+                view.title = tr.t("error-proxy-title");
+                view.explanation = tr.t("error-proxy");
+            }
+            AppError::TooLarge => {
+                view.title = tr.t("error-bad-request-title");
+                view.explanation = tr.t("error-too-large");
             }
         }
         view

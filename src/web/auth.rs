@@ -92,8 +92,7 @@ pub async fn identify_user(State(state): State<AppState>, mut request: Request, 
                 _ if is_public(&path) => CurrentUser::default(),
                 _ => {
                     tracing::warn!(peer = ?peer, "request without a user header from a trusted proxy refused");
-                    return (StatusCode::UNAUTHORIZED, "This panel must be reached through its authenticating proxy.")
-                        .into_response();
+                    return crate::error::AppError::NoProxyUser.into_response();
                 }
             }
         }
@@ -112,6 +111,10 @@ pub async fn identify_user(State(state): State<AppState>, mut request: Request, 
             }
         }
     };
+    if let Some(name) = &user.name {
+        // Every log line of this request names who made it (never how they authenticated).
+        tracing::Span::current().record("user", name.as_str());
+    }
     let chosen_cluster = cookie(request.headers(), super::context::CLUSTER_COOKIE);
     let back = return_path(&request);
     let htmx = request.headers().contains_key("hx-request");

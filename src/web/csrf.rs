@@ -6,7 +6,7 @@
 
 use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, Method, StatusCode};
+use axum::http::{HeaderMap, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use rand::RngCore;
@@ -73,7 +73,7 @@ pub async fn verify(State(state): State<AppState>, request: Request, next: Next)
     }
     let (parts, body) = request.into_parts();
     let Ok(bytes) = to_bytes(body, MAX_FORM_BYTES).await else {
-        return (StatusCode::PAYLOAD_TOO_LARGE, "form too large").into_response();
+        return AppError::TooLarge.into_response();
     };
     let sent: Option<String> = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
         .ok()
