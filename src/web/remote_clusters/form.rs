@@ -121,6 +121,31 @@ struct FormPage {
     preview_notes: Vec<String>,
 }
 
+impl FormPage {
+    /// The form as first shown: no messages yet.
+    fn fresh(
+        chrome: Chrome,
+        form: RemoteForm,
+        editing: bool,
+        preview: Option<Preview>,
+        caps: Capabilities,
+    ) -> FormPage {
+        FormPage {
+            chrome,
+            form,
+            editing,
+            checked: Checked::default(),
+            preview,
+            proxy_supported: caps.proxy_mode(),
+            confirm_warnings: false,
+            fingerprint: String::new(),
+            es_error: None,
+            preview_warnings: Vec::new(),
+            preview_notes: Vec::new(),
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "remote_clusters/_preview.html")]
 struct PreviewFragment {
@@ -157,20 +182,7 @@ pub async fn new_remote_cluster(
         skip_unavailable: caps.skip_unavailable_by_default().then(|| "true".into()),
         ..RemoteForm::default()
     };
-    let page = FormPage {
-        chrome,
-        form,
-        editing: false,
-        checked: Checked::default(),
-        preview: None,
-        proxy_supported: caps.proxy_mode(),
-        confirm_warnings: false,
-        fingerprint: String::new(),
-        es_error: None,
-        preview_warnings: Vec::new(),
-        preview_notes: Vec::new(),
-    };
-    render(&page)
+    render(&FormPage::fresh(chrome, form, false, None, caps))
 }
 
 pub async fn edit_remote_cluster(
@@ -188,20 +200,7 @@ pub async fn edit_remote_cluster(
     let form = RemoteForm::from_remote(&remote);
     let checked = check(&form, &chrome.tr, caps, &[], &[], true);
     let preview = checked.spec.as_ref().map(|s| preview(&s.settings_update(caps, true), &cluster.client.urls()[0]));
-    let page = FormPage {
-        chrome,
-        form,
-        editing: true,
-        checked: Checked::default(),
-        preview,
-        proxy_supported: caps.proxy_mode(),
-        confirm_warnings: false,
-        fingerprint: String::new(),
-        es_error: None,
-        preview_warnings: Vec::new(),
-        preview_notes: Vec::new(),
-    };
-    Ok(render(&page)?.into_response())
+    Ok(render(&FormPage::fresh(chrome, form, true, preview, caps))?.into_response())
 }
 
 pub async fn create_remote_cluster(
