@@ -275,3 +275,33 @@ async fn remote_clusters_add_edit_delete_in_chromium() {
     assert!(local.remote_info().await.unwrap().is_empty());
     client.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn sign_in_and_out_in_chromium() {
+    let sim = crate::helpers::start_secured_sim("secured").await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let app = crate::helpers::panel_signing_in(&sim).into_make_service_with_connect_info::<SocketAddr>();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let (_driver, client) = browser().await;
+
+    client.goto(&format!("{base}/remote-clusters")).await.unwrap();
+    assert!(shows(&client, "h1", "Sign in").await, "an unsigned visitor is sent to sign in");
+    fill(&client, "#username", "admin").await;
+    fill(&client, "#password", "wrong").await;
+    click(&client, "form[action='/login'] button[type=submit]").await;
+    assert!(shows(&client, "#login-error", "did not accept these credentials").await);
+    assert_eq!(
+        client.find(Locator::Css("#username")).await.unwrap().prop("value").await.unwrap().as_deref(),
+        Some("admin")
+    );
+    fill(&client, "#password", "admin-pw").await;
+    click(&client, "form[action='/login'] button[type=submit]").await;
+    assert!(shows(&client, "h1", "Remote clusters").await, "back where the visitor wanted to go");
+    assert_eq!(text(&client, "[data-testid=user-name]").await, "admin");
+    click(&client, "form[action='/logout'] button").await;
+    assert!(shows(&client, "h1", "Sign in").await);
+    client.goto(&format!("{base}/")).await.unwrap();
+    assert!(shows(&client, "h1", "Sign in").await, "signed out for real");
+    client.close().await.unwrap();
+}
