@@ -277,8 +277,12 @@ struct ClusterEntry {
     /// One URL, or several separated by commas.
     url: String,
     username: Option<String>,
+    /// The password itself (prefer `password_env`: then the file holds no secret).
+    password: Option<SecretString>,
     /// The name of the environment variable that holds the password.
     password_env: Option<String>,
+    /// An API key itself (prefer `api_key_env`).
+    api_key: Option<SecretString>,
     /// The name of the environment variable that holds an API key.
     api_key_env: Option<String>,
     ca_cert: Option<PathBuf>,
@@ -319,11 +323,16 @@ pub fn parse_config(
                     .ok_or_else(|| ConfigError::MissingEnv { cluster: entry.name.clone(), var: var.clone() }),
             }
         };
-        let auth = match (secret(&entry.api_key_env)?, &entry.username, secret(&entry.password_env)?) {
+        let api_key = entry.api_key.clone().or(secret(&entry.api_key_env)?);
+        let password = entry.password.clone().or(secret(&entry.password_env)?);
+        let auth = match (api_key, &entry.username, password) {
             (Some(key), _, _) => Some(Auth::ApiKey(key)),
             (None, Some(username), Some(password)) => Some(Auth::Basic { username: username.clone(), password }),
             (None, Some(_), None) => {
-                return Err(ConfigError::Invalid(format!("cluster {:?}: username without password_env", entry.name)));
+                return Err(ConfigError::Invalid(format!(
+                    "cluster {:?}: username without password or password_env",
+                    entry.name
+                )));
             }
             _ => None,
         };
@@ -383,6 +392,12 @@ mod tests {
             url = "http://dr:9200"
             api_key_env = "DR_KEY"
             timeout = "5s"
+
+            [[cluster]]
+            name = "lab"
+            url = "http://lab:9200"
+            username = "elastic"
+            password = "inline-secret"
         "#;
         let env = |v: &str| match v {
             "PROD_PW" => Some("pw".to_owned()),
@@ -390,7 +405,9 @@ mod tests {
             _ => None,
         };
         let clusters = parse_config(text, "test.toml", env).unwrap();
-        assert_eq!(clusters.len(), 2);
+        assert_eq!(clusters.len(), 3);
+        assert!(matches!(&clusters[2].es.auth, Some(Auth::Basic { username, .. }) if username == "elastic"));
+        assert!(!format!("{:?}", clusters[2]).contains("inline-secret"), "secrets stay out of Debug");
         assert_eq!(clusters[0].es.urls.len(), 2);
         assert!(matches!(clusters[1].es.auth, Some(Auth::ApiKey(_))));
         assert_eq!(clusters[1].es.timeout, Duration::from_secs(5));

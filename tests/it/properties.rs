@@ -1,6 +1,8 @@
 //! Property tests: every parser and validator takes arbitrary input without panicking, and
 //! what it accepts round-trips.
 
+use ccr_panel::ccr::remote_clusters::address::SeedAddress;
+use ccr_panel::ccr::remote_clusters::spec::RemoteClusterName;
 use ccr_panel::ccr::units::{ByteSize, TimeValue};
 use ccr_panel::config::{parse_duration, parse_urls};
 use ccr_panel::es::{ApiError, Version, routes};
@@ -94,5 +96,34 @@ proptest! {
         let _ = text.parse::<TimeValue>();
         let parsed: TimeValue = format!("{n}{unit}").parse().unwrap();
         prop_assert_eq!(parsed.to_string(), format!("{n}{unit}"));
+    }
+
+    #[test]
+    fn remote_cluster_names_parse_or_refuse(text in ".{0,30}", good in "[a-zA-Z0-9_-]{1,30}") {
+        if let Ok(name) = text.parse::<RemoteClusterName>() {
+            prop_assert!(name.as_str().chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'));
+        }
+        let parsed = good.parse::<RemoteClusterName>().unwrap();
+        prop_assert_eq!(parsed.as_str(), good.as_str());
+    }
+
+    #[test]
+    fn seed_addresses_parse_or_refuse_and_round_trip(
+        text in ".{0,40}",
+        ip in any::<[u8; 4]>(),
+        v6 in any::<[u16; 8]>(),
+        host in "[a-z][a-z0-9-]{0,10}[a-z0-9](\\.[a-z]{2,5}){0,2}",
+        port in 1u16..=65535,
+    ) {
+        if let Ok(address) = text.parse::<SeedAddress>() {
+            prop_assert!(address.port >= 1);
+            prop_assert_eq!(address.to_string().parse::<SeedAddress>(), Ok(address));
+        }
+        let v4 = format!("{}.{}.{}.{}:{port}", ip[0], ip[1], ip[2], ip[3]);
+        prop_assert_eq!(v4.parse::<SeedAddress>().unwrap().to_string(), v4);
+        let v6 = format!("[{}]:{port}", std::net::Ipv6Addr::from(v6));
+        prop_assert_eq!(v6.parse::<SeedAddress>().unwrap().to_string(), v6);
+        let named = format!("{host}:{port}");
+        prop_assert_eq!(named.parse::<SeedAddress>().unwrap().to_string(), named);
     }
 }
