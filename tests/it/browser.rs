@@ -305,3 +305,32 @@ async fn sign_in_and_out_in_chromium() {
     assert!(shows(&client, "h1", "Sign in").await, "signed out for real");
     client.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_status_cell_refreshes_itself_until_connected() {
+    let (clusters, base) = demo_panel().await;
+    // A remote whose seed has nothing listening yet.
+    let port = crate::helpers::closed_port();
+    let local = demo::client_for(&clusters.local);
+    let mut update = ccr_panel::es::ClusterSettingsUpdate::default();
+    update.persistent.insert("cluster.remote.late.seeds".into(), json!([format!("127.0.0.1:{port}")]));
+    local.put_cluster_settings(&update).await.unwrap();
+
+    let (_driver, client) = browser().await;
+    client.goto(&format!("{base}/remote-clusters")).await.unwrap();
+    assert!(shows(&client, "#status-late", "Not connected").await);
+    // The remote comes up on that port; the page, left alone, notices (htmx polling).
+    let transport: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let late = ccr_panel::sim::SimServer::start(
+        ccr_panel::sim::SimConfig::new("late"),
+        "127.0.0.1:0".parse().unwrap(),
+        transport,
+    )
+    .await
+    .unwrap();
+    assert!(shows(&client, "#status-late", "Connected").await, "the cell refreshed by itself");
+    let cell = client.find(Locator::Css("#status-late")).await.unwrap();
+    assert_eq!(cell.attr("hx-get").await.unwrap(), None, "and stopped polling once connected");
+    drop(late);
+    client.close().await.unwrap();
+}
