@@ -181,13 +181,15 @@ impl Transport {
 
     fn classify(&self, url: &str, error: &reqwest::Error) -> EsError {
         let chain = error_chain(error);
+        tracing::debug!(%url, %chain, "request to Elasticsearch failed");
         let url = url.to_owned();
         if error.is_timeout() {
             EsError::Timeout { url, after: self.timeout }
         } else if is_tls_failure(error) || chain.contains("certificate") {
-            EsError::Tls { url, detail: chain }
+            EsError::Tls { url, detail: innermost(error) }
         } else if error.is_connect() {
-            EsError::Unreachable { url, detail: chain }
+            // "connection refused (os error 111)" says it all; the wrappers around it do not.
+            EsError::Unreachable { url, detail: innermost(error) }
         } else {
             EsError::NotElasticsearch { url, detail: chain }
         }
@@ -207,6 +209,15 @@ fn is_tls_failure(error: &(dyn std::error::Error + 'static)) -> bool {
         return true;
     }
     error.source().is_some_and(is_tls_failure)
+}
+
+/// The deepest cause's message, which names what actually went wrong.
+fn innermost(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut deepest = error;
+    while let Some(inner) = deepest.source() {
+        deepest = inner;
+    }
+    deepest.to_string()
 }
 
 /// The error and all its sources on one line, lower-cased words kept as written.
