@@ -33,6 +33,9 @@ pub enum AppError {
     /// A form body larger than the panel reads.
     #[error("request body too large")]
     TooLarge,
+    /// A method the route does not take (a GET on a form's POST address, say).
+    #[error("method not allowed")]
+    MethodNotAllowed,
 }
 
 pub type AppResult<T> = Result<T, AppError>;
@@ -71,6 +74,7 @@ impl AppError {
             AppError::CsrfRejected => StatusCode::FORBIDDEN,
             AppError::NoProxyUser => StatusCode::UNAUTHORIZED,
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         }
     }
 
@@ -109,6 +113,10 @@ impl AppError {
             AppError::TooLarge => {
                 view.title = tr.t("error-bad-request-title");
                 view.explanation = tr.t("error-too-large");
+            }
+            AppError::MethodNotAllowed => {
+                view.title = tr.t("error-bad-request-title");
+                view.explanation = tr.t("error-method");
             }
         }
         view
@@ -209,6 +217,11 @@ pub fn error_response(status: StatusCode, error: ErrorView, privileges: Vec<Priv
         ErrorPage { chrome: Chrome::bare(&context, ""), error, privileges }.render()
     };
     match rendered {
+        // htmx puts an error in the page's alert area, not in place of the element that asked
+        // (a preview panel, a status cell), which would then be gone for the next request.
+        Ok(html) if context.htmx => {
+            (status, [("hx-retarget", "#htmx-errors"), ("hx-reswap", "innerHTML")], Html(html)).into_response()
+        }
         Ok(html) => (status, Html(html)).into_response(),
         // Rendering the error page itself failed: plain text beats a blank page.
         Err(e) => {

@@ -3,14 +3,6 @@
 
 document.documentElement.classList.add("js");
 
-// Switchers submit as soon as a choice is made (their submit buttons serve everyone else).
-document.addEventListener("change", (event) => {
-  const select = event.target.closest("select[data-autosubmit]");
-  if (select && select.form) {
-    select.form.requestSubmit();
-  }
-});
-
 // "Copy" buttons copy the text of the element named by data-copy.
 document.addEventListener("click", (event) => {
   const button = event.target.closest("button[data-copy]");
@@ -18,10 +10,22 @@ document.addEventListener("click", (event) => {
     return;
   }
   const source = document.getElementById(button.dataset.copy);
-  if (source && navigator.clipboard) {
-    navigator.clipboard.writeText(source.textContent.trim()).then(() => {
-      button.dataset.copied = "true";
-      setTimeout(() => delete button.dataset.copied, 1500);
-    });
+  if (!source) {
+    return;
+  }
+  const done = () => {
+    button.dataset.copied = "true";
+    setTimeout(() => delete button.dataset.copied, 1500);
+  };
+  if (navigator.clipboard && window.isSecureContext) {
+    navigator.clipboard.writeText(source.textContent.trim()).then(done);
+  } else {
+    // Plain HTTP has no clipboard API: select the text so Ctrl-C copies it.
+    const range = document.createRange();
+    range.selectNodeContents(source);
+    const selection = window.getSelection();
+    selection.removeAllRanges();
+    selection.addRange(range);
+    done();
   }
 });

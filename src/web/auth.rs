@@ -75,6 +75,15 @@ fn is_public(path: &str) -> bool {
         || path == "/preferences/language"
 }
 
+tokio::task_local! {
+    static USER: Option<String>;
+}
+
+/// The signed-in user of the request being handled (for error pages, which see no request).
+pub fn current_user() -> Option<String> {
+    USER.try_with(Clone::clone).ok().flatten()
+}
+
 /// Middleware: finds the user, or sends the browser to sign in.
 pub async fn identify_user(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let settings = &state.auth;
@@ -119,7 +128,7 @@ pub async fn identify_user(State(state): State<AppState>, mut request: Request, 
     let back = return_path(&request);
     let htmx = request.headers().contains_key("hx-request");
     request.extensions_mut().insert(user.clone());
-    let mut response = next.run(request).await;
+    let mut response = USER.scope(user.name.clone(), next.run(request)).await;
     if settings.mode == AuthMode::Es && response.extensions().get::<UnauthorizedByElasticsearch>().is_some() {
         // The credentials in the session no longer work: the session is over.
         let mut answer = to_sign_in(&back, htmx);

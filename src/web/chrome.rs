@@ -5,7 +5,7 @@ use crate::error::AppResult;
 use crate::i18n::{Lang, Tr};
 
 use super::context::RequestContext;
-use super::{AppState, Cluster, assets};
+use super::{Cluster, assets};
 
 /// The sections of the navigation.
 pub const NAV: [(&str, &str); 4] = [
@@ -34,6 +34,8 @@ pub struct Chrome {
     pub request_id: String,
     /// The current path and query, where switchers return to.
     pub path: String,
+    /// Where "Try again" goes (the form's page after a failed POST).
+    pub retry_path: String,
     /// The navigation key of this page (`remote-clusters`), or empty.
     pub active: &'static str,
     pub header: Option<ClusterHeader>,
@@ -59,13 +61,14 @@ impl Chrome {
             lang: context.lang,
             request_id: context.request_id.clone(),
             path: context.path.clone(),
+            retry_path: context.retry_path.clone(),
             active,
             header: None,
-            clusters: Vec::new(),
-            current_cluster: String::new(),
+            clusters: context.clusters.clone(),
+            current_cluster: context.current_cluster.clone(),
             csrf: context.csrf.clone(),
-            user: None,
-            signs_in: false,
+            user: super::auth::current_user(),
+            signs_in: context.signs_in,
             css_url: assets::CSS.url(),
             htmx_url: assets::HTMX.url(),
             js_url: assets::APP_JS.url(),
@@ -73,12 +76,7 @@ impl Chrome {
     }
 
     /// The full frame: reads the cluster's name, version, license and health.
-    pub async fn load(
-        context: &RequestContext,
-        state: &AppState,
-        cluster: &Cluster,
-        active: &'static str,
-    ) -> AppResult<Chrome> {
+    pub async fn load(context: &RequestContext, cluster: &Cluster, active: &'static str) -> AppResult<Chrome> {
         let client = &cluster.client;
         let (root, license, health) = tokio::join!(client.root(), client.license(), client.health());
         let root = root?;
@@ -91,10 +89,8 @@ impl Chrome {
             license_allows_ccr: license.allows_ccr(),
             health: health.map(|h| h.status).unwrap_or_else(|_| "unknown".into()),
         });
-        chrome.clusters = state.clusters.iter().map(|c| c.name.clone()).collect();
         chrome.current_cluster = cluster.name.clone();
         chrome.user = cluster.user.name.clone();
-        chrome.signs_in = state.auth.mode == super::auth::AuthMode::Es;
         Ok(chrome)
     }
 

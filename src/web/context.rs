@@ -27,6 +27,13 @@ pub struct RequestContext {
     pub cluster: Option<String>,
     /// The CSRF token every form of this page carries.
     pub csrf: String,
+    /// Where "Try again" goes: this page for a GET, the page a form was on for a POST.
+    pub retry_path: String,
+    /// Names of the managed clusters and the chosen one, for the switcher (error pages too).
+    pub clusters: Vec<String>,
+    pub current_cluster: String,
+    /// Whether people sign in (`--auth es`), for the sign-out button.
+    pub signs_in: bool,
 }
 
 impl RequestContext {
@@ -45,6 +52,7 @@ impl RequestContext {
             path,
             cluster: cookie(headers, CLUSTER_COOKIE),
             csrf,
+            ..RequestContext::default()
         }
     }
 }
@@ -66,7 +74,15 @@ pub async fn with_context(State(state): State<AppState>, mut request: Request, n
     let (csrf, new_token) = csrf::token(request.headers(), secure);
     // Assets are cached publicly: never hand out a token with them.
     let mint = new_token && !request.uri().path().starts_with("/static/");
-    let context = RequestContext::from_headers(request.headers(), path, csrf.clone());
+    let mut context = RequestContext::from_headers(request.headers(), path.clone(), csrf.clone());
+    context.retry_path = if request.method() == axum::http::Method::GET {
+        path
+    } else {
+        referer_path(request.headers()).unwrap_or_else(|| "/".into())
+    };
+    context.clusters = state.clusters.iter().map(|c| c.name.clone()).collect();
+    context.current_cluster = state.cluster(context.cluster.as_deref()).name.clone();
+    context.signs_in = state.auth.mode == super::auth::AuthMode::Es;
     request.extensions_mut().insert(context.clone());
     let mut response = CURRENT.scope(context, next.run(request)).await;
     let headers = response.headers_mut();
@@ -89,6 +105,14 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestContext {
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         Ok(parts.extensions.get::<RequestContext>().cloned().unwrap_or_default())
     }
+}
+
+/// The path (and query) of the `Referer`, when it is one of this site's paths.
+pub fn referer_path(headers: &HeaderMap) -> Option<String> {
+    let referer = headers.get(header::REFERER)?.to_str().ok()?;
+    let after_scheme = referer.split_once("://").map(|(_, rest)| rest)?;
+    let path = &after_scheme[after_scheme.find('/')?..];
+    Some(super::preferences::safe_return_path(path).to_owned())
 }
 
 /// One cookie's value from the `Cookie` headers.

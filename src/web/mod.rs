@@ -126,6 +126,7 @@ pub fn app(state: AppState) -> Router {
         .merge(health::router())
         .merge(assets::router())
         .fallback(|| async { AppError::NotFound(context::current().path) })
+        .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
         // Innermost first: sign-in, then CSRF, then the request context around both.
         .layer(middleware::from_fn_with_state(state.clone(), auth::identify_user))
         .layer(middleware::from_fn_with_state(state.clone(), csrf::verify))

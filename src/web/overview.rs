@@ -2,7 +2,6 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::State;
 use axum::response::Html;
 use axum::routing::get;
 
@@ -27,7 +26,8 @@ pub enum Figure {
 #[template(path = "overview.html")]
 struct OverviewPage {
     chrome: Chrome,
-    nodes: u32,
+    /// `None` when the health could not be read.
+    nodes: Option<u32>,
     remotes: Figure,
     followers: Figure,
     patterns: Figure,
@@ -52,12 +52,8 @@ fn unavailable(error: &EsError) -> Figure {
     })
 }
 
-async fn show_overview(
-    State(state): State<AppState>,
-    context: RequestContext,
-    cluster: Cluster,
-) -> AppResult<Html<String>> {
-    let chrome = Chrome::load(&context, &state, &cluster, "overview").await?;
+async fn show_overview(context: RequestContext, cluster: Cluster) -> AppResult<Html<String>> {
+    let chrome = Chrome::load(&context, &cluster, "overview").await?;
     let tr = chrome.tr;
     let client = &cluster.client;
     let (health, remotes, followers, patterns, capabilities) = tokio::join!(
@@ -90,7 +86,7 @@ async fn show_overview(
     };
     let page = OverviewPage {
         chrome,
-        nodes: health.map(|h| h.number_of_nodes).unwrap_or(0),
+        nodes: health.ok().map(|h| h.number_of_nodes),
         remotes,
         followers,
         patterns,

@@ -3,7 +3,6 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::State;
 use axum::response::Html;
 use axum::routing::get;
 
@@ -31,12 +30,8 @@ impl FollowerListPage {
     }
 }
 
-async fn list_followers(
-    State(state): State<AppState>,
-    context: RequestContext,
-    cluster: Cluster,
-) -> AppResult<Html<String>> {
-    let chrome = Chrome::load(&context, &state, &cluster, "follower-indices").await?;
+async fn list_followers(context: RequestContext, cluster: Cluster) -> AppResult<Html<String>> {
+    let chrome = Chrome::load(&context, &cluster, "follower-indices").await?;
     let followers = followers::list(&cluster.client).await?;
     render(&FollowerListPage { chrome, followers })
 }
@@ -48,12 +43,8 @@ struct PatternListPage {
     patterns: Vec<NamedAutoFollowPattern>,
 }
 
-async fn list_patterns(
-    State(state): State<AppState>,
-    context: RequestContext,
-    cluster: Cluster,
-) -> AppResult<Html<String>> {
-    let chrome = Chrome::load(&context, &state, &cluster, "auto-follow").await?;
+async fn list_patterns(context: RequestContext, cluster: Cluster) -> AppResult<Html<String>> {
+    let chrome = Chrome::load(&context, &cluster, "auto-follow").await?;
     let patterns = cluster.client.auto_follow_patterns().await?;
     render(&PatternListPage { chrome, patterns })
 }

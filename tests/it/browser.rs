@@ -119,14 +119,15 @@ async fn demo_panel_navigation_in_chromium() {
         ("Overview", "Cluster overview"),
     ] {
         client.find(Locator::LinkText(link)).await.unwrap().click().await.unwrap();
-        let arrived = eventually(Duration::from_secs(5), || async { text(&client, "h1").await == heading }).await;
+        let arrived = shows(&client, "h1", heading).await;
         assert!(arrived, "clicking {link} shows {heading}");
         assert_eq!(text(&client, "[data-testid=cluster-name]").await, "local", "the header stays on {link}");
     }
 
-    // The language switcher submits on change (app.js) and the page comes back in Chinese.
+    // The language switcher: choose, then "Switch"; the page comes back in Chinese.
     client.find(Locator::Css("#lang-switch option[value='zh-CN']")).await.unwrap().click().await.unwrap();
-    let chinese = eventually(Duration::from_secs(5), || async { text(&client, "h1").await == "集群概览" }).await;
+    click(&client, "form[action='/preferences/language'] button").await;
+    let chinese = shows(&client, "h1", "集群概览").await;
     assert!(chinese, "the page switched to Chinese");
     let lang = client.find(Locator::Css("html")).await.unwrap().attr("lang").await.unwrap();
     assert_eq!(lang.as_deref(), Some("zh-CN"));
@@ -155,7 +156,8 @@ async fn follower_list_renders_in_chinese() {
     client.goto(&format!("{base}/follower-indices")).await.unwrap();
     assert_eq!(text(&client, "h1").await, "Follower indices");
     client.find(Locator::Css("#lang-switch option[value='zh-CN']")).await.unwrap().click().await.unwrap();
-    let chinese = eventually(Duration::from_secs(5), || async { text(&client, "h1").await == "Follower 索引" }).await;
+    click(&client, "form[action='/preferences/language'] button").await;
+    let chinese = shows(&client, "h1", "Follower 索引").await;
     assert!(chinese, "the follower list switched to Chinese");
     assert_eq!(text(&client, ".sidenav a[aria-current=page]").await, "Follower 索引");
     let headers = client.find_all(Locator::Css("#follower-indices thead th")).await.unwrap();
@@ -166,7 +168,7 @@ async fn follower_list_renders_in_chinese() {
     }
     assert_eq!(names, ["Follower 索引", "状态", "远程集群", "Leader 索引", "延迟（操作数）"]);
     assert_eq!(text(&client, "tr[data-follower=myindex-copy] td").await, "已暂停");
-    assert_eq!(text(&client, "tr[data-follower=myindex-live] td").await, "活跃");
+    assert_eq!(text(&client, "tr[data-follower=myindex-live] td").await, "活动中");
     // The choice is kept in a cookie: another page comes in Chinese too.
     client.goto(&format!("{base}/remote-clusters")).await.unwrap();
     assert_eq!(text(&client, "h1").await, "远程集群");
@@ -244,7 +246,7 @@ async fn remote_clusters_add_edit_delete_in_chromium() {
     click(&client, "tr[data-remote=wrongport] .danger-link").await;
     assert!(shows(&client, "h1", "Delete remote clusters").await);
     click(&client, "#confirm-delete").await;
-    assert!(shows(&client, "#flash", "Deleted: wrongport.").await);
+    assert!(shows(&client, "#flash", "Remote cluster wrongport was deleted.").await);
     assert!(client.find(Locator::Css("tr[data-remote=wrongport]")).await.is_err());
 
     // Several at once: tick, delete selected, confirm.
@@ -252,7 +254,7 @@ async fn remote_clusters_add_edit_delete_in_chromium() {
     click(&client, "#delete-selected").await;
     assert!(shows(&client, ".delete-list", "typo").await);
     click(&client, "#confirm-delete").await;
-    assert!(shows(&client, "#flash", "Deleted: typo.").await);
+    assert!(shows(&client, "#flash", "Remote cluster typo was deleted.").await);
 
     // A remote in use names its users and needs the explicit confirmation.
     let local = demo::client_for(&clusters.local);
@@ -271,7 +273,7 @@ async fn remote_clusters_add_edit_delete_in_chromium() {
     assert!(shows(&client, "#confirm-in-use-error", "Tick the confirmation").await);
     click(&client, "#confirm_in_use").await;
     click(&client, "#confirm-delete").await;
-    assert!(shows(&client, "#flash", "Deleted: leader.").await);
+    assert!(shows(&client, "#flash", "Remote cluster leader was deleted.").await);
     assert!(local.remote_info().await.unwrap().is_empty());
     client.close().await.unwrap();
 }

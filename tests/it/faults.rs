@@ -18,7 +18,7 @@ async fn a_5xx_shows_elasticsearchs_reason_and_the_next_request_works() {
     sim.sim.inject_fault(Fault::new("/_remote/info", FaultKind::Status { status: 503, body }).once());
     let page = get(&panel, "/remote-clusters").await;
     assert_eq!(page.status, 502);
-    assert_eq!(page.text("h1"), "Elasticsearch refused the request");
+    assert_eq!(page.text("h1"), "Elasticsearch returned an error");
     assert!(page.text(".es-error").contains("master_not_discovered_exception no master node"));
     assert_eq!(get(&panel, "/remote-clusters").await.status, 200, "the fault was one request");
 }

@@ -32,7 +32,7 @@ async fn submit(panel: &axum::Router, fields: &[(&str, &str)]) -> Page {
 }
 
 fn errors_on(page: &Page, field: &str) -> Vec<String> {
-    page.texts(&format!("#{field}-error"))
+    page.texts(&format!("#{field}-messages .field-error"))
 }
 
 /// Form fields, the field whose message is expected, and the message.
@@ -373,7 +373,9 @@ async fn bulk_delete_takes_names_from_the_body_and_reports_each() {
     assert_eq!(left, ["a", "b"]);
 
     let none = post_form(&panel, "/remote-clusters/delete", &[("confirm", "yes")]).await;
-    assert_eq!(none.status, 400);
+    assert_redirect_to(&none, "/remote-clusters?done=none-selected");
+    let told = get(&panel, "/remote-clusters?done=none-selected").await;
+    assert_eq!(told.text("#flash"), "Nothing was deleted: select at least one remote cluster first.");
 }
 
 #[tokio::test]

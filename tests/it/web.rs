@@ -90,6 +90,8 @@ async fn htmx_requests_get_an_error_fragment() {
     let page = get_with(&panel, "/remote-clusters", &[("hx-request", "true")]).await;
     assert_eq!(page.status, 502);
     assert!(!page.body.contains("<html"), "a fragment, not a page");
+    assert_eq!(page.header("hx-retarget"), Some("#htmx-errors"), "shown in the alert area, not in place of the target");
+    assert_eq!(page.header("hx-reswap"), Some("innerHTML"));
     assert!(page.text(".alert.error strong").contains("cannot be reached"));
 }
 
@@ -183,4 +185,37 @@ async fn several_clusters_get_a_switcher() {
     assert_eq!(page.attr("#cluster-switch option[selected]", "value").as_deref(), Some("west"));
     // A single cluster needs no switcher.
     assert!(get(&panel_for(&east), "/").await.texts("#cluster-switch").is_empty());
+}
+
+#[tokio::test]
+async fn error_pages_keep_the_way_out() {
+    let good = start_sim("good").await;
+    let down = client_at(&[format!("http://127.0.0.1:{}", closed_port())], Duration::from_secs(2));
+    let panel = ccr_panel::app(ccr_panel::AppState::new(
+        vec![
+            ccr_panel::ManagedCluster { name: "down".into(), client: down },
+            ccr_panel::ManagedCluster { name: "good".into(), client: client(&good) },
+        ],
+        ccr_panel::web::auth::AuthSettings::anonymous(),
+    ));
+    // The chosen cluster is down: its error page still offers the switcher to another one.
+    let page = get(&panel, "/").await;
+    assert_eq!(page.status, 502);
+    assert_eq!(page.texts("#cluster-switch option"), ["down", "good"]);
+    // A refused POST's "Try again" goes back to the form's page, not to the POST address.
+    let forged = send(
+        &panel,
+        axum::http::Request::post("/remote-clusters")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("referer", "http://panel.example/remote-clusters/new")
+            .body(axum::body::Body::from("name=x"))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(forged.status, 403);
+    assert_eq!(forged.attr(".error-page a.button", "href").as_deref(), Some("/remote-clusters/new"));
+    // A GET on a POST-only address gets the panel's page, not an empty 405.
+    let wrong = get(&panel, "/remote-clusters/delete").await;
+    assert_eq!(wrong.status, 405);
+    assert_eq!(wrong.text("h1"), "Request not understood");
 }

@@ -3,13 +3,13 @@
 //! confirmation for those; names travel in the form body, never in a URL.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::super::chrome::Chrome;
 use super::super::context::RequestContext;
-use super::super::{AppState, Cluster, render};
+use super::super::{Cluster, render};
 use crate::audit::{self, Outcome};
 use crate::ccr::bulk::{self, BulkReport};
 use crate::ccr::remote_clusters::{self, RemoteCluster, Usage};
@@ -44,6 +44,11 @@ struct ConfirmPage {
 impl ConfirmPage {
     fn any_in_use(&self) -> bool {
         self.items.iter().any(|i| !i.from_yml && i.in_use())
+    }
+
+    /// Whether anything listed can be deleted at all.
+    fn any_deletable(&self) -> bool {
+        self.items.iter().any(|i| !i.from_yml)
     }
 }
 
@@ -86,14 +91,13 @@ async fn items_for(cluster: &Cluster, names: &[String]) -> AppResult<Vec<DeleteI
 }
 
 async fn confirmation(
-    state: &AppState,
     context: &RequestContext,
     cluster: &Cluster,
     names: &[String],
     bulk: bool,
     nagged: bool,
 ) -> AppResult<Response> {
-    let chrome = Chrome::load(context, state, cluster, "remote-clusters").await?;
+    let chrome = Chrome::load(context, cluster, "remote-clusters").await?;
     let items = items_for(cluster, names).await?;
     let page = ConfirmPage { chrome, items, bulk, needs_in_use_confirmation: nagged };
     let status = if nagged { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
@@ -101,12 +105,11 @@ async fn confirmation(
 }
 
 pub async fn confirm_delete(
-    State(state): State<AppState>,
     context: RequestContext,
     cluster: Cluster,
     Path(name): Path<String>,
 ) -> AppResult<Response> {
-    confirmation(&state, &context, &cluster, &[name], false, false).await
+    confirmation(&context, &cluster, &[name], false, false).await
 }
 
 async fn delete_one(cluster: &Cluster, name: &str) -> Result<(), String> {
@@ -127,32 +130,30 @@ fn deleted_redirect(names: &[String]) -> Response {
 }
 
 pub async fn delete_remote_cluster(
-    State(state): State<AppState>,
     context: RequestContext,
     cluster: Cluster,
     Path(name): Path<String>,
     axum::Form(pairs): axum::Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
     let form = DeleteForm::from_pairs(pairs);
-    run_delete(state, context, cluster, vec![name], form, false).await
+    run_delete(context, cluster, vec![name], form, false).await
 }
 
 pub async fn delete_remote_clusters(
-    State(state): State<AppState>,
     context: RequestContext,
     cluster: Cluster,
     axum::Form(pairs): axum::Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
     let form = DeleteForm::from_pairs(pairs);
     if form.names.is_empty() {
-        return Err(AppError::BadRequest(context.tr().t("remote-delete-none-selected")));
+        // Back to the list, which says why nothing happened.
+        return Ok(Redirect::to("/remote-clusters?done=none-selected").into_response());
     }
     let names = form.names.clone();
-    run_delete(state, context, cluster, names, form, true).await
+    run_delete(context, cluster, names, form, true).await
 }
 
 async fn run_delete(
-    state: AppState,
     context: RequestContext,
     cluster: Cluster,
     names: Vec<String>,
@@ -160,11 +161,11 @@ async fn run_delete(
     bulk: bool,
 ) -> AppResult<Response> {
     if !form.confirmed {
-        return confirmation(&state, &context, &cluster, &names, bulk, false).await;
+        return confirmation(&context, &cluster, &names, bulk, false).await;
     }
     let items = items_for(&cluster, &names).await?;
     if items.iter().any(|i| !i.from_yml && i.in_use()) && !form.confirmed_in_use {
-        return confirmation(&state, &context, &cluster, &names, bulk, true).await;
+        return confirmation(&context, &cluster, &names, bulk, true).await;
     }
     let tr = context.tr();
     let yml: Vec<String> = items.iter().filter(|i| i.from_yml).map(|i| i.name.clone()).collect();
@@ -180,6 +181,6 @@ async fn run_delete(
     if report.all_succeeded() {
         return Ok(deleted_redirect(&names));
     }
-    let chrome = Chrome::load(&context, &state, &cluster, "remote-clusters").await?;
+    let chrome = Chrome::load(&context, &cluster, "remote-clusters").await?;
     Ok((StatusCode::OK, render(&ReportPage { chrome, report })?).into_response())
 }

@@ -2,14 +2,14 @@
 //! security model, and a live connection test.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::response::Html;
 use serde::Deserialize;
 use serde_json::Value;
 
 use super::super::chrome::Chrome;
 use super::super::context::RequestContext;
-use super::super::{AppState, Cluster, ValidQuery, render};
+use super::super::{Cluster, ValidQuery, render};
 use super::find;
 use super::list::StatusCell;
 use crate::ccr::remote_clusters::address::SeedAddress;
@@ -85,13 +85,12 @@ fn security_warnings(remote: &RemoteCluster) -> Vec<&'static str> {
 }
 
 pub async fn show_remote_cluster(
-    State(state): State<AppState>,
     context: RequestContext,
     cluster: Cluster,
     Path(name): Path<String>,
     ValidQuery(query): ValidQuery<DetailQuery>,
 ) -> AppResult<Html<String>> {
-    let chrome = Chrome::load(&context, &state, &cluster, "remote-clusters").await?;
+    let chrome = Chrome::load(&context, &cluster, "remote-clusters").await?;
     let client = &cluster.client;
     let caps = client.capabilities().await?;
     let remote = find(client, &name).await?;

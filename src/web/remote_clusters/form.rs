@@ -3,14 +3,14 @@
 //! everything the user typed kept. A "Show request" panel shows the exact request.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::super::chrome::Chrome;
 use super::super::context::RequestContext;
-use super::super::{AppState, Cluster, ValidQuery, render};
+use super::super::{Cluster, ValidQuery, render};
 use super::find;
 use super::validate::{Checked, check};
 use crate::audit::{self, Outcome};
@@ -170,12 +170,8 @@ async fn context_for_checks(client: &EsClient) -> AppResult<(Capabilities, Vec<S
     Ok((caps?, remotes?.into_keys().collect(), http_ports))
 }
 
-pub async fn new_remote_cluster(
-    State(state): State<AppState>,
-    context: RequestContext,
-    cluster: Cluster,
-) -> AppResult<Html<String>> {
-    let chrome = Chrome::load(&context, &state, &cluster, "remote-clusters").await?;
+pub async fn new_remote_cluster(context: RequestContext, cluster: Cluster) -> AppResult<Html<String>> {
+    let chrome = Chrome::load(&context, &cluster, "remote-clusters").await?;
     let caps = cluster.client.capabilities().await?;
     let form = RemoteForm {
         mode: "sniff".into(),
@@ -186,12 +182,11 @@ pub async fn new_remote_cluster(
 }
 
 pub async fn edit_remote_cluster(
-    State(state): State<AppState>,
     context: RequestContext,
     cluster: Cluster,
     Path(name): Path<String>,
 ) -> AppResult<Response> {
-    let chrome = Chrome::load(&context, &state, &cluster, "remote-clusters").await?;
+    let chrome = Chrome::load(&context, &cluster, "remote-clusters").await?;
     let remote = find(&cluster.client, &name).await?;
     if !remote.editable() {
         return Err(AppError::BadRequest(context.tr().t1("remote-yml-readonly", "name", &name)));
@@ -204,16 +199,14 @@ pub async fn edit_remote_cluster(
 }
 
 pub async fn create_remote_cluster(
-    State(state): State<AppState>,
     context: RequestContext,
     cluster: Cluster,
     axum::Form(form): axum::Form<RemoteForm>,
 ) -> AppResult<Response> {
-    save(state, context, cluster, form, None).await
+    save(context, cluster, form, None).await
 }
 
 pub async fn update_remote_cluster(
-    State(state): State<AppState>,
     context: RequestContext,
     cluster: Cluster,
     Path(name): Path<String>,
@@ -225,11 +218,10 @@ pub async fn update_remote_cluster(
     }
     // The name is locked: the path decides it, whatever the body says.
     form.name = name;
-    save(state, context, cluster, form, Some(remote)).await
+    save(context, cluster, form, Some(remote)).await
 }
 
 async fn save(
-    state: AppState,
     context: RequestContext,
     cluster: Cluster,
     mut form: RemoteForm,
@@ -301,7 +293,7 @@ async fn save(
         StatusCode::OK
     };
     let confirm_warnings = checked.spec.is_some() && !checked.warnings.is_empty() && es_error.is_none();
-    let chrome = Chrome::load(&context, &state, &cluster, "remote-clusters").await?;
+    let chrome = Chrome::load(&context, &cluster, "remote-clusters").await?;
     let page = FormPage {
         chrome,
         form,

@@ -2,13 +2,12 @@
 //! link), with a live status per remote that refreshes itself until it settles.
 
 use askama::Template;
-use axum::extract::State;
 use axum::response::Html;
 use serde::Deserialize;
 
 use super::super::chrome::Chrome;
 use super::super::context::RequestContext;
-use super::super::{AppState, Cluster, ValidQuery, render};
+use super::super::{Cluster, ValidQuery, render};
 use crate::ccr::remote_clusters::{self, ConnectionMode, LiveStatus, RemoteCluster, SecurityModel};
 use crate::error::AppResult;
 
@@ -144,17 +143,23 @@ struct ListPage {
     done: Option<(String, String)>,
 }
 
+impl ListPage {
+    /// Whether any row can be selected for deletion (remotes from elasticsearch.yml cannot).
+    fn any_editable(&self) -> bool {
+        self.rows.iter().any(|r| r.editable)
+    }
+}
+
 fn encode(value: &str) -> String {
     serde_urlencoded::to_string([("q", value)]).unwrap_or_default()
 }
 
 pub async fn list_remote_clusters(
-    State(state): State<AppState>,
     context: RequestContext,
     cluster: Cluster,
     ValidQuery(query): ValidQuery<ListQuery>,
 ) -> AppResult<Html<String>> {
-    let chrome = Chrome::load(&context, &state, &cluster, "remote-clusters").await?;
+    let chrome = Chrome::load(&context, &cluster, "remote-clusters").await?;
     let caps = cluster.client.capabilities().await?;
     let remotes = remote_clusters::list(&cluster.client).await?;
     let status = remote_clusters::live_status(&cluster.client, caps, &remotes).await;
@@ -195,7 +200,7 @@ pub async fn list_remote_clusters(
         .collect();
     let done = query
         .done
-        .filter(|d| matches!(d.as_str(), "added" | "updated" | "deleted"))
+        .filter(|d| matches!(d.as_str(), "added" | "updated" | "deleted" | "none-selected"))
         .map(|d| (format!("remote-done-{d}"), query.names.clone()));
     render(&ListPage { chrome, rows, total, query: query.q, sort_links, probed: status.probed, done })
 }
