@@ -98,25 +98,17 @@ impl AppError {
                 view.title = tr.t("error-bad-request-title");
                 view.explanation = message.clone();
             }
-            AppError::Render(_) => {
-                view.title = tr.t("error-internal-title");
-                view.explanation = tr.t("error-internal");
-            }
-            AppError::CsrfRejected => {
-                view.title = tr.t("error-csrf-title");
-                view.explanation = tr.t("error-csrf");
-            }
-            AppError::NoProxyUser => {
-                view.title = tr.t("error-proxy-title");
-                view.explanation = tr.t("error-proxy");
-            }
-            AppError::TooLarge => {
-                view.title = tr.t("error-bad-request-title");
-                view.explanation = tr.t("error-too-large");
-            }
-            AppError::MethodNotAllowed => {
-                view.title = tr.t("error-bad-request-title");
-                view.explanation = tr.t("error-method");
+            fixed => {
+                // Variants whose page is always the same two messages.
+                let (title, explanation) = match fixed {
+                    AppError::CsrfRejected => ("error-csrf-title", "error-csrf"),
+                    AppError::NoProxyUser => ("error-proxy-title", "error-proxy"),
+                    AppError::TooLarge => ("error-bad-request-title", "error-too-large"),
+                    AppError::MethodNotAllowed => ("error-bad-request-title", "error-method"),
+                    _ => ("error-internal-title", "error-internal"),
+                };
+                view.title = tr.t(title);
+                view.explanation = tr.t(explanation);
             }
         }
         view

@@ -74,6 +74,15 @@ const DYNAMIC_KEYS: &[&str] = &[
     "remote-name-characters",
     "remote-security-api-key-port",
     "remote-security-no-credentials",
+    // Error pages with fixed messages (src/error.rs).
+    "error-csrf-title",
+    "error-csrf",
+    "error-proxy-title",
+    "error-proxy",
+    "error-too-large",
+    "error-method",
+    "error-internal-title",
+    "error-internal",
     // Steps of multi-step actions (src/ccr/steps.rs, src/ccr/followers.rs), shown in reports.
     "step-close-index",
     "step-open-index",
