@@ -246,7 +246,7 @@ async fn remote_clusters_add_edit_delete_in_chromium() {
     click(&client, "tr[data-remote=wrongport] .danger-link").await;
     assert!(shows(&client, "h1", "Delete remote clusters").await);
     click(&client, "#confirm-delete").await;
-    assert!(shows(&client, "#flash", "Remote cluster wrongport was deleted.").await);
+    assert!(shows(&client, "#flash", "Remote clusters deleted: wrongport.").await);
     assert!(client.find(Locator::Css("tr[data-remote=wrongport]")).await.is_err());
 
     // Several at once: tick, delete selected, confirm.
@@ -254,7 +254,7 @@ async fn remote_clusters_add_edit_delete_in_chromium() {
     click(&client, "#delete-selected").await;
     assert!(shows(&client, ".delete-list", "typo").await);
     click(&client, "#confirm-delete").await;
-    assert!(shows(&client, "#flash", "Remote cluster typo was deleted.").await);
+    assert!(shows(&client, "#flash", "Remote clusters deleted: typo.").await);
 
     // A remote in use names its users and needs the explicit confirmation.
     let local = demo::client_for(&clusters.local);
@@ -273,7 +273,7 @@ async fn remote_clusters_add_edit_delete_in_chromium() {
     assert!(shows(&client, "#confirm-in-use-error", "Tick the confirmation").await);
     click(&client, "#confirm_in_use").await;
     click(&client, "#confirm-delete").await;
-    assert!(shows(&client, "#flash", "Remote cluster leader was deleted.").await);
+    assert!(shows(&client, "#flash", "Remote clusters deleted: leader.").await);
     assert!(local.remote_info().await.unwrap().is_empty());
     client.close().await.unwrap();
 }

@@ -52,13 +52,6 @@ impl ConfirmPage {
     }
 }
 
-#[derive(Template)]
-#[template(path = "remote_clusters/delete_report.html")]
-struct ReportPage {
-    chrome: Chrome,
-    report: BulkReport,
-}
-
 /// The form fields, read by hand because `names` repeats.
 struct DeleteForm {
     names: Vec<String>,
@@ -124,8 +117,20 @@ async fn delete_one(cluster: &Cluster, name: &str) -> Result<(), String> {
     })
 }
 
-fn deleted_redirect(names: &[String]) -> Response {
-    let query = serde_urlencoded::to_string([("done", "deleted"), ("names", &names.join(","))]).unwrap_or_default();
+/// Back to the list (POST, redirect, GET: a reload never deletes twice), which says what was
+/// deleted and, per remote, what was not and why.
+fn report_redirect(report: &BulkReport) -> Response {
+    let deleted: Vec<&str> = report.succeeded().collect();
+    let failed: Vec<String> = report.failed().map(|(name, reason)| format!("{name}\t{reason}")).collect();
+    let mut query = Vec::new();
+    if !deleted.is_empty() {
+        query.push(("done", "deleted".to_owned()));
+        query.push(("names", deleted.join(",")));
+    }
+    if !failed.is_empty() {
+        query.push(("failed", failed.join("\n")));
+    }
+    let query = serde_urlencoded::to_string(query).unwrap_or_default();
     Redirect::to(&format!("/remote-clusters?{query}")).into_response()
 }
 
@@ -178,9 +183,5 @@ async fn run_delete(
         delete_one(cluster_ref, &name).await
     })
     .await;
-    if report.all_succeeded() {
-        return Ok(deleted_redirect(&names));
-    }
-    let chrome = Chrome::load(&context, &cluster, "remote-clusters").await?;
-    Ok((StatusCode::OK, render(&ReportPage { chrome, report })?).into_response())
+    Ok(report_redirect(&report))
 }

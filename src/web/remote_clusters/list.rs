@@ -26,6 +26,9 @@ pub struct ListQuery {
     /// The names the change concerned (comma-separated).
     #[serde(default)]
     names: String,
+    /// Remotes a bulk delete could not delete: `name<TAB>reason` lines.
+    #[serde(default)]
+    failed: String,
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -141,6 +144,8 @@ struct ListPage {
     probed: bool,
     /// The message key and names of the change just made, if any.
     done: Option<(String, String)>,
+    /// Remotes a delete could not delete, with Elasticsearch's reason.
+    failed: Vec<(String, String)>,
 }
 
 impl ListPage {
@@ -202,5 +207,11 @@ pub async fn list_remote_clusters(
         .done
         .filter(|d| matches!(d.as_str(), "added" | "updated" | "deleted" | "none-selected"))
         .map(|d| (format!("remote-done-{d}"), query.names.clone()));
-    render(&ListPage { chrome, rows, total, query: query.q, sort_links, probed: status.probed, done })
+    let failed = query
+        .failed
+        .lines()
+        .filter_map(|line| line.split_once('\t'))
+        .map(|(name, reason)| (name.to_owned(), reason.to_owned()))
+        .collect();
+    render(&ListPage { chrome, rows, total, query: query.q, sort_links, probed: status.probed, done, failed })
 }
