@@ -69,7 +69,7 @@ impl EsClient {
             return Err(EsError::InvalidName { name: (*part).to_owned(), reason: "not a valid name in a URL path" });
         }
         let path = route.fill(parts);
-        self.transport.send(self.auth.as_ref(), route, &path, query, body).await
+        self.transport.send(self.auth.as_ref(), route, &path, query, body, None).await
     }
 
     async fn get<T: DeserializeOwned>(
@@ -150,7 +150,22 @@ impl EsClient {
         timeout: Option<&str>,
     ) -> Result<BTreeMap<String, ResolvedCluster>, EsError> {
         let query: Vec<(&str, &str)> = timeout.map(|t| ("timeout", t)).into_iter().collect();
-        self.get(&routes::RESOLVE_CLUSTER, &[expression], &query).await
+        // Before 8.19 the API takes no timeout, and a remote whose packets are dropped can
+        // hold the answer for Elasticsearch's whole connect timeout: bound the wait here, so
+        // a page falls back to `_remote/info` instead of hanging.
+        let path = routes::RESOLVE_CLUSTER.fill(&[expression]);
+        let answer = self
+            .transport
+            .send(
+                self.auth.as_ref(),
+                &routes::RESOLVE_CLUSTER,
+                &path,
+                &query,
+                None::<&Value>,
+                Some(RESOLVE_CLUSTER_WAIT.min(self.transport.timeout())),
+            )
+            .await?;
+        decode(&routes::RESOLVE_CLUSTER, &answer)
     }
 
     pub async fn nodes(&self) -> Result<NodesInfo, EsError> {
@@ -338,6 +353,9 @@ impl EsClient {
         self.call(&routes::CCR_AUTO_FOLLOW_RESUME, &[name], &[], None::<&Value>).await
     }
 }
+
+/// The longest a page waits for `_resolve/cluster` before it falls back to `_remote/info`.
+const RESOLVE_CLUSTER_WAIT: std::time::Duration = std::time::Duration::from_secs(8);
 
 /// A name that acts on exactly one index or pattern: no `,` lists, no `*` wildcards.
 fn one(name: &str) -> Result<&str, EsError> {

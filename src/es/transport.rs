@@ -100,6 +100,11 @@ impl Transport {
         &self.urls
     }
 
+    /// The configured per-request timeout.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
     /// Sends one request, failing over to the next node only when a node cannot be reached at
     /// all: a timeout may mean the request was applied, so it is not sent twice.
     pub async fn send<B: Serialize + ?Sized>(
@@ -109,13 +114,14 @@ impl Transport {
         path: &str,
         query: &[(&str, &str)],
         body: Option<&B>,
+        timeout: Option<Duration>,
     ) -> Result<Answer, EsError> {
         let body = body.map(|b| serde_json::to_vec(b).expect("request bodies always serialize"));
         let start = self.preferred.load(Ordering::Relaxed);
         let mut attempts = Vec::new();
         for offset in 0..self.urls.len() {
             let index = (start + offset) % self.urls.len();
-            match self.send_to(&self.urls[index], auth, route, path, query, body.as_deref()).await {
+            match self.send_to(&self.urls[index], auth, route, path, query, body.as_deref(), timeout).await {
                 Err(error @ EsError::Unreachable { .. }) => {
                     tracing::warn!(node = %self.urls[index], %error, "node unreachable, trying the next one");
                     attempts.push(error);
@@ -140,10 +146,14 @@ impl Transport {
         path: &str,
         query: &[(&str, &str)],
         body: Option<&[u8]>,
+        timeout: Option<Duration>,
     ) -> Result<Answer, EsError> {
         let url = join(base, path);
         let shown = url.to_string();
         let mut request = self.http.request(route.method.clone(), url).query(query);
+        if let Some(limit) = timeout {
+            request = request.timeout(limit);
+        }
         request = match auth {
             // reqwest marks both headers sensitive, which keeps them out of any debug print.
             Some(Auth::Basic { username, password }) => request.basic_auth(username, Some(password.expose_secret())),
@@ -159,13 +169,14 @@ impl Transport {
             request = request.header(CONTENT_TYPE, "application/json").body(body.to_vec());
         }
         let started = Instant::now();
-        let response = request.send().await.map_err(|e| self.classify(&shown, &e))?;
+        let limit = timeout.unwrap_or(self.timeout);
+        let response = request.send().await.map_err(|e| self.classify(&shown, &e, limit))?;
         let status = response.status().as_u16();
         let is_json =
             response.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| {
                 v.starts_with("application/json") || v.starts_with("application/vnd.elasticsearch+json")
             });
-        let bytes = response.bytes().await.map_err(|e| self.classify(&shown, &e))?;
+        let bytes = response.bytes().await.map_err(|e| self.classify(&shown, &e, limit))?;
         tracing::debug!(api = route.api, method = %route.method, path, status, elapsed_ms = started.elapsed().as_millis() as u64, "elasticsearch request");
         if (200..300).contains(&status) || (route.method == Method::HEAD && status == 404) {
             return Ok(Answer { status, url: shown, body: bytes });
@@ -179,12 +190,12 @@ impl Transport {
         Err(EsError::Api(Box::new(ApiError::from_body(status, &bytes))))
     }
 
-    fn classify(&self, url: &str, error: &reqwest::Error) -> EsError {
+    fn classify(&self, url: &str, error: &reqwest::Error, limit: Duration) -> EsError {
         let chain = error_chain(error);
         tracing::debug!(%url, %chain, "request to Elasticsearch failed");
         let url = url.to_owned();
         if error.is_timeout() {
-            EsError::Timeout { url, after: self.timeout }
+            EsError::Timeout { url, after: limit }
         } else if is_tls_failure(error) || chain.contains("certificate") {
             EsError::Tls { url, detail: innermost(error) }
         } else if error.is_connect() {

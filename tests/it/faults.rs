@@ -143,3 +143,19 @@ async fn bulk_actions_report_every_item() {
     assert_eq!(report.succeeded().collect::<Vec<_>>(), ["a", "c"], "one failure does not stop the others");
     assert_eq!(report.failed().collect::<Vec<_>>(), [("b", "b refused")]);
 }
+
+#[tokio::test]
+async fn a_hanging_live_probe_falls_back_to_remote_info() {
+    let sim = start_sim("local").await;
+    let mut update = ccr_panel::es::ClusterSettingsUpdate::default();
+    update.persistent.insert("cluster.remote.far.seeds".into(), json!(["10.0.0.1:9300"]));
+    client(&sim).put_cluster_settings(&update).await.unwrap();
+    let panel = panel_with(client_at(&[sim.url()], Duration::from_secs(3)));
+    sim.sim.inject_fault(Fault::new("/_resolve/cluster", FaultKind::Hang { millis: 20_000 }));
+    let started = std::time::Instant::now();
+    let page = get(&panel, "/remote-clusters").await;
+    assert_eq!(page.status, 200, "the list still shows");
+    assert!(started.elapsed() < Duration::from_secs(10), "bounded by the client timeout");
+    assert!(page.body.contains("may lag behind reality"), "and says where the status came from");
+    assert!(page.text("tr[data-remote=far] .status").starts_with("Not connected"));
+}
