@@ -13,7 +13,7 @@ use super::ccr_model::*;
 use super::error::EsError;
 use super::model::*;
 use super::routes::{self, Route};
-use super::transport::{Answer, Auth, ConfigError, EsConfig, Transport, snippet};
+use super::transport::{Answer, Auth, ConfigError, EsConfig, Outgoing, Transport, snippet};
 
 /// A client for one cluster. Cheap to clone; clones share connections and the cached version.
 #[derive(Clone)]
@@ -68,8 +68,7 @@ impl EsClient {
         if let Some(part) = parts.iter().find(|p| p.is_empty() || **p == "." || **p == "..") {
             return Err(EsError::InvalidName { name: (*part).to_owned(), reason: "not a valid name in a URL path" });
         }
-        let path = route.fill(parts);
-        self.transport.send(self.auth.as_ref(), route, &path, query, body, None).await
+        self.transport.send(self.auth.as_ref(), &Outgoing::new(route, route.fill(parts), query, body)).await
     }
 
     async fn get<T: DeserializeOwned>(
@@ -154,17 +153,9 @@ impl EsClient {
         // hold the answer for Elasticsearch's whole connect timeout: bound the wait here, so
         // a page falls back to `_remote/info` instead of hanging.
         let path = routes::RESOLVE_CLUSTER.fill(&[expression]);
-        let answer = self
-            .transport
-            .send(
-                self.auth.as_ref(),
-                &routes::RESOLVE_CLUSTER,
-                &path,
-                &query,
-                None::<&Value>,
-                Some(RESOLVE_CLUSTER_WAIT.min(self.transport.timeout())),
-            )
-            .await?;
+        let mut outgoing = Outgoing::new(&routes::RESOLVE_CLUSTER, path, &query, None::<&Value>);
+        outgoing.timeout = Some(RESOLVE_CLUSTER_WAIT.min(self.transport.timeout()));
+        let answer = self.transport.send(self.auth.as_ref(), &outgoing).await?;
         decode(&routes::RESOLVE_CLUSTER, &answer)
     }
 

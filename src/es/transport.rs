@@ -60,6 +60,30 @@ pub enum ConfigError {
     Client(String),
 }
 
+/// One request, ready to send to any node.
+pub(crate) struct Outgoing<'a> {
+    pub route: &'a Route,
+    /// The filled-in path.
+    pub path: String,
+    pub query: &'a [(&'a str, &'a str)],
+    /// The JSON body, already serialized.
+    pub body: Option<Vec<u8>>,
+    /// A shorter wait than the client's timeout, for this request only.
+    pub timeout: Option<Duration>,
+}
+
+impl<'a> Outgoing<'a> {
+    pub fn new<B: Serialize + ?Sized>(
+        route: &'a Route,
+        path: String,
+        query: &'a [(&'a str, &'a str)],
+        body: Option<&B>,
+    ) -> Outgoing<'a> {
+        let body = body.map(|b| serde_json::to_vec(b).expect("request bodies always serialize"));
+        Outgoing { route, path, query, body, timeout: None }
+    }
+}
+
 /// The answer to one request that Elasticsearch accepted (2xx).
 pub(crate) struct Answer {
     pub status: u16,
@@ -107,21 +131,12 @@ impl Transport {
 
     /// Sends one request, failing over to the next node only when a node cannot be reached at
     /// all: a timeout may mean the request was applied, so it is not sent twice.
-    pub async fn send<B: Serialize + ?Sized>(
-        &self,
-        auth: Option<&Auth>,
-        route: &Route,
-        path: &str,
-        query: &[(&str, &str)],
-        body: Option<&B>,
-        timeout: Option<Duration>,
-    ) -> Result<Answer, EsError> {
-        let body = body.map(|b| serde_json::to_vec(b).expect("request bodies always serialize"));
+    pub async fn send(&self, auth: Option<&Auth>, request: &Outgoing<'_>) -> Result<Answer, EsError> {
         let start = self.preferred.load(Ordering::Relaxed);
         let mut attempts = Vec::new();
         for offset in 0..self.urls.len() {
             let index = (start + offset) % self.urls.len();
-            match self.send_to(&self.urls[index], auth, route, path, query, body.as_deref(), timeout).await {
+            match self.send_to(&self.urls[index], auth, request).await {
                 Err(error @ EsError::Unreachable { .. }) => {
                     tracing::warn!(node = %self.urls[index], %error, "node unreachable, trying the next one");
                     attempts.push(error);
@@ -138,16 +153,9 @@ impl Transport {
         Err(EsError::AllNodesFailed { attempts })
     }
 
-    async fn send_to(
-        &self,
-        base: &Url,
-        auth: Option<&Auth>,
-        route: &Route,
-        path: &str,
-        query: &[(&str, &str)],
-        body: Option<&[u8]>,
-        timeout: Option<Duration>,
-    ) -> Result<Answer, EsError> {
+    async fn send_to(&self, base: &Url, auth: Option<&Auth>, outgoing: &Outgoing<'_>) -> Result<Answer, EsError> {
+        let Outgoing { route, path, query, body, timeout } = outgoing;
+        let (path, timeout) = (path.as_str(), *timeout);
         let url = join(base, path);
         let shown = url.to_string();
         let mut request = self.http.request(route.method.clone(), url).query(query);
@@ -166,7 +174,7 @@ impl Transport {
             None => request,
         };
         if let Some(body) = body {
-            request = request.header(CONTENT_TYPE, "application/json").body(body.to_vec());
+            request = request.header(CONTENT_TYPE, "application/json").body(body.clone());
         }
         let started = Instant::now();
         let limit = timeout.unwrap_or(self.timeout);
