@@ -151,6 +151,19 @@ pub struct SimArgs {
     /// superuser, ccr_admin, ccr_operator, viewer, no_access.
     #[arg(long = "user", value_parser = crate::sim::security::SimSecurity::parse_user)]
     pub users: Vec<crate::sim::security::SimUser>,
+    /// A setting as if in the node's elasticsearch.yml, as `key=value` (repeatable); lists are
+    /// comma-separated. E.g. `cluster.remote.dr.seeds=10.0.0.1:9300` for a remote the API
+    /// cannot change, or `cluster.remote.dr.credentials=...` for the API-key security model.
+    #[arg(long = "node-setting", value_parser = parse_node_setting)]
+    pub node_settings: Vec<(String, String)>,
+}
+
+fn parse_node_setting(text: &str) -> Result<(String, String), String> {
+    let (key, value) = text.split_once('=').ok_or_else(|| format!("{text:?}: expected key=value"))?;
+    if key.trim().is_empty() {
+        return Err(format!("{text:?}: the key is empty"));
+    }
+    Ok((key.trim().to_owned(), value.trim().to_owned()))
 }
 
 #[derive(Debug, Args)]

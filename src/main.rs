@@ -10,6 +10,7 @@ use tracing_subscriber::EnvFilter;
 use ccr_panel::config::{self, AuthChoice, Cli, ClusterConfig, Command, DemoArgs, SecurityArgs, ServeArgs, SimArgs};
 use ccr_panel::es::EsClient;
 use ccr_panel::sim::security::SimSecurity;
+use ccr_panel::sim::state::SettingValue;
 use ccr_panel::sim::{SimConfig, SimServer};
 use ccr_panel::web::auth::{self, AuthMode, AuthSettings, LoginLimiter};
 use ccr_panel::web::session::SessionConfig;
@@ -168,6 +169,15 @@ async fn sim(args: SimArgs) -> Result<(), String> {
     let mut config = SimConfig::new(&args.cluster_name);
     config.version = args.version;
     config.license = args.license;
+    for (key, value) in args.node_settings {
+        // Seeds are a list; everything else is a single value.
+        let value = if key.ends_with(".seeds") {
+            SettingValue::List(value.split(',').map(|s| s.trim().to_owned()).collect())
+        } else {
+            SettingValue::Text(value)
+        };
+        config.node_settings.insert(key, value);
+    }
     if !args.users.is_empty() {
         config.security = Some(SimSecurity { users: args.users, api_keys: Default::default() });
     }

@@ -32,7 +32,9 @@ fn help_is_complete_for_every_command() {
         assert!(serve.contains(flag), "serve --help mentions {flag}");
     }
     let sim = help(&["sim"]);
-    for flag in ["--listen", "--transport-listen", "--cluster-name", "--version", "--license"] {
+    for flag in
+        ["--listen", "--transport-listen", "--cluster-name", "--version", "--license", "--user", "--node-setting"]
+    {
         assert!(sim.contains(flag), "sim --help mentions {flag}");
     }
     assert!(help(&["demo"]).contains("--listen"));
