@@ -273,3 +273,29 @@ pub async fn signed_in(panel: &axum::Router, user: &str) -> Visitor {
     assert_redirect_to(&page, "/");
     visitor
 }
+
+/// The bodies of the `PUT _cluster/settings` requests the simulator received.
+pub fn settings_puts(sim: &SimServer) -> Vec<serde_json::Value> {
+    sim.sim
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "PUT" && r.path == "/_cluster/settings")
+        .map(|r| r.body.unwrap_or(serde_json::Value::Null))
+        .collect()
+}
+
+/// Adds a remote cluster directly through the cluster settings API.
+pub async fn add_remote(sim: &SimServer, name: &str, seeds: &[&str]) {
+    let mut update = ccr_panel::es::ClusterSettingsUpdate::default();
+    update.persistent.insert(format!("cluster.remote.{name}.seeds"), serde_json::json!(seeds));
+    client(sim).put_cluster_settings(&update).await.unwrap();
+}
+
+/// Posts the add form; returns the page (a redirect on success).
+pub async fn submit(panel: &axum::Router, fields: &[(&str, &str)]) -> Page {
+    post_form(panel, "/remote-clusters", fields).await
+}
+
+pub fn errors_on(page: &Page, field: &str) -> Vec<String> {
+    page.texts(&format!("#{field}-messages .field-error"))
+}
