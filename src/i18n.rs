@@ -112,11 +112,6 @@ impl Tr {
     pub fn t1(&self, key: &str, name: &str, value: &str) -> String {
         self.t_args(key, &[(name, value)])
     }
-
-    /// Whether the catalog of this language has `key` (for the catalog tests).
-    pub fn has(&self, key: &str) -> bool {
-        LOCALES.try_lookup(&self.lang.catalog(), key).is_some()
-    }
 }
 
 #[cfg(test)]

@@ -44,11 +44,6 @@ impl EsError {
         }
     }
 
-    /// True when the request never got an Elasticsearch answer (so the node may be down).
-    pub fn is_connection_problem(&self) -> bool {
-        !matches!(self, EsError::Api(_) | EsError::InvalidName { .. })
-    }
-
     /// The error `type` from an Elasticsearch error body.
     pub fn es_type(&self) -> Option<&str> {
         match self {

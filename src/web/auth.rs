@@ -281,11 +281,6 @@ impl LoginLimiter {
     }
 }
 
-/// The address a request came from (loopback for in-process tests without a socket).
-pub fn client_address(request_extensions: &axum::http::Extensions) -> IpAddr {
-    request_extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()).unwrap_or(IpAddr::from([127, 0, 0, 1]))
-}
-
 /// Whether the cluster has security enabled: `_security/_authenticate` answers (or refuses
 /// with 401) when it has; without security the API does not exist ("no handler", 400) or
 /// says security must be enabled (500, 6.8-7.x basic). `None` when the cluster cannot be

@@ -25,6 +25,8 @@ pub struct ClusterHeader {
     pub license_allows_ccr: bool,
     /// `green`, `yellow` or `red`.
     pub health: String,
+    /// Node count from the same health answer (`None` when it could not be read).
+    pub nodes: Option<u32>,
 }
 
 #[derive(Debug, Clone)]
@@ -87,6 +89,7 @@ impl Chrome {
             version: root.version.number.clone(),
             license: license.license_type.clone(),
             license_allows_ccr: license.allows_ccr(),
+            nodes: health.as_ref().ok().map(|h| h.number_of_nodes),
             health: health.map(|h| h.status).unwrap_or_else(|_| "unknown".into()),
         });
         chrome.current_cluster = cluster.name.clone();

@@ -56,8 +56,8 @@ async fn show_overview(context: RequestContext, cluster: Cluster) -> AppResult<H
     let chrome = Chrome::load(&context, &cluster, "overview").await?;
     let tr = chrome.tr;
     let client = &cluster.client;
-    let (health, remotes, followers, patterns, capabilities) = tokio::join!(
-        client.health(),
+    // The node count comes with the header's health answer: no second `_cluster/health`.
+    let (remotes, followers, patterns, capabilities) = tokio::join!(
         remote_clusters::list(client),
         followers::list(client),
         client.auto_follow_patterns(),
@@ -84,13 +84,7 @@ async fn show_overview(context: RequestContext, cluster: Cluster) -> AppResult<H
         }
         Err(e) => unavailable(&e),
     };
-    let page = OverviewPage {
-        chrome,
-        nodes: health.ok().map(|h| h.number_of_nodes),
-        remotes,
-        followers,
-        patterns,
-        capabilities: capabilities?,
-    };
+    let nodes = chrome.header.as_ref().and_then(|h| h.nodes);
+    let page = OverviewPage { chrome, nodes, remotes, followers, patterns, capabilities: capabilities? };
     render(&page)
 }

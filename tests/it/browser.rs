@@ -124,6 +124,12 @@ async fn demo_panel_navigation_in_chromium() {
         assert_eq!(text(&client, "[data-testid=cluster-name]").await, "local", "the header stays on {link}");
     }
 
+    // A page that does not exist gets the panel's own error page, with the navigation.
+    client.goto(&format!("{base}/no/such/page")).await.unwrap();
+    assert!(shows(&client, "h1", "Page not found").await);
+    assert!(shows(&client, ".sidenav", "Remote clusters").await);
+    client.goto(&format!("{base}/")).await.unwrap();
+
     // The language switcher: choose, then "Switch"; the page comes back in Chinese.
     client.find(Locator::Css("#lang-switch option[value='zh-CN']")).await.unwrap().click().await.unwrap();
     click(&client, "form[action='/preferences/language'] button").await;

@@ -219,3 +219,21 @@ async fn error_pages_keep_the_way_out() {
     assert_eq!(wrong.status, 405);
     assert_eq!(wrong.text("h1"), "Request not understood");
 }
+
+#[tokio::test]
+async fn pages_ask_elasticsearch_each_thing_once() {
+    let sim = start_sim("local").await;
+    let mut update = ccr_panel::es::ClusterSettingsUpdate::default();
+    update.persistent.insert("cluster.remote.leader.seeds".into(), serde_json::json!(["10.0.0.1:9300"]));
+    client(&sim).put_cluster_settings(&update).await.unwrap();
+    let panel = panel_for(&sim);
+    get(&panel, "/").await; // reads the version once
+    let count = |path: &str| sim.sim.requests().iter().filter(|r| r.method == "GET" && r.path == path).count();
+    for page in ["/", "/remote-clusters/leader"] {
+        sim.sim.clear_requests();
+        assert_eq!(get(&panel, page).await.status, 200, "{page}");
+        for path in ["/_cluster/health", "/_cluster/settings", "/_remote/info", "/_all/_ccr/info"] {
+            assert!(count(path) <= 1, "{page} asked {path} {} times", count(path));
+        }
+    }
+}

@@ -79,15 +79,17 @@ pub struct RemoteCluster {
     pub security: SecurityModel,
     /// The raw `_remote/info` entry, for the detail page.
     pub info: RemoteInfo,
-    /// The remote's own keys in the cluster settings (suffix to value, transient over
-    /// persistent): what was configured, as opposed to the defaults `_remote/info` shows.
-    pub configured: BTreeMap<String, String>,
+    /// The remote's own keys in the persistent and transient settings (full key to value):
+    /// what was configured, as opposed to the defaults `_remote/info` shows.
+    pub persistent: BTreeMap<String, String>,
+    pub transient: BTreeMap<String, String>,
 }
 
 impl RemoteCluster {
-    /// A configured setting of this remote (`node_connections`), if set.
+    /// A configured setting of this remote (`node_connections`), transient over persistent.
     pub fn configured(&self, suffix: &str) -> Option<&str> {
-        self.configured.get(suffix).map(String::as_str)
+        let key = format!("cluster.remote.{}.{suffix}", self.name);
+        self.transient.get(&key).or_else(|| self.persistent.get(&key)).map(String::as_str)
     }
 }
 
@@ -124,14 +126,12 @@ impl RemoteCluster {
             Value::String(s) => s.clone(),
             other => other.to_string(),
         };
-        let mut configured = BTreeMap::new();
-        for block in [&settings.persistent, &settings.transient] {
-            for (key, value) in block.iter().filter(|(k, _)| k.starts_with(&prefix)) {
-                configured.insert(key[prefix.len()..].to_owned(), text(value));
-            }
-        }
+        let own = |block: &BTreeMap<String, Value>| -> BTreeMap<String, String> {
+            block.iter().filter(|(k, _)| k.starts_with(&prefix)).map(|(k, v)| (k.clone(), text(v))).collect()
+        };
         RemoteCluster {
-            configured,
+            persistent: own(&settings.persistent),
+            transient: own(&settings.transient),
             name: name.to_owned(),
             connected: info.connected,
             mode,
@@ -233,11 +233,20 @@ impl Usage {
 
 /// Which follower indices and auto-follow patterns use the remote `name`.
 pub async fn usage(client: &EsClient, name: &str) -> Result<Usage, EsError> {
+    Ok(usage_by_remote(client).await?.remove(name).unwrap_or_default())
+}
+
+/// What uses each remote, from one read of the followers and one of the patterns.
+pub async fn usage_by_remote(client: &EsClient) -> Result<BTreeMap<String, Usage>, EsError> {
     let (followers, patterns) = tokio::join!(client.follow_info("_all"), client.auto_follow_patterns());
-    Ok(Usage {
-        followers: followers?.into_iter().filter(|f| f.remote_cluster == name).map(|f| f.follower_index).collect(),
-        patterns: patterns?.into_iter().filter(|p| p.pattern.remote_cluster == name).map(|p| p.name).collect(),
-    })
+    let mut by_remote: BTreeMap<String, Usage> = BTreeMap::new();
+    for follower in followers? {
+        by_remote.entry(follower.remote_cluster).or_default().followers.push(follower.follower_index);
+    }
+    for pattern in patterns? {
+        by_remote.entry(pattern.pattern.remote_cluster).or_default().patterns.push(pattern.name);
+    }
+    Ok(by_remote)
 }
 
 /// Removes the remote `name` from the cluster settings (persistent and transient).

@@ -71,14 +71,20 @@ impl DeleteForm {
 }
 
 async fn items_for(cluster: &Cluster, names: &[String]) -> AppResult<Vec<DeleteItem>> {
-    let remotes: Vec<RemoteCluster> = remote_clusters::list(&cluster.client).await?;
+    let (remotes, usage) =
+        tokio::join!(remote_clusters::list(&cluster.client), remote_clusters::usage_by_remote(&cluster.client));
+    let remotes: Vec<RemoteCluster> = remotes?;
+    let mut usage = usage.map_err(|e| e.to_string());
     let mut items = Vec::new();
     for name in names {
         let Some(remote) = remotes.iter().find(|r| &r.name == name) else {
             return Err(AppError::NotFound(format!("/remote-clusters/{name}")));
         };
-        let usage = remote_clusters::usage(&cluster.client, name).await.map_err(|e| e.to_string());
-        items.push(DeleteItem { name: name.clone(), usage, from_yml: !remote.editable() });
+        let used = match &mut usage {
+            Ok(by_remote) => Ok(by_remote.remove(name).unwrap_or_default()),
+            Err(reason) => Err(reason.clone()),
+        };
+        items.push(DeleteItem { name: name.clone(), usage: used, from_yml: !remote.editable() });
     }
     Ok(items)
 }

@@ -94,15 +94,11 @@ pub async fn show_remote_cluster(
     let client = &cluster.client;
     let caps = client.capabilities().await?;
     let remote = find(client, &name).await?;
-    let (test, usage, settings) =
-        tokio::join!(run_test(client, caps, &remote), remote_clusters::usage(client, &name), client.cluster_settings());
-    let settings = settings?;
-    let prefix = format!("cluster.remote.{name}.");
+    let (test, usage) = tokio::join!(run_test(client, caps, &remote), remote_clusters::usage(client, &name));
+    // The remote already carries its settings, read with `_remote/info`.
     let mut rows = Vec::new();
-    for (block, values) in [("persistent", &settings.persistent), ("transient", &settings.transient)] {
-        for (key, value) in values.iter().filter(|(k, _)| k.starts_with(&prefix)) {
-            rows.push((block, key.clone(), text(value)));
-        }
+    for (block, values) in [("persistent", &remote.persistent), ("transient", &remote.transient)] {
+        rows.extend(values.iter().map(|(key, value)| (block, key.clone(), value.clone())));
     }
     let info_fields = match serde_json::to_value(&remote.info) {
         Ok(Value::Object(map)) => map.into_iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k, text(&v))).collect(),

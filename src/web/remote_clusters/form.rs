@@ -14,7 +14,6 @@ use super::super::{Cluster, ValidQuery, render};
 use super::find;
 use super::validate::{Checked, check};
 use crate::audit::{self, Outcome};
-use crate::ccr::remote_clusters::spec::removal_update;
 use crate::ccr::remote_clusters::{ConnectionMode, RemoteCluster};
 use crate::error::{AppError, AppResult, ErrorView};
 use crate::es::{Capabilities, ClusterSettingsUpdate, EsClient};
@@ -240,8 +239,7 @@ async fn save(
     if let (Some(update), Some(remote)) = (update.as_mut(), editing.as_ref()) {
         // Writes go to the persistent settings; a transient definition would win over them,
         // so its keys are removed in the same request.
-        let settings = cluster.client.cluster_settings().await?;
-        update.transient = removal_update(&remote.name, &settings).transient;
+        update.transient = remote.transient.keys().map(|key| (key.clone(), serde_json::Value::Null)).collect();
     }
     let preview_text = update.as_ref().map(|u| preview(u, &cluster.client.urls()[0]));
     let blocked = checked.spec.is_none() || (!checked.warnings.is_empty() && !acknowledged);
