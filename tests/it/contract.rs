@@ -1,5 +1,5 @@
 //! The contract test: every request the client can send and every route the simulator serves
-//! is an API of the official Elasticsearch REST spec (`../shared/es-rest-api-spec/`).
+//! is an API of the official Elasticsearch REST spec (`tests/fixtures/es-rest-api-spec/`).
 
 use std::collections::BTreeSet;
 
@@ -7,7 +7,7 @@ use ccr_panel::es::routes;
 use ccr_panel::sim::router::ROUTES;
 use serde_json::Value;
 
-use crate::helpers::shared_file;
+use crate::helpers::fixture_file;
 
 /// One (api, method, path template) of the spec.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -20,7 +20,7 @@ pub struct SpecEndpoint {
 /// Reads every spec file, in both layouts: the current one (`url.paths` is a list of objects
 /// with their own `methods`) and the legacy one (top-level `methods`, paths as strings).
 pub fn spec_endpoints() -> Vec<SpecEndpoint> {
-    let dir = format!("{}/../shared/es-rest-api-spec", env!("CARGO_MANIFEST_DIR"));
+    let dir = format!("{}/tests/fixtures/es-rest-api-spec", env!("CARGO_MANIFEST_DIR"));
     let mut endpoints = Vec::new();
     let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{dir}: {e}"));
     for entry in entries {
@@ -29,7 +29,7 @@ pub fn spec_endpoints() -> Vec<SpecEndpoint> {
         if !name.ends_with(".json") || name.starts_with('_') {
             continue;
         }
-        let spec: Value = serde_json::from_str(&shared_file(&format!("es-rest-api-spec/{name}"))).unwrap();
+        let spec: Value = serde_json::from_str(&fixture_file(&format!("es-rest-api-spec/{name}"))).unwrap();
         for (api, body) in spec.as_object().unwrap() {
             let legacy_methods: Vec<String> = body["methods"]
                 .as_array()

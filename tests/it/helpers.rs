@@ -226,14 +226,14 @@ where
     }
 }
 
-/// Reads a file of `../shared` (beside the checkout), failing loudly when it is missing.
-pub fn shared_file(relative: &str) -> String {
-    let path = format!("{}/../shared/{relative}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e} (../shared must sit beside the checkout)"))
+/// Reads a data file of `tests/fixtures` (copies of the REST spec and recorded examples).
+pub fn fixture_file(relative: &str) -> String {
+    let path = format!("{}/tests/fixtures/{relative}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
-pub fn shared_json(relative: &str) -> serde_json::Value {
-    serde_json::from_str(&shared_file(relative)).unwrap_or_else(|e| panic!("{relative}: {e}"))
+pub fn fixture_json(relative: &str) -> serde_json::Value {
+    serde_json::from_str(&fixture_file(relative)).unwrap_or_else(|e| panic!("{relative}: {e}"))
 }
 
 /// A simulated cluster with security on and three users: `admin` (ccr_admin), `viewer`

@@ -97,7 +97,7 @@ async fn follow_refuses_what_elasticsearch_refuses() {
 
     followers::follow(&local, "copy", "leader", "myindex", FollowParameters::default()).await.unwrap();
     let open = local.unfollow("copy").await.unwrap_err();
-    let recorded = shared_json("es-examples/error.unfollow.not_closed.400.reconstructed.json");
+    let recorded = fixture_json("es-examples/error.unfollow.not_closed.400.reconstructed.json");
     let expected = recorded["error"]["reason"].as_str().unwrap().replace("follower_index", "copy");
     assert!(open.to_string().contains(&expected), "{open}");
     drop(leader);

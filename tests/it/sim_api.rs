@@ -1,5 +1,5 @@
 //! The simulator's REST answers, byte for byte where Elasticsearch's are known: status codes,
-//! error bodies, and the field sets of the recorded examples in `../shared/es-examples`.
+//! error bodies, and the field sets of the recorded examples in `tests/fixtures/es-examples`.
 
 use std::collections::BTreeSet;
 
@@ -77,25 +77,25 @@ async fn error_envelope_matches_the_recorded_example() {
     let sim = start_sim("local").await;
     let (status, _, body) = call(&sim.url(), Method::GET, "/non-existing/_ccr/info", None).await;
     assert_eq!(status, 404);
-    assert_eq!(body, shared_json("es-examples/error.index_not_found.404.reconstructed.json"));
+    assert_eq!(body, fixture_json("es-examples/error.index_not_found.404.reconstructed.json"));
 }
 
 #[tokio::test]
 async fn root_license_and_ccr_bodies_have_the_recorded_fields() {
     let sim = start_sim("local").await;
     let (_, _, root) = call(&sim.url(), Method::GET, "/", None).await;
-    let example = shared_json("es-examples/info.root.9_1_0.json");
+    let example = fixture_json("es-examples/info.root.9_1_0.json");
     assert_eq!(keys(&root), keys(&example));
     assert_eq!(keys(&root["version"]), keys(&example["version"]));
 
     let (_, _, license) = call(&sim.url(), Method::GET, "/_license", None).await;
-    let example = shared_json("es-examples/license.get.trial.json");
+    let example = fixture_json("es-examples/license.get.trial.json");
     let missing: Vec<_> = keys(&example["license"]).difference(&keys(&license["license"])).cloned().collect();
     // The simulator leaves out only the human-readable expiry date.
     assert_eq!(missing, ["expiry_date"]);
 
     let (_, _, stats) = call(&sim.url(), Method::GET, "/_ccr/stats", None).await;
-    let example = shared_json("es-examples/ccr_stats.json");
+    let example = fixture_json("es-examples/ccr_stats.json");
     assert_eq!(keys(&stats), keys(&example));
     assert_eq!(keys(&stats["auto_follow_stats"]), keys(&example["auto_follow_stats"]));
 

@@ -125,7 +125,7 @@ async fn the_remote_info_body_has_the_documented_fields() {
     let local = start_sim("local").await;
     add_remote(&client(&local), "leader", &[leader.transport_address.to_string()]).await;
     let body: Value = reqwest::get(format!("{}/_remote/info", local.url())).await.unwrap().json().await.unwrap();
-    let documented = shared_json("es-examples/remote_info.sniff.docs.json");
+    let documented = fixture_json("es-examples/remote_info.sniff.docs.json");
     let ours: Vec<&String> = body["leader"].as_object().unwrap().keys().collect();
     let theirs: Vec<&String> = documented["leader"].as_object().unwrap().keys().collect();
     let (mut ours, mut theirs) = (ours, theirs);
