@@ -188,7 +188,8 @@ async fn sign_ins_are_audited_without_credentials() {
     let login = http.get(format!("{url}/login")).send().await.unwrap();
     assert_eq!(login.status(), 200, "auto mode found security on the cluster and asks to sign in");
     let cookie = login.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
-    let token = cookie.trim_start_matches("ccr_csrf=").to_owned();
+    let page = login.text().await.unwrap();
+    let token = page.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
     let form = [("csrf", token.as_str()), ("username", "admin"), ("password", "admin-pw"), ("next", "/")];
     let signed = http.post(format!("{url}/login")).header("cookie", &cookie).form(&form).send().await.unwrap();
     assert_eq!(signed.status(), 303);
