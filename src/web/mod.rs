@@ -7,6 +7,7 @@ pub mod chrome;
 pub mod context;
 pub mod csrf;
 mod health;
+pub mod limiter;
 mod login;
 mod overview;
 mod preferences;
