@@ -36,6 +36,12 @@ pub enum AppError {
     /// A method the route does not take (a GET on a form's POST address, say).
     #[error("method not allowed")]
     MethodNotAllowed,
+    /// A body in a format the route does not read (not a form).
+    #[error("unsupported content type")]
+    UnsupportedMediaType,
+    /// A form that could not be read into the route's fields (message already localised).
+    #[error("unprocessable form: {0}")]
+    Unprocessable(String),
 }
 
 pub type AppResult<T> = Result<T, AppError>;
@@ -75,6 +81,8 @@ impl AppError {
             AppError::NoProxyUser => StatusCode::UNAUTHORIZED,
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
         }
     }
 
@@ -94,7 +102,7 @@ impl AppError {
                 view.title = tr.t("error-not-found-title");
                 view.explanation = tr.t1("error-not-found", "what", what);
             }
-            AppError::BadRequest(message) => {
+            AppError::BadRequest(message) | AppError::Unprocessable(message) => {
                 view.title = tr.t("error-bad-request-title");
                 view.explanation = message.clone();
             }
@@ -105,6 +113,7 @@ impl AppError {
                     AppError::NoProxyUser => ("error-proxy-title", "error-proxy"),
                     AppError::TooLarge => ("error-bad-request-title", "error-too-large"),
                     AppError::MethodNotAllowed => ("error-bad-request-title", "error-method"),
+                    AppError::UnsupportedMediaType => ("error-bad-request-title", "error-unsupported-type"),
                     _ => ("error-internal-title", "error-internal"),
                 };
                 view.title = tr.t(title);
@@ -135,6 +144,11 @@ fn describe_es(error: &EsError, tr: &Tr, view: &mut ErrorView) {
         EsError::NotElasticsearch { url, detail } => {
             view.title = tr.t("error-not-es-title");
             view.explanation = tr.t("error-not-es");
+            view.attempts.push(Attempt { url: url.clone(), problem: detail.clone() });
+        }
+        EsError::ConnectionLost { url, detail } => {
+            view.title = tr.t("error-connection-lost-title");
+            view.explanation = tr.t("error-connection-lost");
             view.attempts.push(Attempt { url: url.clone(), problem: detail.clone() });
         }
         EsError::InvalidName { name, .. } => {

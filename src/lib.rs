@@ -11,6 +11,7 @@ pub mod demo;
 pub mod error;
 pub mod es;
 pub mod i18n;
+pub mod logging;
 pub mod sim;
 pub mod web;
 

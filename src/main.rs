@@ -24,7 +24,9 @@ async fn main() -> ExitCode {
     let filter = EnvFilter::try_new(&cli.log).unwrap_or_else(|_| EnvFilter::new("info"));
     // Colours only for a terminal: log files and collectors get plain text.
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stdout());
-    tracing_subscriber::fmt().with_env_filter(filter).with_target(true).with_ansi(ansi).init();
+    let subscriber = ccr_panel::logging::subscriber(cli.log_format, filter, ansi, std::io::stdout);
+    // `try_init` also routes the `log` crate's records (from dependencies) through it.
+    let _ = tracing_subscriber::util::SubscriberInitExt::try_init(subscriber);
     let outcome = match cli.command {
         Command::Serve(args) => serve(*args).await,
         Command::Sim(args) => sim(args).await,
@@ -108,7 +110,10 @@ async fn auth_settings(
     )
     .map_err(|e| e.to_string())?;
     tracing::info!(mode = ?mode, "authentication");
-    Ok(AuthSettings { mode, sessions, limiter: LoginLimiter::new(5, Duration::from_secs(300)) })
+    // Behind a TLS-terminating or authenticating proxy, the sign-in limit counts the client
+    // the proxy forwarded, not the proxy.
+    let limiter = LoginLimiter::new(5, Duration::from_secs(300)).trusting(security.trusted_proxies.clone());
+    Ok(AuthSettings { mode, sessions, limiter })
 }
 
 async fn serve(args: ServeArgs) -> Result<(), String> {

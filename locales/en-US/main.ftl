@@ -253,3 +253,9 @@ cap-yes = supported
 cap-no = not supported
 remote-done-none-selected = Nothing was deleted: select at least one remote cluster first.
 remote-delete-failed = These remote clusters were not deleted:
+
+## Security and framework refusals (sign-in, CSRF, request limits, lost connections)
+error-bad-form = The request could not be read: { $detail }
+error-unsupported-type = The request was sent in a format this address does not read. Send the form from the panel's page.
+error-connection-lost-title = The connection to Elasticsearch was lost
+error-connection-lost = Elasticsearch accepted the connection but it broke before the answer was complete: the node may have stopped or restarted, or a proxy cut the connection. The change may or may not have been applied; check the current state before trying again.

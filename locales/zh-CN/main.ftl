@@ -254,3 +254,9 @@ cap-yes = 支持
 cap-no = 不支持
 remote-done-none-selected = 未删除任何内容：请先至少选择一个远程集群。
 remote-delete-failed = 以下远程集群未被删除：
+
+## Security and framework refusals (sign-in, CSRF, request limits, lost connections)
+error-bad-form = 无法读取该请求：{ $detail }
+error-unsupported-type = 请求的格式不是此地址可读取的格式。请从面板的页面提交表单。
+error-connection-lost-title = 与 Elasticsearch 的连接已中断
+error-connection-lost = Elasticsearch 接受了连接，但在响应完成前连接中断：节点可能已停止或重启，或代理切断了连接。更改可能已生效，也可能未生效；请先检查当前状态再重试。

@@ -32,6 +32,9 @@ pub struct Cli {
     /// Log filter, in tracing's EnvFilter syntax (e.g. `info`, `ccr_panel=debug`).
     #[arg(long, env = "CCR_PANEL_LOG", default_value = "info", global = true)]
     pub log: String,
+    /// Log line format: `text` for people, `json` (one object per line) for log shippers.
+    #[arg(long, env = "CCR_PANEL_LOG_FORMAT", value_enum, default_value = "text", global = true)]
+    pub log_format: crate::logging::LogFormat,
 }
 
 #[derive(Debug, Subcommand)]
@@ -82,7 +85,9 @@ pub struct SecurityArgs {
     /// With `--auth proxy`: the header that carries the user name.
     #[arg(long, env = "CCR_PANEL_AUTH_HEADER", default_value = "X-Forwarded-User")]
     pub auth_header: String,
-    /// With `--auth proxy`: addresses of the proxies allowed to set that header (comma-separated).
+    /// Addresses of trusted reverse proxies (comma-separated): with `--auth proxy` the ones allowed
+    /// to set the user header; in every mode, the sign-in limit counts the client they forward
+    /// in `X-Forwarded-For` instead of the proxy.
     #[arg(long = "trusted-proxy", env = "CCR_PANEL_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Secret (32 bytes or more) that encrypts session cookies; give every instance behind a

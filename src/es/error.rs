@@ -20,6 +20,11 @@ pub enum EsError {
     /// The TLS handshake failed: unknown CA, wrong host name, plain HTTP on a TLS port...
     #[error("TLS handshake with {url} failed: {detail}")]
     Tls { url: String, detail: String },
+    /// The connection broke while the request or the answer was under way (the node died or
+    /// restarted, a proxy cut it). The request may or may not have been applied, so it is not
+    /// sent to another node.
+    #[error("the connection to {url} was lost: {detail}")]
+    ConnectionLost { url: String, detail: String },
     /// Something answered, but not the way Elasticsearch does.
     #[error("{url} does not look like Elasticsearch: {detail}")]
     NotElasticsearch { url: String, detail: String },

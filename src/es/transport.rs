@@ -209,10 +209,38 @@ impl Transport {
         } else if error.is_connect() {
             // "connection refused (os error 111)" says it all; the wrappers around it do not.
             EsError::Unreachable { url, detail: innermost(error) }
+        } else if error.is_body() || error.is_decode() || is_lost_connection(error, &chain) {
+            EsError::ConnectionLost { url, detail: innermost(error) }
         } else {
             EsError::NotElasticsearch { url, detail: chain }
         }
     }
+}
+
+/// Whether the connection broke mid-exchange: an I/O error of the broken-connection kinds, or
+/// hyper's "closed before message completed" (an answer cut short), anywhere in the chain.
+/// A server answering with something that is not HTTP at all stays "not Elasticsearch".
+fn is_lost_connection(error: &(dyn std::error::Error + 'static), chain: &str) -> bool {
+    use std::io::ErrorKind;
+    let mut current = Some(error);
+    while let Some(e) = current {
+        if let Some(io) = e.downcast_ref::<std::io::Error>()
+            && matches!(
+                io.kind(),
+                ErrorKind::ConnectionReset
+                    | ErrorKind::ConnectionAborted
+                    | ErrorKind::BrokenPipe
+                    | ErrorKind::UnexpectedEof
+                    | ErrorKind::NotConnected
+            )
+        {
+            return true;
+        }
+        current = e.source();
+    }
+    ["connection closed before message completed", "connection reset", "broken pipe", "unexpected eof"]
+        .iter()
+        .any(|words| chain.contains(words))
 }
 
 /// Whether a rustls error sits anywhere in the chain. reqwest wraps it in hyper errors and in

@@ -59,7 +59,7 @@ pub fn router() -> Router<AppState> {
 
 async fn serve_asset(Path((hash, name)): Path<(String, String)>, headers: HeaderMap) -> Response {
     let Some(asset) = ALL.iter().find(|a| a.name == name) else {
-        return StatusCode::NOT_FOUND.into_response();
+        return crate::error::AppError::NotFound(super::context::current().path).into_response();
     };
     let etag = format!("\"{:016x}\"", asset.hash);
     if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {

@@ -6,10 +6,8 @@
 //! - `proxy`: an authenticating reverse proxy names the user in a header, trusted only from
 //!   the configured proxy addresses; the configured credentials are used.
 
-use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -18,6 +16,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 
 use super::AppState;
 use super::context::cookie;
+pub use super::limiter::{Attempt, LoginLimiter, PER_CLIENT_FACTOR, SignInAttempt};
 use super::session::{SESSION_COOKIE, SessionConfig};
 use crate::error::{ForbiddenByElasticsearch, PrivilegeCheck, UnauthorizedByElasticsearch, error_response};
 use crate::es::{Auth, EsClient, IndexPrivilegesQuery, PrivilegesQuery};
@@ -215,67 +214,21 @@ fn to_sign_in(back: &str, htmx: bool) -> Response {
     Redirect::to(&target).into_response()
 }
 
-/// Limits failed sign-ins per client address: after `max_failures` within `window`, further
-/// attempts from that address are refused until the window has passed. Attempts in flight
-/// are capped too ([`MAX_IN_FLIGHT`]), so a burst of parallel guesses cannot run far past the
-/// limit before the first failures are counted, while colleagues behind one NAT address can
-/// still sign in at the same moment.
-/// Sign-in attempts one address may have waiting for Elasticsearch at once.
-pub const MAX_IN_FLIGHT: u32 = 32;
-
-#[derive(Debug)]
-pub struct LoginLimiter {
-    max_failures: u32,
-    window: Duration,
-    attempts: Mutex<HashMap<IpAddr, Attempts>>,
-}
-
-/// How a sign-in attempt ended, for the limiter.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Attempt {
-    Succeeded,
-    WrongCredentials,
-    /// The cluster could not say (unreachable...): not the user's failure.
-    Undecided,
-}
-
-#[derive(Debug, Clone, Copy)]
-struct Attempts {
-    failures: u32,
-    in_flight: u32,
-    since: Instant,
-}
-
-impl LoginLimiter {
-    pub fn new(max_failures: u32, window: Duration) -> LoginLimiter {
-        LoginLimiter { max_failures, window, attempts: Mutex::default() }
-    }
-
-    /// Registers an attempt, or says how long the address must wait.
-    pub fn begin(&self, address: IpAddr) -> Result<(), Duration> {
-        let mut attempts = self.attempts.lock().unwrap_or_else(|p| p.into_inner());
-        // Keeps the map bounded: forget finished windows.
-        attempts.retain(|_, a| a.in_flight > 0 || a.since.elapsed() < self.window);
-        let entry = attempts.entry(address).or_insert(Attempts { failures: 0, in_flight: 0, since: Instant::now() });
-        if entry.since.elapsed() >= self.window && entry.in_flight == 0 {
-            *entry = Attempts { failures: 0, in_flight: 0, since: Instant::now() };
-        }
-        if entry.failures >= self.max_failures || entry.in_flight >= MAX_IN_FLIGHT {
-            return Err(self.window.saturating_sub(entry.since.elapsed()).max(Duration::from_secs(1)));
-        }
-        entry.in_flight += 1;
-        Ok(())
-    }
-
-    /// Ends an attempt begun with [`LoginLimiter::begin`].
-    pub fn finish(&self, address: IpAddr, attempt: Attempt) {
-        let mut attempts = self.attempts.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(entry) = attempts.get_mut(&address) {
-            entry.in_flight = entry.in_flight.saturating_sub(1);
-            match attempt {
-                Attempt::Succeeded => entry.failures = 0,
-                Attempt::WrongCredentials => entry.failures += 1,
-                Attempt::Undecided => {}
+/// What this request's CSRF tokens are bound to besides the nonce cookie: the signed-in
+/// session's secret, or the user a trusted proxy names; empty for anonymous use.
+pub fn csrf_identity(state: &AppState, request: &Request) -> String {
+    match &state.auth.mode {
+        AuthMode::None => String::new(),
+        AuthMode::Es => cookie(request.headers(), SESSION_COOKIE)
+            .and_then(|sealed| state.auth.sessions.open(&sealed))
+            .map(|session| format!("session:{}", session.csrf_secret()))
+            .unwrap_or_default(),
+        AuthMode::Proxy { header, trusted } => {
+            let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+            let named = request.headers().get(header.as_str()).and_then(|v| v.to_str().ok());
+            match (peer, named) {
+                (Some(peer), Some(name)) if trusted.contains(&peer) => format!("proxy:{name}"),
+                _ => String::new(),
             }
         }
     }
@@ -302,35 +255,6 @@ pub fn anonymous_allowed_on(listen: &SocketAddr) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn limiter_blocks_after_repeated_failures_per_address() {
-        let limiter = LoginLimiter::new(3, Duration::from_secs(60));
-        let a = IpAddr::from([10, 0, 0, 1]);
-        let b = IpAddr::from([10, 0, 0, 2]);
-        for _ in 0..3 {
-            limiter.begin(a).unwrap();
-            limiter.finish(a, Attempt::WrongCredentials);
-        }
-        assert!(limiter.begin(a).is_err());
-        assert!(limiter.begin(b).is_ok(), "other addresses are not affected");
-    }
-
-    #[test]
-    fn parallel_attempts_are_capped() {
-        let limiter = LoginLimiter::new(3, Duration::from_secs(60));
-        let a = IpAddr::from([10, 0, 0, 1]);
-        for _ in 0..MAX_IN_FLIGHT {
-            limiter.begin(a).unwrap();
-        }
-        assert!(limiter.begin(a).is_err(), "a burst cannot exceed the in-flight cap");
-        limiter.finish(a, Attempt::Succeeded);
-        assert!(limiter.begin(a).is_ok(), "a finished attempt frees its slot");
-        for _ in 0..3 {
-            limiter.finish(a, Attempt::WrongCredentials);
-        }
-        assert!(limiter.begin(a).is_err(), "then the failures count");
-    }
 
     #[test]
     fn anonymous_mode_is_for_loopback() {

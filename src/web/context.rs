@@ -25,7 +25,8 @@ pub struct RequestContext {
     pub path: String,
     /// The cluster chosen in the switcher, if any.
     pub cluster: Option<String>,
-    /// The CSRF token every form of this page carries.
+    /// The CSRF token every form of this page carries (bound to the nonce cookie and the
+    /// session, see `web::csrf`).
     pub csrf: String,
     /// Where "Try again" goes: this page for a GET, the page a form was on for a POST.
     pub retry_path: String,
@@ -71,10 +72,11 @@ pub fn current() -> RequestContext {
 pub async fn with_context(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let path = request.uri().path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "/".into());
     let secure = state.auth.sessions.secure;
-    let (csrf, new_token) = csrf::token(request.headers(), secure);
-    // Assets are cached publicly: never hand out a token with them.
-    let mint = new_token && !request.uri().path().starts_with("/static/");
-    let mut context = RequestContext::from_headers(request.headers(), path.clone(), csrf.clone());
+    let (nonce, new_nonce) = csrf::nonce(request.headers(), secure);
+    // Assets are cached publicly: never hand out a nonce with them.
+    let mint = new_nonce && !request.uri().path().starts_with("/static/");
+    let token = csrf::token_for(state.auth.sessions.csrf_key(), &nonce, &super::auth::csrf_identity(&state, &request));
+    let mut context = RequestContext::from_headers(request.headers(), path.clone(), token);
     context.retry_path = if request.method() == axum::http::Method::GET {
         path
     } else {
@@ -87,7 +89,15 @@ pub async fn with_context(State(state): State<AppState>, mut request: Request, n
     let mut response = CURRENT.scope(context, next.run(request)).await;
     let headers = response.headers_mut();
     headers.append("vary", HeaderValue::from_static("HX-Request, Cookie, Accept-Language"));
-    if mint && let Ok(value) = HeaderValue::from_str(&csrf::cookie_header(&csrf, secure)) {
+    // A handler that rotated the nonce (sign-in, sign-out) has the last word.
+    let rotated = headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .any(|v| v.to_str().is_ok_and(|v| v.starts_with(&format!("{}=", csrf::cookie_name(secure)))));
+    if mint
+        && !rotated
+        && let Ok(value) = HeaderValue::from_str(&csrf::cookie_header(&nonce, secure))
+    {
         headers.append(header::SET_COOKIE, value);
     }
     // Pages carry a user's data and a CSRF token: no shared cache may keep them.

@@ -82,13 +82,15 @@ async fn sign_in(
     State(state): State<AppState>,
     context: RequestContext,
     connect: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: axum::http::HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Response {
     if state.auth.mode != AuthMode::Es {
         return Redirect::to("/").into_response();
     }
     let tr = context.tr();
-    let address = peer(connect);
+    let limiter = &state.auth.limiter;
+    let address = limiter.client_address(peer(connect), &headers);
     let again = |status: StatusCode, error: String, es_reason: Option<String>, username: String| {
         let page = LoginPage {
             chrome: Chrome::bare(&context, ""),
@@ -107,18 +109,23 @@ async fn sign_in(
     } else {
         return again(StatusCode::BAD_REQUEST, tr.t("login-missing"), None, username);
     };
-    if let Err(wait) = state.auth.limiter.begin(address) {
-        let minutes = wait.as_secs().div_ceil(60).to_string();
-        return again(StatusCode::TOO_MANY_REQUESTS, tr.t1("login-rate-limited", "minutes", &minutes), None, username);
-    }
+    // API keys have no user name: all API-key guesses from one address share one count.
+    let limited_as = if matches!(auth, Auth::ApiKey(_)) { "" } else { username.as_str() };
+    let attempt = match limiter.begin(limited_as, address).await {
+        Ok(attempt) => attempt,
+        Err(wait) => {
+            let minutes = wait.as_secs().div_ceil(60).to_string();
+            let message = tr.t1("login-rate-limited", "minutes", &minutes);
+            return again(StatusCode::TOO_MANY_REQUESTS, message, None, username);
+        }
+    };
     let client = state.cluster(None).client.with_auth(Some(auth.clone()));
     let outcome = client.authenticate().await;
-    let attempt = match &outcome {
+    attempt.finish(match &outcome {
         Ok(_) => Attempt::Succeeded,
         Err(EsError::Api(api)) if api.status == 401 => Attempt::WrongCredentials,
         Err(_) => Attempt::Undecided,
-    };
-    state.auth.limiter.finish(address, attempt);
+    });
     match outcome {
         Ok(user) => {
             audit::record(
@@ -134,6 +141,7 @@ async fn sign_in(
             if let Ok(cookie) = HeaderValue::from_str(&state.auth.sessions.seal(&session)) {
                 response.headers_mut().append(header::SET_COOKIE, cookie);
             }
+            rotate_csrf(&state, &mut response);
             response
         }
         Err(EsError::Api(api)) if api.status == 401 => {
@@ -160,5 +168,13 @@ async fn sign_out(State(state): State<AppState>, user: Option<Extension<CurrentU
     if let Ok(cookie) = HeaderValue::from_str(&state.auth.sessions.clear()) {
         response.headers_mut().append(header::SET_COOKIE, cookie);
     }
+    rotate_csrf(&state, &mut response);
     response
+}
+
+/// Signing in and out starts a new CSRF nonce, so no token from before is any use after.
+fn rotate_csrf(state: &AppState, response: &mut Response) {
+    if let Ok(cookie) = HeaderValue::from_str(&super::csrf::rotated_cookie(state.auth.sessions.secure)) {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
 }

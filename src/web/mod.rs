@@ -7,9 +7,11 @@ pub mod chrome;
 pub mod context;
 pub mod csrf;
 mod health;
+pub mod limiter;
 mod login;
 mod overview;
 mod preferences;
+pub mod refusals;
 mod remote_clusters;
 mod replication;
 pub mod session;
@@ -127,6 +129,10 @@ pub fn app(state: AppState) -> Router {
         .merge(assets::router())
         .fallback(|| async { AppError::NotFound(context::current().path) })
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
+        // Rejections by axum's own extractors (bad form, bad path, wrong type, too large)
+        // become the panel's error page; one body limit holds for every extractor.
+        .layer(middleware::from_fn(refusals::as_error_pages))
+        .layer(axum::extract::DefaultBodyLimit::max(csrf::MAX_BODY_BYTES))
         // Innermost first: sign-in, then CSRF, then the request context around both.
         .layer(middleware::from_fn_with_state(state.clone(), auth::identify_user))
         .layer(middleware::from_fn_with_state(state.clone(), csrf::verify))
@@ -157,4 +163,6 @@ pub fn app(state: AppState) -> Router {
             tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id, user = tracing::field::Empty)
         }))
         .layer(SetRequestIdLayer::new(x_request_id, MakeRequestUuid))
+        // Outermost: a client's id is kept only in the strict format, else a fresh one is made.
+        .layer(middleware::map_request(refusals::drop_odd_request_id))
 }

@@ -60,6 +60,12 @@ impl SessionConfig {
         };
         Ok(SessionConfig { key, idle_timeout, lifetime, secure })
     }
+
+    /// The key CSRF tokens are HMACs under: the half of the session key that the private
+    /// (encrypting) cookie jar leaves unused.
+    pub fn csrf_key(&self) -> &[u8] {
+        self.key.signing()
+    }
 }
 
 /// The credentials a session carries.
@@ -77,6 +83,9 @@ struct Stored {
     /// Seconds since the epoch: sign-in, and last activity.
     created: u64,
     seen: u64,
+    /// A random secret that CSRF tokens of this session are bound to (new at every sign-in).
+    #[serde(default)]
+    csrf: String,
 }
 
 /// A signed-in user.
@@ -86,6 +95,7 @@ pub struct Session {
     pub auth: Auth,
     created: u64,
     seen: u64,
+    csrf: String,
 }
 
 fn now() -> u64 {
@@ -95,7 +105,12 @@ fn now() -> u64 {
 impl Session {
     pub fn new(username: String, auth: Auth) -> Session {
         let now = now();
-        Session { username, auth, created: now, seen: now }
+        Session { username, auth, created: now, seen: now, csrf: crate::web::csrf::random_value() }
+    }
+
+    /// The secret this session's CSRF tokens are bound to.
+    pub fn csrf_secret(&self) -> &str {
+        &self.csrf
     }
 
     /// Whether the last refresh is old enough to send a fresh cookie (sliding idle timeout
@@ -123,7 +138,13 @@ impl SessionConfig {
             Auth::Basic { password, .. } => StoredAuth::Basic { password: password.expose_secret().to_owned() },
             Auth::ApiKey(key) => StoredAuth::ApiKey { key: key.expose_secret().to_owned() },
         };
-        let stored = Stored { user: session.username.clone(), auth, created: session.created, seen: session.seen };
+        let stored = Stored {
+            user: session.username.clone(),
+            auth,
+            created: session.created,
+            seen: session.seen,
+            csrf: session.csrf.clone(),
+        };
         let value = serde_json::to_string(&stored).expect("sessions serialize");
         let mut jar = CookieJar::new();
         let remaining = self.lifetime.as_secs().saturating_sub(now().saturating_sub(session.created));
@@ -165,7 +186,10 @@ impl SessionConfig {
             }
             StoredAuth::ApiKey { key } => Auth::ApiKey(SecretString::from(key)),
         };
-        Some(Session { username: stored.user, auth, created: stored.created, seen: stored.seen })
+        // A session sealed before tokens were bound to it has no secret: it gets one derived
+        // from what it holds, which only the sealed cookie knows.
+        let csrf = if stored.csrf.is_empty() { format!("{}:{}", stored.created, stored.user) } else { stored.csrf };
+        Some(Session { username: stored.user, auth, created: stored.created, seen: stored.seen, csrf })
     }
 }
 

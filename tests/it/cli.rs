@@ -28,6 +28,8 @@ fn help_is_complete_for_every_command() {
         "--es-insecure",
         "--es-timeout",
         "--config",
+        "--log-format",
+        "CCR_PANEL_LOG_FORMAT",
     ] {
         assert!(serve.contains(flag), "serve --help mentions {flag}");
     }
@@ -188,7 +190,8 @@ async fn sign_ins_are_audited_without_credentials() {
     let login = http.get(format!("{url}/login")).send().await.unwrap();
     assert_eq!(login.status(), 200, "auto mode found security on the cluster and asks to sign in");
     let cookie = login.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
-    let token = cookie.trim_start_matches("ccr_csrf=").to_owned();
+    let page = login.text().await.unwrap();
+    let token = page.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
     let form = [("csrf", token.as_str()), ("username", "admin"), ("password", "admin-pw"), ("next", "/")];
     let signed = http.post(format!("{url}/login")).header("cookie", &cookie).form(&form).send().await.unwrap();
     assert_eq!(signed.status(), 303);
@@ -198,4 +201,38 @@ async fn sign_ins_are_audited_without_credentials() {
     let audit = log.iter().find(|l| l.contains("audit") && l.contains("sign_in")).unwrap_or_else(|| panic!("{log:#?}"));
     assert!(audit.contains("admin") && audit.contains("succeeded"), "{audit}");
     assert!(log.iter().all(|l| !l.contains("admin-pw")), "a password reached the log");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_logs_are_one_object_per_line_for_log_shippers() {
+    let sim = crate::helpers::start_sim("local").await;
+    let (mut child, url, lines) = start_panel(&[
+        "serve",
+        "--auth",
+        "none",
+        "--listen",
+        "127.0.0.1:0",
+        "--es-url",
+        &sim.url(),
+        "--log-format",
+        "json",
+    ]);
+    let http = reqwest::Client::new();
+    let hostile = "x\" outcome=\"succeeded";
+    let refused =
+        http.post(format!("{url}/preferences/language")).header("x-request-id", hostile).send().await.unwrap();
+    assert_eq!(refused.status(), 403);
+    let _ = child.kill();
+    let _ = child.wait();
+    let log: Vec<String> = lines.try_iter().collect();
+    let objects: Vec<serde_json::Value> =
+        log.iter().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}"))).collect();
+    let line = objects
+        .iter()
+        .find(|o| o["fields"]["message"].as_str().is_some_and(|m| m.contains("CSRF")))
+        .unwrap_or_else(|| panic!("{log:#?}"));
+    assert_eq!(line["level"], "WARN");
+    let id = line["span"]["request_id"].as_str().unwrap();
+    assert_eq!(id.len(), 36, "a fresh id replaced the client's: {id}");
+    assert!(log.iter().all(|l| !l.contains("outcome")), "the client's id reached the log");
 }

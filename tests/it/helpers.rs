@@ -134,17 +134,19 @@ pub async fn post_form_raw(router: &axum::Router, path: &str, fields: &[(&str, &
     send(router, request.body(Body::from(body)).unwrap()).await
 }
 
-/// A browser without JavaScript: keeps cookies and sends each form with its CSRF token.
+/// A browser without JavaScript: keeps cookies and sends each form with the CSRF token of the
+/// last page it was given (tokens are bound to the cookies, so a cookie change forgets it).
 pub struct Visitor {
     router: axum::Router,
     cookies: std::collections::BTreeMap<String, String>,
+    token: Option<String>,
     /// Extra headers on every request (`accept-language`...).
     pub headers: Vec<(String, String)>,
 }
 
 impl Visitor {
     pub fn new(router: &axum::Router) -> Visitor {
-        Visitor { router: router.clone(), cookies: Default::default(), headers: Vec::new() }
+        Visitor { router: router.clone(), cookies: Default::default(), token: None, headers: Vec::new() }
     }
 
     pub fn cookie_header(&self) -> String {
@@ -155,8 +157,19 @@ impl Visitor {
         self.cookies.get(name).map(String::as_str)
     }
 
+    /// The CSRF token the visitor's forms carry (fetched from a page when it has none).
+    pub async fn csrf_token(&mut self) -> String {
+        if self.token.is_none() {
+            // Every page carries the token in its language form; this one is public and asks
+            // Elasticsearch nothing (it is a POST address: a GET gets the 405 page).
+            self.get("/preferences/language").await;
+        }
+        self.token.clone().expect("pages carry a CSRF token")
+    }
+
     fn keep_cookies(&mut self, page: &Page) {
         for value in page.headers.get_all("set-cookie") {
+            self.token = None;
             let text = value.to_str().unwrap();
             let pair = text.split(';').next().unwrap();
             let (name, value) = pair.split_once('=').unwrap();
@@ -175,6 +188,9 @@ impl Visitor {
         }
         let page = send(&self.router, request.body(body).unwrap()).await;
         self.keep_cookies(&page);
+        if let Some(token) = page.attr("input[name=csrf]", "value") {
+            self.token = Some(token);
+        }
         page
     }
 
@@ -184,10 +200,7 @@ impl Visitor {
 
     /// Posts a form with the CSRF token (fetching one first if the visitor has none).
     pub async fn post_form(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
-        if !self.cookies.contains_key("ccr_csrf") {
-            self.get("/healthz").await;
-        }
-        let token = self.cookies["ccr_csrf"].clone();
+        let token = self.csrf_token().await;
         let mut all: Vec<(&str, &str)> = vec![("csrf", token.as_str())];
         all.extend_from_slice(fields);
         let body = serde_urlencoded::to_string(&all).unwrap();

@@ -81,6 +81,7 @@ const DYNAMIC_KEYS: &[&str] = &[
     "error-proxy",
     "error-too-large",
     "error-method",
+    "error-unsupported-type",
     "error-internal-title",
     "error-internal",
     // Steps of multi-step actions (src/ccr/steps.rs, src/ccr/followers.rs), shown in reports.

@@ -257,14 +257,23 @@ async fn sign_out_wins_over_the_sliding_refresh() {
     };
     let stale = Session::new("admin".into(), auth).last_seen_ago(Duration::from_secs(120));
     let cookie = config.seal(&stale).split(';').next().unwrap().to_owned();
-    let mut visitor = Visitor::new(&panel);
-    visitor.get("/healthz").await;
     let page = get_with(&panel, "/", &[("cookie", &cookie)]).await;
     let refreshed = page.headers.get_all("set-cookie").iter().any(|v| v.to_str().unwrap().starts_with("ccr_session="));
     assert!(refreshed, "an ordinary page refreshes a stale session");
 
-    let token = visitor.cookie("ccr_csrf").unwrap().to_owned();
-    let both = format!("{cookie}; ccr_csrf={token}");
+    // The token of a page shown in that session (tokens are bound to the session).
+    let nonce = page
+        .header("set-cookie")
+        .into_iter()
+        .chain(page.headers.get_all("set-cookie").iter().map(|v| v.to_str().unwrap()))
+        .find(|c| c.starts_with("ccr_csrf="))
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let token = page.attr("input[name=csrf]", "value").unwrap();
+    let both = format!("{cookie}; {nonce}");
     let out = post_form_raw(&panel, "/logout", &[("csrf", &token)], Some(&both)).await;
     let sessions: Vec<&str> = out
         .headers
