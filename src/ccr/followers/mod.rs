@@ -6,9 +6,12 @@
 use super::steps::{self, Report, Step};
 use crate::es::{EsClient, EsError, FollowParameters, FollowRequest};
 
+pub mod detail;
+pub mod lag_history;
 pub mod list;
 pub mod settings;
 
+pub use detail::{Diagnosis, FatalProblem, FollowerDetail};
 pub use list::{FollowerIndex, FollowerPage, FollowerStatus, ListQuery};
 pub use settings::{FollowSettings, SettingProblem, SettingProblems};
 
