@@ -8,6 +8,7 @@ mod cli;
 mod client;
 mod contract;
 mod faults;
+mod followers;
 mod helpers;
 mod http_session;
 mod i18n;

@@ -3,6 +3,7 @@
 //! the actions on them: follow, edit (pause and resume with new settings), convert to a
 //! regular index.
 
+use super::panel_store;
 use super::steps::{self, Report, Step};
 use crate::es::{EsClient, EsError, FollowParameters, FollowRequest};
 
@@ -23,6 +24,70 @@ pub async fn list(client: &EsClient) -> Result<Vec<FollowerIndex>, EsError> {
     let mut followers = list::merge(info?, &stats);
     followers.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(followers)
+}
+
+/// What the panel remembers of a follower it paused.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+struct RememberedSettings {
+    follower_index: String,
+    parameters: FollowParameters,
+}
+
+/// The outcome of a pause: whether the follower's settings were kept for its resume.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Paused {
+    pub report: Report,
+    /// False when the settings could not be read or written (no privilege on the panel's
+    /// index, say): the pause still happened, and the page says the resume will need them.
+    pub settings_remembered: bool,
+}
+
+/// Pauses a follower, first remembering its settings (Elasticsearch forgets them while it is
+/// paused, and a plain resume would silently return to the defaults).
+pub async fn pause(client: &EsClient, follower: &str) -> Paused {
+    let remembered = remember_settings(client, follower).await;
+    if let Err(error) = &remembered {
+        tracing::warn!(follower, %error, "settings not remembered before pausing");
+    }
+    let report = steps::run(vec![Step::new("step-pause-follower", follower, move || async move {
+        client.pause_follow(follower).await.map(drop)
+    })])
+    .await;
+    Paused { report, settings_remembered: remembered.unwrap_or(false) }
+}
+
+/// Reads the active follower's settings from `_ccr/info` and keeps them; `Ok(false)` when it
+/// has none to keep (already paused).
+async fn remember_settings(client: &EsClient, follower: &str) -> Result<bool, EsError> {
+    let info = client.follow_info(follower).await?;
+    let Some(parameters) = info.into_iter().find(|i| i.follower_index == follower).and_then(|i| i.parameters) else {
+        return Ok(false);
+    };
+    let record = RememberedSettings { follower_index: follower.to_owned(), parameters };
+    panel_store::FOLLOW_SETTINGS.put(client, follower, &record).await?;
+    Ok(true)
+}
+
+/// The settings a resume will send: those remembered at the pause, else none (Elasticsearch's
+/// defaults), which the resume page says before the person confirms.
+pub async fn settings_for_resume(client: &EsClient, follower: &str) -> Result<Option<FollowParameters>, EsError> {
+    let record: Option<RememberedSettings> = panel_store::FOLLOW_SETTINGS.get(client, follower).await?;
+    Ok(record.filter(|r| r.follower_index == follower).map(|r| r.parameters))
+}
+
+/// Resumes a follower with the given settings, then drops the remembered ones (best effort:
+/// a stale record is overwritten by the next pause).
+pub async fn resume(client: &EsClient, follower: &str, parameters: &FollowParameters) -> Report {
+    let report = steps::run(vec![Step::new("step-resume-follower", follower, move || async move {
+        client.resume_follow(follower, parameters).await.map(drop)
+    })])
+    .await;
+    if report.succeeded()
+        && let Err(error) = panel_store::FOLLOW_SETTINGS.delete(client, follower).await
+    {
+        tracing::warn!(follower, %error, "remembered settings not removed after resume");
+    }
+    report
 }
 
 /// Creates the follower index `follower` of `leader_index` on the remote `remote_cluster`.

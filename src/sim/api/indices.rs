@@ -118,6 +118,7 @@ fn version_id(version: Version) -> String {
 const INDEX_SETTINGS: &[(&str, bool)] = &[
     ("index.number_of_shards", false),
     ("index.number_of_replicas", true),
+    ("index.auto_expand_replicas", true),
     ("index.refresh_interval", true),
     ("index.soft_deletes.enabled", false),
     ("index.soft_deletes.retention_lease.period", true),
