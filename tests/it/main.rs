@@ -19,5 +19,7 @@ mod remote_clusters;
 mod replication;
 mod security;
 mod sim_api;
+mod sim_docs;
+mod sim_shards;
 mod transport;
 mod web;

@@ -179,17 +179,7 @@ pub fn create_index(state: &mut ClusterState, name: &str, settings: &BTreeMap<St
             stored.insert(key.clone(), setting_text(value));
         }
     }
-    state.indices.insert(
-        name.to_owned(),
-        Index {
-            uuid: uuid.clone(),
-            state: IndexState::Open,
-            settings: stored,
-            docs: BTreeMap::new(),
-            next_seq_no: 0,
-            follower: None,
-        },
-    );
+    state.indices.insert(name.to_owned(), Index::new(uuid.clone(), stored));
     Ok(uuid)
 }
 
