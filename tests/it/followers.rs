@@ -74,3 +74,42 @@ async fn settings_typed_in_a_form_reach_elasticsearch_as_typed() {
     assert_eq!(parameters.read_poll_timeout.as_deref(), Some("30s"));
     assert_eq!(parameters.max_retry_delay.as_deref(), Some("500ms"), "left at the default");
 }
+
+#[tokio::test]
+async fn converting_leaves_a_regular_open_writable_index_with_every_document() {
+    let (_leader, _local, _leader_client, local) = connected_pair().await;
+    followers::follow(&local, "copy", "leader", "myindex", custom()).await.unwrap();
+    let converted = followers::convert_to_regular(&local, "copy").await.unwrap();
+    assert!(converted.report.succeeded(), "{:?}", converted.report);
+    assert_eq!(converted.state, Some(followers::IndexState { open: true, following: None }));
+    assert_eq!(local.count("copy").await.unwrap(), 3);
+    local.index_doc("copy", Some("new"), &serde_json::json!({"n": 0})).await.expect("writable");
+}
+
+#[tokio::test]
+async fn a_fault_at_any_step_of_a_conversion_leaves_an_open_index_and_says_where_it_stands() {
+    use ccr_panel::sim::{Fault, FaultKind};
+    // (failing request, whether the index ends up converted, state after)
+    let cases = [
+        ("/copy/_ccr/pause_follow", false, Some(FollowerStatus::Active)),
+        ("/copy/_close", false, Some(FollowerStatus::Active)),
+        ("/copy/_ccr/unfollow", false, Some(FollowerStatus::Active)),
+        // The final open fails once: tried again, so the conversion still completes.
+        ("/copy/_open", true, None),
+    ];
+    for (path, converted_ok, following) in cases {
+        let (_leader, local_sim, _leader_client, local) = connected_pair().await;
+        followers::follow(&local, "copy", "leader", "myindex", custom()).await.unwrap();
+        let refusal = serde_json::json!({"error": {"root_cause": [], "type": "illegal_state_exception", "reason": "cluster busy"}, "status": 500});
+        local_sim.sim.inject_fault(Fault::new(path, FaultKind::Status { status: 500, body: refusal }).once());
+        let converted = followers::convert_to_regular(&local, "copy").await.unwrap();
+        assert_eq!(converted.report.succeeded(), converted_ok, "{path}: {:?}", converted.report);
+        assert_eq!(converted.state, Some(followers::IndexState { open: true, following }), "{path}");
+        if !converted_ok {
+            assert_eq!(converted.report.failure(), Some("[illegal_state_exception] cluster busy"), "{path}");
+            let parameters = local.follow_info("copy").await.unwrap()[0].parameters.clone().unwrap();
+            assert_eq!(parameters.max_read_request_operation_count, Some(100), "{path}: resumed with its own settings");
+        }
+        assert_eq!(local.count("copy").await.unwrap(), 3, "{path}: every document is still there");
+    }
+}

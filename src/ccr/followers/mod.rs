@@ -127,8 +127,8 @@ pub async fn edit<'a>(
 }
 
 /// Converts a follower into a regular index: pause (if active), close, unfollow, open. On a
-/// failure the steps before it are undone (reopened, resumed), and the report says what
-/// state the index is in.
+/// failure before the unfollow the steps before it are undone (reopened, resumed); once
+/// unfollowed, there is no way back, and only the open remains to be done.
 pub async fn unfollow<'a>(
     client: &'a EsClient,
     follower: &'a str,
@@ -152,11 +152,62 @@ pub async fn unfollow<'a>(
         Step::new("step-close-index", follower, move || async move { client.close_index(follower).await.map(drop) })
             .undo_with("step-open-index", move || async move { client.open_index(follower).await.map(drop) }),
     );
-    plan.push(Step::new("step-unfollow", follower, move || async move { client.unfollow(follower).await.map(drop) }));
+    plan.push(
+        Step::new("step-unfollow", follower, move || async move { client.unfollow(follower).await.map(drop) })
+            .irreversible(),
+    );
     plan.push(Step::new(
         "step-open-index",
         follower,
         move || async move { client.open_index(follower).await.map(drop) },
     ));
     steps::run(plan).await
+}
+
+/// Where an index stands after an action on it, read back from the cluster.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IndexState {
+    pub open: bool,
+    /// `None`: a regular index (no longer following).
+    pub following: Option<FollowerStatus>,
+}
+
+/// The outcome of "convert to a regular index".
+#[derive(Debug, Clone, PartialEq)]
+pub struct Converted {
+    pub report: Report,
+    /// Read back after the steps; `None` when the cluster could not be asked.
+    pub state: Option<IndexState>,
+}
+
+/// Converts a follower into a regular index (pause if active, close, unfollow, open), reading
+/// first whether it is active and with which settings, so a failure can resume it as it was.
+/// Whatever happens, the index is not left closed if the panel can open it: a failed final
+/// open is tried once more. Afterwards the index's state is read back for the report.
+pub async fn convert_to_regular(client: &EsClient, follower: &str) -> Result<Converted, EsError> {
+    let info = client.follow_info(follower).await?;
+    let info = info.into_iter().find(|i| i.follower_index == follower);
+    let active = info.as_ref().is_some_and(|i| i.status == "active");
+    let parameters = info.and_then(|i| i.parameters).unwrap_or_default();
+    let mut report = unfollow(client, follower, active, &parameters).await;
+    if let Some(last) = report.steps.last_mut()
+        && last.key == "step-open-index"
+        && matches!(last.outcome, steps::StepOutcome::Failed(_))
+        && client.open_index(follower).await.is_ok()
+    {
+        last.outcome = steps::StepOutcome::Done;
+    }
+    let state = index_state(client, follower).await.ok();
+    Ok(Converted { report, state })
+}
+
+/// Whether the index is open and whether it still follows.
+pub async fn index_state(client: &EsClient, index: &str) -> Result<IndexState, EsError> {
+    let (rows, info) = tokio::join!(client.cat_indices(Some(index)), client.follow_info(index));
+    let open = rows?.iter().any(|row| row.index == index && row.status == "open");
+    let following = info?
+        .into_iter()
+        .find(|i| i.follower_index == index)
+        .map(|i| if i.status == "paused" { FollowerStatus::Paused } else { FollowerStatus::Active });
+    Ok(IndexState { open, following })
 }
