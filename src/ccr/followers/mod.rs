@@ -7,6 +7,7 @@ use super::panel_store;
 use super::steps::{self, Report, Step};
 use crate::es::{EsClient, EsError, FollowParameters, FollowRequest};
 
+pub mod create;
 pub mod detail;
 pub mod lag_history;
 pub mod list;
