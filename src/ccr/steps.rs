@@ -18,6 +18,9 @@ pub struct Step<'a> {
     pub target: String,
     run: Call<'a>,
     undo: Option<(&'static str, Call<'a>)>,
+    /// A point of no return (unfollow): a later failure undoes nothing before it, since
+    /// resuming a follower that no longer follows makes no sense.
+    irreversible: bool,
 }
 
 impl<'a> Step<'a> {
@@ -26,7 +29,13 @@ impl<'a> Step<'a> {
         F: Fn() -> Fut + Send + Sync + 'a,
         Fut: Future<Output = Result<(), EsError>> + Send + 'a,
     {
-        Step { key, target: target.to_owned(), run: Box::new(move || Box::pin(run())), undo: None }
+        Step { key, target: target.to_owned(), run: Box::new(move || Box::pin(run())), undo: None, irreversible: false }
+    }
+
+    /// Marks this step as a point of no return.
+    pub fn irreversible(mut self) -> Step<'a> {
+        self.irreversible = true;
+        self
     }
 
     /// The call that reverses this step, and its message key.
@@ -97,7 +106,8 @@ fn reason(error: &EsError) -> String {
     }
 }
 
-/// Runs the steps in order; on the first failure, reverses the completed steps newest first.
+/// Runs the steps in order; on the first failure, reverses the completed steps newest first,
+/// back to the last point of no return.
 pub async fn run(steps: Vec<Step<'_>>) -> Report {
     let mut reports: Vec<StepReport> = steps
         .iter()
@@ -117,6 +127,9 @@ pub async fn run(steps: Vec<Step<'_>>) -> Report {
     }
     if let Some(failed) = failed_at {
         for i in (0..failed).rev() {
+            if steps[i].irreversible {
+                break;
+            }
             if let Some((_, undo)) = &steps[i].undo {
                 reports[i].outcome = match undo().await {
                     Ok(()) => StepOutcome::Undone,

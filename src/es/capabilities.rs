@@ -92,6 +92,10 @@ impl Capabilities {
     pub fn cat_expand_wildcards(&self) -> bool {
         self.since(7, 7)
     }
+    /// The `index.hidden` setting, which keeps the panel's own index out of wildcards (7.7+).
+    pub fn hidden_indices(&self) -> bool {
+        self.since(7, 7)
+    }
     /// `GET _resolve/index/{expr}` (7.9+).
     pub fn resolve_index(&self) -> bool {
         self.since(7, 9)

@@ -83,7 +83,9 @@ pub struct FollowerIndexStats {
     pub shards: Vec<ShardFollowStats>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+/// One shard's follow task, as `_ccr/stats` reports it. Counters start at zero when the task
+/// starts (a resume starts a new task).
+#[derive(Debug, Clone, Default, Deserialize)]
 pub struct ShardFollowStats {
     pub remote_cluster: String,
     pub leader_index: String,
@@ -94,21 +96,78 @@ pub struct ShardFollowStats {
     pub follower_global_checkpoint: i64,
     pub follower_max_seq_no: i64,
     #[serde(default)]
-    pub operations_read: u64,
+    pub last_requested_seq_no: i64,
     #[serde(default)]
-    pub operations_written: u64,
+    pub outstanding_read_requests: u64,
     #[serde(default)]
-    pub bytes_read: u64,
+    pub outstanding_write_requests: u64,
+    #[serde(default)]
+    pub write_buffer_operation_count: u64,
+    #[serde(default)]
+    pub write_buffer_size_in_bytes: u64,
+    #[serde(default)]
+    pub successful_read_requests: u64,
     #[serde(default)]
     pub failed_read_requests: u64,
     #[serde(default)]
+    pub operations_read: u64,
+    #[serde(default)]
+    pub bytes_read: u64,
+    #[serde(default)]
+    pub total_read_time_millis: u64,
+    #[serde(default)]
+    pub successful_write_requests: u64,
+    #[serde(default)]
     pub failed_write_requests: u64,
     #[serde(default)]
+    pub operations_written: u64,
+    #[serde(default)]
+    pub total_write_time_millis: u64,
+    #[serde(default)]
     pub time_since_last_read_millis: i64,
+    /// Reads that failed and are being retried.
     #[serde(default)]
-    pub read_exceptions: Vec<serde_json::Value>,
+    pub read_exceptions: Vec<ReadException>,
+    /// Present when the shard's task stopped for good: the follower must be fixed by hand.
     #[serde(default)]
-    pub fatal_exception: Option<serde_json::Value>,
+    pub fatal_exception: Option<ExceptionBody>,
+}
+
+/// A read from the leader that failed and is retried (`read_exceptions[]`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct ReadException {
+    #[serde(default)]
+    pub from_seq_no: i64,
+    #[serde(default)]
+    pub retries: u32,
+    pub exception: ExceptionBody,
+}
+
+/// An exception as Elasticsearch renders one inside a body: `type`, `reason` and the chain of
+/// `caused_by`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct ExceptionBody {
+    #[serde(rename = "type", default)]
+    pub error_type: String,
+    #[serde(default)]
+    pub reason: Option<String>,
+    #[serde(default)]
+    pub caused_by: Option<Box<ExceptionBody>>,
+}
+
+impl ExceptionBody {
+    /// This exception and its causes, outermost first. Bounded: a body that nests deeper than
+    /// any real one is cut.
+    pub fn chain(&self) -> Vec<&ExceptionBody> {
+        let mut chain = vec![self];
+        while let Some(next) = chain.last().and_then(|e| e.caused_by.as_deref()) {
+            if chain.len() >= 16 {
+                break;
+            }
+            chain.push(next);
+        }
+        chain
+    }
 }
 
 /// `GET /_ccr/stats`

@@ -247,6 +247,12 @@ impl EsClient {
         }
     }
 
+    /// Deletes a document by id (404 `not_found` when there is none).
+    pub async fn delete_doc(&self, index: &str, id: &str) -> Result<(), EsError> {
+        let index = one(index)?;
+        self.call::<Value>(&routes::DOC_DELETE, &[index, id], &[], None::<&Value>).await.map(drop)
+    }
+
     pub async fn count(&self, index: &str) -> Result<u64, EsError> {
         Ok(self.call::<CountResponse>(&routes::COUNT, &[index], &[], None::<&Value>).await?.count)
     }

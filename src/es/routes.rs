@@ -49,6 +49,7 @@ routes! {
     DOC_INDEX = "index" POST "/{index}/_doc";
     DOC_PUT = "index" PUT "/{index}/_doc/{id}";
     DOC_GET = "get" GET "/{index}/_doc/{id}";
+    DOC_DELETE = "delete" DELETE "/{index}/_doc/{id}";
     COUNT = "count" POST "/{index}/_count";
     SEARCH = "search" POST "/{index}/_search";
     AUTHENTICATE = "security.authenticate" GET "/_security/_authenticate";

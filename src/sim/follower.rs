@@ -1,19 +1,26 @@
-//! The replication engine: a follower index pulls operations from its leader index on the
-//! remote cluster, over the simulated transport, a few times a second, as Elasticsearch's
-//! shard-follow tasks do. Pausing stops the pulling; resuming picks up where it stopped.
+//! The replication engine: each shard of a follower index pulls operations from the same
+//! shard of its leader index on the remote cluster, over the simulated transport, a few times
+//! a second, as Elasticsearch's shard-follow tasks do. Pausing stops the pulling; resuming
+//! starts new tasks (with fresh counters) that pick up where the old ones stopped.
 //!
-//! One shard per index keeps it simple: sequence numbers are the leader's, a document update
-//! is a new operation with a new sequence number, and lag is the distance between the
-//! leader's highest sequence number and the highest one applied here.
+//! Sequence numbers are per shard and the leader's. Deletes travel as operations too (the
+//! leader keeps them in its history: soft deletes). Every read renews the shard's retention
+//! lease on the leader (see [`super::leader`]).
+//!
+//! Failures are sorted as `ShardFollowNodeTask.shouldRetry` sorts them: connection problems
+//! and a missing remote are retried and shown in `read_exceptions`; anything else (the
+//! leader index deleted, history no longer available) is the shard's `fatal_exception` and
+//! stops that shard's task.
 
 use std::sync::{Arc, Weak};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
 use super::Sim;
+use super::leader::{exception, lease_id};
 use super::remote::{self, RemoteConfig};
-use super::state::{ClusterState, Doc, now_millis};
+use super::state::{ClusterState, Doc, Tombstone};
 
 const POLL_INTERVAL: Duration = Duration::from_millis(250);
 
@@ -25,10 +32,20 @@ static GENERATIONS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64:
 pub fn next_generation() -> u64 {
     GENERATIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
-/// Operations per read, like `max_read_request_operation_count`.
-const MAX_OPS_PER_READ: usize = 5120;
+/// Exception types `ShardFollowNodeTask` retries; every other one is fatal.
+const RETRYABLE: &[&str] = &[
+    "connect_transport_exception",
+    "node_closed_exception",
+    "no_such_remote_cluster_exception",
+    "shard_not_found_exception",
+    "cluster_block_exception",
+    "index_closed_exception",
+    "security_exception",
+    "es_rejected_execution_exception",
+    "circuit_breaking_exception",
+];
 
-/// What a follower index knows about its leader and its progress.
+/// What a follower index knows about its leader, and one follow task per shard.
 #[derive(Debug, Clone)]
 pub struct FollowerState {
     pub remote_cluster: String,
@@ -37,127 +54,205 @@ pub struct FollowerState {
     pub active: bool,
     /// The follow parameters given (the rest take Elasticsearch's defaults).
     pub parameters: Value,
-    /// The highest leader sequence number applied here (-1 before any).
-    pub applied_seq_no: i64,
-    /// The leader's highest sequence number, as last seen.
-    pub leader_max_seq_no: i64,
-    pub operations_read: u64,
-    pub bytes_read: u64,
-    pub successful_reads: u64,
-    pub failed_reads: u64,
-    pub last_read_millis: i64,
-    /// The last read failure, shown in `read_exceptions` until a read succeeds.
-    pub last_error: Option<String>,
+    pub shards: Vec<ShardFollow>,
     /// Bumped by pause and resume, so a superseded pulling task stops.
     pub generation: u64,
 }
 
+/// One shard-follow task's status: checkpoints and counters, as `ShardFollowNodeTaskStatus`.
+#[derive(Debug, Clone)]
+pub struct ShardFollow {
+    pub leader_global_checkpoint: i64,
+    pub leader_max_seq_no: i64,
+    /// Every leader operation up to here is applied on this shard.
+    pub follower_global_checkpoint: i64,
+    pub last_requested_seq_no: i64,
+    pub operations_read: u64,
+    pub bytes_read: u64,
+    pub successful_read_requests: u64,
+    pub failed_read_requests: u64,
+    pub total_read_time_millis: u64,
+    pub successful_write_requests: u64,
+    pub total_write_time_millis: u64,
+    pub operations_written: u64,
+    /// When the last read answered; `None` before the first.
+    pub last_read: Option<Instant>,
+    /// The failing read: from which sequence number, how many retries, the exception.
+    pub read_exception: Option<(i64, u64, Value)>,
+    /// The error that stopped this shard's task.
+    pub fatal_exception: Option<Value>,
+}
+
+impl ShardFollow {
+    /// A fresh task starting after `checkpoint` (the counters start at zero).
+    pub fn starting_at(checkpoint: i64, leader_max_seq_no: i64) -> ShardFollow {
+        ShardFollow {
+            leader_global_checkpoint: leader_max_seq_no,
+            leader_max_seq_no,
+            follower_global_checkpoint: checkpoint,
+            last_requested_seq_no: checkpoint,
+            operations_read: 0,
+            bytes_read: 0,
+            successful_read_requests: 0,
+            failed_read_requests: 0,
+            total_read_time_millis: 0,
+            successful_write_requests: 0,
+            total_write_time_millis: 0,
+            operations_written: 0,
+            last_read: None,
+            read_exception: None,
+            fatal_exception: None,
+        }
+    }
+
+    /// The checkpoint difference, as `total_global_checkpoint_lag` sums it.
+    pub fn lag(&self) -> i64 {
+        (self.leader_global_checkpoint - self.follower_global_checkpoint).max(0)
+    }
+}
+
 impl FollowerState {
-    pub fn new(remote_cluster: &str, leader_index: &str, leader_uuid: &str, parameters: Value) -> FollowerState {
+    pub fn new(remote_cluster: &str, leader_index: &str, leader_uuid: &str, parameters: Value, shards: usize) -> Self {
         FollowerState {
             remote_cluster: remote_cluster.to_owned(),
             leader_index: leader_index.to_owned(),
             leader_uuid: leader_uuid.to_owned(),
             active: true,
             parameters,
-            applied_seq_no: -1,
-            leader_max_seq_no: -1,
-            operations_read: 0,
-            bytes_read: 0,
-            successful_reads: 0,
-            failed_reads: 0,
-            last_read_millis: now_millis(),
-            last_error: None,
+            shards: (0..shards).map(|_| ShardFollow::starting_at(-1, -1)).collect(),
             generation: next_generation(),
         }
     }
 
     pub fn lag(&self) -> i64 {
-        (self.leader_max_seq_no - self.applied_seq_no).max(0)
+        self.shards.iter().map(ShardFollow::lag).sum()
+    }
+
+    /// New tasks after a resume: same checkpoints, counters and errors reset.
+    pub fn restart_tasks(&mut self) {
+        for shard in &mut self.shards {
+            *shard = ShardFollow::starting_at(shard.follower_global_checkpoint, shard.leader_max_seq_no);
+        }
     }
 }
 
-/// Leader side: an index's identity and settings, for `PUT _ccr/follow`.
-pub fn read_index(state: &ClusterState, request: &Value) -> Value {
-    let name = request["index"].as_str().unwrap_or_default();
-    let Some(index) = state.indices.get(name) else {
-        return json!({"error": {"type": "index_not_found_exception", "reason": format!("no such index [{name}]")}});
-    };
-    let soft_deletes = match index.settings.get("index.soft_deletes.enabled").map(String::as_str) {
-        Some("false") => false,
-        Some("true") => true,
-        _ => state.version() >= crate::es::Version::new(7, 0, 0),
-    };
-    json!({
-        "uuid": index.uuid,
-        "settings": index.settings,
-        "soft_deletes": soft_deletes,
-        "max_seq_no": index.next_seq_no - 1,
-        "license": state.license_type.as_str(),
-    })
+/// What a follow task sends with each read: where, from which sequence number, which lease.
+#[derive(Debug, Clone)]
+pub struct ReadTarget {
+    pub leader: String,
+    pub uuid: String,
+    pub lease_id: String,
 }
 
-/// Leader side: the operations from `from_seq_no` on (the latest version of each document).
-pub fn shard_changes(state: &ClusterState, request: &Value) -> Value {
-    let name = request["index"].as_str().unwrap_or_default();
-    let from = request["from_seq_no"].as_i64().unwrap_or(0);
-    let Some(index) = state.indices.get(name) else {
-        return json!({"error": {"type": "index_not_found_exception", "reason": format!("no such index [{name}]")}});
+/// Follower side: one read per shard over one connection; each result is the leader's
+/// answer or the exception (as JSON) the read failed with.
+pub async fn fetch_round(
+    config: &RemoteConfig,
+    target: &ReadTarget,
+    froms: &[Option<i64>],
+) -> Vec<Option<Result<Value, Value>>> {
+    let channel = remote::connect(config).await;
+    let mut channel = match channel {
+        Ok((channel, _, _)) => channel,
+        Err(e) => {
+            let error = exception("connect_transport_exception", e.to_string());
+            return froms.iter().map(|f| f.map(|_| Err(error.clone()))).collect();
+        }
     };
-    if request["uuid"].as_str().is_some_and(|uuid| uuid != index.uuid) {
-        return json!({"error": {"type": "index_not_found_exception", "reason": format!("no such index [{name}] (it was recreated)")}});
+    let mut results = Vec::with_capacity(froms.len());
+    for (shard, from) in froms.iter().enumerate() {
+        let Some(from) = from else {
+            results.push(None);
+            continue;
+        };
+        let request = json!({"action": "shard_changes", "index": target.leader, "uuid": target.uuid,
+            "shard": shard, "from_seq_no": from, "lease_id": target.lease_id});
+        let result = match channel.request(&request).await {
+            Ok(reply) => match reply.get("ok") {
+                Some(changes) => Ok(changes.clone()),
+                None => Err(reply.get("error").cloned().unwrap_or_else(|| exception("exception", "unexpected reply"))),
+            },
+            Err(e) => Err(exception("connect_transport_exception", e.to_string())),
+        };
+        results.push(Some(result));
     }
-    let mut ops: Vec<(&String, &Doc)> = index.docs.iter().filter(|(_, d)| d.seq_no >= from).collect();
-    ops.sort_by_key(|(_, d)| d.seq_no);
-    ops.truncate(MAX_OPS_PER_READ);
-    let ops: Vec<Value> = ops
-        .into_iter()
-        .map(|(id, d)| json!({"id": id, "seq_no": d.seq_no, "version": d.version, "source": d.source}))
-        .collect();
-    json!({"ok": {"ops": ops, "max_seq_no": index.next_seq_no - 1}})
+    results
 }
 
-/// Follower side: asks the leader for the operations after `from`.
-pub async fn fetch_changes(config: &RemoteConfig, leader: &str, uuid: &str, from: i64) -> Result<Value, String> {
-    let (mut channel, _, _) = remote::connect(config).await.map_err(|e| e.to_string())?;
-    let request = json!({"action": "shard_changes", "index": leader, "uuid": uuid, "from_seq_no": from});
-    let reply = channel.request(&request).await.map_err(|e| e.to_string())?;
-    match reply.get("ok") {
-        Some(changes) => Ok(changes.clone()),
-        None => Err(reply["error"]["reason"].as_str().unwrap_or("unexpected reply").to_owned()),
-    }
-}
-
-/// Applies fetched operations to the follower index, if it still follows in `generation`.
-pub fn apply_changes(state: &mut ClusterState, follower: &str, generation: u64, changes: &Value) {
+/// Applies one shard's fetched operations to the follower index, if it still follows in
+/// `generation`. `counted` is false for the initial copy, which Elasticsearch makes by a
+/// restore and does not count in the follow stats.
+pub fn apply_changes(
+    state: &mut ClusterState,
+    follower: &str,
+    generation: u64,
+    shard_id: usize,
+    changes: &Value,
+    read: Duration,
+    counted: bool,
+) {
     let Some(index) = state.indices.get_mut(follower) else { return };
     if index.state == super::state::IndexState::Closed {
         // A closed follower's shard-follow tasks stop; resuming after reopening catches up.
         return;
     }
     let Some(follow) = index.follower.as_mut().filter(|f| f.generation == generation) else { return };
+    let Some(task) = follow.shards.get_mut(shard_id) else { return };
     let ops = changes["ops"].as_array().cloned().unwrap_or_default();
-    follow.leader_max_seq_no = changes["max_seq_no"].as_i64().unwrap_or(follow.leader_max_seq_no);
-    follow.successful_reads += 1;
-    follow.last_read_millis = now_millis();
-    follow.last_error = None;
+    task.leader_max_seq_no = changes["max_seq_no"].as_i64().unwrap_or(task.leader_max_seq_no);
+    task.leader_global_checkpoint = changes["global_checkpoint"].as_i64().unwrap_or(task.leader_global_checkpoint);
+    let started = Instant::now();
+    let mut bytes = 0;
     for op in &ops {
         let (Some(id), Some(seq_no)) = (op["id"].as_str(), op["seq_no"].as_i64()) else { continue };
-        follow.operations_read += 1;
-        follow.bytes_read += op["source"].to_string().len() as u64;
-        follow.applied_seq_no = follow.applied_seq_no.max(seq_no);
-        let doc = Doc { source: op["source"].clone(), version: op["version"].as_u64().unwrap_or(1), seq_no };
-        index.docs.insert(id.to_owned(), doc);
+        let version = op["version"].as_u64().unwrap_or(1);
+        let shard = &mut index.shards[shard_id];
+        shard.next_seq_no = shard.next_seq_no.max(seq_no + 1);
+        if op["op"] == "delete" {
+            index.docs.remove(id);
+            shard.tombstones.insert(id.to_owned(), Tombstone { seq_no, version });
+            bytes += id.len() as u64 + 50;
+        } else {
+            shard.tombstones.remove(id);
+            bytes += op["source"].to_string().len() as u64 + id.len() as u64;
+            index.docs.insert(id.to_owned(), Doc { source: op["source"].clone(), version, seq_no });
+        }
     }
-    index.next_seq_no = index.next_seq_no.max(follow.applied_seq_no + 1);
+    let covered = changes["covered_seq_no"].as_i64().unwrap_or(-1);
+    task.follower_global_checkpoint = task.follower_global_checkpoint.max(covered);
+    task.last_requested_seq_no = task.last_requested_seq_no.max(covered);
+    if !counted {
+        return;
+    }
+    task.successful_read_requests += 1;
+    task.total_read_time_millis += read.as_millis() as u64;
+    task.last_read = Some(Instant::now());
+    task.read_exception = None;
+    if !ops.is_empty() {
+        task.operations_read += ops.len() as u64;
+        task.bytes_read += bytes;
+        task.successful_write_requests += 1;
+        task.operations_written += ops.len() as u64;
+        task.total_write_time_millis += started.elapsed().as_millis() as u64;
+    }
 }
 
-fn record_failure(state: &mut ClusterState, follower: &str, generation: u64, error: String) {
-    if let Some(follow) =
-        state.indices.get_mut(follower).and_then(|i| i.follower.as_mut()).filter(|f| f.generation == generation)
-    {
-        follow.failed_reads += 1;
-        follow.last_error = Some(error);
+fn record_failure(state: &mut ClusterState, follower: &str, generation: u64, shard_id: usize, from: i64, error: Value) {
+    let task = state
+        .indices
+        .get_mut(follower)
+        .and_then(|i| i.follower.as_mut())
+        .filter(|f| f.generation == generation)
+        .and_then(|f| f.shards.get_mut(shard_id));
+    let Some(task) = task else { return };
+    task.failed_read_requests += 1;
+    let retryable = error["type"].as_str().is_some_and(|t| RETRYABLE.contains(&t));
+    if retryable {
+        let retries = task.read_exception.as_ref().filter(|(f, _, _)| *f == from).map_or(0, |(_, r, _)| r + 1);
+        task.read_exception = Some((from, retries, error));
+    } else {
+        task.read_exception = None;
+        task.fatal_exception = Some(error);
     }
 }
 
@@ -167,6 +262,15 @@ pub fn start(sim: &Arc<Sim>, follower: &str) {
     if let Some(generation) = generation {
         tokio::spawn(pull(Arc::downgrade(sim), follower.to_owned(), generation));
     }
+}
+
+/// The read target of a follower index, with its lease id.
+pub fn target(state: &ClusterState, follower: &str) -> Option<ReadTarget> {
+    let index = state.indices.get(follower)?;
+    let f = index.follower.as_ref()?;
+    let lease_id =
+        lease_id(&state.config.cluster_name, follower, &index.uuid, &f.remote_cluster, &f.leader_index, &f.leader_uuid);
+    Some(ReadTarget { leader: f.leader_index.clone(), uuid: f.leader_uuid.clone(), lease_id })
 }
 
 async fn pull(sim: Weak<Sim>, follower: String, generation: u64) {
@@ -179,26 +283,35 @@ async fn pull(sim: Weak<Sim>, follower: String, generation: u64) {
             match follow {
                 Some(f) if f.active && f.generation == generation => {
                     let config = state.remotes.get(&f.remote_cluster).map(|c| c.config.clone());
-                    Some((
-                        config,
-                        f.leader_index.clone(),
-                        f.leader_uuid.clone(),
-                        f.applied_seq_no + 1,
-                        f.remote_cluster.clone(),
-                    ))
+                    // A shard stopped by a fatal exception reads no more.
+                    let froms: Vec<Option<i64>> = f
+                        .shards
+                        .iter()
+                        .map(|s| s.fatal_exception.is_none().then_some(s.follower_global_checkpoint + 1))
+                        .collect();
+                    target(&state, &follower).map(|t| (config, t, froms, f.remote_cluster.clone()))
                 }
                 _ => None,
             }
         };
-        let Some((config, leader, uuid, from, remote_name)) = task else { return };
-        let outcome = match config {
-            Some(config) => fetch_changes(&config, &leader, &uuid, from).await,
-            None => Err(format!("no such remote cluster: [{remote_name}]")),
+        let Some((config, target, froms, remote_name)) = task else { return };
+        let started = Instant::now();
+        let results = match config {
+            Some(config) => fetch_round(&config, &target, &froms).await,
+            None => {
+                let error =
+                    exception("no_such_remote_cluster_exception", format!("no such remote cluster: [{remote_name}]"));
+                froms.iter().map(|f| f.map(|_| Err(error.clone()))).collect()
+            }
         };
+        let read = started.elapsed();
         let mut state = live.state();
-        match outcome {
-            Ok(changes) => apply_changes(&mut state, &follower, generation, &changes),
-            Err(error) => record_failure(&mut state, &follower, generation, error),
+        for (shard, (result, from)) in results.into_iter().zip(&froms).enumerate() {
+            match result {
+                Some(Ok(changes)) => apply_changes(&mut state, &follower, generation, shard, &changes, read, true),
+                Some(Err(error)) => record_failure(&mut state, &follower, generation, shard, from.unwrap_or(0), error),
+                None => {}
+            }
         }
     }
 }

@@ -3,7 +3,7 @@
 //! It serves the real REST contract (same paths, status codes, JSON shapes and error bodies),
 //! keeps state (settings, indices, documents), and opens a transport port that other
 //! simulators connect to as remote clusters. It is not Elasticsearch: it simulates what the
-//! panel and its users observe, on one node with one shard per index.
+//! panel and its users observe, on one node, each index with the shards it was created with.
 //!
 //! It does not reuse the client's models (`crate::es`): two independent readings of the
 //! Elasticsearch contract catch each other's mistakes, where shared structs would hide them.
@@ -11,6 +11,7 @@
 mod api;
 pub mod fault;
 pub mod follower;
+pub mod leader;
 pub mod remote;
 pub mod reply;
 pub mod router;

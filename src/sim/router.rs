@@ -37,6 +37,10 @@ pub enum Op {
     PutIndexSettings,
     IndexDoc,
     GetDoc,
+    DeleteDoc,
+    Bulk,
+    IndexStats,
+    ForgetFollower,
     Count,
     Search,
     FollowInfo,
@@ -103,6 +107,13 @@ table! {
     "index" PUT "/{index}/_doc/{id}" ANY => IndexDoc;
     "index" POST "/{index}/_doc/{id}" ANY => IndexDoc;
     "get" GET "/{index}/_doc/{id}" ANY => GetDoc;
+    "delete" DELETE "/{index}/_doc/{id}" ANY => DeleteDoc;
+    "bulk" POST "/_bulk" ANY => Bulk;
+    "bulk" PUT "/_bulk" ANY => Bulk;
+    "bulk" POST "/{index}/_bulk" ANY => Bulk;
+    "bulk" PUT "/{index}/_bulk" ANY => Bulk;
+    "indices.stats" GET "/_stats" ANY => IndexStats;
+    "indices.stats" GET "/{index}/_stats" ANY => IndexStats;
     "count" GET "/_count" ANY => Count;
     "count" POST "/_count" ANY => Count;
     "count" GET "/{index}/_count" ANY => Count;
@@ -117,6 +128,7 @@ table! {
     "ccr.pause_follow" POST "/{index}/_ccr/pause_follow" Version::new(6, 7, 0) => PauseFollow;
     "ccr.resume_follow" POST "/{index}/_ccr/resume_follow" Version::new(6, 7, 0) => ResumeFollow;
     "ccr.unfollow" POST "/{index}/_ccr/unfollow" Version::new(6, 7, 0) => Unfollow;
+    "ccr.forget_follower" POST "/{index}/_ccr/forget_follower" Version::new(6, 7, 0) => ForgetFollower;
     "ccr.follow_stats" GET "/{index}/_ccr/stats" Version::new(6, 7, 0) => FollowStats;
     "ccr.get_auto_follow_pattern" GET "/_ccr/auto_follow" Version::new(6, 7, 0) => GetAutoFollow;
     "ccr.get_auto_follow_pattern" GET "/_ccr/auto_follow/{name}" Version::new(6, 7, 0) => GetAutoFollow;

@@ -183,6 +183,11 @@ fn needs(op: Op) -> Needs {
         Op::CloseIndex => Index("indices:admin/close", &["manage"]),
         Op::PutIndexSettings => Index("indices:admin/settings/update", &["manage"]),
         Op::IndexDoc => Index("indices:data/write/index", &["index"]),
+        Op::DeleteDoc => Index("indices:data/write/delete", &["delete"]),
+        // Checked per item by Elasticsearch; here as the cluster-wide bulk action.
+        Op::Bulk => Index("indices:data/write/bulk", &["write"]),
+        Op::IndexStats => Index("indices:monitor/stats", &["monitor"]),
+        Op::ForgetFollower => Index("indices:admin/xpack/ccr/forget_follower", &["manage_leader_index"]),
         Op::GetDoc | Op::Count | Op::Search => Index("indices:data/read/search", &["read"]),
         Op::FollowInfo => Cluster("cluster:monitor/ccr/follow_info", &["monitor"]),
         Op::Follow => Index("indices:admin/xpack/ccr/put_follow", &["manage_follow_index"]),

@@ -135,15 +135,22 @@ fn convert(key: &str, kind: &Kind, value: &Value) -> SimResult<SettingValue> {
         other => other.to_string(),
     };
     if let Kind::Seeds = kind {
-        let seeds: Vec<String> = match value {
-            Value::Array(items) => items.iter().map(text).collect(),
-            Value::String(s) if s.is_empty() => Vec::new(),
-            other => text(other).split(',').map(|s| s.trim().to_owned()).collect(),
+        // Elasticsearch keeps the form given: an array stays an array, a single string (even
+        // a comma-separated one) stays a string, and `GET _cluster/settings` returns it so.
+        let (seeds, stored) = match value {
+            Value::Array(items) => {
+                let seeds: Vec<String> = items.iter().map(text).collect();
+                (seeds.clone(), SettingValue::List(seeds))
+            }
+            other => {
+                let stored = SettingValue::Text(text(other));
+                (stored.as_list(), stored)
+            }
         };
         for seed in &seeds {
             parse_port(seed)?;
         }
-        return Ok(SettingValue::List(seeds));
+        return Ok(stored);
     }
     let value = match value {
         Value::Array(_) | Value::Object(_) => {
@@ -308,8 +315,12 @@ mod tests {
         let mut a = Settings::new();
         put(json!({"cluster":{"remote":{"x":{"seeds":["h:9300"],"skip_unavailable":true}}}}), &mut a).unwrap();
         let mut b = Settings::new();
-        put(json!({"cluster.remote.x.seeds":"h:9300","cluster.remote.x.skip_unavailable":"true"}), &mut b).unwrap();
+        put(json!({"cluster.remote.x.seeds":["h:9300"],"cluster.remote.x.skip_unavailable":"true"}), &mut b).unwrap();
         assert_eq!(a, b);
+        // A list setting given as one string keeps that form, as Elasticsearch stores it.
+        let mut c = Settings::new();
+        put(json!({"cluster.remote.x.seeds":"h:9300"}), &mut c).unwrap();
+        assert_eq!(render(&c, true), json!({"cluster.remote.x.seeds":"h:9300"}));
         assert_eq!(
             render(&a, false),
             json!({"cluster":{"remote":{"x":{"seeds":["h:9300"],"skip_unavailable":"true"}}}})

@@ -109,20 +109,130 @@ pub struct Index {
     pub state: IndexState,
     /// `index.*` settings with dotted keys, values as strings.
     pub settings: BTreeMap<String, String>,
+    /// The live documents, whatever shard they live in (see [`Index::shard_of`]).
     pub docs: BTreeMap<String, Doc>,
-    /// The next sequence number; one shard per index, so one sequence.
-    pub next_seq_no: i64,
+    /// One entry per primary shard: each has its own sequence numbers and history.
+    pub shards: Vec<Shard>,
     /// Set while the index follows a leader index of a remote cluster.
     pub follower: Option<super::follower::FollowerState>,
 }
 
 impl Index {
+    /// A new, empty index with as many shards as `index.number_of_shards` asks for.
+    pub fn new(uuid: String, settings: BTreeMap<String, String>) -> Index {
+        let count = settings.get("index.number_of_shards").and_then(|r| r.parse::<usize>().ok()).unwrap_or(1).max(1);
+        Index {
+            uuid,
+            state: IndexState::Open,
+            settings,
+            docs: BTreeMap::new(),
+            shards: (0..count).map(|_| Shard::default()).collect(),
+            follower: None,
+        }
+    }
+
     pub fn replicas(&self) -> u32 {
         self.settings.get("index.number_of_replicas").and_then(|r| r.parse().ok()).unwrap_or(1)
     }
     pub fn shards(&self) -> u32 {
-        self.settings.get("index.number_of_shards").and_then(|r| r.parse().ok()).unwrap_or(1)
+        self.shards.len() as u32
     }
+
+    /// The shard a document id is routed to: a stable hash of the id, modulo the shard count
+    /// (Elasticsearch uses murmur3; any stable hash gives the same observable behaviour).
+    pub fn shard_of(&self, id: &str) -> usize {
+        let hash = id.bytes().fold(0x811c_9dc5_u32, |h, b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193));
+        hash as usize % self.shards.len().max(1)
+    }
+
+    /// How long a retention lease lives without renewal (`index.soft_deletes.retention_lease.period`).
+    pub fn lease_period_millis(&self) -> i64 {
+        self.settings
+            .get("index.soft_deletes.retention_lease.period")
+            .and_then(|p| super::settings::parse_time(p))
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or(12 * 3600 * 1000)
+    }
+
+    /// Writes (or overwrites) a document on its shard: a new operation with the next sequence
+    /// number of that shard. Returns the shard, the sequence number and the new version.
+    pub fn write(&mut self, id: &str, source: Value) -> (usize, i64, u64) {
+        let shard = self.shard_of(id);
+        let seq_no = self.shards[shard].take_seq_no();
+        let version = self
+            .docs
+            .get(id)
+            .map(|d| d.version + 1)
+            .or_else(|| self.shards[shard].tombstones.get(id).map(|t| t.version + 1))
+            .unwrap_or(1);
+        self.shards[shard].tombstones.remove(id);
+        self.docs.insert(id.to_owned(), Doc { source, version, seq_no });
+        (shard, seq_no, version)
+    }
+
+    /// Deletes a document, keeping the delete in the shard's history (soft deletes) so
+    /// followers replay it. `None` when there was no such document.
+    pub fn delete(&mut self, id: &str) -> Option<(usize, i64, u64)> {
+        let doc = self.docs.remove(id)?;
+        let shard = self.shard_of(id);
+        let seq_no = self.shards[shard].take_seq_no();
+        let version = doc.version + 1;
+        self.shards[shard].tombstones.insert(id.to_owned(), Tombstone { seq_no, version });
+        Some((shard, seq_no, version))
+    }
+}
+
+impl Index {
+    /// A delete of a document that does not exist: still an operation in the history.
+    pub fn delete_missing(&mut self, id: &str) -> (i64, u64) {
+        let shard = self.shard_of(id);
+        let version = self.shards[shard].tombstones.get(id).map_or(1, |t| t.version + 1);
+        let seq_no = self.shards[shard].take_seq_no();
+        self.shards[shard].tombstones.insert(id.to_owned(), Tombstone { seq_no, version });
+        (seq_no, version)
+    }
+}
+
+/// One primary shard's bookkeeping.
+#[derive(Debug, Clone, Default)]
+pub struct Shard {
+    /// The next sequence number of this shard.
+    pub next_seq_no: i64,
+    /// Deleted documents kept in the history, so a follower can replay the delete.
+    pub tombstones: BTreeMap<String, Tombstone>,
+    /// Operations below this are gone from the history (merged away after their retention
+    /// lease expired); a follower asking for them gets a fatal error.
+    pub min_retained_seq_no: i64,
+    /// Retention leases by id (leader side: one per following shard).
+    pub leases: BTreeMap<String, RetentionLease>,
+    /// Bumped on every lease change, as `retention_leases.version`.
+    pub leases_version: u64,
+}
+
+impl Shard {
+    fn take_seq_no(&mut self) -> i64 {
+        self.next_seq_no += 1;
+        self.next_seq_no - 1
+    }
+
+    /// The highest sequence number used on this shard (-1 when none).
+    pub fn max_seq_no(&self) -> i64 {
+        self.next_seq_no - 1
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Tombstone {
+    pub seq_no: i64,
+    pub version: u64,
+}
+
+/// A shard history retention lease, as `_stats?level=shards` shows it.
+#[derive(Debug, Clone)]
+pub struct RetentionLease {
+    pub retaining_seq_no: i64,
+    pub timestamp: i64,
+    pub source: String,
 }
 
 #[derive(Debug, Clone)]

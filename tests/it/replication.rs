@@ -13,7 +13,7 @@ use serde_json::json;
 use crate::helpers::*;
 
 /// A leader with `myindex` (three documents) and a local cluster connected to it as `leader`.
-async fn connected_pair() -> (SimServer, SimServer, EsClient, EsClient) {
+pub async fn connected_pair() -> (SimServer, SimServer, EsClient, EsClient) {
     let leader = start_sim("leader").await;
     let local = start_sim("local").await;
     let (leader_client, local_client) = (client(&leader), client(&local));

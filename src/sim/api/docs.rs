@@ -6,13 +6,13 @@ use serde_json::{Value, json};
 
 use super::super::Sim;
 use super::super::reply::{EsException, Reply, SimResult};
-use super::super::state::{ClusterState, Doc, IndexState};
+use super::super::state::{ClusterState, Doc, Index, IndexState};
 use super::Request;
 use super::indices::{create_index, expand_expression};
 use crate::es::Version;
 
 /// 6.x and 7.x still print the mapping type `_doc` in document responses.
-fn with_type(version: Version, mut body: Value) -> Value {
+pub(super) fn with_type(version: Version, mut body: Value) -> Value {
     if version.major < 8 {
         body["_type"] = json!("_doc");
     }
@@ -20,10 +20,54 @@ fn with_type(version: Version, mut body: Value) -> Value {
 }
 
 /// A 20-character id in the style of Elasticsearch's generated ids.
-fn generated_id() -> String {
+pub(super) fn generated_id() -> String {
     let mut id = super::super::state::es_uuid();
     id.truncate(20);
     id
+}
+
+/// The index a write goes to, created on first use when `auto_create`; Elasticsearch's
+/// refusal when it is closed or a follower (which only takes replicated operations).
+pub(super) fn writable<'a>(state: &'a mut ClusterState, name: &str, auto_create: bool) -> SimResult<&'a mut Index> {
+    if auto_create && !state.indices.contains_key(name) {
+        create_index(state, name, &BTreeMap::new())?;
+    }
+    let index = state.index_mut(name)?;
+    if index.state == IndexState::Closed {
+        return Err(EsException::index_closed(name, &index.uuid));
+    }
+    if index.follower.is_some() {
+        return Err(EsException::new(
+            403,
+            "status_exception",
+            "a following engine does not accept operations without an assigned sequence number",
+        ));
+    }
+    Ok(index)
+}
+
+/// The body Elasticsearch answers for a document write (index, create, update, delete).
+pub(super) fn write_body(
+    version: Version,
+    name: &str,
+    id: &str,
+    doc_version: u64,
+    result: &str,
+    seq_no: i64,
+    copies: u32,
+) -> Value {
+    with_type(
+        version,
+        json!({
+            "_index": name,
+            "_id": id,
+            "_version": doc_version,
+            "result": result,
+            "_shards": {"total": copies, "successful": 1, "failed": 0},
+            "_seq_no": seq_no,
+            "_primary_term": 1,
+        }),
+    )
 }
 
 pub fn index(sim: &Sim, request: &Request) -> SimResult {
@@ -34,44 +78,36 @@ pub fn index(sim: &Sim, request: &Request) -> SimResult {
     }
     let mut state = sim.state();
     let version = state.version();
-    if !state.indices.contains_key(&name) {
-        create_index(&mut state, &name, &BTreeMap::new())?;
-    }
-    let index = state.index_mut(&name)?;
-    if index.state == IndexState::Closed {
-        return Err(EsException::index_closed(&name, &index.uuid));
-    }
-    if index.follower.is_some() {
-        // A follower only takes operations replicated from its leader.
-        return Err(EsException::new(
-            403,
-            "status_exception",
-            "a following engine does not accept operations without an assigned sequence number",
-        ));
-    }
+    let index = writable(&mut state, &name, true)?;
     let id = request.param(1).map(str::to_owned).unwrap_or_else(generated_id);
-    let seq_no = index.next_seq_no;
-    index.next_seq_no += 1;
-    let replicas = index.replicas();
-    let (status, result, version_no) = match index.docs.get(&id) {
-        Some(existing) => (200, "updated", existing.version + 1),
-        None => (201, "created", 1),
-    };
-    index.docs.insert(id.clone(), Doc { source, version: version_no, seq_no });
-    let body = json!({
-        "_index": name,
-        "_id": id,
-        "_version": version_no,
-        "result": result,
-        "_shards": {"total": 1 + replicas, "successful": 1, "failed": 0},
-        "_seq_no": seq_no,
-        "_primary_term": 1,
-    });
-    let mut reply = Reply::with_status(status, with_type(version, body));
+    let existed = index.docs.contains_key(&id);
+    let (_, seq_no, version_no) = index.write(&id, source);
+    let (status, result) = if existed { (200, "updated") } else { (201, "created") };
+    let body = write_body(version, &name, &id, version_no, result, seq_no, 1 + index.replicas());
+    let mut reply = Reply::with_status(status, body);
     if status == 201 {
         reply.headers.push(("location", format!("/{name}/_doc/{id}")));
     }
     Ok(reply)
+}
+
+/// `DELETE /{index}/_doc/{id}`: `deleted`, or `not_found` with a 404 (the delete is still an
+/// operation with its sequence number, as in Elasticsearch).
+pub fn delete(sim: &Sim, request: &Request) -> SimResult {
+    let name = request.param(0).unwrap_or_default().to_owned();
+    let id = request.param(1).unwrap_or_default().to_owned();
+    let mut state = sim.state();
+    let version = state.version();
+    let index = writable(&mut state, &name, false)?;
+    let copies = 1 + index.replicas();
+    let (status, result, seq_no, doc_version) = match index.delete(&id) {
+        Some((_, seq_no, doc_version)) => (200, "deleted", seq_no, doc_version),
+        None => {
+            let (seq_no, doc_version) = index.delete_missing(&id);
+            (404, "not_found", seq_no, doc_version)
+        }
+    };
+    Ok(Reply::with_status(status, write_body(version, &name, &id, doc_version, result, seq_no, copies)))
 }
 
 pub fn get(sim: &Sim, request: &Request) -> SimResult {

@@ -110,9 +110,7 @@ pub async fn put_follow(sim: &Arc<Sim>, request: &Request) -> SimResult {
         )));
     }
     let leader_uuid = leader_info["uuid"].as_str().unwrap_or_default().to_owned();
-    let changes = follower::fetch_changes(&config, &leader, &leader_uuid, 0)
-        .await
-        .map_err(|e| EsException::new(500, "connect_transport_exception", e))?;
+    let shard_count = leader_info["shards"].as_u64().unwrap_or(1) as usize;
     {
         let mut state = sim.state();
         if let Some(existing) = state.indices.get(&name) {
@@ -138,10 +136,25 @@ pub async fn put_follow(sim: &Arc<Sim>, request: &Request) -> SimResult {
         create_index(&mut state, &name, &copied)?;
         let index = state.indices.get_mut(&name).expect("just created");
         index.settings.insert("index.xpack.ccr.following_index".into(), "true".into());
-        let follow = FollowerState::new(&remote_name, &leader, &leader_uuid, follow_parameters(&body));
-        let generation = follow.generation;
-        index.follower = Some(follow);
-        follower::apply_changes(&mut state, &name, generation, &changes);
+        index.follower =
+            Some(FollowerState::new(&remote_name, &leader, &leader_uuid, follow_parameters(&body), shard_count));
+    }
+    // The initial copy (a restore from the remote in Elasticsearch): every shard at once,
+    // not counted in the follow stats.
+    let (target, generation) = {
+        let state = sim.state();
+        let generation = state.indices.get(&name).and_then(|i| i.follower.as_ref()).map(|f| f.generation);
+        (follower::target(&state, &name), generation)
+    };
+    if let (Some(target), Some(generation)) = (target, generation) {
+        let froms: Vec<Option<i64>> = (0..shard_count).map(|_| Some(0)).collect();
+        let results = follower::fetch_round(&config, &target, &froms).await;
+        let mut state = sim.state();
+        for (shard, result) in results.into_iter().enumerate() {
+            if let Some(Ok(changes)) = result {
+                follower::apply_changes(&mut state, &name, generation, shard, &changes, Default::default(), false);
+            }
+        }
     }
     follower::start(sim, &name);
     let waited = request.query("wait_for_active_shards").is_some_and(|w| w != "0");
@@ -193,6 +206,7 @@ pub fn resume_follow(sim: &Arc<Sim>, request: &Request) -> SimResult {
         }
         follow.active = true;
         follow.generation = follower::next_generation();
+        follow.restart_tasks();
         follow.parameters = follow_parameters(&body);
     }
     follower::start(sim, &name);
@@ -242,43 +256,52 @@ pub fn follow_info(sim: &Sim, request: &Request) -> SimResult {
     Ok(Reply::ok(json!({ "follower_indices": followers })))
 }
 
-fn index_stats(name: &str, f: &FollowerState, version: Version) -> Value {
-    let read_exceptions: Vec<Value> = f
-        .last_error
+fn shard_stats(name: &str, f: &FollowerState, shard_id: usize, task: &follower::ShardFollow) -> Value {
+    let read_exceptions: Vec<Value> = task
+        .read_exception
         .iter()
-        .map(|e| json!({"from_seq_no": f.applied_seq_no + 1, "retries": f.failed_reads, "exception": {"type": "exception", "reason": e}}))
+        .map(|(from, retries, e)| json!({"from_seq_no": from, "retries": retries, "exception": e}))
         .collect();
-    let shard = json!({
+    let mut shard = json!({
         "remote_cluster": f.remote_cluster,
         "leader_index": f.leader_index,
         "follower_index": name,
-        "shard_id": 0,
-        "leader_global_checkpoint": f.leader_max_seq_no,
-        "leader_max_seq_no": f.leader_max_seq_no,
-        "follower_global_checkpoint": f.applied_seq_no,
-        "follower_max_seq_no": f.applied_seq_no,
-        "last_requested_seq_no": f.applied_seq_no,
-        "outstanding_read_requests": 1,
+        "shard_id": shard_id,
+        "leader_global_checkpoint": task.leader_global_checkpoint,
+        "leader_max_seq_no": task.leader_max_seq_no,
+        "follower_global_checkpoint": task.follower_global_checkpoint,
+        "follower_max_seq_no": task.follower_global_checkpoint,
+        "last_requested_seq_no": task.last_requested_seq_no,
+        "outstanding_read_requests": if task.fatal_exception.is_none() { 1 } else { 0 },
         "outstanding_write_requests": 0,
         "write_buffer_operation_count": 0,
         "follower_mapping_version": 1,
         "follower_settings_version": 1,
         "follower_aliases_version": 1,
-        "total_read_time_millis": f.successful_reads,
-        "total_read_remote_exec_time_millis": f.successful_reads,
-        "successful_read_requests": f.successful_reads,
-        "failed_read_requests": f.failed_reads,
-        "operations_read": f.operations_read,
-        "bytes_read": f.bytes_read,
-        "total_write_time_millis": f.successful_reads,
+        "total_read_time_millis": task.total_read_time_millis,
+        "total_read_remote_exec_time_millis": task.total_read_time_millis,
+        "successful_read_requests": task.successful_read_requests,
+        "failed_read_requests": task.failed_read_requests,
+        "operations_read": task.operations_read,
+        "bytes_read": task.bytes_read,
+        "total_write_time_millis": task.total_write_time_millis,
         "write_buffer_size_in_bytes": 0,
-        "successful_write_requests": f.successful_reads,
+        "successful_write_requests": task.successful_write_requests,
         "failed_write_requests": 0,
-        "operations_written": f.operations_read,
+        "operations_written": task.operations_written,
         "read_exceptions": read_exceptions,
-        "time_since_last_read_millis": (super::super::state::now_millis() - f.last_read_millis).max(0),
+        // -1 until the task has read once, as in `ShardFollowNodeTask`.
+        "time_since_last_read_millis": task.last_read.map_or(-1, |t| t.elapsed().as_millis() as i64),
     });
-    let mut stats = json!({"index": name, "shards": [shard]});
+    if let Some(fatal) = &task.fatal_exception {
+        shard["fatal_exception"] = fatal.clone();
+    }
+    shard
+}
+
+fn index_stats(name: &str, f: &FollowerState, version: Version) -> Value {
+    let shards: Vec<Value> = f.shards.iter().enumerate().map(|(id, task)| shard_stats(name, f, id, task)).collect();
+    let mut stats = json!({"index": name, "shards": shards});
     if version >= Version::new(8, 13, 0) {
         stats["total_global_checkpoint_lag"] = json!(f.lag());
     }

@@ -118,6 +118,7 @@ fn version_id(version: Version) -> String {
 const INDEX_SETTINGS: &[(&str, bool)] = &[
     ("index.number_of_shards", false),
     ("index.number_of_replicas", true),
+    ("index.auto_expand_replicas", true),
     ("index.refresh_interval", true),
     ("index.soft_deletes.enabled", false),
     ("index.soft_deletes.retention_lease.period", true),
@@ -178,17 +179,7 @@ pub fn create_index(state: &mut ClusterState, name: &str, settings: &BTreeMap<St
             stored.insert(key.clone(), setting_text(value));
         }
     }
-    state.indices.insert(
-        name.to_owned(),
-        Index {
-            uuid: uuid.clone(),
-            state: IndexState::Open,
-            settings: stored,
-            docs: BTreeMap::new(),
-            next_seq_no: 0,
-            follower: None,
-        },
-    );
+    state.indices.insert(name.to_owned(), Index::new(uuid.clone(), stored));
     Ok(uuid)
 }
 

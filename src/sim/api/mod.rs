@@ -1,11 +1,13 @@
 //! The simulated APIs, one module per area, and what a request hands them.
 
+mod bulk;
 mod ccr;
 mod cluster;
 mod docs;
 mod follow;
 pub(super) mod indices;
 mod remote;
+mod stats;
 
 use std::sync::Arc;
 
@@ -56,6 +58,11 @@ impl Request {
         self.parse_body()
     }
 
+    /// The body as sent (NDJSON for `_bulk`).
+    pub fn raw_body(&self) -> &[u8] {
+        &self.body
+    }
+
     /// The JSON body when there is one.
     pub fn optional_body(&self) -> SimResult<Option<Value>> {
         if self.body.is_empty() { Ok(None) } else { self.parse_body().map(Some) }
@@ -98,6 +105,10 @@ pub async fn dispatch(sim: &Arc<Sim>, op: Op, request: Request) -> SimResult {
         Op::PutIndexSettings => indices::put_settings(sim, &request),
         Op::IndexDoc => docs::index(sim, &request),
         Op::GetDoc => docs::get(sim, &request),
+        Op::DeleteDoc => docs::delete(sim, &request),
+        Op::Bulk => bulk::bulk(sim, &request),
+        Op::IndexStats => stats::index_stats(sim, &request),
+        Op::ForgetFollower => stats::forget_follower(sim, &request),
         Op::Count => docs::count(sim, &request),
         Op::Search => docs::search(sim, &request),
         Op::FollowInfo => follow::follow_info(sim, &request),
@@ -126,7 +137,7 @@ pub async fn dispatch(sim: &Arc<Sim>, op: Op, request: Request) -> SimResult {
 /// Answers a transport frame: the handshake, pings, and actions run on behalf of a remote
 /// cluster's users (`resolve_index` for `_resolve/index/remote:pattern`).
 pub fn transport_answer(sim: &Sim, request: &Value) -> Value {
-    let state = sim.state();
+    let mut state = sim.state();
     match request.get("action").and_then(Value::as_str) {
         Some("handshake") => json!({
             "cluster_name": state.config.cluster_name,
@@ -141,8 +152,8 @@ pub fn transport_answer(sim: &Sim, request: &Value) -> Value {
             }],
         }),
         Some("ping") => json!({"ok": true}),
-        Some("read_index") => super::follower::read_index(&state, request),
-        Some("shard_changes") => super::follower::shard_changes(&state, request),
+        Some("read_index") => super::leader::read_index(&state, request),
+        Some("shard_changes") => super::leader::shard_changes(&mut state, request),
         Some("resolve_index") => {
             let expression = request.get("expression").and_then(Value::as_str).unwrap_or("*");
             match resolve_local(&state, expression) {

@@ -1,0 +1,148 @@
+//! The leader side of replication: what a following cluster asks over the transport (the
+//! leader index's identity, a shard's operations), the retention leases each following shard
+//! holds on its leader shard, and their expiry, after which the shard's history is gone.
+
+use serde_json::{Value, json};
+
+use super::state::{ClusterState, Index, RetentionLease, now_millis};
+
+/// Operations per read, like `max_read_request_operation_count`.
+const MAX_OPS_PER_READ: usize = 5120;
+
+/// The id of the lease a following shard holds on its leader shard (`CcrRetentionLeases`).
+pub fn lease_id(
+    follower_cluster: &str,
+    follower: &str,
+    follower_uuid: &str,
+    remote: &str,
+    leader: &str,
+    leader_uuid: &str,
+) -> String {
+    format!("{follower_cluster}/{follower}/{follower_uuid}-following-{remote}/{leader}/{leader_uuid}")
+}
+
+pub fn exception(error_type: &str, reason: impl Into<String>) -> Value {
+    json!({"type": error_type, "reason": reason.into()})
+}
+
+fn index_not_found(name: &str) -> Value {
+    json!({"type": "index_not_found_exception", "reason": format!("no such index [{name}]"),
+        "index_uuid": "_na_", "index": name, "resource.type": "index_or_alias", "resource.id": name})
+}
+
+/// Leader side: an index's identity and settings, for `PUT _ccr/follow`.
+pub fn read_index(state: &ClusterState, request: &Value) -> Value {
+    let name = request["index"].as_str().unwrap_or_default();
+    let Some(index) = state.indices.get(name) else {
+        return json!({"error": index_not_found(name)});
+    };
+    let soft_deletes = match index.settings.get("index.soft_deletes.enabled").map(String::as_str) {
+        Some("false") => false,
+        Some("true") => true,
+        _ => state.version() >= crate::es::Version::new(7, 0, 0),
+    };
+    json!({
+        "uuid": index.uuid,
+        "settings": index.settings,
+        "soft_deletes": soft_deletes,
+        "shards": index.shards.len(),
+        "license": state.license_type.as_str(),
+    })
+}
+
+/// Leader side: drops the leases of `index` nobody renewed in time. Once a shard has no lease
+/// left covering its history, the history is gone (merged away).
+pub fn expire_leases(index: &mut Index) {
+    let (now, period) = (now_millis(), index.lease_period_millis());
+    for shard in &mut index.shards {
+        let before = shard.leases.len();
+        shard.leases.retain(|_, lease| now - lease.timestamp <= period);
+        if shard.leases.len() != before {
+            shard.leases_version += 1;
+            let floor = shard.leases.values().map(|l| l.retaining_seq_no).min().unwrap_or(shard.next_seq_no);
+            shard.min_retained_seq_no = shard.min_retained_seq_no.max(floor);
+        }
+    }
+}
+
+/// Leader side: the operations of one shard from `from_seq_no` on (the latest operation of
+/// each document), renewing the reading follower's retention lease.
+pub fn shard_changes(state: &mut ClusterState, request: &Value) -> Value {
+    let name = request["index"].as_str().unwrap_or_default();
+    let from = request["from_seq_no"].as_i64().unwrap_or(0);
+    let Some(index) = state.indices.get_mut(name) else {
+        return json!({"error": index_not_found(name)});
+    };
+    if request["uuid"].as_str().is_some_and(|uuid| uuid != index.uuid) {
+        // Recreated under the same name: not the index that was followed.
+        return json!({"error": index_not_found(name)});
+    }
+    expire_leases(index);
+    let shard_id = request["shard"].as_u64().unwrap_or(0) as usize;
+    let Some(shard) = index.shards.get(shard_id) else {
+        return json!({"error": exception("shard_not_found_exception", format!("no such shard [{name}][{shard_id}]"))});
+    };
+    let max_seq_no = shard.max_seq_no();
+    if from < shard.min_retained_seq_no && from <= max_seq_no {
+        let leases: Vec<String> = shard
+            .leases
+            .iter()
+            .map(|(id, l)| {
+                format!(
+                    "RetentionLease{{id='{id}', retainingSequenceNumber={}, timestamp={}, source='{}'}}",
+                    l.retaining_seq_no, l.timestamp, l.source
+                )
+            })
+            .collect();
+        let mut error = exception(
+            "resource_not_found_exception",
+            format!(
+                "Operations are no longer available for replicating. Existing retention leases [{}]; maybe increase the retention lease period setting [index.soft_deletes.retention_lease.period]?",
+                leases.join(", ")
+            ),
+        );
+        error["requested_operations_missing"] = json!([from.to_string(), max_seq_no.to_string()]);
+        return json!({"error": error});
+    }
+    if let Some(lease) = request["lease_id"].as_str() {
+        let renewed = RetentionLease { retaining_seq_no: from, timestamp: now_millis(), source: "ccr".into() };
+        let shard = &mut index.shards[shard_id];
+        shard.leases.insert(lease.to_owned(), renewed);
+        shard.leases_version += 1;
+    }
+    let in_shard = |id: &str| index.shard_of(id) == shard_id;
+    let shard = &index.shards[shard_id];
+    let mut ops: Vec<Value> = index
+        .docs
+        .iter()
+        .filter(|(id, d)| d.seq_no >= from && in_shard(id))
+        .map(|(id, d)| json!({"op": "index", "id": id, "seq_no": d.seq_no, "version": d.version, "source": d.source}))
+        .chain(
+            shard
+                .tombstones
+                .iter()
+                .filter(|(_, t)| t.seq_no >= from)
+                .map(|(id, t)| json!({"op": "delete", "id": id, "seq_no": t.seq_no, "version": t.version})),
+        )
+        .collect();
+    ops.sort_by_key(|op| op["seq_no"].as_i64());
+    let truncated = ops.len() > MAX_OPS_PER_READ;
+    ops.truncate(MAX_OPS_PER_READ);
+    // Operations overwritten since are no-ops for the follower: a complete answer covers
+    // everything up to the leader's max sequence number.
+    let covered =
+        if truncated { ops.last().and_then(|op| op["seq_no"].as_i64()).unwrap_or(from - 1) } else { max_seq_no };
+    json!({"ok": {"ops": ops, "max_seq_no": max_seq_no, "global_checkpoint": max_seq_no, "covered_seq_no": covered}})
+}
+
+/// Leader side: `forget_follower` removes the lease a follower holds on every shard.
+pub fn forget(index: &mut Index, lease: &str) -> usize {
+    let mut removed = 0;
+    for shard in &mut index.shards {
+        if shard.leases.remove(lease).is_some() {
+            shard.leases_version += 1;
+            removed += 1;
+        }
+    }
+    removed
+}
