@@ -163,6 +163,26 @@ async fn leases_show_on_the_leader_and_forget_follower_removes_them() {
 }
 
 #[tokio::test]
+async fn unfollow_removes_the_leases_from_the_leader() {
+    let (leader, _local, _, local_client) = pair_with(json!({"index.number_of_shards": 2})).await;
+    follow(&local_client).await;
+    let ccr_leases = || async {
+        let (_, stats) = raw(&leader.url(), Method::GET, "/orders/_stats?level=shards", None).await;
+        ["0", "1"]
+            .iter()
+            .flat_map(|s| {
+                stats["indices"]["orders"]["shards"][*s][0]["retention_leases"]["leases"].as_array().cloned().unwrap()
+            })
+            .filter(|l| l["source"] == "ccr")
+            .count()
+    };
+    assert_eq!(ccr_leases().await, 2);
+    let report = followers::unfollow(&local_client, "orders-copy", true, &FollowParameters::default()).await;
+    assert!(report.succeeded(), "{report:?}");
+    assert_eq!(ccr_leases().await, 0, "unfollow removed the leases");
+}
+
+#[tokio::test]
 async fn an_expired_lease_makes_the_follower_fail_for_good() {
     let settings = json!({"index.number_of_replicas": 0, "index.soft_deletes.retention_lease.period": "1s"});
     let (_leader, local, leader_client, local_client) = pair_with(settings).await;

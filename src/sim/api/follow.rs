@@ -213,24 +213,38 @@ pub fn resume_follow(sim: &Arc<Sim>, request: &Request) -> SimResult {
     Ok(Reply::acknowledged())
 }
 
-pub fn unfollow(sim: &Sim, request: &Request) -> SimResult {
+/// Converts a paused, closed follower into a regular index, then removes its retention
+/// leases from the leader. Like Elasticsearch it tries once: leases it cannot remove (the
+/// remote unreachable) stay until they expire or `forget_follower` removes them.
+pub async fn unfollow(sim: &Sim, request: &Request) -> SimResult {
     let name = request.param(0).unwrap_or_default();
-    let mut state = sim.state();
-    let open = state.index(name)?.state == IndexState::Open;
-    let follow = follower_of(&mut state, name)?;
-    if open {
-        return Err(EsException::illegal_argument(format!(
-            "cannot convert the follower index [{name}] to a non-follower, because it has not been closed"
-        )));
+    let (lease, config) = {
+        let mut state = sim.state();
+        let open = state.index(name)?.state == IndexState::Open;
+        let follow = follower_of(&mut state, name)?;
+        if open {
+            return Err(EsException::illegal_argument(format!(
+                "cannot convert the follower index [{name}] to a non-follower, because it has not been closed"
+            )));
+        }
+        if follow.active {
+            return Err(EsException::illegal_argument(format!(
+                "cannot convert the follower index [{name}] to a non-follower, because it has not been paused"
+            )));
+        }
+        let remote = follow.remote_cluster.clone();
+        let lease = follower::target(&state, name).map(|t| (t.leader, t.lease_id));
+        let config = state.remotes.get(&remote).map(|c| c.config.clone());
+        let index = state.index_mut(name)?;
+        index.follower = None;
+        index.settings.remove("index.xpack.ccr.following_index");
+        (lease, config)
+    };
+    if let (Some((leader, lease_id)), Some(config)) = (lease, config)
+        && let Ok((mut channel, _, _)) = remote::connect(&config).await
+    {
+        let _ = channel.request(&json!({"action": "forget_lease", "index": leader, "lease_id": lease_id})).await;
     }
-    if follow.active {
-        return Err(EsException::illegal_argument(format!(
-            "cannot convert the follower index [{name}] to a non-follower, because it has not been paused"
-        )));
-    }
-    let index = state.index_mut(name)?;
-    index.follower = None;
-    index.settings.remove("index.xpack.ccr.following_index");
     Ok(Reply::acknowledged())
 }
 
