@@ -146,3 +146,20 @@ pub fn forget(index: &mut Index, lease: &str) -> usize {
     }
     removed
 }
+
+/// Leader side: the indices as the auto-follow coordinator reads the remote cluster state.
+pub fn list_indices(state: &ClusterState) -> Value {
+    let indices: Vec<Value> = state
+        .indices
+        .iter()
+        .map(|(name, index)| {
+            let soft_deletes = match index.settings.get("index.soft_deletes.enabled").map(String::as_str) {
+                Some("false") => false,
+                Some("true") => true,
+                _ => state.version() >= crate::es::Version::new(7, 0, 0),
+            };
+            json!({"name": name, "uuid": index.uuid, "soft_deletes": soft_deletes})
+        })
+        .collect();
+    json!({"ok": {"metadata_version": state.metadata_version, "indices": indices}})
+}

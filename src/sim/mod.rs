@@ -9,6 +9,7 @@
 //! Elasticsearch contract catch each other's mistakes, where shared structs would hide them.
 
 mod api;
+pub mod auto_follow;
 pub mod fault;
 pub mod follower;
 pub mod leader;
@@ -249,11 +250,14 @@ impl SimServer {
             indices: Default::default(),
             remotes: Default::default(),
             auto_follow: Default::default(),
+            auto_follow_stats: Default::default(),
+            metadata_version: 1,
             node,
             config,
         };
         let sim = Arc::new(Sim { state: Mutex::new(state), requests: Mutex::default(), faults: Mutex::default() });
         sim.reconcile_remotes();
+        auto_follow::start(&sim);
         let (shutdown, _) = watch::channel(false);
 
         let answering = Arc::clone(&sim);

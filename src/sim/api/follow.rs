@@ -48,7 +48,7 @@ fn parameters(given: &Value) -> Value {
     all
 }
 
-fn follow_parameters(body: &Value) -> Value {
+pub(super) fn follow_parameters(body: &Value) -> Value {
     let keys = parameters(&json!({}));
     let given: Map<String, Value> = body
         .as_object()
@@ -133,6 +133,14 @@ pub async fn put_follow(sim: &Arc<Sim>, request: &Request) -> SimResult {
                     .collect()
             })
             .unwrap_or_default();
+        let mut copied = copied;
+        // Settings given with the follow request (7.9+) override the leader's for the follower.
+        for (key, value) in super::super::settings::flatten(body.get("settings").unwrap_or(&Value::Null)) {
+            if !key.is_empty() {
+                let key = if key.starts_with("index.") { key } else { format!("index.{key}") };
+                copied.insert(key, value);
+            }
+        }
         create_index(&mut state, &name, &copied)?;
         let index = state.indices.get_mut(&name).expect("just created");
         index.settings.insert("index.xpack.ccr.following_index".into(), "true".into());
@@ -353,16 +361,7 @@ pub fn ccr_stats(sim: &Sim) -> SimResult {
     let state = sim.state();
     let names: Vec<String> = state.indices.keys().cloned().collect();
     Ok(Reply::ok(json!({
-        "auto_follow_stats": {
-            "number_of_failed_follow_indices": 0,
-            "number_of_failed_remote_cluster_state_requests": 0,
-            "number_of_successful_follow_indices": 0,
-            "recent_auto_follow_errors": [],
-            "auto_followed_clusters": state.auto_follow.values()
-                .filter(|p| p.active)
-                .map(|p| json!({"cluster_name": p.body["remote_cluster"], "time_since_last_check_millis": 0, "last_seen_metadata_version": 0}))
-                .collect::<Vec<_>>(),
-        },
+        "auto_follow_stats": super::super::auto_follow::stats_json(&state),
         "follow_stats": {"indices": active_stats(&state, &names)},
     })))
 }
