@@ -152,3 +152,37 @@ async fn deletes_replicate_and_followers_refuse_bulk_items() {
     assert_eq!(status, 403, "a follower refuses a delete too");
     assert_eq!(local_client.count("copy").await.unwrap(), 2);
 }
+
+#[tokio::test]
+async fn bulk_items_are_authorized_one_by_one() {
+    let sim = start_secured_sim("local").await;
+    let body = "{\"index\":{\"_index\":\"logs\",\"_id\":\"1\"}}\n{\"n\":1}\n";
+    let send = |user: &'static str| {
+        let url = sim.url();
+        async move {
+            let response = Client::new()
+                .post(format!("{url}/_bulk"))
+                .basic_auth(user, Some(format!("{user}-pw")))
+                .header("content-type", "application/x-ndjson")
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            (response.status(), response.json::<Value>().await.unwrap())
+        }
+    };
+    let (status, answer) = send("viewer").await;
+    assert_eq!(status, 200, "the request passes; its items are refused");
+    assert_eq!(answer["errors"], true);
+    let refused = item(&answer, 0, "index");
+    assert_eq!(refused["status"], 403);
+    assert_eq!(refused["error"]["type"], "security_exception");
+    assert!(
+        refused["error"]["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("action [indices:data/write/bulk[s]] is unauthorized for user [viewer]")
+    );
+    let (status, answer) = send("admin").await;
+    assert_eq!((status.as_u16(), answer["errors"].as_bool()), (200, Some(false)));
+}

@@ -6,6 +6,7 @@ use serde_json::{Map, Value, json};
 
 use super::super::Sim;
 use super::super::reply::{EsException, Reply, SimResult};
+use super::super::security::Principal;
 use super::super::state::ClusterState;
 use super::Request;
 use super::docs::{generated_id, with_type, writable, write_body};
@@ -113,14 +114,31 @@ fn item_error(e: EsException, index: &str, uuid: Option<&str>, shard: Option<usi
     (e.status, Value::Object(error))
 }
 
+/// The index privileges that allow one bulk action.
+fn granting(kind: &str) -> &'static [&'static str] {
+    match kind {
+        "create" => &["create_doc", "create", "index", "write"],
+        "delete" => &["delete", "write"],
+        _ => &["index", "write"],
+    }
+}
+
 /// Runs one action: its status and its item body (without the action key).
-fn run(state: &mut ClusterState, action: Action) -> Value {
+fn run(state: &mut ClusterState, action: Action, principal: Option<&Principal>) -> Value {
     let version = state.version();
     let Action { kind, index: name, id, doc } = action;
     let id = id.unwrap_or_else(generated_id);
     let failed = |status: u16, error: Value| {
         with_type(version, json!({"_index": name, "_id": id, "status": status, "error": error}))
     };
+    if let Some(user) = principal.filter(|p| !granting(&kind).iter().any(|g| p.has_index(&name, g))) {
+        let reason = format!(
+            "action [indices:data/write/bulk[s]] is unauthorized for user [{}] with effective roles [{}] on indices [{name}], this action is granted by the index privileges [create_doc,create,delete,index,write,all]",
+            user.username,
+            user.roles.join(",")
+        );
+        return failed(403, json!({"type": "security_exception", "reason": reason}));
+    }
     let auto_create = kind != "delete";
     let index = match writable(state, &name, auto_create) {
         Ok(index) => index,
@@ -216,7 +234,7 @@ pub fn bulk(sim: &Sim, request: &Request) -> SimResult {
         .into_iter()
         .map(|action| {
             let kind = action.kind.clone();
-            json!({ kind: run(&mut state, action) })
+            json!({ kind: run(&mut state, action, request.principal.as_ref()) })
         })
         .collect();
     let errors =
