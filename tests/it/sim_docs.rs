@@ -146,7 +146,11 @@ async fn deletes_replicate_and_followers_refuse_bulk_items() {
         let refused = item(&answer, n, action);
         assert_eq!(refused["status"], 403, "{refused}");
         assert_eq!(refused["error"]["type"], "status_exception");
-        assert_eq!(refused["error"]["index"], "copy");
+        assert_eq!(
+            refused["error"]["reason"],
+            "a following engine does not accept operations without an assigned sequence number"
+        );
+        assert_eq!(refused["_index"], "copy");
     }
     let (status, _) = raw(&local.url(), Method::DELETE, "/copy/_doc/1", None).await;
     assert_eq!(status, 403, "a follower refuses a delete too");

@@ -98,19 +98,18 @@ fn merge(target: &mut Value, patch: &Value) {
     }
 }
 
-/// The error of one item, with the index and shard Elasticsearch adds.
-fn item_error(e: EsException, index: &str, uuid: Option<&str>, shard: Option<usize>) -> (u16, Value) {
+/// The error of one item. Engine exceptions (a version conflict, a missing document) carry
+/// the shard they happened on; others only their own metadata.
+fn item_error(e: EsException, index: &str, shard: Option<(&str, usize)>) -> (u16, Value) {
     let mut error = Map::new();
     error.insert("type".into(), json!(e.error_type));
     error.insert("reason".into(), json!(e.reason));
     error.extend(e.extra);
-    if let Some(uuid) = uuid {
+    if let Some((uuid, shard)) = shard {
         error.insert("index_uuid".into(), json!(uuid));
-    }
-    if let Some(shard) = shard {
         error.insert("shard".into(), json!(shard.to_string()));
+        error.insert("index".into(), json!(index));
     }
-    error.insert("index".into(), json!(index));
     (e.status, Value::Object(error))
 }
 
@@ -143,16 +142,14 @@ fn run(state: &mut ClusterState, action: Action, principal: Option<&Principal>) 
     let index = match writable(state, &name, auto_create) {
         Ok(index) => index,
         Err(e) => {
-            let uuid = state.indices.get(&name).map(|i| i.uuid.clone());
-            let shard = state.indices.get(&name).map(|i| i.shard_of(&id));
-            let (status, error) = item_error(e, &name, uuid.as_deref(), shard);
+            let (status, error) = item_error(e, &name, None);
             return failed(status, error);
         }
     };
     let (uuid, shard, copies) = (index.uuid.clone(), index.shard_of(&id), 1 + index.replicas());
     let conflict = |reason: String| {
         let e = EsException::new(409, "version_conflict_engine_exception", reason);
-        let (status, error) = item_error(e, &name, Some(&uuid), Some(shard));
+        let (status, error) = item_error(e, &name, Some((&uuid, shard)));
         failed(status, error)
     };
     let (status, result, seq_no, doc_version) = match kind.as_str() {
@@ -205,7 +202,7 @@ fn run(state: &mut ClusterState, action: Action, principal: Option<&Principal>) 
                         "action_request_validation_exception",
                         "Validation Failed: 1: script or doc is missing;",
                     );
-                    let (status, error) = item_error(e, &name, None, None);
+                    let (status, error) = item_error(e, &name, None);
                     return failed(status, error);
                 }
                 (None, _, None) => {
@@ -215,7 +212,7 @@ fn run(state: &mut ClusterState, action: Action, principal: Option<&Principal>) 
                         format!("[_doc][{id}]: document missing")
                     };
                     let e = EsException::new(404, "document_missing_exception", reason);
-                    let (status, error) = item_error(e, &name, Some(&uuid), Some(shard));
+                    let (status, error) = item_error(e, &name, Some((&uuid, shard)));
                     return failed(status, error);
                 }
             }
