@@ -116,6 +116,10 @@ async fn indices_have_their_shards_and_followers_the_leaders() {
         follower["shards"].as_array().unwrap().iter().map(|s| s["shard_id"].as_u64().unwrap()).collect();
     assert_eq!(ids, [0, 1, 2]);
     assert_eq!(local_client.count("orders-copy").await.unwrap(), 30);
+    // The panel's own reading of the same answer.
+    let read = local_client.follow_stats("orders-copy").await.unwrap();
+    assert_eq!(read.indices[0].shards.len(), 3);
+    assert_eq!(read.indices[0].total_global_checkpoint_lag, Some(0));
 }
 
 #[tokio::test]
@@ -183,28 +187,36 @@ async fn unfollow_removes_the_leases_from_the_leader() {
 }
 
 #[tokio::test]
-async fn an_expired_lease_makes_the_follower_fail_for_good() {
-    let settings = json!({"index.number_of_replicas": 0, "index.soft_deletes.retention_lease.period": "1s"});
+async fn an_expired_lease_makes_the_follower_shard_fail_for_good() {
+    let settings = json!({"index.number_of_shards": 2, "index.number_of_replicas": 0,
+        "index.soft_deletes.retention_lease.period": "1s"});
     let (_leader, local, leader_client, local_client) = pair_with(settings).await;
     follow(&local_client).await;
     local_client.pause_follow("orders-copy").await.unwrap();
     leader_client.index_doc("orders", Some("late"), &json!({"n": 1})).await.unwrap();
+    let (_, leader_stats) = raw(&_leader.url(), Method::GET, "/orders/_stats?level=shards", None).await;
+    let shards = &leader_stats["indices"]["orders"]["shards"];
+    let written = if shards["0"][0]["seq_no"]["max_seq_no"] == 0 { 0 } else { 1 };
     tokio::time::sleep(Duration::from_millis(1500)).await;
     local_client.resume_follow("orders-copy", &FollowParameters::default()).await.unwrap();
     let failed = eventually(Duration::from_secs(5), || async {
-        stats(&local, "orders-copy").await["shards"][0]["fatal_exception"]["type"] == "resource_not_found_exception"
+        stats(&local, "orders-copy").await["shards"][written]["fatal_exception"]["type"]
+            == "resource_not_found_exception"
     })
     .await;
     assert!(failed, "{}", stats(&local, "orders-copy").await);
-    let fatal = stats(&local, "orders-copy").await["shards"][0]["fatal_exception"].clone();
-    let reason = fatal["reason"].as_str().unwrap();
+    let shards = stats(&local, "orders-copy").await["shards"].clone();
+    let reason = shards[written]["fatal_exception"]["reason"].as_str().unwrap();
     assert!(reason.starts_with("Operations are no longer available for replicating."), "{reason}");
     assert!(
         reason.ends_with(
             "maybe increase the retention lease period setting [index.soft_deletes.retention_lease.period]?"
         )
     );
+    assert!(shards[1 - written].get("fatal_exception").is_none(), "the other shard keeps following: {shards}");
     assert_eq!(local_client.count("orders-copy").await.unwrap(), 0, "nothing more is replicated");
+    let read = local_client.follow_stats("orders-copy").await.unwrap();
+    assert!(read.indices[0].shards[written].fatal_exception.is_some(), "the panel reads the fatal exception");
 }
 
 #[tokio::test]
