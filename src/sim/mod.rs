@@ -168,7 +168,7 @@ impl Sim {
             tokio::time::sleep(delay).await;
         }
         let query = uri.query().unwrap_or_default().to_owned();
-        let body_json = if body.is_empty() { None } else { serde_json::from_slice(&body).ok() };
+        let body_json = if body.is_empty() { None } else { recorded_body(&body) };
         self.requests.lock().unwrap_or_else(|p| p.into_inner()).push(RecordedRequest {
             method: method.to_string(),
             path: uri.path().to_owned(),
@@ -216,6 +216,16 @@ impl Sim {
     fn transport_answer(&self, request: Value) -> Value {
         api::transport_answer(self, &request)
     }
+}
+
+/// A request body as tests read it: the JSON, or for NDJSON (`_bulk`) an array of its lines.
+fn recorded_body(body: &[u8]) -> Option<Value> {
+    serde_json::from_slice(body).ok().or_else(|| {
+        let text = std::str::from_utf8(body).ok()?;
+        let lines: Option<Vec<Value>> =
+            text.lines().filter(|l| !l.trim().is_empty()).map(|l| serde_json::from_str(l).ok()).collect();
+        lines.map(Value::Array)
+    })
 }
 
 /// A running simulated cluster: its HTTP and transport listeners.

@@ -62,6 +62,9 @@ async fn bulk_answers_each_item_and_flags_errors() {
     assert_eq!(item(&answer, 5, "delete")["result"], "deleted");
     assert_eq!(item(&answer, 6, "delete")["result"], "not_found");
 
+    let recorded = sim.sim.requests().into_iter().find(|r| r.path == "/_bulk").unwrap();
+    assert_eq!(recorded.body.unwrap().as_array().map(Vec::len), Some(12), "NDJSON is recorded line by line");
+
     let (_, doc) = raw(&url, Method::GET, "/logs/_doc/2", None).await;
     assert_eq!(doc["_source"], json!({"n": 2, "m": true}));
     let (_, gone) = raw(&url, Method::GET, "/logs/_doc/1", None).await;
