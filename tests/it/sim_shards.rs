@@ -258,3 +258,26 @@ async fn a_basic_license_refuses_follow_with_the_license_error() {
     assert_eq!(answer["error"]["reason"], "current license is non-compliant for [ccr]");
     assert_eq!(answer["error"]["license.expired.feature"], "ccr");
 }
+
+#[tokio::test]
+async fn follow_stats_have_the_fields_of_the_version() {
+    let old = |name: &str| {
+        let mut config = SimConfig::new(name);
+        config.version = ccr_panel::es::Version::new(6, 8, 0);
+        config
+    };
+    let leader = start_sim_with(old("leader")).await;
+    let settings = json!({"settings": {"index.soft_deletes.enabled": true, "index.number_of_shards": 2}});
+    client(&leader).create_index("orders", &settings).await.unwrap();
+    let local = start_sim_with(old("local")).await;
+    let local_client = client(&local);
+    let mut update = ClusterSettingsUpdate::default();
+    update.persistent.insert("cluster.remote.leader.seeds".into(), json!([leader.transport_address.to_string()]));
+    local_client.put_cluster_settings(&update).await.unwrap();
+    follow(&local_client).await;
+    let stats = stats(&local, "orders-copy").await;
+    assert!(stats.get("total_global_checkpoint_lag").is_none(), "8.13+ only: {stats}");
+    assert_eq!(stats["shards"].as_array().map(Vec::len), Some(2));
+    assert!(stats["shards"][0].get("follower_aliases_version").is_none(), "7.3+ only");
+    assert!(stats["shards"][0].get("follower_settings_version").is_some());
+}

@@ -322,7 +322,19 @@ fn shard_stats(name: &str, f: &FollowerState, shard_id: usize, task: &follower::
 }
 
 fn index_stats(name: &str, f: &FollowerState, version: Version) -> Value {
-    let shards: Vec<Value> = f.shards.iter().enumerate().map(|(id, task)| shard_stats(name, f, id, task)).collect();
+    let shards: Vec<Value> = f
+        .shards
+        .iter()
+        .enumerate()
+        .map(|(id, task)| {
+            let mut shard = shard_stats(name, f, id, task);
+            if version < Version::new(7, 3, 0) {
+                // Followers track the leader's aliases from 7.3 on.
+                shard.as_object_mut().map(|s| s.remove("follower_aliases_version"));
+            }
+            shard
+        })
+        .collect();
     let mut stats = json!({"index": name, "shards": shards});
     if version >= Version::new(8, 13, 0) {
         stats["total_global_checkpoint_lag"] = json!(f.lag());
