@@ -220,6 +220,23 @@ async fn an_expired_lease_makes_the_follower_shard_fail_for_good() {
 }
 
 #[tokio::test]
+async fn a_new_follower_copies_the_leader_whatever_history_is_left() {
+    let settings = json!({"index.number_of_replicas": 0, "index.soft_deletes.retention_lease.period": "1s"});
+    let (leader, local, leader_client, local_client) = pair_with(settings).await;
+    leader_client.index_doc("orders", Some("a"), &json!({"n": 1})).await.unwrap();
+    follow(&local_client).await;
+    local_client.pause_follow("orders-copy").await.unwrap();
+    leader_client.index_doc("orders", Some("b"), &json!({"n": 2})).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    raw(&leader.url(), Method::GET, "/orders/_stats?level=shards", None).await; // the lease expires
+    followers::follow(&local_client, "second", "leader", "orders", FollowParameters::default()).await.unwrap();
+    assert_eq!(local_client.count("second").await.unwrap(), 2, "a restore needs no history");
+    leader_client.index_doc("orders", Some("c"), &json!({"n": 3})).await.unwrap();
+    assert!(eventually(Duration::from_secs(5), || async { local_client.count("second").await.unwrap() == 3 }).await);
+    assert!(stats(&local, "second").await["shards"][0].get("fatal_exception").is_none());
+}
+
+#[tokio::test]
 async fn a_lost_leader_shows_as_read_or_fatal_exceptions() {
     let (leader, local, leader_client, local_client) = pair_with(json!({"index.number_of_replicas": 0})).await;
     follow(&local_client).await;

@@ -152,7 +152,8 @@ pub async fn put_follow(sim: &Arc<Sim>, request: &Request) -> SimResult {
     let (target, generation) = {
         let state = sim.state();
         let generation = state.indices.get(&name).and_then(|i| i.follower.as_ref()).map(|f| f.generation);
-        (follower::target(&state, &name), generation)
+        let target = follower::target(&state, &name).map(|t| follower::ReadTarget { restore: true, ..t });
+        (target, generation)
     };
     if let (Some(target), Some(generation)) = (target, generation) {
         let froms: Vec<Option<i64>> = (0..shard_count).map(|_| Some(0)).collect();
