@@ -119,8 +119,17 @@ async fn round(sim: &Arc<Sim>) {
                 continue;
             }
         };
-        sim.state().auto_follow_stats.clusters.insert(alias.clone(), (Instant::now(), remote.metadata_version));
-        let patterns = patterns_of(&sim.state(), &alias);
+        let patterns = {
+            let mut state = sim.state();
+            let patterns = patterns_of(&state, &alias);
+            let stats = &mut state.auto_follow_stats;
+            stats.clusters.insert(alias.clone(), (Instant::now(), remote.metadata_version));
+            // A remote that answers again clears its patterns' errors, as in Elasticsearch.
+            for pattern in &patterns {
+                stats.recent_errors.remove(pattern);
+            }
+            patterns
+        };
         for pattern in patterns {
             for leader in &remote.indices {
                 follow_if_new(sim, &pattern, leader).await;
@@ -168,7 +177,10 @@ async fn follow_if_new(sim: &Arc<Sim>, pattern: &str, leader: &LeaderIndex) {
     let mut state = sim.state();
     let stats = &mut state.auto_follow_stats;
     match outcome {
-        Ok(()) => stats.successful_follow_indices += 1,
+        Ok(()) => {
+            stats.successful_follow_indices += 1;
+            stats.recent_errors.remove(&key);
+        }
         Err(error) => {
             stats.failed_follow_indices += 1;
             stats.recent_errors.insert(key, (now_millis(), error));

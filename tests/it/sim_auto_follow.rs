@@ -143,16 +143,30 @@ async fn a_leader_without_soft_deletes_is_a_recent_error() {
 }
 
 #[tokio::test]
-async fn an_unreachable_remote_counts_failed_cluster_state_requests() {
+async fn an_unreachable_remote_counts_failed_cluster_state_requests_until_it_answers() {
     let leader = start_sim("leader").await;
-    let (local, _) = connected(&leader).await;
+    let (local, local_client) = connected(&leader).await;
     let body = json!({"remote_cluster": "leader", "leader_index_patterns": ["logs-*"]});
     assert_eq!(put_pattern(&local, "logs", &body).await.0, 200);
-    leader.stop();
+    let seeds = |address: String| {
+        let mut update = ClusterSettingsUpdate::default();
+        update.persistent.insert("cluster.remote.leader.seeds".into(), json!([address]));
+        update
+    };
+    local_client.put_cluster_settings(&seeds(format!("127.0.0.1:{}", closed_port()))).await.unwrap();
     let counted = eventually(Duration::from_secs(5), || async {
         auto_follow_stats(&local).await["number_of_failed_remote_cluster_state_requests"].as_u64() > Some(0)
     })
     .await;
     assert!(counted, "{}", auto_follow_stats(&local).await);
-    assert_eq!(auto_follow_stats(&local).await["recent_auto_follow_errors"][0]["leader_index"], "logs");
+    let error = auto_follow_stats(&local).await["recent_auto_follow_errors"][0].clone();
+    assert_eq!(error["leader_index"], "logs", "keyed by the pattern: {error}");
+    assert_eq!(error["auto_follow_exception"]["type"], "connect_transport_exception");
+
+    local_client.put_cluster_settings(&seeds(leader.transport_address.to_string())).await.unwrap();
+    let cleared = eventually(Duration::from_secs(5), || async {
+        auto_follow_stats(&local).await["recent_auto_follow_errors"].as_array().is_some_and(Vec::is_empty)
+    })
+    .await;
+    assert!(cleared, "the remote answers again: {}", auto_follow_stats(&local).await);
 }
