@@ -142,6 +142,8 @@ pub struct ReadTarget {
     pub leader: String,
     pub uuid: String,
     pub lease_id: String,
+    /// The initial copy: every live document, whatever history the leader still keeps.
+    pub restore: bool,
 }
 
 /// Follower side: one read per shard over one connection; each result is the leader's
@@ -166,7 +168,7 @@ pub async fn fetch_round(
             continue;
         };
         let request = json!({"action": "shard_changes", "index": target.leader, "uuid": target.uuid,
-            "shard": shard, "from_seq_no": from, "lease_id": target.lease_id});
+            "shard": shard, "from_seq_no": from, "lease_id": target.lease_id, "restore": target.restore});
         let result = match channel.request(&request).await {
             Ok(reply) => match reply.get("ok") {
                 Some(changes) => Ok(changes.clone()),
@@ -270,7 +272,7 @@ pub fn target(state: &ClusterState, follower: &str) -> Option<ReadTarget> {
     let f = index.follower.as_ref()?;
     let lease_id =
         lease_id(&state.config.cluster_name, follower, &index.uuid, &f.remote_cluster, &f.leader_index, &f.leader_uuid);
-    Some(ReadTarget { leader: f.leader_index.clone(), uuid: f.leader_uuid.clone(), lease_id })
+    Some(ReadTarget { leader: f.leader_index.clone(), uuid: f.leader_uuid.clone(), lease_id, restore: false })
 }
 
 async fn pull(sim: Weak<Sim>, follower: String, generation: u64) {

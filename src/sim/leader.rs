@@ -66,7 +66,8 @@ pub fn expire_leases(index: &mut Index) {
 }
 
 /// Leader side: the operations of one shard from `from_seq_no` on (the latest operation of
-/// each document), renewing the reading follower's retention lease.
+/// each document), renewing the reading follower's retention lease; with `restore`, every
+/// live document of the shard (a new follower's initial copy).
 pub fn shard_changes(state: &mut ClusterState, request: &Value) -> Value {
     let name = request["index"].as_str().unwrap_or_default();
     let from = request["from_seq_no"].as_i64().unwrap_or(0);
@@ -83,7 +84,10 @@ pub fn shard_changes(state: &mut ClusterState, request: &Value) -> Value {
         return json!({"error": exception("shard_not_found_exception", format!("no such shard [{name}][{shard_id}]"))});
     };
     let max_seq_no = shard.max_seq_no();
-    if from < shard.min_retained_seq_no && from <= max_seq_no {
+    // The initial copy of a new follower is a restore of the shard's files in Elasticsearch:
+    // it needs no operation history, only the live documents.
+    let restore = request["restore"] == true;
+    if !restore && from < shard.min_retained_seq_no && from <= max_seq_no {
         let leases: Vec<String> = shard
             .leases
             .iter()
@@ -105,7 +109,8 @@ pub fn shard_changes(state: &mut ClusterState, request: &Value) -> Value {
         return json!({"error": error});
     }
     if let Some(lease) = request["lease_id"].as_str() {
-        let renewed = RetentionLease { retaining_seq_no: from, timestamp: now_millis(), source: "ccr".into() };
+        let retaining_seq_no = if restore { max_seq_no + 1 } else { from };
+        let renewed = RetentionLease { retaining_seq_no, timestamp: now_millis(), source: "ccr".into() };
         let shard = &mut index.shards[shard_id];
         shard.leases.insert(lease.to_owned(), renewed);
         shard.leases_version += 1;
@@ -121,12 +126,12 @@ pub fn shard_changes(state: &mut ClusterState, request: &Value) -> Value {
             shard
                 .tombstones
                 .iter()
-                .filter(|(_, t)| t.seq_no >= from)
+                .filter(|(_, t)| !restore && t.seq_no >= from)
                 .map(|(id, t)| json!({"op": "delete", "id": id, "seq_no": t.seq_no, "version": t.version})),
         )
         .collect();
     ops.sort_by_key(|op| op["seq_no"].as_i64());
-    let truncated = ops.len() > MAX_OPS_PER_READ;
+    let truncated = !restore && ops.len() > MAX_OPS_PER_READ;
     ops.truncate(MAX_OPS_PER_READ);
     // Operations overwritten since are no-ops for the follower: a complete answer covers
     // everything up to the leader's max sequence number.
@@ -145,4 +150,21 @@ pub fn forget(index: &mut Index, lease: &str) -> usize {
         }
     }
     removed
+}
+
+/// Leader side: the indices as the auto-follow coordinator reads the remote cluster state.
+pub fn list_indices(state: &ClusterState) -> Value {
+    let indices: Vec<Value> = state
+        .indices
+        .iter()
+        .map(|(name, index)| {
+            let soft_deletes = match index.settings.get("index.soft_deletes.enabled").map(String::as_str) {
+                Some("false") => false,
+                Some("true") => true,
+                _ => state.version() >= crate::es::Version::new(7, 0, 0),
+            };
+            json!({"name": name, "uuid": index.uuid, "soft_deletes": soft_deletes})
+        })
+        .collect();
+    json!({"ok": {"metadata_version": state.metadata_version, "indices": indices}})
 }

@@ -9,6 +9,7 @@
 //! Elasticsearch contract catch each other's mistakes, where shared structs would hide them.
 
 mod api;
+pub mod auto_follow;
 pub mod fault;
 pub mod follower;
 pub mod leader;
@@ -167,7 +168,7 @@ impl Sim {
             tokio::time::sleep(delay).await;
         }
         let query = uri.query().unwrap_or_default().to_owned();
-        let body_json = if body.is_empty() { None } else { serde_json::from_slice(&body).ok() };
+        let body_json = if body.is_empty() { None } else { recorded_body(&body) };
         self.requests.lock().unwrap_or_else(|p| p.into_inner()).push(RecordedRequest {
             method: method.to_string(),
             path: uri.path().to_owned(),
@@ -217,6 +218,16 @@ impl Sim {
     }
 }
 
+/// A request body as tests read it: the JSON, or for NDJSON (`_bulk`) an array of its lines.
+fn recorded_body(body: &[u8]) -> Option<Value> {
+    serde_json::from_slice(body).ok().or_else(|| {
+        let text = std::str::from_utf8(body).ok()?;
+        let lines: Option<Vec<Value>> =
+            text.lines().filter(|l| !l.trim().is_empty()).map(|l| serde_json::from_str(l).ok()).collect();
+        lines.map(Value::Array)
+    })
+}
+
 /// A running simulated cluster: its HTTP and transport listeners.
 pub struct SimServer {
     pub sim: Arc<Sim>,
@@ -249,11 +260,14 @@ impl SimServer {
             indices: Default::default(),
             remotes: Default::default(),
             auto_follow: Default::default(),
+            auto_follow_stats: Default::default(),
+            metadata_version: 1,
             node,
             config,
         };
         let sim = Arc::new(Sim { state: Mutex::new(state), requests: Mutex::default(), faults: Mutex::default() });
         sim.reconcile_remotes();
+        auto_follow::start(&sim);
         let (shutdown, _) = watch::channel(false);
 
         let answering = Arc::clone(&sim);

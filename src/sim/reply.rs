@@ -103,6 +103,11 @@ impl EsException {
         map
     }
 
+    /// The exception as Elasticsearch renders it inside another body (type, reason, cause).
+    pub fn to_json(&self) -> Value {
+        self.full()
+    }
+
     fn full(&self) -> Value {
         let mut map = self.fields();
         if let Some(cause) = &self.caused_by {

@@ -89,7 +89,7 @@ fn index_grants(held: &str, wanted: &str) -> bool {
     held == wanted
         || held == "all"
         || (held == "manage" && matches!(wanted, "monitor" | "view_index_metadata" | "create_index" | "delete_index"))
-        || (held == "write" && wanted == "index")
+        || (held == "write" && matches!(wanted, "index" | "create" | "create_doc" | "delete"))
         || (held == "read" && wanted == "view_index_metadata")
 }
 
@@ -184,8 +184,8 @@ fn needs(op: Op) -> Needs {
         Op::PutIndexSettings => Index("indices:admin/settings/update", &["manage"]),
         Op::IndexDoc => Index("indices:data/write/index", &["index"]),
         Op::DeleteDoc => Index("indices:data/write/delete", &["delete"]),
-        // Checked per item by Elasticsearch; here as the cluster-wide bulk action.
-        Op::Bulk => Index("indices:data/write/bulk", &["write"]),
+        // Authorized item by item (see `api::bulk`), as Elasticsearch does.
+        Op::Bulk => Nothing,
         Op::IndexStats => Index("indices:monitor/stats", &["monitor"]),
         Op::ForgetFollower => Index("indices:admin/xpack/ccr/forget_follower", &["manage_leader_index"]),
         Op::GetDoc | Op::Count | Op::Search => Index("indices:data/read/search", &["read"]),

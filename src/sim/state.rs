@@ -258,12 +258,31 @@ pub struct ClusterState {
     pub remotes: BTreeMap<String, RemoteConnection>,
     /// Auto-follow patterns by name, as stored (the body given, plus whether it is active).
     pub auto_follow: BTreeMap<String, AutoFollowPattern>,
+    pub auto_follow_stats: AutoFollowStats,
+    /// Bumped when indices are created or deleted, as the cluster metadata version.
+    pub metadata_version: u64,
 }
 
 #[derive(Debug, Clone)]
 pub struct AutoFollowPattern {
     pub active: bool,
     pub body: Value,
+    /// UUIDs of the leader indices this pattern has dealt with: those that existed when it
+    /// was created, and those it has followed (or failed to) since.
+    pub followed: std::collections::BTreeSet<String>,
+}
+
+/// What the auto-follow coordinator has done, for `_ccr/stats`.
+#[derive(Debug, Clone, Default)]
+pub struct AutoFollowStats {
+    pub successful_follow_indices: u64,
+    pub failed_follow_indices: u64,
+    pub failed_remote_cluster_state_requests: u64,
+    /// By `<pattern>:<leader index>` (or the pattern name for a remote that did not
+    /// answer): when, and the exception.
+    pub recent_errors: BTreeMap<String, (i64, Value)>,
+    /// By remote alias: when it was last checked and the metadata version it had.
+    pub clusters: BTreeMap<String, (std::time::Instant, u64)>,
 }
 
 impl ClusterState {

@@ -21,6 +21,7 @@ mod remote_clusters;
 mod replication;
 mod security;
 mod sim_api;
+mod sim_auto_follow;
 mod sim_docs;
 mod sim_shards;
 mod transport;

@@ -62,6 +62,9 @@ async fn bulk_answers_each_item_and_flags_errors() {
     assert_eq!(item(&answer, 5, "delete")["result"], "deleted");
     assert_eq!(item(&answer, 6, "delete")["result"], "not_found");
 
+    let recorded = sim.sim.requests().into_iter().find(|r| r.path == "/_bulk").unwrap();
+    assert_eq!(recorded.body.unwrap().as_array().map(Vec::len), Some(12), "NDJSON is recorded line by line");
+
     let (_, doc) = raw(&url, Method::GET, "/logs/_doc/2", None).await;
     assert_eq!(doc["_source"], json!({"n": 2, "m": true}));
     let (_, gone) = raw(&url, Method::GET, "/logs/_doc/1", None).await;
@@ -146,9 +149,47 @@ async fn deletes_replicate_and_followers_refuse_bulk_items() {
         let refused = item(&answer, n, action);
         assert_eq!(refused["status"], 403, "{refused}");
         assert_eq!(refused["error"]["type"], "status_exception");
-        assert_eq!(refused["error"]["index"], "copy");
+        assert_eq!(
+            refused["error"]["reason"],
+            "a following engine does not accept operations without an assigned sequence number"
+        );
+        assert_eq!(refused["_index"], "copy");
     }
     let (status, _) = raw(&local.url(), Method::DELETE, "/copy/_doc/1", None).await;
     assert_eq!(status, 403, "a follower refuses a delete too");
     assert_eq!(local_client.count("copy").await.unwrap(), 2);
+}
+
+#[tokio::test]
+async fn bulk_items_are_authorized_one_by_one() {
+    let sim = start_secured_sim("local").await;
+    let body = "{\"index\":{\"_index\":\"logs\",\"_id\":\"1\"}}\n{\"n\":1}\n";
+    let send = |user: &'static str| {
+        let url = sim.url();
+        async move {
+            let response = Client::new()
+                .post(format!("{url}/_bulk"))
+                .basic_auth(user, Some(format!("{user}-pw")))
+                .header("content-type", "application/x-ndjson")
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            (response.status(), response.json::<Value>().await.unwrap())
+        }
+    };
+    let (status, answer) = send("viewer").await;
+    assert_eq!(status, 200, "the request passes; its items are refused");
+    assert_eq!(answer["errors"], true);
+    let refused = item(&answer, 0, "index");
+    assert_eq!(refused["status"], 403);
+    assert_eq!(refused["error"]["type"], "security_exception");
+    assert!(
+        refused["error"]["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("action [indices:data/write/bulk[s]] is unauthorized for user [viewer]")
+    );
+    let (status, answer) = send("admin").await;
+    assert_eq!((status.as_u16(), answer["errors"].as_bool()), (200, Some(false)));
 }

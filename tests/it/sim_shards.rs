@@ -116,6 +116,10 @@ async fn indices_have_their_shards_and_followers_the_leaders() {
         follower["shards"].as_array().unwrap().iter().map(|s| s["shard_id"].as_u64().unwrap()).collect();
     assert_eq!(ids, [0, 1, 2]);
     assert_eq!(local_client.count("orders-copy").await.unwrap(), 30);
+    // The panel's own reading of the same answer.
+    let read = local_client.follow_stats("orders-copy").await.unwrap();
+    assert_eq!(read.indices[0].shards.len(), 3);
+    assert_eq!(read.indices[0].total_global_checkpoint_lag, Some(0));
 }
 
 #[tokio::test]
@@ -163,28 +167,73 @@ async fn leases_show_on_the_leader_and_forget_follower_removes_them() {
 }
 
 #[tokio::test]
-async fn an_expired_lease_makes_the_follower_fail_for_good() {
-    let settings = json!({"index.number_of_replicas": 0, "index.soft_deletes.retention_lease.period": "1s"});
+async fn unfollow_removes_the_leases_from_the_leader() {
+    let (leader, _local, _, local_client) = pair_with(json!({"index.number_of_shards": 2})).await;
+    follow(&local_client).await;
+    let ccr_leases = || async {
+        let (_, stats) = raw(&leader.url(), Method::GET, "/orders/_stats?level=shards", None).await;
+        ["0", "1"]
+            .iter()
+            .flat_map(|s| {
+                stats["indices"]["orders"]["shards"][*s][0]["retention_leases"]["leases"].as_array().cloned().unwrap()
+            })
+            .filter(|l| l["source"] == "ccr")
+            .count()
+    };
+    assert_eq!(ccr_leases().await, 2);
+    let report = followers::unfollow(&local_client, "orders-copy", true, &FollowParameters::default()).await;
+    assert!(report.succeeded(), "{report:?}");
+    assert_eq!(ccr_leases().await, 0, "unfollow removed the leases");
+}
+
+#[tokio::test]
+async fn an_expired_lease_makes_the_follower_shard_fail_for_good() {
+    let settings = json!({"index.number_of_shards": 2, "index.number_of_replicas": 0,
+        "index.soft_deletes.retention_lease.period": "1s"});
     let (_leader, local, leader_client, local_client) = pair_with(settings).await;
     follow(&local_client).await;
     local_client.pause_follow("orders-copy").await.unwrap();
     leader_client.index_doc("orders", Some("late"), &json!({"n": 1})).await.unwrap();
+    let (_, leader_stats) = raw(&_leader.url(), Method::GET, "/orders/_stats?level=shards", None).await;
+    let shards = &leader_stats["indices"]["orders"]["shards"];
+    let written = if shards["0"][0]["seq_no"]["max_seq_no"] == 0 { 0 } else { 1 };
     tokio::time::sleep(Duration::from_millis(1500)).await;
     local_client.resume_follow("orders-copy", &FollowParameters::default()).await.unwrap();
     let failed = eventually(Duration::from_secs(5), || async {
-        stats(&local, "orders-copy").await["shards"][0]["fatal_exception"]["type"] == "resource_not_found_exception"
+        stats(&local, "orders-copy").await["shards"][written]["fatal_exception"]["type"]
+            == "resource_not_found_exception"
     })
     .await;
     assert!(failed, "{}", stats(&local, "orders-copy").await);
-    let fatal = stats(&local, "orders-copy").await["shards"][0]["fatal_exception"].clone();
-    let reason = fatal["reason"].as_str().unwrap();
+    let shards = stats(&local, "orders-copy").await["shards"].clone();
+    let reason = shards[written]["fatal_exception"]["reason"].as_str().unwrap();
     assert!(reason.starts_with("Operations are no longer available for replicating."), "{reason}");
     assert!(
         reason.ends_with(
             "maybe increase the retention lease period setting [index.soft_deletes.retention_lease.period]?"
         )
     );
+    assert!(shards[1 - written].get("fatal_exception").is_none(), "the other shard keeps following: {shards}");
     assert_eq!(local_client.count("orders-copy").await.unwrap(), 0, "nothing more is replicated");
+    let read = local_client.follow_stats("orders-copy").await.unwrap();
+    assert!(read.indices[0].shards[written].fatal_exception.is_some(), "the panel reads the fatal exception");
+}
+
+#[tokio::test]
+async fn a_new_follower_copies_the_leader_whatever_history_is_left() {
+    let settings = json!({"index.number_of_replicas": 0, "index.soft_deletes.retention_lease.period": "1s"});
+    let (leader, local, leader_client, local_client) = pair_with(settings).await;
+    leader_client.index_doc("orders", Some("a"), &json!({"n": 1})).await.unwrap();
+    follow(&local_client).await;
+    local_client.pause_follow("orders-copy").await.unwrap();
+    leader_client.index_doc("orders", Some("b"), &json!({"n": 2})).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    raw(&leader.url(), Method::GET, "/orders/_stats?level=shards", None).await; // the lease expires
+    followers::follow(&local_client, "second", "leader", "orders", FollowParameters::default()).await.unwrap();
+    assert_eq!(local_client.count("second").await.unwrap(), 2, "a restore needs no history");
+    leader_client.index_doc("orders", Some("c"), &json!({"n": 3})).await.unwrap();
+    assert!(eventually(Duration::from_secs(5), || async { local_client.count("second").await.unwrap() == 3 }).await);
+    assert!(stats(&local, "second").await["shards"][0].get("fatal_exception").is_none());
 }
 
 #[tokio::test]
@@ -225,4 +274,27 @@ async fn a_basic_license_refuses_follow_with_the_license_error() {
     assert_eq!(answer["error"]["type"], "security_exception");
     assert_eq!(answer["error"]["reason"], "current license is non-compliant for [ccr]");
     assert_eq!(answer["error"]["license.expired.feature"], "ccr");
+}
+
+#[tokio::test]
+async fn follow_stats_have_the_fields_of_the_version() {
+    let old = |name: &str| {
+        let mut config = SimConfig::new(name);
+        config.version = ccr_panel::es::Version::new(6, 8, 0);
+        config
+    };
+    let leader = start_sim_with(old("leader")).await;
+    let settings = json!({"settings": {"index.soft_deletes.enabled": true, "index.number_of_shards": 2}});
+    client(&leader).create_index("orders", &settings).await.unwrap();
+    let local = start_sim_with(old("local")).await;
+    let local_client = client(&local);
+    let mut update = ClusterSettingsUpdate::default();
+    update.persistent.insert("cluster.remote.leader.seeds".into(), json!([leader.transport_address.to_string()]));
+    local_client.put_cluster_settings(&update).await.unwrap();
+    follow(&local_client).await;
+    let stats = stats(&local, "orders-copy").await;
+    assert!(stats.get("total_global_checkpoint_lag").is_none(), "8.13+ only: {stats}");
+    assert_eq!(stats["shards"].as_array().map(Vec::len), Some(2));
+    assert!(stats["shards"][0].get("follower_aliases_version").is_none(), "7.3+ only");
+    assert!(stats["shards"][0].get("follower_settings_version").is_some());
 }

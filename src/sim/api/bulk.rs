@@ -6,6 +6,7 @@ use serde_json::{Map, Value, json};
 
 use super::super::Sim;
 use super::super::reply::{EsException, Reply, SimResult};
+use super::super::security::Principal;
 use super::super::state::ClusterState;
 use super::Request;
 use super::docs::{generated_id, with_type, writable, write_body};
@@ -97,44 +98,58 @@ fn merge(target: &mut Value, patch: &Value) {
     }
 }
 
-/// The error of one item, with the index and shard Elasticsearch adds.
-fn item_error(e: EsException, index: &str, uuid: Option<&str>, shard: Option<usize>) -> (u16, Value) {
+/// The error of one item. Engine exceptions (a version conflict, a missing document) carry
+/// the shard they happened on; others only their own metadata.
+fn item_error(e: EsException, index: &str, shard: Option<(&str, usize)>) -> (u16, Value) {
     let mut error = Map::new();
     error.insert("type".into(), json!(e.error_type));
     error.insert("reason".into(), json!(e.reason));
     error.extend(e.extra);
-    if let Some(uuid) = uuid {
+    if let Some((uuid, shard)) = shard {
         error.insert("index_uuid".into(), json!(uuid));
-    }
-    if let Some(shard) = shard {
         error.insert("shard".into(), json!(shard.to_string()));
+        error.insert("index".into(), json!(index));
     }
-    error.insert("index".into(), json!(index));
     (e.status, Value::Object(error))
 }
 
+/// The index privileges that allow one bulk action.
+fn granting(kind: &str) -> &'static [&'static str] {
+    match kind {
+        "create" => &["create_doc", "create", "index", "write"],
+        "delete" => &["delete", "write"],
+        _ => &["index", "write"],
+    }
+}
+
 /// Runs one action: its status and its item body (without the action key).
-fn run(state: &mut ClusterState, action: Action) -> Value {
+fn run(state: &mut ClusterState, action: Action, principal: Option<&Principal>) -> Value {
     let version = state.version();
     let Action { kind, index: name, id, doc } = action;
     let id = id.unwrap_or_else(generated_id);
     let failed = |status: u16, error: Value| {
         with_type(version, json!({"_index": name, "_id": id, "status": status, "error": error}))
     };
+    if let Some(user) = principal.filter(|p| !granting(&kind).iter().any(|g| p.has_index(&name, g))) {
+        let reason = format!(
+            "action [indices:data/write/bulk[s]] is unauthorized for user [{}] with effective roles [{}] on indices [{name}], this action is granted by the index privileges [create_doc,create,delete,index,write,all]",
+            user.username,
+            user.roles.join(",")
+        );
+        return failed(403, json!({"type": "security_exception", "reason": reason}));
+    }
     let auto_create = kind != "delete";
     let index = match writable(state, &name, auto_create) {
         Ok(index) => index,
         Err(e) => {
-            let uuid = state.indices.get(&name).map(|i| i.uuid.clone());
-            let shard = state.indices.get(&name).map(|i| i.shard_of(&id));
-            let (status, error) = item_error(e, &name, uuid.as_deref(), shard);
+            let (status, error) = item_error(e, &name, None);
             return failed(status, error);
         }
     };
     let (uuid, shard, copies) = (index.uuid.clone(), index.shard_of(&id), 1 + index.replicas());
     let conflict = |reason: String| {
         let e = EsException::new(409, "version_conflict_engine_exception", reason);
-        let (status, error) = item_error(e, &name, Some(&uuid), Some(shard));
+        let (status, error) = item_error(e, &name, Some((&uuid, shard)));
         failed(status, error)
     };
     let (status, result, seq_no, doc_version) = match kind.as_str() {
@@ -187,7 +202,7 @@ fn run(state: &mut ClusterState, action: Action) -> Value {
                         "action_request_validation_exception",
                         "Validation Failed: 1: script or doc is missing;",
                     );
-                    let (status, error) = item_error(e, &name, None, None);
+                    let (status, error) = item_error(e, &name, None);
                     return failed(status, error);
                 }
                 (None, _, None) => {
@@ -197,7 +212,7 @@ fn run(state: &mut ClusterState, action: Action) -> Value {
                         format!("[_doc][{id}]: document missing")
                     };
                     let e = EsException::new(404, "document_missing_exception", reason);
-                    let (status, error) = item_error(e, &name, Some(&uuid), Some(shard));
+                    let (status, error) = item_error(e, &name, Some((&uuid, shard)));
                     return failed(status, error);
                 }
             }
@@ -216,7 +231,7 @@ pub fn bulk(sim: &Sim, request: &Request) -> SimResult {
         .into_iter()
         .map(|action| {
             let kind = action.kind.clone();
-            json!({ kind: run(&mut state, action) })
+            json!({ kind: run(&mut state, action, request.principal.as_ref()) })
         })
         .collect();
     let errors =

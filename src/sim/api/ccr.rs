@@ -1,13 +1,15 @@
-//! Auto-follow patterns, stored with Elasticsearch's checks. (Creating followers from them as
-//! leader indices appear is not simulated yet.)
+//! Auto-follow patterns, stored with Elasticsearch's checks and every field they were created
+//! with. Creating a pattern records the leader indices that already match, which it will
+//! never follow; the coordinator ([`super::super::auto_follow`]) follows those created after.
 
 use serde_json::{Value, json};
 
 use super::super::Sim;
+use super::super::auto_follow;
 use super::super::reply::{EsException, Reply, SimResult};
 use super::super::state::AutoFollowPattern;
 use super::Request;
-use super::follow::require_license;
+use super::follow::{follow_parameters, require_license};
 
 fn missing(name: &str) -> EsException {
     EsException::new(404, "resource_not_found_exception", format!("auto-follow pattern [{name}] is missing"))
@@ -32,11 +34,31 @@ pub fn get_auto_follow(sim: &Sim, request: &Request) -> SimResult {
     Ok(Reply::ok(json!({ "patterns": patterns })))
 }
 
-pub fn put_auto_follow(sim: &Sim, request: &Request) -> SimResult {
+/// Index settings as Elasticsearch renders a `Settings` object: nested, every value a string.
+fn nested_strings(settings: &Value) -> Value {
+    let mut out = json!({});
+    for (key, value) in super::super::settings::flatten(settings) {
+        let text = match value {
+            Value::String(s) => s,
+            other => other.to_string(),
+        };
+        let mut node = &mut out;
+        let parts: Vec<&str> = key.split('.').collect();
+        for part in &parts[..parts.len() - 1] {
+            if !node[*part].is_object() {
+                node[*part] = json!({});
+            }
+            node = &mut node[*part];
+        }
+        node[parts[parts.len() - 1]] = json!(text);
+    }
+    out
+}
+
+pub async fn put_auto_follow(sim: &Sim, request: &Request) -> SimResult {
     require_license(sim)?;
     let name = request.param(0).unwrap_or_default().to_owned();
     let body = request.json_body()?;
-    let mut state = sim.state();
     let remote = body.get("remote_cluster").and_then(Value::as_str).unwrap_or_default().to_owned();
     if remote.is_empty() {
         return Err(EsException::new(
@@ -52,13 +74,9 @@ pub fn put_auto_follow(sim: &Sim, request: &Request) -> SimResult {
             "Validation Failed: 1: [leader_index_patterns] is missing;",
         ));
     }
-    if !state.remotes.contains_key(&remote) {
-        return Err(EsException::new(
-            404,
-            "no_such_remote_cluster_exception",
-            format!("no such remote cluster: [{remote}]"),
-        ));
-    }
+    let config = sim.state().remotes.get(&remote).map(|c| c.config.clone()).ok_or_else(|| {
+        EsException::new(404, "no_such_remote_cluster_exception", format!("no such remote cluster: [{remote}]"))
+    })?;
     let mut stored = json!({
         "remote_cluster": remote,
         "leader_index_patterns": body["leader_index_patterns"],
@@ -67,7 +85,22 @@ pub fn put_auto_follow(sim: &Sim, request: &Request) -> SimResult {
     if let Some(follow) = body.get("follow_index_pattern") {
         stored["follow_index_pattern"] = follow.clone();
     }
-    state.auto_follow.insert(name, AutoFollowPattern { active: true, body: stored });
+    if let Some(settings) = body.get("settings").filter(|s| s.as_object().is_some_and(|o| !o.is_empty())) {
+        stored["settings"] = nested_strings(settings);
+    }
+    if let (Some(stored), Some(parameters)) = (stored.as_object_mut(), follow_parameters(&body).as_object()) {
+        stored.extend(parameters.clone());
+    }
+    // The leader indices that match now are never followed by this pattern.
+    let existing = auto_follow::remote_indices(&config)
+        .await
+        .map_err(|e| EsException::new(500, "connect_transport_exception", e["reason"].as_str().unwrap_or_default()))?;
+    let mut state = sim.state();
+    // Updating a pattern keeps what it has dealt with, plus what its new patterns match now.
+    let mut followed = state.auto_follow.get(&name).map(|p| p.followed.clone()).unwrap_or_default();
+    followed.extend(existing.indices.iter().filter(|i| auto_follow::matches(&stored, &i.name)).map(|i| i.uuid.clone()));
+    let active = state.auto_follow.get(&name).is_none_or(|p| p.active);
+    state.auto_follow.insert(name, AutoFollowPattern { active, body: stored, followed });
     Ok(Reply::acknowledged())
 }
 

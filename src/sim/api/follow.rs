@@ -48,7 +48,7 @@ fn parameters(given: &Value) -> Value {
     all
 }
 
-fn follow_parameters(body: &Value) -> Value {
+pub(super) fn follow_parameters(body: &Value) -> Value {
     let keys = parameters(&json!({}));
     let given: Map<String, Value> = body
         .as_object()
@@ -133,6 +133,14 @@ pub async fn put_follow(sim: &Arc<Sim>, request: &Request) -> SimResult {
                     .collect()
             })
             .unwrap_or_default();
+        let mut copied = copied;
+        // Settings given with the follow request (7.9+) override the leader's for the follower.
+        for (key, value) in super::super::settings::flatten(body.get("settings").unwrap_or(&Value::Null)) {
+            if !key.is_empty() {
+                let key = if key.starts_with("index.") { key } else { format!("index.{key}") };
+                copied.insert(key, value);
+            }
+        }
         create_index(&mut state, &name, &copied)?;
         let index = state.indices.get_mut(&name).expect("just created");
         index.settings.insert("index.xpack.ccr.following_index".into(), "true".into());
@@ -144,7 +152,8 @@ pub async fn put_follow(sim: &Arc<Sim>, request: &Request) -> SimResult {
     let (target, generation) = {
         let state = sim.state();
         let generation = state.indices.get(&name).and_then(|i| i.follower.as_ref()).map(|f| f.generation);
-        (follower::target(&state, &name), generation)
+        let target = follower::target(&state, &name).map(|t| follower::ReadTarget { restore: true, ..t });
+        (target, generation)
     };
     if let (Some(target), Some(generation)) = (target, generation) {
         let froms: Vec<Option<i64>> = (0..shard_count).map(|_| Some(0)).collect();
@@ -213,24 +222,38 @@ pub fn resume_follow(sim: &Arc<Sim>, request: &Request) -> SimResult {
     Ok(Reply::acknowledged())
 }
 
-pub fn unfollow(sim: &Sim, request: &Request) -> SimResult {
+/// Converts a paused, closed follower into a regular index, then removes its retention
+/// leases from the leader. Like Elasticsearch it tries once: leases it cannot remove (the
+/// remote unreachable) stay until they expire or `forget_follower` removes them.
+pub async fn unfollow(sim: &Sim, request: &Request) -> SimResult {
     let name = request.param(0).unwrap_or_default();
-    let mut state = sim.state();
-    let open = state.index(name)?.state == IndexState::Open;
-    let follow = follower_of(&mut state, name)?;
-    if open {
-        return Err(EsException::illegal_argument(format!(
-            "cannot convert the follower index [{name}] to a non-follower, because it has not been closed"
-        )));
+    let (lease, config) = {
+        let mut state = sim.state();
+        let open = state.index(name)?.state == IndexState::Open;
+        let follow = follower_of(&mut state, name)?;
+        if open {
+            return Err(EsException::illegal_argument(format!(
+                "cannot convert the follower index [{name}] to a non-follower, because it has not been closed"
+            )));
+        }
+        if follow.active {
+            return Err(EsException::illegal_argument(format!(
+                "cannot convert the follower index [{name}] to a non-follower, because it has not been paused"
+            )));
+        }
+        let remote = follow.remote_cluster.clone();
+        let lease = follower::target(&state, name).map(|t| (t.leader, t.lease_id));
+        let config = state.remotes.get(&remote).map(|c| c.config.clone());
+        let index = state.index_mut(name)?;
+        index.follower = None;
+        index.settings.remove("index.xpack.ccr.following_index");
+        (lease, config)
+    };
+    if let (Some((leader, lease_id)), Some(config)) = (lease, config)
+        && let Ok((mut channel, _, _)) = remote::connect(&config).await
+    {
+        let _ = channel.request(&json!({"action": "forget_lease", "index": leader, "lease_id": lease_id})).await;
     }
-    if follow.active {
-        return Err(EsException::illegal_argument(format!(
-            "cannot convert the follower index [{name}] to a non-follower, because it has not been paused"
-        )));
-    }
-    let index = state.index_mut(name)?;
-    index.follower = None;
-    index.settings.remove("index.xpack.ccr.following_index");
     Ok(Reply::acknowledged())
 }
 
@@ -300,7 +323,19 @@ fn shard_stats(name: &str, f: &FollowerState, shard_id: usize, task: &follower::
 }
 
 fn index_stats(name: &str, f: &FollowerState, version: Version) -> Value {
-    let shards: Vec<Value> = f.shards.iter().enumerate().map(|(id, task)| shard_stats(name, f, id, task)).collect();
+    let shards: Vec<Value> = f
+        .shards
+        .iter()
+        .enumerate()
+        .map(|(id, task)| {
+            let mut shard = shard_stats(name, f, id, task);
+            if version < Version::new(7, 3, 0) {
+                // Followers track the leader's aliases from 7.3 on.
+                shard.as_object_mut().map(|s| s.remove("follower_aliases_version"));
+            }
+            shard
+        })
+        .collect();
     let mut stats = json!({"index": name, "shards": shards});
     if version >= Version::new(8, 13, 0) {
         stats["total_global_checkpoint_lag"] = json!(f.lag());
@@ -339,16 +374,7 @@ pub fn ccr_stats(sim: &Sim) -> SimResult {
     let state = sim.state();
     let names: Vec<String> = state.indices.keys().cloned().collect();
     Ok(Reply::ok(json!({
-        "auto_follow_stats": {
-            "number_of_failed_follow_indices": 0,
-            "number_of_failed_remote_cluster_state_requests": 0,
-            "number_of_successful_follow_indices": 0,
-            "recent_auto_follow_errors": [],
-            "auto_followed_clusters": state.auto_follow.values()
-                .filter(|p| p.active)
-                .map(|p| json!({"cluster_name": p.body["remote_cluster"], "time_since_last_check_millis": 0, "last_seen_metadata_version": 0}))
-                .collect::<Vec<_>>(),
-        },
+        "auto_follow_stats": super::super::auto_follow::stats_json(&state),
         "follow_stats": {"indices": active_stats(&state, &names)},
     })))
 }

@@ -208,6 +208,7 @@ pub fn delete(sim: &Sim, request: &Request) -> SimResult {
     let names = expand_expression(&state, request.param(0).unwrap_or_default(), true)?;
     for name in names {
         state.indices.remove(&name);
+        state.metadata_version += 1;
     }
     Ok(Reply::acknowledged())
 }

@@ -1,10 +1,10 @@
 //! The simulated APIs, one module per area, and what a request hands them.
 
 mod bulk;
-mod ccr;
+pub(super) mod ccr;
 mod cluster;
 mod docs;
-mod follow;
+pub(super) mod follow;
 pub(super) mod indices;
 mod remote;
 mod stats;
@@ -116,10 +116,10 @@ pub async fn dispatch(sim: &Arc<Sim>, op: Op, request: Request) -> SimResult {
         Op::Follow => follow::put_follow(sim, &request).await,
         Op::PauseFollow => follow::pause_follow(sim, &request),
         Op::ResumeFollow => follow::resume_follow(sim, &request),
-        Op::Unfollow => follow::unfollow(sim, &request),
+        Op::Unfollow => follow::unfollow(sim, &request).await,
         Op::FollowStats => follow::follow_stats(sim, &request),
         Op::GetAutoFollow => ccr::get_auto_follow(sim, &request),
-        Op::PutAutoFollow => ccr::put_auto_follow(sim, &request),
+        Op::PutAutoFollow => ccr::put_auto_follow(sim, &request).await,
         Op::DeleteAutoFollow => ccr::delete_auto_follow(sim, &request),
         Op::PauseAutoFollow => ccr::set_auto_follow_active(sim, &request, false),
         Op::ResumeAutoFollow => ccr::set_auto_follow_active(sim, &request, true),
@@ -153,6 +153,12 @@ pub fn transport_answer(sim: &Sim, request: &Value) -> Value {
         }),
         Some("ping") => json!({"ok": true}),
         Some("read_index") => super::leader::read_index(&state, request),
+        Some("list_indices") => super::leader::list_indices(&state),
+        Some("forget_lease") => {
+            let lease = request["lease_id"].as_str().unwrap_or_default();
+            let index = request["index"].as_str().and_then(|name| state.indices.get_mut(name));
+            json!({"ok": index.map_or(0, |index| super::leader::forget(index, lease))})
+        }
         Some("shard_changes") => super::leader::shard_changes(&mut state, request),
         Some("resolve_index") => {
             let expression = request.get("expression").and_then(Value::as_str).unwrap_or("*");
