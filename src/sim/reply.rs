@@ -134,8 +134,10 @@ mod tests {
 
     #[test]
     fn envelope_matches_the_recorded_example() {
-        let path =
-            concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/es-examples/error.index_not_found.404.reconstructed.json");
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/es-examples/error.index_not_found.404.reconstructed.json"
+        );
         let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
         let recorded: Value = serde_json::from_str(&text).unwrap();
         let ours = EsException::index_not_found("non-existing").into_reply();

@@ -60,6 +60,12 @@ impl SessionConfig {
         };
         Ok(SessionConfig { key, idle_timeout, lifetime, secure })
     }
+
+    /// A key for other sealed cookies (flash messages), derived from the session key so one
+    /// configured secret serves every instance, yet never the session key itself.
+    pub fn derived_key(&self, purpose: &str) -> Key {
+        Key::derive_from(&[self.key.master(), purpose.as_bytes()].concat())
+    }
 }
 
 /// The credentials a session carries.

@@ -127,3 +127,33 @@ proptest! {
         prop_assert_eq!(named.parse::<SeedAddress>().unwrap().to_string(), named);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// The name validator answers fast and never panics, whatever it is given.
+    #[test]
+    fn hostile_names_are_judged_in_bounded_time(unit in ".{1,4}", repeat in 1usize..20_000) {
+        let text = unit.repeat(repeat);
+        let started = std::time::Instant::now();
+        let problems = RemoteClusterName::problems(&text);
+        prop_assert!(started.elapsed() < std::time::Duration::from_millis(500));
+        prop_assert_eq!(problems.is_empty(), text.parse::<RemoteClusterName>().is_ok());
+        if text.trim().len() > ccr_panel::ccr::remote_clusters::spec::MAX_NAME_BYTES {
+            prop_assert!(!problems.is_empty());
+        }
+    }
+
+    /// Addresses of any length and content: bounded time, no panic, long ones refused.
+    #[test]
+    fn hostile_addresses_are_judged_in_bounded_time(unit in "[\\x00-\\x7f]{1,3}", repeat in 1usize..50_000) {
+        let text = unit.repeat(repeat);
+        let started = std::time::Instant::now();
+        let parsed = text.parse::<SeedAddress>();
+        prop_assert!(started.elapsed() < std::time::Duration::from_millis(200));
+        if text.trim().len() > 259 {
+            prop_assert!(parsed.is_err());
+        }
+        let _ = ccr_panel::ccr::remote_clusters::address::valid_host_name(&text);
+    }
+}

@@ -41,7 +41,7 @@ async fn deleting_asks_first_and_names_the_users() {
 
     let done =
         post_form(&panel, "/remote-clusters/leader/delete", &[("confirm", "yes"), ("confirm_in_use", "yes")]).await;
-    assert_redirect_to(&done, "/remote-clusters?done=deleted&names=leader");
+    assert_redirect_to(&done, "/remote-clusters");
     assert_eq!(settings_puts(&sim), [json!({"persistent": {"cluster.remote.leader.seeds": null}})]);
     assert!(client(&sim).remote_info().await.unwrap().is_empty());
 }
@@ -70,6 +70,7 @@ async fn bulk_delete_takes_names_from_the_body_and_reports_each() {
         add_remote(&sim, name, &["10.0.0.1:9300"]).await;
     }
     let panel = panel_for(&sim);
+    let mut visitor = Visitor::new(&panel);
     let confirm = post_form(&panel, "/remote-clusters/delete", &[("names", "a"), ("names", "c")]).await;
     assert_eq!(confirm.status, 200);
     assert_eq!(confirm.texts(".delete-list > li > strong"), ["a", "c"]);
@@ -87,19 +88,19 @@ async fn bulk_delete_takes_names_from_the_body_and_reports_each() {
         .once(),
     );
     let report =
-        post_form(&panel, "/remote-clusters/delete", &[("names", "a"), ("names", "c"), ("confirm", "yes")]).await;
+        visitor.post_form("/remote-clusters/delete", &[("names", "a"), ("names", "c"), ("confirm", "yes")]).await;
     // POST, redirect, GET: the list says what was deleted and what was not, and why.
-    assert!(report.status.is_redirection(), "{}", report.status);
-    let list = get(&panel, report.header("location").unwrap()).await;
-    assert_eq!(list.text("#flash"), "Remote clusters deleted: c.");
+    assert_redirect_to(&report, "/remote-clusters");
+    let list = visitor.follow(&report).await;
+    assert_eq!(list.text("#flash"), "Remote cluster c was deleted.");
     let failure = list.text("#delete-failures li[data-remote=a]");
     assert!(failure.contains("cluster_block_exception") && failure.contains("blocked"), "{failure}");
     let left: Vec<String> = client(&sim).remote_info().await.unwrap().into_keys().collect();
     assert_eq!(left, ["a", "b"]);
 
-    let none = post_form(&panel, "/remote-clusters/delete", &[("confirm", "yes")]).await;
-    assert_redirect_to(&none, "/remote-clusters?done=none-selected");
-    let told = get(&panel, "/remote-clusters?done=none-selected").await;
+    let none = visitor.post_form("/remote-clusters/delete", &[("confirm", "yes")]).await;
+    assert_redirect_to(&none, "/remote-clusters");
+    let told = visitor.follow(&none).await;
     assert_eq!(told.text("#flash"), "Nothing was deleted: select at least one remote cluster first.");
 }
 
@@ -193,4 +194,141 @@ async fn unreadable_query_strings_get_the_panels_error_page() {
     let huge = get(&panel, "/remote-clusters/r/status?attempt=4294967295").await;
     assert_eq!(huge.status, 200, "no overflow");
     assert!(!huge.body.contains("hx-get"));
+}
+
+/// Issue 9: one form must not freeze the panel, and nothing is stored unchecked.
+#[tokio::test]
+async fn huge_and_hostile_forms_are_refused_quickly_and_clearly() {
+    let sim = start_sim("local").await;
+    let panel = panel_for(&sim);
+    let seeds: String = (0..40_000).map(|i| format!("10.{}.{}.{}:9300\n", i >> 16, (i >> 8) & 255, i & 255)).collect();
+    let started = std::time::Instant::now();
+    let page = submit(&panel, &[("name", "big"), ("seeds", &seeds)]).await;
+    assert!(started.elapsed() < Duration::from_secs(2), "took {:?}", started.elapsed());
+    assert_eq!(page.status, 422);
+    assert!(
+        errors_on(&page, "seeds").iter().any(|e| e.contains("At most 200 seed nodes")),
+        "{:?}",
+        errors_on(&page, "seeds")
+    );
+    // Duplicates are found wherever they are (and each is named once per repeat).
+    let repeated = "10.0.0.1:9300\n10.0.0.2:9300\n10.0.0.1:9300";
+    assert_eq!(
+        errors_on(&submit(&panel, &[("name", "d"), ("seeds", repeated)]).await, "seeds"),
+        ["10.0.0.1:9300 is listed twice."]
+    );
+    // Every problem of a name; and a length limit.
+    let page = submit(&panel, &[("name", "my leader!"), ("seeds", "10.0.0.1:9300")]).await;
+    assert_eq!(
+        errors_on(&page, "name"),
+        ["Spaces are not allowed in the name.", "Remove these characters from the name: !"]
+    );
+    let long = "a".repeat(300);
+    let page = submit(&panel, &[("name", &long), ("seeds", "10.0.0.1:9300")]).await;
+    assert_eq!(errors_on(&page, "name"), ["The name is 300 bytes long; at most 255 are allowed."]);
+    // server_name is a host name (it is sent for SNI): no control characters, no megabytes.
+    for bad in ["es\u{7}.example.com".to_owned(), "a".repeat(900_000)] {
+        let page = submit(
+            &panel,
+            &[("name", "p"), ("mode", "proxy"), ("proxy_address", "lb.example.com:9400"), ("server_name", &bad)],
+        )
+        .await;
+        assert_eq!(page.status, 422);
+        assert!(errors_on(&page, "server_name")[0].starts_with("The server name must be a host name"));
+    }
+    assert!(settings_puts(&sim).is_empty(), "nothing reached Elasticsearch");
+}
+
+#[tokio::test]
+async fn a_stored_huge_seed_list_renders_in_bounded_time() {
+    let sim = start_sim("local").await;
+    // Loopback ports with nothing listening: the simulator's connection attempts fail fast.
+    let seeds: Vec<String> = (0..2_000).map(|i| format!("127.0.0.1:{}", 20_000 + i)).collect();
+    let refs: Vec<&str> = seeds.iter().map(String::as_str).collect();
+    add_remote(&sim, "huge", &refs).await;
+    let panel = panel_for(&sim);
+    for path in ["/remote-clusters", "/remote-clusters/huge/edit"] {
+        let started = std::time::Instant::now();
+        let page = get(&panel, path).await;
+        assert_eq!(page.status, 200, "{path}");
+        assert!(started.elapsed() < Duration::from_secs(3), "{path} took {:?}", started.elapsed());
+    }
+    let list = get(&panel, "/remote-clusters").await;
+    assert_eq!(list.texts("tr[data-remote=huge] td.addresses code").len(), 10, "the first addresses, then a count");
+}
+
+#[tokio::test]
+async fn bulk_delete_deduplicates_caps_and_reports_through_a_sealed_flash() {
+    let sim = start_sim("local").await;
+    add_remote(&sim, "a", &["10.0.0.1:9300"]).await;
+    add_remote(&sim, "b", &["10.0.0.2:9300"]).await;
+    let panel = panel_for(&sim);
+    let mut visitor = Visitor::new(&panel);
+    // Alternating repeats: each name is asked about and deleted once.
+    let mut fields = vec![("confirm", "yes")];
+    for _ in 0..500 {
+        fields.extend([("names", "a"), ("names", "b")]);
+    }
+    sim.sim.clear_requests();
+    let done = visitor.post_form("/remote-clusters/delete", &fields).await;
+    assert_redirect_to(&done, "/remote-clusters");
+    assert!(done.header("location").unwrap().len() < 100);
+    assert_eq!(settings_puts(&sim).len(), 2, "one request per remote");
+    let list = visitor.follow(&done).await;
+    assert_eq!(list.text("#flash"), "Remote clusters deleted: a, b.");
+    // More names than a bulk delete takes: refused whole, before asking Elasticsearch.
+    let many: Vec<String> = (0..101).map(|i| format!("r{i}")).collect();
+    let mut fields: Vec<(&str, &str)> = many.iter().map(|n| ("names", n.as_str())).collect();
+    fields.push(("confirm", "yes"));
+    sim.sim.clear_requests();
+    let refused = visitor.post_form("/remote-clusters/delete", &fields).await;
+    assert!(sim.sim.requests().is_empty(), "nothing asked of Elasticsearch");
+    let list = visitor.follow(&refused).await;
+    assert_eq!(list.text("#flash"), "Nothing was deleted: at most 100 remote clusters can be deleted at once.");
+
+    // The list says only what the panel did: query parameters and forged cookies say nothing.
+    let forged = get(&panel, "/remote-clusters?done=deleted&names=evil&failed=x%09%3Cb%3Ebelieve+me").await;
+    assert!(forged.texts("#flash").is_empty() && forged.texts("#delete-failures").is_empty());
+    assert!(!forged.body.contains("believe me"));
+    for cookie in ["ccr_flash=eyJvdXRjb21lIjoiYWRkZWQifQ", "ccr_flash=garbage"] {
+        let page = get_with(&panel, "/remote-clusters", &[("cookie", cookie)]).await;
+        assert!(page.texts("#flash").is_empty(), "{cookie}");
+    }
+}
+
+#[tokio::test]
+async fn names_in_links_are_percent_encoded_and_the_icon_is_served() {
+    let sim = start_sim("local").await;
+    add_remote(&sim, "a-b_c", &["10.0.0.1:9300"]).await;
+    let panel = panel_for(&sim);
+    assert_eq!(ccr_panel::web::filters::encode_segment("x/y?z#%"), "x%2Fy%3Fz%23%25");
+    let list = get(&panel, "/remote-clusters").await;
+    assert_eq!(list.attr("tr[data-remote=a-b_c] th a", "href").as_deref(), Some("/remote-clusters/a-b_c"));
+    let icon = get(&panel, "/favicon.ico").await;
+    assert_eq!(icon.status, 200);
+    assert_eq!(icon.header("content-type"), Some("image/svg+xml"));
+    assert!(list.attr("link[rel=icon]", "href").is_some());
+}
+
+#[tokio::test]
+async fn the_port_hint_needs_evidence_and_live_checks_show_every_field() {
+    let sim = start_sim("local").await;
+    add_remote(&sim, "down", &[&format!("127.0.0.1:{}", closed_port())]).await;
+    add_remote(&sim, "http", &["10.0.0.1:9200"]).await;
+    let panel = panel_for(&sim);
+    let down = get(&panel, "/remote-clusters/down/test").await;
+    assert!(down.texts(".port-hint").is_empty(), "a host that is down is not an HTTP port");
+    assert!(!down.text("#test-result .reason").is_empty());
+    let list = get(&panel, "/remote-clusters").await;
+    assert!(!list.text("#status-down").contains("HTTP port"));
+    assert!(list.text("#status-http").contains("HTTP port"));
+    // The local cluster's own HTTP address is warned about.
+    let seed = sim.http_address.to_string();
+    let query = serde_urlencoded::to_string([("name", "my leader!"), ("seeds", seed.as_str())]).unwrap();
+    let live = get_with(&panel, &format!("/remote-clusters/new/preview?{query}"), &[("hx-request", "true")]).await;
+    assert_eq!(live.attr("#name-messages", "hx-swap-oob").as_deref(), Some("true"));
+    assert_eq!(live.texts("#name-messages .field-error").len(), 2);
+    assert!(live.text("#seeds-messages .field-warning").contains("looks like an HTTP port"));
+    let empty = get(&panel, "/remote-clusters/new/preview?name=&seeds=").await;
+    assert!(empty.texts(".field-error").is_empty(), "no 'required' while the user has not typed yet");
 }
