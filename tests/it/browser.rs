@@ -87,11 +87,15 @@ async fn browser() -> (Driver, Client) {
     (driver, client)
 }
 
-/// The demo's two clusters and the panel on a free loopback port.
+/// The demo's two clusters and the panel on a free loopback port, configured with both (as a
+/// `--config` naming them would).
 async fn demo_panel() -> (demo::DemoClusters, String) {
     let clusters = demo::start_clusters().await.unwrap();
     let state = AppState::new(
-        vec![ManagedCluster { name: "local".into(), client: demo::client_for(&clusters.local) }],
+        vec![
+            ManagedCluster { name: "local".into(), client: demo::client_for(&clusters.local) },
+            ManagedCluster { name: "leader".into(), client: demo::client_for(&clusters.leader) },
+        ],
         ccr_panel::web::auth::AuthSettings::anonymous(),
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -222,7 +226,11 @@ async fn remote_clusters_add_edit_delete_in_chromium() {
     click(&client, "#add-remote").await;
     fill(&client, "#name", "wrongport").await;
     fill(&client, "#seeds", &clusters.leader.http_address.to_string()).await;
+    // The leader is a configured cluster: its HTTP address is known, and warned about.
+    assert!(shows(&client, "#seeds-messages .field-warning", "looks like an HTTP port").await, "warned while typing");
     click(&client, "#save").await;
+    assert!(shows(&client, ".field-warning", "looks like an HTTP port").await);
+    click(&client, "#save-anyway").await;
     assert!(shows(&client, "#flash", "Remote cluster wrongport was added.").await);
     assert!(shows(&client, "tr[data-remote=wrongport] .status", "Not connected").await);
     assert!(
@@ -250,9 +258,9 @@ async fn remote_clusters_add_edit_delete_in_chromium() {
     // Delete, with a confirmation page first.
     client.goto(&format!("{base}/remote-clusters")).await.unwrap();
     click(&client, "tr[data-remote=wrongport] .danger-link").await;
-    assert!(shows(&client, "h1", "Delete remote clusters").await);
+    assert!(shows(&client, "h1", "Delete remote cluster").await);
     click(&client, "#confirm-delete").await;
-    assert!(shows(&client, "#flash", "Remote clusters deleted: wrongport.").await);
+    assert!(shows(&client, "#flash", "Remote cluster wrongport was deleted.").await);
     assert!(client.find(Locator::Css("tr[data-remote=wrongport]")).await.is_err());
 
     // Several at once: tick, delete selected, confirm.
@@ -260,7 +268,7 @@ async fn remote_clusters_add_edit_delete_in_chromium() {
     click(&client, "#delete-selected").await;
     assert!(shows(&client, ".delete-list", "typo").await);
     click(&client, "#confirm-delete").await;
-    assert!(shows(&client, "#flash", "Remote clusters deleted: typo.").await);
+    assert!(shows(&client, "#flash", "Remote cluster typo was deleted.").await);
 
     // A remote in use names its users and needs the explicit confirmation.
     let local = demo::client_for(&clusters.local);
@@ -279,7 +287,7 @@ async fn remote_clusters_add_edit_delete_in_chromium() {
     assert!(shows(&client, "#confirm-in-use-error", "Tick the confirmation").await);
     click(&client, "#confirm_in_use").await;
     click(&client, "#confirm-delete").await;
-    assert!(shows(&client, "#flash", "Remote clusters deleted: leader.").await);
+    assert!(shows(&client, "#flash", "Remote cluster leader was deleted.").await);
     assert!(local.remote_info().await.unwrap().is_empty());
     client.close().await.unwrap();
 }
@@ -340,5 +348,107 @@ async fn a_status_cell_refreshes_itself_until_connected() {
     let cell = client.find(Locator::Css("#status-late")).await.unwrap();
     assert_eq!(cell.attr("hx-get").await.unwrap(), None, "and stopped polling once connected");
     drop(late);
+    client.close().await.unwrap();
+}
+
+async fn switch_language(client: &Client, tag: &str) {
+    client.find(Locator::Css(&format!("#lang-switch option[value='{tag}']"))).await.unwrap().click().await.unwrap();
+    click(client, "form[action='/preferences/language'] button").await;
+}
+
+/// What tripped a new user (issue 8), in both languages.
+#[tokio::test]
+async fn remote_cluster_screens_explain_themselves_in_both_languages() {
+    let (clusters, base) = demo_panel().await;
+    let local = demo::client_for(&clusters.local);
+    let mut update = ccr_panel::es::ClusterSettingsUpdate::default();
+    // A remote on the transport port whose host is simply down, and one with a long name.
+    update.persistent.insert("cluster.remote.down.seeds".into(), json!(["127.0.0.1:9300"]));
+    let long = "x".repeat(250);
+    update.persistent.insert(format!("cluster.remote.{long}.seeds"), json!(["127.0.0.1:9301"]));
+    local.put_cluster_settings(&update).await.unwrap();
+    let pattern = ccr_panel::es::AutoFollowPattern {
+        active: true,
+        remote_cluster: "down".into(),
+        leader_index_patterns: vec!["logs-*".into()],
+        leader_index_exclusion_patterns: vec![],
+        follow_index_pattern: None,
+        parameters: Default::default(),
+    };
+    local.put_auto_follow_pattern("p1", &pattern).await.unwrap();
+    local.put_auto_follow_pattern("p2", &pattern).await.unwrap();
+    let (_driver, client) = browser().await;
+
+    for (tag, both_problems, colon, licence, reason_label, title_one, patterns) in [
+        (
+            "en",
+            ["Spaces are not allowed", "!"],
+            ": ",
+            "license: trial",
+            "Elasticsearch gave no reason",
+            "Delete remote cluster",
+            "Auto-follow patterns: p1, p2",
+        ),
+        ("zh-CN", ["空格", "!"], "：", "许可证：试用", "Elasticsearch 没有给出原因", "删除远程集群", "：p1、p2"),
+    ] {
+        client.goto(&format!("{base}/remote-clusters")).await.unwrap();
+        switch_language(&client, tag).await;
+        assert!(
+            eventually(Duration::from_secs(5), || async {
+                client.find(Locator::Css("html")).await.unwrap().attr("lang").await.unwrap().as_deref() == Some(tag)
+            })
+            .await
+        );
+        // The licence badge, whole in the page's language.
+        assert_eq!(text(&client, "[data-testid=license]").await, licence);
+        // A remote that is down on 9300: the probe's reason, not the HTTP-port hint.
+        // The simulator, like Elasticsearch for a refused connection, may give no reason: the
+        // cell then says so and what to check, in the page's language.
+        assert!(shows(&client, "#status-down .reason", reason_label).await, "{tag}: the reason is shown");
+        let cell = text(&client, "#status-down").await;
+        assert!(!cell.contains("9200"), "{tag}: no port hint without evidence: {cell}");
+        // The long name does not push the status and actions off the window.
+        let outside = client
+            .execute(
+                "const row = document.querySelector('tr[data-remote=\"' + arguments[0] + '\"]');\
+                 const w = document.documentElement.clientWidth;\
+                 return ['td.status', 'td.actions'].some(c => row.querySelector(c).getBoundingClientRect().right > w)",
+                vec![json!(long)],
+            )
+            .await
+            .unwrap();
+        assert_eq!(outside.as_bool(), Some(false), "{tag}: a long name keeps the status and actions inside the window");
+        let title = client.find(Locator::Css(&format!("tr[data-remote='{long}'] th a"))).await.unwrap();
+        assert_eq!(title.attr("title").await.unwrap().as_deref(), Some(long.as_str()), "the full name on hover");
+
+        // "Test connection" says why.
+        client.goto(&format!("{base}/remote-clusters/down")).await.unwrap();
+        click(&client, "#test-connection").await;
+        assert!(shows(&client, "#test-result .reason", reason_label).await, "{tag}: the test says why");
+        assert!(shows(&client, "#used-by", patterns).await, "{tag}: one label for the patterns");
+        assert_eq!(client.find_all(Locator::Css("#used-by li")).await.unwrap().len(), 1);
+
+        // Every problem of the name, beside the field, while typing.
+        client.goto(&format!("{base}/remote-clusters/new")).await.unwrap();
+        fill(&client, "#name", "my leader!").await;
+        for problem in both_problems {
+            assert!(shows(&client, "#name-messages", problem).await, "{tag}: {problem} shown while typing");
+        }
+        assert_eq!(client.find_all(Locator::Css("#name-messages .field-error")).await.unwrap().len(), 2);
+
+        // The locked name on the edit page is not a text field.
+        client.goto(&format!("{base}/remote-clusters/down/edit")).await.unwrap();
+        assert_eq!(text(&client, "#name-locked").await, "down");
+        assert!(client.find(Locator::Css("input#name")).await.is_err());
+
+        // A single delete speaks in the singular, with full-width colons in Chinese.
+        client.goto(&format!("{base}/remote-clusters/down/delete")).await.unwrap();
+        assert_eq!(text(&client, "h1").await, title_one);
+        assert!(text(&client, "li[data-remote=down] .users").await.contains(colon));
+    }
+    // The icon is served, so no 404 on each page load.
+    client.goto(&format!("{base}/favicon.ico")).await.unwrap();
+    let status = reqwest::get(format!("{base}/favicon.ico")).await.unwrap().status();
+    assert_eq!(status, 200);
     client.close().await.unwrap();
 }
