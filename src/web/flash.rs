@@ -108,13 +108,21 @@ impl Flash {
     /// that does not decrypt or does not parse is no message, and is removed too (`headers`
     /// tell whether the request carried one at all).
     pub fn take(jar: PrivateCookieJar<FlashKey>, headers: &HeaderMap) -> (PrivateCookieJar<FlashKey>, Option<Flash>) {
-        let flash = jar.get(FLASH_COOKIE).and_then(|c| serde_json::from_str::<Flash>(c.value()).ok());
+        let sealed = jar.get(FLASH_COOKIE);
+        let flash = sealed.as_ref().and_then(|c| serde_json::from_str::<Flash>(c.value()).ok());
         let sent = headers
             .get_all(header::COOKIE)
             .iter()
             .filter_map(|v| v.to_str().ok())
             .any(|v| v.split(';').any(|pair| pair.trim_start().starts_with(&format!("{FLASH_COOKIE}="))));
-        let jar = if sent { jar.remove(Cookie::build(FLASH_COOKIE).path("/")) } else { jar };
+        let jar = if sealed.is_some() {
+            jar.remove(Cookie::build(FLASH_COOKIE).path("/"))
+        } else if sent {
+            // The jar only removes cookies it could open: expire a forged one explicitly.
+            jar.add(Cookie::build((FLASH_COOKIE, "")).path("/").max_age(cookie::time::Duration::ZERO))
+        } else {
+            jar
+        };
         (jar, flash)
     }
 }
