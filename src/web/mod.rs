@@ -12,7 +12,7 @@ mod health;
 mod login;
 mod overview;
 mod preferences;
-mod remote_clusters;
+pub mod remote_clusters;
 mod replication;
 pub mod session;
 

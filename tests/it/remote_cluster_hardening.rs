@@ -60,7 +60,9 @@ async fn a_stored_huge_seed_list_renders_in_bounded_time() {
     let refs: Vec<&str> = seeds.iter().map(String::as_str).collect();
     add_remote(&sim, "huge", &refs).await;
     let panel = panel_for(&sim);
-    for path in ["/remote-clusters", "/remote-clusters/huge/edit"] {
+    for path in
+        ["/remote-clusters", "/remote-clusters/huge/edit", "/remote-clusters/huge", "/remote-clusters/huge/delete"]
+    {
         let started = std::time::Instant::now();
         let page = get(&panel, path).await;
         assert_eq!(page.status, 200, "{path}");
@@ -122,6 +124,18 @@ async fn names_in_links_are_percent_encoded_and_the_icon_is_served() {
     assert_eq!(ccr_panel::web::filters::encode_segment("x/y?z#%"), "x%2Fy%3Fz%23%25");
     let list = get(&panel, "/remote-clusters").await;
     assert_eq!(list.attr("tr[data-remote=a-b_c] th a", "href").as_deref(), Some("/remote-clusters/a-b_c"));
+    // Names that other screens link to may hold characters that mean something in a URL.
+    let pattern = ccr_panel::es::AutoFollowPattern {
+        active: true,
+        remote_cluster: "a-b_c".into(),
+        leader_index_patterns: vec!["logs-*".into()],
+        leader_index_exclusion_patterns: vec![],
+        follow_index_pattern: None,
+        parameters: Default::default(),
+    };
+    client(&sim).put_auto_follow_pattern("x+y&z=1", &pattern).await.unwrap();
+    let detail = get(&panel, "/remote-clusters/a-b_c").await;
+    assert_eq!(detail.attr("#used-by a", "href").as_deref(), Some("/auto-follow-patterns#pattern-x%2By%26z%3D1"));
     let icon = get(&panel, "/favicon.ico").await;
     assert_eq!(icon.status, 200);
     assert_eq!(icon.header("content-type"), Some("image/svg+xml"));

@@ -4,9 +4,9 @@
 
 mod delete;
 mod detail;
-mod form;
+pub mod form;
 mod list;
-mod validate;
+pub mod validate;
 
 use axum::Router;
 use axum::routing::get;
