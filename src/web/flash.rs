@@ -92,7 +92,7 @@ impl Flash {
     }
 
     /// `jar` with this message in it, for the redirect that follows a change.
-    pub fn store(&self, jar: PrivateCookieJar<FlashKey>, secure: bool) -> PrivateCookieJar<FlashKey> {
+    pub fn store<K>(&self, jar: PrivateCookieJar<K>, secure: bool) -> PrivateCookieJar<K> {
         let value = serde_json::to_string(self).unwrap_or_default();
         let cookie = Cookie::build((FLASH_COOKIE, value))
             .path("/")
@@ -107,7 +107,7 @@ impl Flash {
     /// The message in `jar`, if any, and the jar without it (a message shows once). A cookie
     /// that does not decrypt or does not parse is no message, and is removed too (`headers`
     /// tell whether the request carried one at all).
-    pub fn take(jar: PrivateCookieJar<FlashKey>, headers: &HeaderMap) -> (PrivateCookieJar<FlashKey>, Option<Flash>) {
+    pub fn take<K>(jar: PrivateCookieJar<K>, headers: &HeaderMap) -> (PrivateCookieJar<K>, Option<Flash>) {
         let sealed = jar.get(FLASH_COOKIE);
         let flash = sealed.as_ref().and_then(|c| serde_json::from_str::<Flash>(c.value()).ok());
         let sent = headers
@@ -152,5 +152,58 @@ impl FromRef<AppState> for FlashKey {
 impl FlashKey {
     pub fn new(key: Key) -> FlashKey {
         FlashKey(key)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::HeaderValue;
+
+    use super::*;
+
+    fn key(byte: u8) -> Key {
+        Key::derive_from(&[byte; 32])
+    }
+
+    /// The `Cookie` header a browser would send back after `jar` was returned.
+    fn sent_back(jar: &PrivateCookieJar) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        let response = axum::response::IntoResponse::into_response((jar.clone(), ()));
+        let cookies: Vec<String> = response
+            .headers()
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_owned())
+            .collect();
+        headers.insert(header::COOKIE, HeaderValue::from_str(&cookies.join("; ")).unwrap());
+        headers
+    }
+
+    #[test]
+    fn keeps_few_names_and_short_reasons() {
+        let names: Vec<String> = (0..25).map(|i| format!("r{i}")).collect();
+        let flash =
+            Flash::new(Outcome::Deleted, &names).with_failures((0..5).map(|i| (format!("f{i}"), "x".repeat(1000))));
+        assert_eq!(flash.names.len(), MAX_NAMES);
+        assert_eq!(flash.more_names, 15);
+        assert_eq!(flash.failures.len(), MAX_FAILURES);
+        assert_eq!(flash.more_failures, 2);
+        assert_eq!(flash.failures[0].reason.chars().count(), MAX_REASON_CHARS + 1, "cut, with an ellipsis");
+        let long = Flash::new(Outcome::Added, ["n".repeat(10_000)]);
+        let stored = long.store(PrivateCookieJar::new(key(7)), false);
+        let header = sent_back(&stored);
+        assert!(header[header::COOKIE].len() < 1024, "the cookie stays small");
+    }
+
+    #[test]
+    fn round_trips_once_and_ignores_other_keys() {
+        let flash = Flash::new(Outcome::Deleted, ["a", "b"]).with_failures([("c", "blocked")]);
+        let jar = flash.store(PrivateCookieJar::new(key(1)), true);
+        let headers = sent_back(&jar);
+        let reading = PrivateCookieJar::from_headers(&headers, key(1));
+        let (_, read) = Flash::take(reading, &headers);
+        assert_eq!(read, Some(flash));
+        let foreign = PrivateCookieJar::from_headers(&headers, key(2));
+        assert_eq!(Flash::take(foreign, &headers).1, None, "sealed with another key: no message");
     }
 }
