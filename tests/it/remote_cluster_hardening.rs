@@ -152,8 +152,9 @@ async fn the_port_hint_needs_evidence_and_live_checks_show_every_field() {
     assert!(down.texts(".port-hint").is_empty(), "a host that is down is not an HTTP port");
     assert!(!down.text("#test-result .reason").is_empty());
     let list = get(&panel, "/remote-clusters").await;
-    assert!(!list.text("#status-down").contains("HTTP port"));
-    assert!(list.text("#status-http").contains("HTTP port"));
+    assert!(list.texts("#status-down .port-hint").is_empty(), "no hint for a host that is down");
+    assert!(list.text("#status-down .reason").contains("Common causes"));
+    assert!(list.text("#status-http .port-hint").contains("not its HTTP port"), "9200 is evidence");
     // The local cluster's own HTTP address is warned about.
     let seed = sim.http_address.to_string();
     let query = serde_urlencoded::to_string([("name", "my leader!"), ("seeds", seed.as_str())]).unwrap();

@@ -98,8 +98,10 @@ pub struct StatusCell {
 
 /// Whether a remote that does not connect is probably pointed at an HTTP port: an address on
 /// a port that looks like HTTP or on a known HTTP endpoint, or a connection error that says
-/// so (a transport reading `HTTP` gets the bytes 48,54,54,50). Otherwise the hint would
-/// mislead: the page shows the probe's own reason instead.
+/// so. Elasticsearch's transport says "received HTTP response on transport port, ensure that
+/// transport port (not HTTP port) of a remote node is specified in the configuration" when a
+/// seed answers in HTTP, and shows the bytes (48,54,54,50) of "HTTP" in a corrupted-stream
+/// message. Otherwise the hint would mislead: the page shows the probe's own reason instead.
 pub fn port_hint_applies(remote: &RemoteCluster, error: Option<&str>, http_endpoints: &[SeedAddress]) -> bool {
     let addresses = remote.mode.addresses();
     let on_http = addresses
@@ -107,7 +109,10 @@ pub fn port_hint_applies(remote: &RemoteCluster, error: Option<&str>, http_endpo
         .take(MAX_SEEDS)
         .filter_map(|a| a.parse::<SeedAddress>().ok())
         .any(|a| looks_like_http(&a, http_endpoints));
-    let error_says_so = error.is_some_and(|e| e.contains("48,54,54,50") || e.to_ascii_lowercase().contains("http"));
+    let error_says_so = error.is_some_and(|e| {
+        let e = e.to_ascii_lowercase();
+        e.contains("http response on transport port") || e.contains("(not http port)") || e.contains("48,54,54,50")
+    });
     on_http || error_says_so
 }
 
