@@ -364,6 +364,9 @@ async fn remote_cluster_screens_explain_themselves_in_both_languages() {
     let mut update = ccr_panel::es::ClusterSettingsUpdate::default();
     // A remote on the transport port whose host is simply down, and one with a long name.
     update.persistent.insert("cluster.remote.down.seeds".into(), json!(["127.0.0.1:9300"]));
+    for name in ["one-en", "two-en", "one-zh-CN", "two-zh-CN"] {
+        update.persistent.insert(format!("cluster.remote.{name}.seeds"), json!(["127.0.0.1:9302"]));
+    }
     let long = "x".repeat(250);
     update.persistent.insert(format!("cluster.remote.{long}.seeds"), json!(["127.0.0.1:9301"]));
     local.put_cluster_settings(&update).await.unwrap();
@@ -379,7 +382,7 @@ async fn remote_cluster_screens_explain_themselves_in_both_languages() {
     local.put_auto_follow_pattern("p2", &pattern).await.unwrap();
     let (_driver, client) = browser().await;
 
-    for (tag, both_problems, colon, licence, reason_label, title_one, patterns) in [
+    for (tag, both_problems, colon, licence, reason_label, title_one, patterns, separator_example) in [
         (
             "en",
             ["Spaces are not allowed", "!"],
@@ -388,8 +391,18 @@ async fn remote_cluster_screens_explain_themselves_in_both_languages() {
             "Elasticsearch does not say why",
             "Delete remote cluster",
             "Auto-follow patterns: p1, p2",
+            "one-en, two-en",
         ),
-        ("zh-CN", ["空格", "!"], "：", "许可证：试用", "Elasticsearch 不会说明", "删除远程集群", "：p1、p2"),
+        (
+            "zh-CN",
+            ["空格", "!"],
+            "：",
+            "许可证：试用",
+            "Elasticsearch 不会说明",
+            "删除远程集群",
+            "：p1、p2",
+            "：one-zh-CN、two-zh-CN",
+        ),
     ] {
         client.goto(&format!("{base}/remote-clusters")).await.unwrap();
         switch_language(&client, tag).await;
@@ -435,6 +448,19 @@ async fn remote_cluster_screens_explain_themselves_in_both_languages() {
             assert!(shows(&client, "#name-messages", problem).await, "{tag}: {problem} shown while typing");
         }
         assert_eq!(client.find_all(Locator::Css("#name-messages .field-error")).await.unwrap().len(), 2);
+        // The leader's HTTP address (a configured cluster) is warned about, on any port.
+        fill(&client, "#seeds", &clusters.leader.http_address.to_string()).await;
+        assert!(shows(&client, "#seeds-messages .field-warning", "HTTP").await, "{tag}: the leader's HTTP address");
+
+        // Several deleted at once: one message, the names separated as the language does.
+        client.goto(&format!("{base}/remote-clusters")).await.unwrap();
+        for name in ["one", "two"] {
+            click(&client, &format!("tr[data-remote={name}-{tag}] input[type=checkbox]")).await;
+        }
+        click(&client, "#delete-selected").await;
+        assert!(shows(&client, ".delete-list", &format!("two-{tag}")).await);
+        click(&client, "#confirm-delete").await;
+        assert!(shows(&client, "#flash", separator_example).await, "{tag}: {separator_example}");
 
         // The locked name on the edit page is not a text field.
         client.goto(&format!("{base}/remote-clusters/down/edit")).await.unwrap();
