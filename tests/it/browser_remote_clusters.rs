@@ -218,9 +218,31 @@ async fn remote_cluster_screens_explain_themselves_in_both_languages() {
         assert_eq!(text(&client, "h1").await, title_one);
         assert!(text(&client, "li[data-remote=down] .users").await.contains(colon));
     }
+    // The delete page and the banner hold the long name without spilling out of the window.
+    client.goto(&format!("{base}/remote-clusters/{long}/delete")).await.unwrap();
+    assert!(inside_window(&client, ".delete-list strong").await, "the long name wraps on the delete page");
+    assert!(inside_window(&client, "#confirm-delete").await, "the button stays reachable");
+    click(&client, "#confirm-delete").await;
+    assert!(shows(&client, "#flash", "已删除").await, "the page is still in Chinese");
+    assert!(inside_window(&client, "#flash").await, "the banner wraps the long name");
+
     // The icon is served, so no 404 on each page load.
     client.goto(&format!("{base}/favicon.ico")).await.unwrap();
     let status = reqwest::get(format!("{base}/favicon.ico")).await.unwrap().status();
     assert_eq!(status, 200);
     client.close().await.unwrap();
+}
+
+/// Whether the element matching `css` ends inside the window.
+async fn inside_window(client: &Client, css: &str) -> bool {
+    client
+        .execute(
+            "return document.querySelector(arguments[0]).getBoundingClientRect().right \
+             <= document.documentElement.clientWidth",
+            vec![json!(css)],
+        )
+        .await
+        .unwrap()
+        .as_bool()
+        .unwrap()
 }
