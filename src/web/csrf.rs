@@ -109,6 +109,9 @@ pub async fn verify(State(state): State<AppState>, request: Request, next: Next)
     if declared.is_some_and(|length| length > MAX_BODY_BYTES as u64) {
         return AppError::TooLarge.into_response();
     }
+    if from_another_origin(request.headers()) {
+        return refuse();
+    }
     let Some(expected) = expected(&state, &request) else {
         return refuse();
     };
@@ -139,6 +142,18 @@ pub async fn verify(State(state): State<AppState>, request: Request, next: Next)
         }
         _ => refuse(),
     }
+}
+
+/// Whether the browser says the request was made by a page of another origin. The token alone
+/// cannot tell: where nobody is signed in (the sign-in form, `--auth none`) every visitor's
+/// token is for the same identity, so an attacker can fetch a nonce and its token, plant the
+/// nonce from a same-site page (another port of the host, a sibling subdomain without TLS)
+/// and post the token: the victim would be signed in to the attacker's account, or an
+/// anonymous panel changed. Browsers send `Sec-Fetch-Site` with every request (`same-site`
+/// for those pages, which `Origin` checks behind a rewriting proxy would get wrong); clients
+/// that send none (curl, old browsers) still need the token.
+fn from_another_origin(headers: &HeaderMap) -> bool {
+    headers.get("sec-fetch-site").is_some_and(|site| !matches!(site.as_bytes(), b"same-origin" | b"none"))
 }
 
 fn refuse() -> Response {
