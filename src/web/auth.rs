@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 
 use super::AppState;
 use super::context::cookie;
-pub use super::limiter::{Attempt, LoginLimiter, PER_CLIENT_FACTOR, SignInAttempt};
+pub use super::limiter::{Attempt, LoginLimiter, PER_CLIENT_FACTOR, SignInAttempt, is_trusted};
 use super::session::{SESSION_COOKIE, SessionConfig};
 use crate::error::{ForbiddenByElasticsearch, PrivilegeCheck, UnauthorizedByElasticsearch, error_response};
 use crate::es::{Auth, EsClient, IndexPrivilegesQuery, PrivilegesQuery};
@@ -94,7 +94,7 @@ pub async fn identify_user(State(state): State<AppState>, mut request: Request, 
             let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
             let named = request.headers().get(header.as_str()).and_then(|v| v.to_str().ok()).map(str::to_owned);
             match (peer, named) {
-                (Some(peer), Some(name)) if trusted.contains(&peer) && !name.is_empty() => {
+                (Some(peer), Some(name)) if is_trusted(trusted, peer) && !name.is_empty() => {
                     CurrentUser { name: Some(name), auth: None }
                 }
                 _ if is_public(&path) => CurrentUser::default(),
@@ -227,7 +227,7 @@ pub fn csrf_identity(state: &AppState, request: &Request) -> String {
             let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
             let named = request.headers().get(header.as_str()).and_then(|v| v.to_str().ok());
             match (peer, named) {
-                (Some(peer), Some(name)) if trusted.contains(&peer) => format!("proxy:{name}"),
+                (Some(peer), Some(name)) if is_trusted(trusted, peer) => format!("proxy:{name}"),
                 _ => String::new(),
             }
         }

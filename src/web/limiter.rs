@@ -167,7 +167,7 @@ impl LoginLimiter {
     /// The client behind a request: the peer, or when the peer is a trusted proxy, the
     /// right-most address in `X-Forwarded-For` that is not itself a trusted proxy.
     pub fn client_address(&self, peer: IpAddr, headers: &axum::http::HeaderMap) -> IpAddr {
-        if !self.trusted_proxies.contains(&peer) {
+        if !is_trusted(&self.trusted_proxies, peer) {
             return peer;
         }
         let forwarded = headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).collect::<Vec<_>>();
@@ -178,7 +178,7 @@ impl LoginLimiter {
             .map(|a| a.trim().parse::<IpAddr>())
             .take_while(Result::is_ok)
             .flatten()
-            .find(|a| !self.trusted_proxies.contains(a))
+            .find(|a| !is_trusted(&self.trusted_proxies, *a))
             .unwrap_or(peer)
     }
 
@@ -217,6 +217,12 @@ impl LoginLimiter {
         drop(counts);
         Ok(SignInAttempt { key, counts: self.counts.clone(), outcome: Attempt::Undecided, _turn: turn })
     }
+}
+
+/// Whether `peer` is one of the `trusted` proxies. Compared as canonical addresses: a panel
+/// listening on `[::]` sees an IPv4 proxy as `::ffff:10.0.0.5`.
+pub fn is_trusted(trusted: &[IpAddr], peer: IpAddr) -> bool {
+    trusted.iter().any(|t| t.to_canonical() == peer.to_canonical())
 }
 
 /// The name as counted: without surrounding spaces and in lower case, since realms such as

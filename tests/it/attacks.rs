@@ -57,3 +57,30 @@ async fn an_anonymous_panel_refuses_forms_posted_from_another_site() {
     let page = browser_post(&panel, "/preferences/language", &fields, &cookie, "same-origin").await;
     assert_eq!(page.status, 303);
 }
+
+/// A panel listening on `[::]` sees an IPv4 proxy as `::ffff:10.0.0.5`: it is still the
+/// trusted proxy, for the user it names and for the sign-in limit (else every client behind
+/// it would share the proxy's count, and 20 wrong guesses by anyone would lock all out).
+#[tokio::test]
+async fn a_trusted_ipv4_proxy_stays_trusted_on_a_dual_stack_listener() {
+    use axum::extract::ConnectInfo;
+    use ccr_panel::web::auth::{AuthMode, AuthSettings, LoginLimiter};
+    let sim = start_sim("local").await;
+    let proxy: std::net::IpAddr = "10.0.0.5".parse().unwrap();
+    let mut auth = AuthSettings::anonymous();
+    auth.mode = AuthMode::Proxy { header: "x-forwarded-user".into(), trusted: vec![proxy] };
+    let panel = ccr_panel::app(ccr_panel::AppState::new(
+        vec![ccr_panel::ManagedCluster { name: "local".into(), client: client(&sim) }],
+        auth,
+    ));
+    let mut request = Request::get("/").header("x-forwarded-user", "alice").body(Body::empty()).unwrap();
+    let mapped: std::net::SocketAddr = "[::ffff:10.0.0.5]:40000".parse().unwrap();
+    request.extensions_mut().insert(ConnectInfo(mapped));
+    let page = send(&panel, request).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+
+    let limiter = LoginLimiter::new(5, std::time::Duration::from_secs(60)).trusting(vec![proxy]);
+    let mut headers = axum::http::HeaderMap::new();
+    headers.insert("x-forwarded-for", "198.51.100.7".parse().unwrap());
+    assert_eq!(limiter.client_address(mapped.ip(), &headers), "198.51.100.7".parse::<std::net::IpAddr>().unwrap());
+}
