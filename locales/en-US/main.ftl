@@ -259,3 +259,6 @@ error-bad-form = The request could not be read: { $detail }
 error-unsupported-type = The request was sent in a format this address does not read. Send the form from the panel's page.
 error-connection-lost-title = The connection to Elasticsearch was lost
 error-connection-lost = Elasticsearch accepted the connection but it broke before the answer was complete: the node may have stopped or restarted, or a proxy cut the connection. The change may or may not have been applied; check the current state before trying again.
+
+# attacker fixes (issue 9): slow request bodies
+error-body-timeout = The form did not arrive in time. Send it again.

@@ -260,3 +260,6 @@ error-bad-form = 无法读取该请求：{ $detail }
 error-unsupported-type = 请求的格式不是此地址可读取的格式。请从面板的页面提交表单。
 error-connection-lost-title = 与 Elasticsearch 的连接已中断
 error-connection-lost = Elasticsearch 接受了连接，但在响应完成前连接中断：节点可能已停止或重启，或代理切断了连接。更改可能已生效，也可能未生效；请先检查当前状态再重试。
+
+# attacker fixes (issue 9): slow request bodies
+error-body-timeout = 表单未能及时送达。请重新提交。

@@ -41,6 +41,10 @@ pub const CSRF_HEADER: &str = "x-csrf-token";
 /// CSRF check's own read and, as axum's default body limit, for every handler's extractor.
 pub const MAX_BODY_BYTES: usize = 1 << 20;
 
+/// How long a whole request body may take to arrive. A client trickling a body (or never
+/// finishing it) would otherwise hold its connection and a task for as long as it likes.
+pub const BODY_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// Length of a nonce and of a token: 32 bytes in unpadded base64url.
 const ENCODED_LEN: usize = 43;
 
@@ -115,24 +119,29 @@ pub async fn verify(State(state): State<AppState>, request: Request, next: Next)
     let Some(expected) = expected(&state, &request) else {
         return refuse();
     };
-    if let Some(sent) = request.headers().get(CSRF_HEADER) {
-        let sent = sent.to_str().unwrap_or_default();
-        // The handler's extractor reads the body under axum's default limit (set to
-        // MAX_BODY_BYTES in `web::app`), so a token in the header does not lift it.
-        return if well_formed(sent) && same(sent, &expected) { next.run(request).await } else { refuse() };
+    let in_header = request.headers().get(CSRF_HEADER).map(|v| v.to_str().unwrap_or_default().to_owned());
+    if in_header.as_deref().is_some_and(|sent| !(well_formed(sent) && same(sent, &expected))) {
+        return refuse();
     }
     let is_form = request
         .headers()
         .get("content-type")
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if !is_form {
+    if in_header.is_none() && !is_form {
         return refuse();
     }
+    // The whole body is read here, under the size limit and the time limit, whichever way
+    // the token travels; the handler then reads it from memory.
     let (parts, body) = request.into_parts();
-    let Ok(bytes) = to_bytes(body, MAX_BODY_BYTES).await else {
-        return AppError::TooLarge.into_response();
+    let bytes = match tokio::time::timeout(BODY_READ_TIMEOUT, to_bytes(body, MAX_BODY_BYTES)).await {
+        Ok(Ok(bytes)) => bytes,
+        Ok(Err(_)) => return AppError::TooLarge.into_response(),
+        Err(_) => return AppError::BodyTimeout.into_response(),
     };
+    if in_header.is_some() {
+        return next.run(Request::from_parts(parts, Body::from(bytes))).await;
+    }
     let sent: Option<String> = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
         .ok()
         .and_then(|pairs| pairs.into_iter().find(|(k, _)| k == CSRF_FIELD).map(|(_, v)| v));

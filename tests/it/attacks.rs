@@ -84,3 +84,31 @@ async fn a_trusted_ipv4_proxy_stays_trusted_on_a_dual_stack_listener() {
     headers.insert("x-forwarded-for", "198.51.100.7".parse().unwrap());
     assert_eq!(limiter.client_address(mapped.ip(), &headers), "198.51.100.7".parse::<std::net::IpAddr>().unwrap());
 }
+
+/// A client that starts a form and never finishes it (or trickles it) holds a connection and
+/// a task: the whole body must arrive within a time limit. Time is paused, so the 30 s pass
+/// at once.
+#[tokio::test(start_paused = true)]
+async fn a_body_that_never_finishes_is_refused_in_time() {
+    let panel = panel_with(client_at(&["http://127.0.0.1:1".to_owned()], std::time::Duration::from_secs(5)));
+    let mut visitor = Visitor::new(&panel);
+    let token = visitor.csrf_token().await;
+    let cookie = visitor.cookie_header();
+    for in_header in [false, true] {
+        let (mut sender, body) = http_body_util::Channel::<bytes::Bytes>::new(1);
+        let mut request = Request::post("/preferences/language")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("content-length", "1000")
+            .header("cookie", &cookie);
+        if in_header {
+            request = request.header("x-csrf-token", &token);
+        }
+        let request = request.body(Body::new(body)).unwrap();
+        sender.send_data(bytes::Bytes::from(format!("csrf={token}&lang="))).await.unwrap();
+        let answer = tokio::time::timeout(std::time::Duration::from_secs(120), send(&panel, request)).await;
+        let page = answer.unwrap_or_else(|_| panic!("still waiting after 2 minutes (token in header: {in_header})"));
+        assert_eq!(page.status, 408, "{}", page.body);
+        assert!(page.text("main").contains("did not arrive in time"), "{}", page.body);
+        drop(sender);
+    }
+}
