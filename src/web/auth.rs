@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use super::AppState;
 use super::context::cookie;
 pub use super::limiter::{Attempt, LoginLimiter, PER_CLIENT_FACTOR, SignInAttempt, is_trusted};
-use super::session::{SESSION_COOKIE, SessionConfig};
+use super::session::SessionConfig;
 use crate::error::{ForbiddenByElasticsearch, PrivilegeCheck, UnauthorizedByElasticsearch, error_response};
 use crate::es::{Auth, EsClient, IndexPrivilegesQuery, PrivilegesQuery};
 
@@ -105,7 +105,8 @@ pub async fn identify_user(State(state): State<AppState>, mut request: Request, 
             }
         }
         AuthMode::Es => {
-            let session = cookie(request.headers(), SESSION_COOKIE).and_then(|sealed| settings.sessions.open(&sealed));
+            let session = cookie(request.headers(), settings.sessions.cookie_name())
+                .and_then(|sealed| settings.sessions.open(&sealed));
             match session {
                 Some(mut session) => {
                     if session.wants_refresh() {
@@ -150,7 +151,7 @@ pub async fn identify_user(State(state): State<AppState>, mut request: Request, 
         .headers()
         .get_all(header::SET_COOKIE)
         .iter()
-        .any(|v| v.to_str().is_ok_and(|v| v.starts_with(&format!("{SESSION_COOKIE}="))));
+        .any(|v| v.to_str().is_ok_and(|v| v.starts_with(&format!("{}=", settings.sessions.cookie_name()))));
     if !handler_set_session && let Some(cookie) = refreshed_cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
         response.headers_mut().append(header::SET_COOKIE, cookie);
     }
@@ -219,7 +220,7 @@ fn to_sign_in(back: &str, htmx: bool) -> Response {
 pub fn csrf_identity(state: &AppState, request: &Request) -> String {
     match &state.auth.mode {
         AuthMode::None => String::new(),
-        AuthMode::Es => cookie(request.headers(), SESSION_COOKIE)
+        AuthMode::Es => cookie(request.headers(), state.auth.sessions.cookie_name())
             .and_then(|sealed| state.auth.sessions.open(&sealed))
             .map(|session| format!("session:{}", session.csrf_secret()))
             .unwrap_or_default(),

@@ -112,3 +112,39 @@ async fn a_body_that_never_finishes_is_refused_in_time() {
         drop(sender);
     }
 }
+
+/// Over TLS a sibling subdomain (or a plain-HTTP page of the host) could plant the attacker's
+/// own session cookie in the victim's browser, signing the victim in as the attacker without
+/// any form. The `__Host-` name is one only this host over TLS can set.
+#[tokio::test]
+async fn over_tls_the_session_cookie_is_one_only_this_host_can_set() {
+    use ccr_panel::web::auth::{AuthMode, AuthSettings, LoginLimiter};
+    use ccr_panel::web::session::SessionConfig;
+    let sim = start_secured_sim("local").await;
+    let key = secrecy::SecretString::from("a-session-key-of-at-least-32-bytes!!".to_owned());
+    let sessions = SessionConfig::new(
+        Some(&key),
+        std::time::Duration::from_secs(1800),
+        std::time::Duration::from_secs(43_200),
+        true,
+    )
+    .unwrap();
+    let limiter = LoginLimiter::new(5, std::time::Duration::from_secs(300));
+    let panel = ccr_panel::app(ccr_panel::AppState::new(
+        vec![ccr_panel::ManagedCluster { name: "local".into(), client: client(&sim) }],
+        AuthSettings { mode: AuthMode::Es, sessions, limiter },
+    ));
+    let mut visitor = Visitor::new(&panel);
+    let page = visitor.post_form("/login", &[("username", "viewer"), ("password", "viewer-pw")]).await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    let set = page.headers.get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_owned()).collect::<Vec<_>>();
+    let session = set.iter().find(|c| c.contains("ccr_session=")).unwrap();
+    assert!(session.starts_with("__Host-ccr_session=") && session.contains("Secure"), "{session}");
+    assert!(session.contains("Path=/") && !session.contains("Domain"), "{session}");
+    let sealed = visitor.cookie("__Host-ccr_session").unwrap().to_owned();
+    let signed_in = get_with(&panel, "/", &[("cookie", &format!("__Host-ccr_session={sealed}"))]).await;
+    assert_eq!(signed_in.status, 200);
+    // The same value under the name anyone on the site could set is no session.
+    let planted = get_with(&panel, "/", &[("cookie", &format!("ccr_session={sealed}"))]).await;
+    assert_eq!(planted.status, 303, "a planted unprefixed cookie is not a session");
+}
