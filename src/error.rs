@@ -33,6 +33,9 @@ pub enum AppError {
     /// A form body larger than the panel reads.
     #[error("request body too large")]
     TooLarge,
+    /// A body that did not arrive in time (a client trickling it to hold a connection).
+    #[error("request body not received in time")]
+    BodyTimeout,
     /// A method the route does not take (a GET on a form's POST address, say).
     #[error("method not allowed")]
     MethodNotAllowed,
@@ -80,6 +83,7 @@ impl AppError {
             AppError::CsrfRejected => StatusCode::FORBIDDEN,
             AppError::NoProxyUser => StatusCode::UNAUTHORIZED,
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -112,6 +116,7 @@ impl AppError {
                     AppError::CsrfRejected => ("error-csrf-title", "error-csrf"),
                     AppError::NoProxyUser => ("error-proxy-title", "error-proxy"),
                     AppError::TooLarge => ("error-bad-request-title", "error-too-large"),
+                    AppError::BodyTimeout => ("error-bad-request-title", "error-body-timeout"),
                     AppError::MethodNotAllowed => ("error-bad-request-title", "error-method"),
                     AppError::UnsupportedMediaType => ("error-bad-request-title", "error-unsupported-type"),
                     _ => ("error-internal-title", "error-internal"),

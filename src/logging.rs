@@ -179,13 +179,49 @@ where
         if !span.is_empty() {
             line.insert("span".into(), Value::Object(span));
         }
-        writeln!(writer, "{}", Value::Object(line))
+        writeln!(writer, "{}", one_line(&Value::Object(line)))
     }
+}
+
+/// JSON text with the characters that other line readers take for line ends (U+0085 NEL,
+/// U+2028, U+2029: Python's `splitlines`, JavaScript) written as escapes. JSON leaves them
+/// raw, and they can only occur inside strings, where `\uXXXX` means the same.
+fn one_line(value: &Value) -> String {
+    let text = value.to_string();
+    if !text.contains(['\u{85}', '\u{2028}', '\u{2029}']) {
+        return text;
+    }
+    text.replace('\u{85}', "\\u0085").replace('\u{2028}', "\\u2028").replace('\u{2029}', "\\u2029")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_lines_hold_no_character_a_line_reader_would_split_at() {
+        #[derive(Clone, Default)]
+        struct Buffer(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+        impl std::io::Write for Buffer {
+            fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+                self.0.lock().unwrap().write(bytes)
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let buffer = Buffer::default();
+        let writer = buffer.clone();
+        let subscriber = subscriber(LogFormat::Json, EnvFilter::new("info"), false, move || writer.clone());
+        let hostile = "a\u{85}b\u{2028}c\u{2029}d\u{b}e\u{1c}f\n{\"user\":\"admin\"}";
+        tracing::subscriber::with_default(subscriber, || tracing::info!(user = hostile, "sign-in refused"));
+        let output = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+        let lines: Vec<&str> = output.split_terminator('\n').collect();
+        assert_eq!(lines.len(), 1, "{output}");
+        assert!(!lines[0].chars().any(|c| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}')), "{output}");
+        let parsed: Value = serde_json::from_str(lines[0]).unwrap();
+        assert_eq!(parsed["fields"]["user"], hostile);
+    }
 
     #[test]
     fn values_cannot_end_a_line_or_pose_as_fields() {

@@ -146,17 +146,28 @@ async fn serve_panel(
             let config = axum_server::tls_rustls::RustlsConfig::from_pem_file(&cert, &key)
                 .await
                 .map_err(|e| format!("cannot load --tls-cert {} / --tls-key {}: {e}", cert.display(), key.display()))?;
-            let server = axum_server::bind_rustls(listen, config).handle(handle.clone());
+            let mut server = axum_server::bind_rustls(listen, config).handle(handle.clone());
+            limit_slow_clients(server.http_builder());
             announce(&handle, "https").await;
             server.serve(service).await
         }
         None => {
-            let server = axum_server::bind(listen).handle(handle.clone());
+            let mut server = axum_server::bind(listen).handle(handle.clone());
+            limit_slow_clients(server.http_builder());
             announce(&handle, "http").await;
             server.serve(service).await
         }
     }
     .map_err(|e| format!("cannot serve on {listen}: {e}"))
+}
+
+/// How long a client may take to send a request's headers. Without a timer hyper waits for
+/// ever, so a client sending a header line now and then (slowloris) holds a connection and a
+/// task as long as it likes; the body has its own limit (`web::csrf::BODY_READ_TIMEOUT`).
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+fn limit_slow_clients(builder: &mut hyper_util::server::conn::auto::Builder<hyper_util::rt::TokioExecutor>) {
+    builder.http1().timer(hyper_util::rt::TokioTimer::new()).header_read_timeout(HEADER_READ_TIMEOUT);
 }
 
 /// Prints the address once the listener is bound (port 0 picks one).

@@ -283,3 +283,5 @@ license-type-standard = standard
 license-type-gold = gold
 license-type-platinum = platinum
 license-type-enterprise = enterprise
+# attacker fixes (issue 9): slow request bodies
+error-body-timeout = The form did not arrive in time. Send it again.

@@ -284,3 +284,5 @@ license-type-standard = 标准
 license-type-gold = 黄金
 license-type-platinum = 白金
 license-type-enterprise = 企业
+# attacker fixes (issue 9): slow request bodies
+error-body-timeout = 表单未能及时送达。请重新提交。

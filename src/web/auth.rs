@@ -16,8 +16,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 
 use super::AppState;
 use super::context::cookie;
-pub use super::limiter::{Attempt, LoginLimiter, PER_CLIENT_FACTOR, SignInAttempt};
-use super::session::{SESSION_COOKIE, SessionConfig};
+pub use super::limiter::{Attempt, LoginLimiter, PER_CLIENT_FACTOR, SignInAttempt, is_trusted};
+use super::session::SessionConfig;
 use crate::error::{ForbiddenByElasticsearch, PrivilegeCheck, UnauthorizedByElasticsearch, error_response};
 use crate::es::{Auth, EsClient, IndexPrivilegesQuery, PrivilegesQuery};
 
@@ -94,7 +94,7 @@ pub async fn identify_user(State(state): State<AppState>, mut request: Request, 
             let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
             let named = request.headers().get(header.as_str()).and_then(|v| v.to_str().ok()).map(str::to_owned);
             match (peer, named) {
-                (Some(peer), Some(name)) if trusted.contains(&peer) && !name.is_empty() => {
+                (Some(peer), Some(name)) if is_trusted(trusted, peer) && !name.is_empty() => {
                     CurrentUser { name: Some(name), auth: None }
                 }
                 _ if is_public(&path) => CurrentUser::default(),
@@ -105,7 +105,8 @@ pub async fn identify_user(State(state): State<AppState>, mut request: Request, 
             }
         }
         AuthMode::Es => {
-            let session = cookie(request.headers(), SESSION_COOKIE).and_then(|sealed| settings.sessions.open(&sealed));
+            let session = cookie(request.headers(), settings.sessions.cookie_name())
+                .and_then(|sealed| settings.sessions.open(&sealed));
             match session {
                 Some(mut session) => {
                     if session.wants_refresh() {
@@ -150,7 +151,7 @@ pub async fn identify_user(State(state): State<AppState>, mut request: Request, 
         .headers()
         .get_all(header::SET_COOKIE)
         .iter()
-        .any(|v| v.to_str().is_ok_and(|v| v.starts_with(&format!("{SESSION_COOKIE}="))));
+        .any(|v| v.to_str().is_ok_and(|v| v.starts_with(&format!("{}=", settings.sessions.cookie_name()))));
     if !handler_set_session && let Some(cookie) = refreshed_cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
         response.headers_mut().append(header::SET_COOKIE, cookie);
     }
@@ -219,7 +220,7 @@ fn to_sign_in(back: &str, htmx: bool) -> Response {
 pub fn csrf_identity(state: &AppState, request: &Request) -> String {
     match &state.auth.mode {
         AuthMode::None => String::new(),
-        AuthMode::Es => cookie(request.headers(), SESSION_COOKIE)
+        AuthMode::Es => cookie(request.headers(), state.auth.sessions.cookie_name())
             .and_then(|sealed| state.auth.sessions.open(&sealed))
             .map(|session| format!("session:{}", session.csrf_secret()))
             .unwrap_or_default(),
@@ -227,7 +228,7 @@ pub fn csrf_identity(state: &AppState, request: &Request) -> String {
             let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
             let named = request.headers().get(header.as_str()).and_then(|v| v.to_str().ok());
             match (peer, named) {
-                (Some(peer), Some(name)) if trusted.contains(&peer) => format!("proxy:{name}"),
+                (Some(peer), Some(name)) if is_trusted(trusted, peer) => format!("proxy:{name}"),
                 _ => String::new(),
             }
         }

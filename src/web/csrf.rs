@@ -41,6 +41,10 @@ pub const CSRF_HEADER: &str = "x-csrf-token";
 /// CSRF check's own read and, as axum's default body limit, for every handler's extractor.
 pub const MAX_BODY_BYTES: usize = 1 << 20;
 
+/// How long a whole request body may take to arrive. A client trickling a body (or never
+/// finishing it) would otherwise hold its connection and a task for as long as it likes.
+pub const BODY_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// Length of a nonce and of a token: 32 bytes in unpadded base64url.
 const ENCODED_LEN: usize = 43;
 
@@ -109,27 +113,35 @@ pub async fn verify(State(state): State<AppState>, request: Request, next: Next)
     if declared.is_some_and(|length| length > MAX_BODY_BYTES as u64) {
         return AppError::TooLarge.into_response();
     }
+    if from_another_origin(request.headers()) {
+        return refuse();
+    }
     let Some(expected) = expected(&state, &request) else {
         return refuse();
     };
-    if let Some(sent) = request.headers().get(CSRF_HEADER) {
-        let sent = sent.to_str().unwrap_or_default();
-        // The handler's extractor reads the body under axum's default limit (set to
-        // MAX_BODY_BYTES in `web::app`), so a token in the header does not lift it.
-        return if well_formed(sent) && same(sent, &expected) { next.run(request).await } else { refuse() };
+    let in_header = request.headers().get(CSRF_HEADER).map(|v| v.to_str().unwrap_or_default().to_owned());
+    if in_header.as_deref().is_some_and(|sent| !(well_formed(sent) && same(sent, &expected))) {
+        return refuse();
     }
     let is_form = request
         .headers()
         .get("content-type")
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if !is_form {
+    if in_header.is_none() && !is_form {
         return refuse();
     }
+    // The whole body is read here, under the size limit and the time limit, whichever way
+    // the token travels; the handler then reads it from memory.
     let (parts, body) = request.into_parts();
-    let Ok(bytes) = to_bytes(body, MAX_BODY_BYTES).await else {
-        return AppError::TooLarge.into_response();
+    let bytes = match tokio::time::timeout(BODY_READ_TIMEOUT, to_bytes(body, MAX_BODY_BYTES)).await {
+        Ok(Ok(bytes)) => bytes,
+        Ok(Err(_)) => return AppError::TooLarge.into_response(),
+        Err(_) => return AppError::BodyTimeout.into_response(),
     };
+    if in_header.is_some() {
+        return next.run(Request::from_parts(parts, Body::from(bytes))).await;
+    }
     let sent: Option<String> = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
         .ok()
         .and_then(|pairs| pairs.into_iter().find(|(k, _)| k == CSRF_FIELD).map(|(_, v)| v));
@@ -139,6 +151,18 @@ pub async fn verify(State(state): State<AppState>, request: Request, next: Next)
         }
         _ => refuse(),
     }
+}
+
+/// Whether the browser says the request was made by a page of another origin. The token alone
+/// cannot tell: where nobody is signed in (the sign-in form, `--auth none`) every visitor's
+/// token is for the same identity, so an attacker can fetch a nonce and its token, plant the
+/// nonce from a same-site page (another port of the host, a sibling subdomain without TLS)
+/// and post the token: the victim would be signed in to the attacker's account, or an
+/// anonymous panel changed. Browsers send `Sec-Fetch-Site` with every request (`same-site`
+/// for those pages, which `Origin` checks behind a rewriting proxy would get wrong); clients
+/// that send none (curl, old browsers) still need the token.
+fn from_another_origin(headers: &HeaderMap) -> bool {
+    headers.get("sec-fetch-site").is_some_and(|site| !matches!(site.as_bytes(), b"same-origin" | b"none"))
 }
 
 fn refuse() -> Response {

@@ -35,6 +35,15 @@ pub const PER_CLIENT_FACTOR: u32 = 4;
 /// The longest user name kept as a key (longer ones are cut: they cannot be real anyway).
 const MAX_KEY_BYTES: usize = 256;
 
+/// The most user names (and, separately, addresses) tracked at once. Attempts Elasticsearch
+/// cannot decide (it is down) count no failure, so without a cap a flood of made-up names
+/// would grow the maps for a whole window; past the cap the least-failed entries go first.
+const MAX_TRACKED: usize = 10_000;
+
+/// How often finished windows are forgotten (also whenever a map reaches its cap): sweeping
+/// on every attempt would make each attempt cost as much as all the tracked ones.
+const SWEEP_EVERY: Duration = Duration::from_secs(10);
+
 /// How a sign-in attempt ended, for the limiter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Attempt {
@@ -52,6 +61,41 @@ struct Counts {
     per_user: HashMap<UserKey, Count>,
     /// One lock per user name and address: its attempts run one at a time.
     turns: HashMap<UserKey, Arc<tokio::sync::Mutex<()>>>,
+    swept: Option<Instant>,
+}
+
+impl Counts {
+    /// Keeps the maps bounded: forgets finished windows and idle turns now and then, and
+    /// past the cap the entries with the fewest failures (then the oldest).
+    fn sweep(&mut self, window: Duration) {
+        let full = self.per_user.len() >= MAX_TRACKED
+            || self.per_client.len() >= MAX_TRACKED
+            || self.turns.len() >= MAX_TRACKED;
+        if !full && self.swept.is_some_and(|at| at.elapsed() < SWEEP_EVERY) {
+            return;
+        }
+        self.swept = Some(Instant::now());
+        self.per_client.retain(|_, c| !c.expired(window));
+        self.per_user.retain(|_, c| !c.expired(window));
+        self.turns.retain(|_, t| Arc::strong_count(t) > 1);
+        evict_least_failed(&mut self.per_client);
+        evict_least_failed(&mut self.per_user);
+    }
+}
+
+/// Down to three quarters of the cap (so the next sweep is many attempts away), keeping the
+/// entries with attempts in flight and the most failures.
+fn evict_least_failed<K: Clone + Eq + std::hash::Hash>(map: &mut HashMap<K, Count>) {
+    if map.len() < MAX_TRACKED {
+        return;
+    }
+    let mut idle: Vec<(u32, Instant, K)> =
+        map.iter().filter(|(_, c)| c.pending == 0).map(|(k, c)| (c.failures, c.since, k.clone())).collect();
+    idle.sort_by_key(|(failures, since, _)| (*failures, *since));
+    let excess = map.len() - MAX_TRACKED * 3 / 4;
+    for (_, _, key) in idle.into_iter().take(excess) {
+        map.remove(&key);
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -123,7 +167,7 @@ impl LoginLimiter {
     /// The client behind a request: the peer, or when the peer is a trusted proxy, the
     /// right-most address in `X-Forwarded-For` that is not itself a trusted proxy.
     pub fn client_address(&self, peer: IpAddr, headers: &axum::http::HeaderMap) -> IpAddr {
-        if !self.trusted_proxies.contains(&peer) {
+        if !is_trusted(&self.trusted_proxies, peer) {
             return peer;
         }
         let forwarded = headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).collect::<Vec<_>>();
@@ -134,7 +178,7 @@ impl LoginLimiter {
             .map(|a| a.trim().parse::<IpAddr>())
             .take_while(Result::is_ok)
             .flatten()
-            .find(|a| !self.trusted_proxies.contains(a))
+            .find(|a| !is_trusted(&self.trusted_proxies, *a))
             .unwrap_or(peer)
     }
 
@@ -144,10 +188,7 @@ impl LoginLimiter {
         let key = (user_key(user), client_key(client));
         let turn = {
             let mut counts = self.counts.lock().unwrap_or_else(|p| p.into_inner());
-            // Keeps the maps bounded: forget finished windows and idle turns.
-            counts.per_client.retain(|_, c| !c.expired(self.window));
-            counts.per_user.retain(|_, c| !c.expired(self.window));
-            counts.turns.retain(|_, t| Arc::strong_count(t) > 1);
+            counts.sweep(self.window);
             counts.turns.entry(key.clone()).or_default().clone()
         };
         let turn = turn.lock_owned().await;
@@ -178,7 +219,17 @@ impl LoginLimiter {
     }
 }
 
+/// Whether `peer` is one of the `trusted` proxies. Compared as canonical addresses: a panel
+/// listening on `[::]` sees an IPv4 proxy as `::ffff:10.0.0.5`.
+pub fn is_trusted(trusted: &[IpAddr], peer: IpAddr) -> bool {
+    trusted.iter().any(|t| t.to_canonical() == peer.to_canonical())
+}
+
+/// The name as counted: without surrounding spaces and in lower case, since realms such as
+/// LDAP and Active Directory take `Admin` and `admin` for the same account; otherwise each
+/// spelling would get its own allowance of guesses at it.
 fn user_key(user: &str) -> String {
+    let user = user.trim().to_lowercase();
     let mut end = user.len().min(MAX_KEY_BYTES);
     while !user.is_char_boundary(end) {
         end -= 1;
@@ -265,6 +316,37 @@ mod tests {
         assert!(limiter.begin("admin", a).await.is_err(), "then admin's failure counts");
         drop(others);
         assert!(limiter.begin("one-more", a).await.is_ok(), "dropped attempts count as undecided");
+    }
+
+    #[test]
+    fn spellings_of_one_name_share_its_count() {
+        let limiter = LoginLimiter::new(3, Duration::from_secs(60));
+        let a = IpAddr::from([10, 0, 0, 1]);
+        for name in ["admin", "Admin", "ADMIN "] {
+            fail(&limiter, name, a).unwrap();
+        }
+        assert!(fail(&limiter, "aDmIn", a).is_err(), "LDAP takes all these for one account");
+    }
+
+    #[test]
+    fn made_up_names_do_not_grow_the_maps_without_bound() {
+        let limiter = LoginLimiter::new(5, Duration::from_secs(300));
+        let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let watched = IpAddr::from([10, 9, 9, 9]);
+        for _ in 0..4 {
+            runtime.block_on(limiter.begin("admin", watched)).unwrap().finish(Attempt::WrongCredentials);
+        }
+        for i in 0..(MAX_TRACKED as u32 * 2) {
+            // Elasticsearch is down: nothing is decided, so nothing is a failure.
+            let client = IpAddr::from((0xfd00_0000u32 + i).to_be_bytes());
+            runtime.block_on(limiter.begin(&format!("name{i}"), client)).unwrap().finish(Attempt::Undecided);
+        }
+        let counts = limiter.counts.lock().unwrap();
+        assert!(counts.per_user.len() <= MAX_TRACKED && counts.per_client.len() <= MAX_TRACKED);
+        assert!(counts.turns.len() <= MAX_TRACKED);
+        drop(counts);
+        runtime.block_on(limiter.begin("admin", watched)).unwrap().finish(Attempt::WrongCredentials);
+        assert!(runtime.block_on(limiter.begin("admin", watched)).is_err(), "real failures are kept over the flood");
     }
 
     #[test]

@@ -16,6 +16,14 @@ use crate::es::Auth;
 
 pub const SESSION_COOKIE: &str = "ccr_session";
 
+/// The session cookie's name. Over TLS it carries the `__Host-` prefix, which browsers accept
+/// only from this exact host, with `Secure` and `Path=/`: a sibling subdomain or a plain-HTTP
+/// page on another port cannot plant the attacker's own session in a victim's browser (who
+/// would then work, and type, as the attacker). The name is also sealed into the value.
+pub fn session_cookie_name(secure: bool) -> &'static str {
+    if secure { "__Host-ccr_session" } else { SESSION_COOKIE }
+}
+
 /// How sessions are sealed and how long they last.
 #[derive(Clone)]
 pub struct SessionConfig {
@@ -155,7 +163,12 @@ impl SessionConfig {
         let mut jar = CookieJar::new();
         let remaining = self.lifetime.as_secs().saturating_sub(now().saturating_sub(session.created));
         jar.private_mut(&self.key).add(self.cookie(value, remaining as i64));
-        jar.get(SESSION_COOKIE).map(|c| c.to_string()).unwrap_or_default()
+        jar.get(self.cookie_name()).map(|c| c.to_string()).unwrap_or_default()
+    }
+
+    /// The session cookie's name (see [`session_cookie_name`]).
+    pub fn cookie_name(&self) -> &'static str {
+        session_cookie_name(self.secure)
     }
 
     /// The `Set-Cookie` value that removes the session.
@@ -164,7 +177,7 @@ impl SessionConfig {
     }
 
     fn cookie(&self, value: String, max_age_seconds: i64) -> Cookie<'static> {
-        Cookie::build((SESSION_COOKIE, value))
+        Cookie::build((self.cookie_name(), value))
             .path("/")
             .http_only(true)
             .same_site(SameSite::Strict)
@@ -177,8 +190,8 @@ impl SessionConfig {
     /// sealed with another key, idle too long, or past its lifetime.
     pub fn open(&self, sealed: &str) -> Option<Session> {
         let mut jar = CookieJar::new();
-        jar.add_original(Cookie::new(SESSION_COOKIE, sealed.to_owned()));
-        let cookie = jar.private(&self.key).get(SESSION_COOKIE)?;
+        jar.add_original(Cookie::new(self.cookie_name(), sealed.to_owned()));
+        let cookie = jar.private(&self.key).get(self.cookie_name())?;
         let stored: Stored = serde_json::from_str(cookie.value()).ok()?;
         let now = now();
         if now.saturating_sub(stored.seen) > self.idle_timeout.as_secs()

@@ -236,3 +236,24 @@ async fn json_logs_are_one_object_per_line_for_log_shippers() {
     assert_eq!(id.len(), 36, "a fresh id replaced the client's: {id}");
     assert!(log.iter().all(|l| !l.contains("outcome")), "the client's id reached the log");
 }
+
+/// A client sending its headers a line at a time (slowloris) is cut off after the header
+/// read timeout (10 s) instead of holding the connection for ever.
+#[test]
+fn a_client_that_never_finishes_its_headers_is_cut_off() {
+    use std::io::{Read, Write};
+    let (mut child, url, _lines) = start_panel(&["demo", "--listen", "127.0.0.1:0"]);
+    let address = url.trim_start_matches("http://").to_owned();
+    let mut socket = std::net::TcpStream::connect(&address).unwrap();
+    socket.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n").unwrap();
+    socket.set_read_timeout(Some(std::time::Duration::from_secs(30))).unwrap();
+    let started = std::time::Instant::now();
+    let mut answer = Vec::new();
+    let read = socket.read_to_end(&mut answer);
+    let _ = child.kill();
+    let _ = child.wait();
+    let timed_out =
+        read.is_err_and(|e| matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut));
+    assert!(!timed_out, "the connection is still open after {:?}", started.elapsed());
+    assert!(started.elapsed() < std::time::Duration::from_secs(20), "{:?}", started.elapsed());
+}
