@@ -3,6 +3,7 @@
 
 pub mod bulk;
 pub mod followers;
+pub mod names;
 pub mod panel_store;
 pub mod remote_clusters;
 pub mod steps;
