@@ -259,3 +259,27 @@ error-bad-form = The request could not be read: { $detail }
 error-unsupported-type = The request was sent in a format this address does not read. Send the form from the panel's page.
 error-connection-lost-title = The connection to Elasticsearch was lost
 error-connection-lost = Elasticsearch accepted the connection but it broke before the answer was complete: the node may have stopped or restarted, or a proxy cut the connection. The change may or may not have been applied; check the current state before trying again.
+
+# Remote cluster screens (issues 8 and 9)
+remote-name-too-long = The name is { $length } bytes long; at most { $max } are allowed.
+address-too-long = This is longer than any host name and port.
+remote-seed-invalid = { $address }: { $reason }
+remote-seeds-too-many = At most { $max } seed nodes can be listed: a few nodes of the remote cluster are enough to find the others.
+remote-server-name-invalid = The server name must be a host name: letters, digits, dots and dashes, at most { $max } characters, at most { $label } between two dots.
+colon = {": "}
+list-separator = {", "}
+list-and-more = { $names } and { $count } more
+list-more = and { $count } more
+remote-done-deleted-one = Remote cluster { $names } was deleted.
+remote-done-too-many = Nothing was deleted: at most { $max } remote clusters can be deleted at once.
+remote-delete-title-one = Delete remote cluster
+remote-delete-intro-one = This remote cluster will be removed from the cluster settings. Elasticsearch removes a remote even while it is in use; the panel asks you to confirm first.
+remote-delete-in-use-one = This remote cluster is still used. Its follower indices stop replicating and its auto-follow patterns stop working until a remote with the same name is added again.
+remote-delete-confirm-in-use-one = I understand: delete it even though it is in use.
+remote-no-reason = Elasticsearch does not say why a connection fails (the local nodes' logs do). Common causes: the seed nodes are down, a firewall between the clusters, or a seed on the HTTP port instead of the transport port.
+license-type-trial = trial
+license-type-basic = basic
+license-type-standard = standard
+license-type-gold = gold
+license-type-platinum = platinum
+license-type-enterprise = enterprise

@@ -260,3 +260,27 @@ error-bad-form = 无法读取该请求：{ $detail }
 error-unsupported-type = 请求的格式不是此地址可读取的格式。请从面板的页面提交表单。
 error-connection-lost-title = 与 Elasticsearch 的连接已中断
 error-connection-lost = Elasticsearch 接受了连接，但在响应完成前连接中断：节点可能已停止或重启，或代理切断了连接。更改可能已生效，也可能未生效；请先检查当前状态再重试。
+
+# Remote cluster screens (issues 8 and 9)
+remote-name-too-long = 名称长 { $length } 字节，最多允许 { $max } 字节。
+address-too-long = 这比任何主机名加端口都长。
+remote-seed-invalid = { $address }：{ $reason }
+remote-seeds-too-many = 最多可列出 { $max } 个种子节点：远程集群的几个节点就足以找到其余节点。
+remote-server-name-invalid = 服务器名称必须是主机名：只能包含字母、数字、点和短横线，最长 { $max } 个字符，两个点之间最多 { $label } 个字符。
+colon = ：
+list-separator = 、
+list-and-more = { $names } 以及另外 { $count } 个
+list-more = 另有 { $count } 个
+remote-done-deleted-one = 远程集群 { $names } 已删除。
+remote-done-too-many = 未删除任何内容：一次最多可删除 { $max } 个远程集群。
+remote-delete-title-one = 删除远程集群
+remote-delete-intro-one = 此远程集群将从集群设置中移除。即使远程集群仍在使用，Elasticsearch 也会将其移除；面板会先请您确认。
+remote-delete-in-use-one = 此远程集群仍在使用中。它的 Follower 索引会停止复制，自动跟随模式也会停止工作，直到重新添加同名的远程集群。
+remote-delete-confirm-in-use-one = 我已了解：即使仍在使用也要删除它。
+remote-no-reason = Elasticsearch 不会说明连接失败的原因（本地节点的日志中有记录）。常见原因：种子节点已停止、集群之间有防火墙，或种子节点使用了 HTTP 端口而不是传输端口。
+license-type-trial = 试用
+license-type-basic = 基础
+license-type-standard = 标准
+license-type-gold = 黄金
+license-type-platinum = 白金
+license-type-enterprise = 企业

@@ -88,6 +88,14 @@ pub struct Channel {
 impl Channel {
     /// Connects to `address` (`host:port`, IPv6 in brackets) within `timeout`.
     pub async fn open(address: &str, timeout: Duration) -> Result<Channel, TransportError> {
+        if !on_this_machine(address) {
+            // Tests and the demo name addresses elsewhere (10.0.0.1:9300) to stand for a
+            // cluster that is down: refuse them without sending a packet or a DNS query.
+            return Err(TransportError::Connect {
+                address: address.to_owned(),
+                detail: "Connection refused (the simulator reaches only addresses on this machine)".into(),
+            });
+        }
         let connect = tokio::time::timeout(timeout, TcpStream::connect(address)).await;
         let stream = match connect {
             Ok(Ok(stream)) => stream,
@@ -129,7 +137,30 @@ impl Channel {
     }
 }
 
+/// Whether `host:port` names this machine: `localhost` or a loopback IP literal. Anything
+/// else, host names included, is never looked up.
+fn on_this_machine(address: &str) -> bool {
+    let host = address.rsplit_once(':').map_or(address, |(host, _)| host);
+    let host = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host);
+    host.eq_ignore_ascii_case("localhost") || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
 /// Opens a connection, sends one request, and closes.
 pub async fn call(address: &str, request: &Value, timeout: Duration) -> Result<Value, TransportError> {
     Channel::open(address, timeout).await?.request(request).await
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_this_machine_is_reached() {
+        for here in ["127.0.0.1:9300", "127.3.2.1:1", "localhost:9300", "[::1]:9300"] {
+            assert!(super::on_this_machine(here), "{here}");
+        }
+        for elsewhere in
+            ["10.0.0.1:9300", "192.168.1.1:9300", "es.example.com:9300", "[2001:db8::1]:9300", "8.8.8.8:53"]
+        {
+            assert!(!super::on_this_machine(elsewhere), "{elsewhere}");
+        }
+    }
 }

@@ -44,7 +44,10 @@ pub static HTMX: Asset = asset!("htmx.min.js", "vendor/htmx-2.0.11.min.js", "tex
 pub static APP_JS: Asset = asset!("app.js", "app.js", "text/javascript; charset=utf-8");
 pub static HTMX_LICENSE: Asset = asset!("htmx-LICENSE.txt", "vendor/htmx-LICENSE.txt", "text/plain; charset=utf-8");
 
-static ALL: [&Asset; 4] = [&CSS, &HTMX, &APP_JS, &HTMX_LICENSE];
+/// The panel's icon, also served at `/favicon.ico` (browsers ask there whatever the page says).
+pub static ICON: Asset = asset!("favicon.svg", "favicon.svg", "image/svg+xml");
+
+static ALL: [&Asset; 5] = [&CSS, &HTMX, &APP_JS, &HTMX_LICENSE, &ICON];
 
 impl Asset {
     /// The URL to put in pages.
@@ -54,7 +57,16 @@ impl Asset {
 }
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/static/{hash}/{name}", get(serve_asset))
+    Router::new().route("/static/{hash}/{name}", get(serve_asset)).route("/favicon.ico", get(favicon))
+}
+
+/// `/favicon.ico`: the icon, cached for a day (its URL never changes with a release).
+async fn favicon() -> Response {
+    let mut response = ICON.bytes.into_response();
+    let h = response.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(ICON.content_type));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400"));
+    response
 }
 
 async fn serve_asset(Path((hash, name)): Path<(String, String)>, headers: HeaderMap) -> Response {

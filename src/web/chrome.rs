@@ -53,6 +53,7 @@ pub struct Chrome {
     pub css_url: String,
     pub htmx_url: String,
     pub js_url: String,
+    pub icon_url: String,
 }
 
 impl Chrome {
@@ -74,6 +75,7 @@ impl Chrome {
             css_url: assets::CSS.url(),
             htmx_url: assets::HTMX.url(),
             js_url: assets::APP_JS.url(),
+            icon_url: assets::ICON.url(),
         }
     }
 
@@ -95,6 +97,16 @@ impl Chrome {
         chrome.current_cluster = cluster.name.clone();
         chrome.user = cluster.user.name.clone();
         Ok(chrome)
+    }
+
+    /// The license type in the user's language (an unknown type as Elasticsearch named it).
+    pub fn license_label(&self, license: &str) -> String {
+        match license {
+            "trial" | "basic" | "standard" | "gold" | "platinum" | "enterprise" => {
+                self.tr.t(&format!("license-type-{license}"))
+            }
+            other => other.to_owned(),
+        }
     }
 
     /// The languages for the switcher: tag, native name, selected.

@@ -6,13 +6,15 @@ pub mod auth;
 pub mod chrome;
 pub mod context;
 pub mod csrf;
+pub mod filters;
+pub mod flash;
 mod health;
 pub mod limiter;
 mod login;
 mod overview;
 mod preferences;
 pub mod refusals;
-mod remote_clusters;
+pub mod remote_clusters;
 mod replication;
 pub mod session;
 
@@ -48,12 +50,15 @@ pub struct AppState {
     pub clusters: Arc<Vec<ManagedCluster>>,
     /// How people sign in, sessions, and the sign-in rate limit.
     pub auth: Arc<AuthSettings>,
+    /// Seals flash messages (derived from the session key).
+    pub flash_key: flash::FlashKey,
 }
 
 impl AppState {
     pub fn new(clusters: Vec<ManagedCluster>, auth: AuthSettings) -> AppState {
         assert!(!clusters.is_empty(), "at least one cluster");
-        AppState { clusters: Arc::new(clusters), auth: Arc::new(auth) }
+        let flash_key = flash::FlashKey::new(auth.sessions.derived_key("ccr-panel flash messages"));
+        AppState { clusters: Arc::new(clusters), auth: Arc::new(auth), flash_key }
     }
 
     /// The cluster chosen by name, or the default one.

@@ -66,6 +66,12 @@ impl SessionConfig {
     pub fn csrf_key(&self) -> &[u8] {
         self.key.signing()
     }
+
+    /// A key for other sealed cookies (flash messages), derived from the session key so one
+    /// configured secret serves every instance, yet never the session key itself.
+    pub fn derived_key(&self, purpose: &str) -> Key {
+        Key::derive_from(&[self.key.master(), purpose.as_bytes()].concat())
+    }
 }
 
 /// The credentials a session carries.

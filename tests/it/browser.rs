@@ -13,6 +13,10 @@ use serde_json::json;
 
 use crate::helpers::eventually;
 
+/// The remote cluster screens in Chromium.
+#[path = "browser_remote_clusters.rs"]
+mod remote_clusters;
+
 /// A chromedriver process, killed when the test ends so it never outlives the run.
 struct Driver {
     child: Child,
@@ -87,11 +91,15 @@ async fn browser() -> (Driver, Client) {
     (driver, client)
 }
 
-/// The demo's two clusters and the panel on a free loopback port.
+/// The demo's two clusters and the panel on a free loopback port, configured with both (as a
+/// `--config` naming them would).
 async fn demo_panel() -> (demo::DemoClusters, String) {
     let clusters = demo::start_clusters().await.unwrap();
     let state = AppState::new(
-        vec![ManagedCluster { name: "local".into(), client: demo::client_for(&clusters.local) }],
+        vec![
+            ManagedCluster { name: "local".into(), client: demo::client_for(&clusters.local) },
+            ManagedCluster { name: "leader".into(), client: demo::client_for(&clusters.leader) },
+        ],
         ccr_panel::web::auth::AuthSettings::anonymous(),
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -199,89 +207,6 @@ async fn shows(client: &Client, css: &str, wanted: &str) -> bool {
         }
     })
     .await
-}
-
-#[tokio::test]
-async fn remote_clusters_add_edit_delete_in_chromium() {
-    let (clusters, base) = demo_panel().await;
-    let (_driver, client) = browser().await;
-    client.goto(&format!("{base}/remote-clusters")).await.unwrap();
-    assert_eq!(text(&client, ".empty h2").await, "No remote clusters yet");
-    click(&client, "#add-remote").await;
-    assert!(shows(&client, "h1", "Add a remote cluster").await);
-
-    // The request preview follows the typing (htmx), before anything is saved.
-    fill(&client, "#name", "leader").await;
-    fill(&client, "#seeds", &clusters.leader.transport_address.to_string()).await;
-    assert!(shows(&client, "#preview-console", "cluster.remote.leader.seeds").await, "the preview updated");
-    click(&client, "#save").await;
-    assert!(shows(&client, "#flash", "Remote cluster leader was added.").await);
-    assert!(shows(&client, "tr[data-remote=leader] .status", "Connected").await, "the leader connects");
-
-    // Seeds at the leader's HTTP port: saved, and shown Not connected with the hint.
-    click(&client, "#add-remote").await;
-    fill(&client, "#name", "wrongport").await;
-    fill(&client, "#seeds", &clusters.leader.http_address.to_string()).await;
-    click(&client, "#save").await;
-    assert!(shows(&client, "#flash", "Remote cluster wrongport was added.").await);
-    assert!(shows(&client, "tr[data-remote=wrongport] .status", "Not connected").await);
-    assert!(
-        shows(&client, "tr[data-remote=wrongport] .status", "transport port (9300 by default), not its HTTP port")
-            .await
-    );
-
-    // Port 9200 is recognised as an HTTP port before saving: a warning, then "Save anyway".
-    click(&client, "#add-remote").await;
-    fill(&client, "#name", "typo").await;
-    fill(&client, "#seeds", "127.0.0.1:9200").await;
-    click(&client, "#save").await;
-    assert!(shows(&client, ".field-warning", "looks like an HTTP port").await);
-    click(&client, "#save-anyway").await;
-    assert!(shows(&client, "#flash", "Remote cluster typo was added.").await);
-
-    // Edit: the name is locked, the change is saved.
-    client.goto(&format!("{base}/remote-clusters/leader/edit")).await.unwrap();
-    fill(&client, "#node_connections", "2").await;
-    click(&client, "#save").await;
-    assert!(shows(&client, "#flash", "Remote cluster leader was updated.").await);
-    client.goto(&format!("{base}/remote-clusters/leader")).await.unwrap();
-    assert!(shows(&client, "#remote-info", "max_connections_per_cluster 2").await);
-
-    // Delete, with a confirmation page first.
-    client.goto(&format!("{base}/remote-clusters")).await.unwrap();
-    click(&client, "tr[data-remote=wrongport] .danger-link").await;
-    assert!(shows(&client, "h1", "Delete remote clusters").await);
-    click(&client, "#confirm-delete").await;
-    assert!(shows(&client, "#flash", "Remote clusters deleted: wrongport.").await);
-    assert!(client.find(Locator::Css("tr[data-remote=wrongport]")).await.is_err());
-
-    // Several at once: tick, delete selected, confirm.
-    click(&client, "tr[data-remote=typo] input[type=checkbox]").await;
-    click(&client, "#delete-selected").await;
-    assert!(shows(&client, ".delete-list", "typo").await);
-    click(&client, "#confirm-delete").await;
-    assert!(shows(&client, "#flash", "Remote clusters deleted: typo.").await);
-
-    // A remote in use names its users and needs the explicit confirmation.
-    let local = demo::client_for(&clusters.local);
-    let pattern = ccr_panel::es::AutoFollowPattern {
-        active: true,
-        remote_cluster: "leader".into(),
-        leader_index_patterns: vec!["logs-*".into()],
-        leader_index_exclusion_patterns: vec![],
-        follow_index_pattern: Some("{{leader_index}}-copy".into()),
-        parameters: Default::default(),
-    };
-    local.put_auto_follow_pattern("daily-logs", &pattern).await.unwrap();
-    client.goto(&format!("{base}/remote-clusters/leader/delete")).await.unwrap();
-    assert!(shows(&client, "li[data-remote=leader] .users", "Auto-follow patterns: daily-logs").await);
-    click(&client, "#confirm-delete").await;
-    assert!(shows(&client, "#confirm-in-use-error", "Tick the confirmation").await);
-    click(&client, "#confirm_in_use").await;
-    click(&client, "#confirm-delete").await;
-    assert!(shows(&client, "#flash", "Remote clusters deleted: leader.").await);
-    assert!(local.remote_info().await.unwrap().is_empty());
-    client.close().await.unwrap();
 }
 
 #[tokio::test]

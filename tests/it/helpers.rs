@@ -312,3 +312,29 @@ pub async fn submit(panel: &axum::Router, fields: &[(&str, &str)]) -> Page {
 pub fn errors_on(page: &Page, field: &str) -> Vec<String> {
     page.texts(&format!("#{field}-messages .field-error"))
 }
+
+/// Creates auto-follow patterns that use `remote`, whatever its seeds. Elasticsearch refuses to
+/// create a pattern while its remote cannot be reached, so the remote is pointed at a leader
+/// started for the moment, then given back its own seeds (which may be down).
+pub async fn put_patterns_using(sim: &SimServer, remote: &str, names: &[&str]) {
+    let local = client(sim);
+    let settings = local.cluster_settings().await.unwrap();
+    let key = format!("cluster.remote.{remote}.seeds");
+    let original = settings.persistent.get(&key).cloned().expect("the remote's seeds are persistent");
+    let leader = start_sim("pattern-leader").await;
+    add_remote(sim, remote, &[&leader.transport_address.to_string()]).await;
+    let pattern = ccr_panel::es::AutoFollowPattern {
+        active: true,
+        remote_cluster: remote.into(),
+        leader_index_patterns: vec!["logs-*".into()],
+        leader_index_exclusion_patterns: vec![],
+        follow_index_pattern: None,
+        parameters: Default::default(),
+    };
+    for name in names {
+        local.put_auto_follow_pattern(name, &pattern).await.unwrap();
+    }
+    let mut update = ccr_panel::es::ClusterSettingsUpdate::default();
+    update.persistent.insert(key, original);
+    local.put_cluster_settings(&update).await.unwrap();
+}

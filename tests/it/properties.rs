@@ -2,12 +2,14 @@
 //! what it accepts round-trips.
 
 use ccr_panel::ccr::remote_clusters::address::SeedAddress;
-use ccr_panel::ccr::remote_clusters::spec::RemoteClusterName;
+use ccr_panel::ccr::remote_clusters::spec::{ConnectionSpec, MAX_NAME_BYTES, RemoteClusterName};
 use ccr_panel::ccr::units::{ByteSize, TimeValue};
 use ccr_panel::config::{parse_duration, parse_urls};
-use ccr_panel::es::{ApiError, Version, routes};
-use ccr_panel::i18n::Lang;
+use ccr_panel::es::{ApiError, Capabilities, Version, routes};
+use ccr_panel::i18n::{Lang, Tr};
 use ccr_panel::sim::{router, settings, validate_index_name};
+use ccr_panel::web::remote_clusters::form::RemoteForm;
+use ccr_panel::web::remote_clusters::validate::{MAX_SEEDS, check};
 use proptest::prelude::*;
 
 proptest! {
@@ -125,5 +127,84 @@ proptest! {
         prop_assert_eq!(v6.parse::<SeedAddress>().unwrap().to_string(), v6);
         let named = format!("{host}:{port}");
         prop_assert_eq!(named.parse::<SeedAddress>().unwrap().to_string(), named);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// The name validator answers fast and never panics, whatever it is given.
+    #[test]
+    fn hostile_names_are_judged_in_bounded_time(unit in ".{1,4}", repeat in 1usize..20_000) {
+        let text = unit.repeat(repeat);
+        let started = std::time::Instant::now();
+        let problems = RemoteClusterName::problems(&text);
+        prop_assert!(started.elapsed() < std::time::Duration::from_millis(500));
+        prop_assert_eq!(problems.is_empty(), text.parse::<RemoteClusterName>().is_ok());
+        if text.trim().len() > ccr_panel::ccr::remote_clusters::spec::MAX_NAME_BYTES {
+            prop_assert!(!problems.is_empty());
+        }
+    }
+
+    /// Addresses of any length and content: bounded time, no panic, long ones refused.
+    #[test]
+    fn hostile_addresses_are_judged_in_bounded_time(unit in "[\\x00-\\x7f]{1,3}", repeat in 1usize..50_000) {
+        let text = unit.repeat(repeat);
+        let started = std::time::Instant::now();
+        let parsed = text.parse::<SeedAddress>();
+        prop_assert!(started.elapsed() < std::time::Duration::from_millis(200));
+        if text.trim().len() > 259 {
+            prop_assert!(parsed.is_err());
+        }
+        let _ = ccr_panel::ccr::remote_clusters::address::valid_host_name(&text);
+    }
+}
+
+/// A remote cluster form as a hostile client might send it.
+fn hostile_form(name: String, seeds: String, server_name: String, proxy: bool) -> RemoteForm {
+    RemoteForm {
+        name,
+        mode: if proxy { "proxy".into() } else { "sniff".into() },
+        seeds,
+        proxy_address: "lb.example.com:9400".into(),
+        server_name,
+        node_connections: "3".into(),
+        ..RemoteForm::default()
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+
+    /// The whole form check: huge seed lists (repeats included), long names, control
+    /// characters. It answers in bounded time, never panics, and never accepts past the caps.
+    #[test]
+    fn hostile_remote_forms_are_checked_in_bounded_time(
+        seed in "[0-9a-z.:\\[\\]\\x00-\\x1f]{1,30}",
+        copies in 1usize..60_000,
+        name_unit in "[a-z \\x00-\\x1f!é]{1,3}",
+        name_len in 1usize..3_000,
+        server in "[a-z.\\x00-\\x1f]{0,20}",
+        proxy in any::<bool>(),
+    ) {
+        let seeds = (0..copies).map(|i| if i % 2 == 0 { seed.clone() } else { format!("10.0.{}.{}:9300", (i >> 8) & 255, i & 255) }).collect::<Vec<_>>().join("\n");
+        let form = hostile_form(name_unit.repeat(name_len), seeds, server.repeat(50), proxy);
+        let tr = Tr::new(Lang::En);
+        let caps = Capabilities::new(Version::new(8, 15, 0));
+        let started = std::time::Instant::now();
+        let checked = check(&form, &tr, caps, &["taken".to_owned()], &[], false);
+        prop_assert!(started.elapsed() < std::time::Duration::from_millis(500), "{:?}", started.elapsed());
+        if let Some(spec) = checked.spec {
+            prop_assert!(spec.name.as_str().len() <= MAX_NAME_BYTES);
+            if let ConnectionSpec::Sniff { seeds, .. } = &spec.connection {
+                prop_assert!(seeds.len() <= MAX_SEEDS);
+            }
+        }
+        // Every message is short, whatever was typed.
+        for field in ["name", "seeds", "server_name"] {
+            for message in checked.errors.on(field) {
+                prop_assert!(message.chars().count() < 400, "{}", message);
+            }
+        }
     }
 }

@@ -21,6 +21,8 @@ pub enum AddressError {
     BadIpv6,
     #[error("a host name may hold only letters, digits, dots and dashes")]
     BadHost,
+    #[error("longer than any host name and port")]
+    TooLong,
 }
 
 impl AddressError {
@@ -32,6 +34,7 @@ impl AddressError {
             AddressError::BadIpv4 => "address-bad-ipv4",
             AddressError::BadIpv6 => "address-bad-ipv6",
             AddressError::BadHost => "address-bad-host",
+            AddressError::TooLong => "address-too-long",
         }
     }
 }
@@ -57,12 +60,21 @@ impl SeedAddress {
     pub const REMOTE_CLUSTER_PORT: u16 = 9443;
 }
 
-fn valid_host_name(name: &str) -> bool {
+/// The longest host name DNS allows (RFC 1035), and the longest label in it.
+pub const MAX_HOST_NAME: usize = 253;
+pub const MAX_LABEL: usize = 63;
+/// The longest `host:port` text: a maximal host name, a colon, five digits.
+pub const MAX_ADDRESS_LEN: usize = MAX_HOST_NAME + 6;
+
+/// A DNS host name: dot-separated labels of letters, digits and inner dashes, at most
+/// [`MAX_HOST_NAME`] bytes with labels of at most [`MAX_LABEL`]. Also what
+/// `cluster.remote.*.server_name` must be (it is sent as the TLS SNI host name).
+pub fn valid_host_name(name: &str) -> bool {
     !name.is_empty()
-        && name.len() <= 253
+        && name.len() <= MAX_HOST_NAME
         && name.split('.').all(|label| {
             !label.is_empty()
-                && label.len() <= 63
+                && label.len() <= MAX_LABEL
                 && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
                 && !label.starts_with('-')
                 && !label.ends_with('-')
@@ -76,6 +88,9 @@ impl FromStr for SeedAddress {
         let text = text.trim();
         if text.is_empty() {
             return Err(AddressError::Empty);
+        }
+        if text.len() > MAX_ADDRESS_LEN {
+            return Err(AddressError::TooLong);
         }
         let (host, port) = if let Some(rest) = text.strip_prefix('[') {
             let (inside, after) = rest.split_once(']').ok_or(AddressError::BadIpv6)?;
@@ -150,5 +165,7 @@ mod tests {
         assert_eq!(parse("bad_host:9300"), Err(AddressError::BadHost));
         assert_eq!(parse("-x.com:9300"), Err(AddressError::BadHost));
         assert_eq!(parse("a..b:9300"), Err(AddressError::BadHost));
+        assert_eq!(parse(&format!("{}:9300", "a".repeat(64))), Err(AddressError::BadHost), "a label over 63");
+        assert_eq!(parse(&format!("{}:9300", "a".repeat(300))), Err(AddressError::TooLong));
     }
 }

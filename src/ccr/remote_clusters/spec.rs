@@ -12,7 +12,14 @@ use crate::es::{Capabilities, ClusterSettings, ClusterSettingsUpdate};
 /// The largest connection count Elasticsearch accepts (a Java `int`).
 pub const MAX_CONNECTIONS: u32 = i32::MAX as u32;
 
-/// A remote cluster alias: letters, digits, `_` and `-` (Elasticsearch's `[-\w]+`).
+/// The longest remote cluster alias the panel accepts, in bytes. Elasticsearch names no limit
+/// of its own for the alias (a `[-\w]+` key part of `cluster.remote.<alias>.*`), but the alias
+/// prefixes index names in `alias:index` expressions, and 255 bytes is what Elasticsearch
+/// allows for an index name: nobody means more.
+pub const MAX_NAME_BYTES: usize = 255;
+
+/// A remote cluster alias: letters, digits, `_` and `-` (Elasticsearch's `[-\w]+`), at most
+/// [`MAX_NAME_BYTES`].
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct RemoteClusterName(String);
 
@@ -22,42 +29,66 @@ pub enum NameError {
     Empty,
     #[error("spaces are not allowed")]
     Spaces,
-    /// The characters that are not allowed, each once, in order of appearance.
+    /// The characters that are not allowed (other than spaces), each once, in order of
+    /// appearance, at most [`NameError::MAX_SHOWN`] of them.
     #[error("characters not allowed: {0}")]
     Characters(String),
+    /// Longer than [`MAX_NAME_BYTES`]; holds the length in bytes.
+    #[error("longer than {MAX_NAME_BYTES} bytes")]
+    TooLong(usize),
 }
 
 impl NameError {
+    /// How many distinct bad characters a message names (a hostile name could hold thousands).
+    pub const MAX_SHOWN: usize = 20;
+
     pub fn key(&self) -> &'static str {
         match self {
             NameError::Empty => "remote-name-empty",
             NameError::Spaces => "remote-name-spaces",
             NameError::Characters(_) => "remote-name-characters",
+            NameError::TooLong(_) => "remote-name-too-long",
         }
+    }
+}
+
+impl RemoteClusterName {
+    /// Every problem of `text` as a name, in one linear pass (empty when it is a valid name).
+    pub fn problems(text: &str) -> Vec<NameError> {
+        let text = text.trim();
+        if text.is_empty() {
+            return vec![NameError::Empty];
+        }
+        let mut problems = Vec::new();
+        if text.chars().any(char::is_whitespace) {
+            problems.push(NameError::Spaces);
+        }
+        let mut bad = String::new();
+        let mut seen = std::collections::HashSet::new();
+        for c in text.chars().filter(|c| !(c.is_ascii_alphanumeric() || *c == '_' || *c == '-' || c.is_whitespace())) {
+            if seen.len() < NameError::MAX_SHOWN && seen.insert(c) {
+                bad.push(c);
+            }
+        }
+        if !bad.is_empty() {
+            problems.push(NameError::Characters(bad));
+        }
+        if text.len() > MAX_NAME_BYTES {
+            problems.push(NameError::TooLong(text.len()));
+        }
+        problems
     }
 }
 
 impl FromStr for RemoteClusterName {
     type Err = NameError;
 
+    /// The name, or its first problem (see [`RemoteClusterName::problems`] for all of them).
     fn from_str(text: &str) -> Result<RemoteClusterName, NameError> {
-        let text = text.trim();
-        if text.is_empty() {
-            return Err(NameError::Empty);
+        match RemoteClusterName::problems(text).into_iter().next() {
+            Some(problem) => Err(problem),
+            None => Ok(RemoteClusterName(text.trim().to_owned())),
         }
-        if text.contains(char::is_whitespace) {
-            return Err(NameError::Spaces);
-        }
-        let mut bad = String::new();
-        for c in text.chars().filter(|c| !(c.is_ascii_alphanumeric() || *c == '_' || *c == '-')) {
-            if !bad.contains(c) {
-                bad.push(c);
-            }
-        }
-        if !bad.is_empty() {
-            return Err(NameError::Characters(bad));
-        }
-        Ok(RemoteClusterName(text.to_owned()))
     }
 }
 
@@ -168,6 +199,13 @@ mod tests {
         assert_eq!("".parse::<RemoteClusterName>(), Err(NameError::Empty));
         assert_eq!("a b".parse::<RemoteClusterName>(), Err(NameError::Spaces));
         assert_eq!("a.b@c.d".parse::<RemoteClusterName>(), Err(NameError::Characters(".@".into())));
+        assert_eq!(
+            RemoteClusterName::problems("my leader!"),
+            [NameError::Spaces, NameError::Characters("!".into())],
+            "every problem, not only the first"
+        );
+        assert!("a".repeat(MAX_NAME_BYTES).parse::<RemoteClusterName>().is_ok());
+        assert_eq!("a".repeat(300).parse::<RemoteClusterName>(), Err(NameError::TooLong(300)));
     }
 
     #[test]

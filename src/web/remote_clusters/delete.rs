@@ -3,17 +3,24 @@
 //! confirmation for those; names travel in the form body, never in a URL.
 
 use askama::Template;
-use axum::extract::Path;
+use std::collections::{HashMap, HashSet};
+
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::cookie::PrivateCookieJar;
 
 use super::super::chrome::Chrome;
 use super::super::context::RequestContext;
+use super::super::filters;
 use super::super::{Cluster, render};
-use crate::audit::{self, Outcome};
+use crate::audit;
 use crate::ccr::bulk::{self, BulkReport};
+use crate::ccr::remote_clusters::spec::MAX_NAME_BYTES;
 use crate::ccr::remote_clusters::{self, RemoteCluster, Usage};
 use crate::error::{AppError, AppResult};
+use crate::web::AppState;
+use crate::web::flash::{Flash, FlashKey, Outcome};
 
 /// A remote about to be deleted, and what uses it.
 pub struct DeleteItem {
@@ -42,6 +49,13 @@ struct ConfirmPage {
 }
 
 impl ConfirmPage {
+    /// One remote: the page speaks of it in the singular.
+    fn single(&self) -> bool {
+        self.items.len() == 1
+    }
+}
+
+impl ConfirmPage {
     fn any_in_use(&self) -> bool {
         self.items.iter().any(|i| !i.from_yml && i.in_use())
     }
@@ -52,33 +66,54 @@ impl ConfirmPage {
     }
 }
 
+/// The most remotes one bulk delete takes: a person ticks a few; more is refused whole,
+/// before anything is asked of Elasticsearch.
+pub const MAX_BULK: usize = 100;
+
 /// The form fields, read by hand because `names` repeats.
 struct DeleteForm {
+    /// Each name once, in the order given, at most [`MAX_BULK`].
     names: Vec<String>,
+    /// More than [`MAX_BULK`] distinct names were sent.
+    too_many: bool,
     confirmed: bool,
     confirmed_in_use: bool,
 }
 
 impl DeleteForm {
+    /// One linear pass: names de-duplicated wherever they repeat, counting stops past the cap.
     fn from_pairs(pairs: Vec<(String, String)>) -> DeleteForm {
         let flag = |key: &str| pairs.iter().any(|(k, v)| k == key && v == "yes");
-        let mut names: Vec<String> =
-            pairs.iter().filter(|(k, _)| k == "names").map(|(_, v)| v.trim().to_owned()).collect();
-        names.retain(|n| !n.is_empty());
-        names.dedup();
-        DeleteForm { confirmed: flag("confirm"), confirmed_in_use: flag("confirm_in_use"), names }
+        let (confirmed, confirmed_in_use) = (flag("confirm"), flag("confirm_in_use"));
+        let mut seen = HashSet::new();
+        let mut names = Vec::new();
+        let mut too_many = false;
+        for (key, value) in pairs {
+            let name = value.trim();
+            if key != "names" || name.is_empty() || seen.contains(name) {
+                continue;
+            }
+            if names.len() == MAX_BULK {
+                too_many = true;
+                break;
+            }
+            seen.insert(name.to_owned());
+            names.push(name.to_owned());
+        }
+        DeleteForm { names, too_many, confirmed, confirmed_in_use }
     }
 }
 
 async fn items_for(cluster: &Cluster, names: &[String]) -> AppResult<Vec<DeleteItem>> {
     let (remotes, usage) =
         tokio::join!(remote_clusters::list(&cluster.client), remote_clusters::usage_by_remote(&cluster.client));
-    let remotes: Vec<RemoteCluster> = remotes?;
+    let remotes: HashMap<String, RemoteCluster> = remotes?.into_iter().map(|r| (r.name.clone(), r)).collect();
     let mut usage = usage.map_err(|e| e.to_string());
     let mut items = Vec::new();
     for name in names {
-        let Some(remote) = remotes.iter().find(|r| &r.name == name) else {
-            return Err(AppError::NotFound(format!("/remote-clusters/{name}")));
+        let Some(remote) = remotes.get(name) else {
+            let shown: String = name.chars().take(MAX_NAME_BYTES).collect();
+            return Err(AppError::NotFound(format!("/remote-clusters/{shown}")));
         };
         let used = match &mut usage {
             Ok(by_remote) => Ok(by_remote.remove(name).unwrap_or_default()),
@@ -113,7 +148,7 @@ pub async fn confirm_delete(
 
 async fn delete_one(cluster: &Cluster, name: &str) -> Result<(), String> {
     let result = remote_clusters::delete(&cluster.client, name).await;
-    let outcome = if result.is_ok() { Outcome::Succeeded } else { Outcome::Failed };
+    let outcome = if result.is_ok() { audit::Outcome::Succeeded } else { audit::Outcome::Failed };
     let detail = result.as_ref().err().map(ToString::to_string).unwrap_or_default();
     let request = format!("PUT _cluster/settings (null every cluster.remote.{name}.* key)");
     audit::record(cluster.user.audit_name(), &cluster.name, "delete_remote_cluster", &request, outcome, &detail);
@@ -123,48 +158,51 @@ async fn delete_one(cluster: &Cluster, name: &str) -> Result<(), String> {
     })
 }
 
-/// Back to the list (POST, redirect, GET: a reload never deletes twice), which says what was
-/// deleted and, per remote, what was not and why.
-fn report_redirect(report: &BulkReport) -> Response {
-    let deleted: Vec<&str> = report.succeeded().collect();
-    let failed: Vec<String> = report.failed().map(|(name, reason)| format!("{name}\t{reason}")).collect();
-    let mut query = Vec::new();
-    if !deleted.is_empty() {
-        query.push(("done", "deleted".to_owned()));
-        query.push(("names", deleted.join(",")));
-    }
-    if !failed.is_empty() {
-        query.push(("failed", failed.join("\n")));
-    }
-    let query = serde_urlencoded::to_string(query).unwrap_or_default();
-    Redirect::to(&format!("/remote-clusters?{query}")).into_response()
+/// Back to the list (POST, redirect, GET: a reload never deletes twice) with a flash message
+/// that says what was deleted and, per remote, what was not and why.
+fn report_redirect(state: &AppState, jar: PrivateCookieJar<FlashKey>, report: &BulkReport) -> Response {
+    let flash = Flash::new(Outcome::Deleted, report.succeeded()).with_failures(report.failed());
+    back_to_list(state, jar, &flash)
+}
+
+fn back_to_list(state: &AppState, jar: PrivateCookieJar<FlashKey>, flash: &Flash) -> Response {
+    (flash.store(jar, state.auth.sessions.secure), Redirect::to("/remote-clusters")).into_response()
 }
 
 pub async fn delete_remote_cluster(
+    State(state): State<AppState>,
     context: RequestContext,
     cluster: Cluster,
+    jar: PrivateCookieJar<FlashKey>,
     Path(name): Path<String>,
     axum::Form(pairs): axum::Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
     let form = DeleteForm::from_pairs(pairs);
-    run_delete(context, cluster, vec![name], form, false).await
+    run_delete(&state, jar, context, cluster, vec![name], form, false).await
 }
 
 pub async fn delete_remote_clusters(
+    State(state): State<AppState>,
     context: RequestContext,
     cluster: Cluster,
+    jar: PrivateCookieJar<FlashKey>,
     axum::Form(pairs): axum::Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
     let form = DeleteForm::from_pairs(pairs);
+    // Back to the list, which says why nothing happened.
+    if form.too_many {
+        return Ok(back_to_list(&state, jar, &Flash::new(Outcome::TooMany { max: MAX_BULK as u32 }, [""; 0])));
+    }
     if form.names.is_empty() {
-        // Back to the list, which says why nothing happened.
-        return Ok(Redirect::to("/remote-clusters?done=none-selected").into_response());
+        return Ok(back_to_list(&state, jar, &Flash::new(Outcome::NothingSelected, [""; 0])));
     }
     let names = form.names.clone();
-    run_delete(context, cluster, names, form, true).await
+    run_delete(&state, jar, context, cluster, names, form, true).await
 }
 
 async fn run_delete(
+    state: &AppState,
+    jar: PrivateCookieJar<FlashKey>,
     context: RequestContext,
     cluster: Cluster,
     names: Vec<String>,
@@ -179,7 +217,7 @@ async fn run_delete(
         return confirmation(&context, &cluster, &names, bulk, true).await;
     }
     let tr = context.tr();
-    let yml: Vec<String> = items.iter().filter(|i| i.from_yml).map(|i| i.name.clone()).collect();
+    let yml: HashSet<String> = items.iter().filter(|i| i.from_yml).map(|i| i.name.clone()).collect();
     let cluster_ref = &cluster;
     let yml_ref = &yml;
     let report = bulk::for_each(&names, |name| async move {
@@ -189,5 +227,5 @@ async fn run_delete(
         delete_one(cluster_ref, &name).await
     })
     .await;
-    Ok(report_redirect(&report))
+    Ok(report_redirect(state, jar, &report))
 }

@@ -2,20 +2,22 @@
 //! security model, and a live connection test.
 
 use askama::Template;
-use axum::extract::Path;
+use axum::extract::{Path, State};
 use axum::response::Html;
 use serde::Deserialize;
 use serde_json::Value;
 
 use super::super::chrome::Chrome;
 use super::super::context::RequestContext;
+use super::super::filters;
 use super::super::{Cluster, ValidQuery, render};
 use super::find;
-use super::list::StatusCell;
+use super::list::{StatusCell, port_hint_applies};
 use crate::ccr::remote_clusters::address::SeedAddress;
 use crate::ccr::remote_clusters::{self, LiveStatus, RemoteCluster, SecurityModel, Usage};
 use crate::error::AppResult;
 use crate::es::{Capabilities, EsClient};
+use crate::web::AppState;
 
 /// The outcome of a connection test.
 pub struct TestResult {
@@ -24,16 +26,27 @@ pub struct TestResult {
     pub error: Option<String>,
     /// False when only `_remote/info` could be asked (before 8.13): it may lag.
     pub probed: bool,
+    /// Not connected, and the evidence points at an HTTP port.
+    pub port_hint: bool,
 }
 
-async fn run_test(client: &EsClient, caps: Capabilities, remote: &RemoteCluster) -> TestResult {
+async fn run_test(state: &AppState, client: &EsClient, caps: Capabilities, remote: &RemoteCluster) -> TestResult {
     let report = remote_clusters::live_status(client, caps, std::slice::from_ref(remote)).await;
-    match report.by_name.get(&remote.name) {
-        Some(LiveStatus::Connected) => TestResult { connected: true, error: None, probed: report.probed },
-        Some(LiveStatus::NotConnected(error)) => {
-            TestResult { connected: false, error: error.clone(), probed: report.probed }
+    let error = match report.by_name.get(&remote.name) {
+        Some(LiveStatus::Connected) => {
+            return TestResult { connected: true, error: None, probed: report.probed, port_hint: false };
         }
-        None => TestResult { connected: false, error: None, probed: report.probed },
+        Some(LiveStatus::NotConnected(error)) => error.clone(),
+        None => None,
+    };
+    let endpoints = super::http_endpoints(state, client).await;
+    let port_hint = port_hint_applies(remote, error.as_deref(), &endpoints);
+    TestResult { connected: false, error, probed: report.probed, port_hint }
+}
+
+impl TestResult {
+    fn status(&self) -> LiveStatus {
+        if self.connected { LiveStatus::Connected } else { LiveStatus::NotConnected(self.error.clone()) }
     }
 }
 
@@ -85,6 +98,7 @@ fn security_warnings(remote: &RemoteCluster) -> Vec<&'static str> {
 }
 
 pub async fn show_remote_cluster(
+    State(state): State<AppState>,
     context: RequestContext,
     cluster: Cluster,
     Path(name): Path<String>,
@@ -94,7 +108,7 @@ pub async fn show_remote_cluster(
     let client = &cluster.client;
     let caps = client.capabilities().await?;
     let remote = find(client, &name).await?;
-    let (test, usage) = tokio::join!(run_test(client, caps, &remote), remote_clusters::usage(client, &name));
+    let (test, usage) = tokio::join!(run_test(&state, client, caps, &remote), remote_clusters::usage(client, &name));
     // The remote already carries its settings, read with `_remote/info`.
     let mut rows = Vec::new();
     for (block, values) in [("persistent", &remote.persistent), ("transient", &remote.transient)] {
@@ -104,11 +118,11 @@ pub async fn show_remote_cluster(
         Ok(Value::Object(map)) => map.into_iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k, text(&v))).collect(),
         _ => Vec::new(),
     };
-    let status_value =
-        if test.connected { LiveStatus::Connected } else { LiveStatus::NotConnected(test.error.clone()) };
+    let mut status = StatusCell::new(&remote, &test.status(), 0, &[]);
+    status.show_port_hint = test.port_hint;
     let page = DetailPage {
         chrome,
-        status: StatusCell::new(&remote, &status_value, 0),
+        status,
         info_fields,
         settings: rows,
         usage: usage.map_err(|e| e.to_string()),
@@ -135,6 +149,7 @@ pub struct StatusQuery {
 
 /// One status cell, for htmx polling while a remote connects.
 pub async fn status_cell(
+    State(state): State<AppState>,
     context: RequestContext,
     cluster: Cluster,
     Path(name): Path<String>,
@@ -144,9 +159,13 @@ pub async fn status_cell(
     let remote = find(&cluster.client, &name).await?;
     let report = remote_clusters::live_status(&cluster.client, caps, std::slice::from_ref(&remote)).await;
     let status = report.by_name.get(&name).cloned().unwrap_or(LiveStatus::NotConnected(None));
+    let endpoints = match status {
+        LiveStatus::Connected => Vec::new(),
+        LiveStatus::NotConnected(_) => super::http_endpoints(&state, &cluster.client).await,
+    };
     render(&StatusFragment {
         chrome: Chrome::bare(&context, ""),
-        cell: StatusCell::new(&remote, &status, query.attempt),
+        cell: StatusCell::new(&remote, &status, query.attempt, &endpoints),
     })
 }
 
@@ -159,12 +178,13 @@ struct TestFragment {
 
 /// "Test connection" through htmx (without JavaScript, the detail page with `?test=1`).
 pub async fn test_connection(
+    State(state): State<AppState>,
     context: RequestContext,
     cluster: Cluster,
     Path(name): Path<String>,
 ) -> AppResult<Html<String>> {
     let caps = cluster.client.capabilities().await?;
     let remote = find(&cluster.client, &name).await?;
-    let test = run_test(&cluster.client, caps, &remote).await;
+    let test = run_test(&state, &cluster.client, caps, &remote).await;
     render(&TestFragment { chrome: Chrome::bare(&context, ""), test })
 }

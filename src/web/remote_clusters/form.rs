@@ -3,20 +3,25 @@
 //! everything the user typed kept. A "Show request" panel shows the exact request.
 
 use askama::Template;
-use axum::extract::Path;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::super::chrome::Chrome;
 use super::super::context::RequestContext;
+use super::super::filters;
 use super::super::{Cluster, ValidQuery, render};
 use super::find;
 use super::validate::{Checked, check};
-use crate::audit::{self, Outcome};
+use crate::audit;
+use crate::ccr::remote_clusters::address::SeedAddress;
 use crate::ccr::remote_clusters::{ConnectionMode, RemoteCluster};
 use crate::error::{AppError, AppResult, ErrorView};
 use crate::es::{Capabilities, ClusterSettingsUpdate, EsClient};
+use crate::web::AppState;
+use crate::web::flash::{Flash, FlashKey, Outcome};
+use axum_extra::extract::cookie::PrivateCookieJar;
 
 /// The form, as typed. Everything stays a string so it can be shown back unchanged.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -116,8 +121,10 @@ struct FormPage {
     fingerprint: String,
     /// Elasticsearch refused the request.
     es_error: Option<ErrorView>,
-    preview_warnings: Vec<String>,
-    preview_notes: Vec<String>,
+    /// Always empty here: the preview fragment alone swaps field messages in (see there).
+    live_fields: Vec<&'static str>,
+    /// Whether the field messages are out-of-band swaps (only in the preview fragment).
+    oob: bool,
 }
 
 impl FormPage {
@@ -139,8 +146,8 @@ impl FormPage {
             confirm_warnings: false,
             fingerprint: String::new(),
             es_error: None,
-            preview_warnings: Vec::new(),
-            preview_notes: Vec::new(),
+            live_fields: Vec::new(),
+            oob: false,
         }
     }
 }
@@ -150,23 +157,32 @@ impl FormPage {
 struct PreviewFragment {
     chrome: Chrome,
     preview: Option<Preview>,
-    /// Warnings and notes while typing (the form page shows them beside the fields instead).
-    preview_warnings: Vec<String>,
-    preview_notes: Vec<String>,
+    /// The messages of every field, swapped in beside the fields (htmx out-of-band swaps) so
+    /// the reasons show while the user types, not only after submitting.
+    checked: Checked,
+    /// The fields whose messages are swapped in: those the form has.
+    live_fields: Vec<&'static str>,
+    oob: bool,
 }
 
-/// What the form needs to know about the cluster: version features, names in use, HTTP ports.
-async fn context_for_checks(client: &EsClient) -> AppResult<(Capabilities, Vec<String>, Vec<u16>)> {
-    let (caps, remotes, nodes) = tokio::join!(client.capabilities(), client.remote_info(), client.nodes());
-    let http_ports = nodes
-        .map(|n| {
-            n.nodes
-                .values()
-                .filter_map(|node| node.http.as_ref()?.publish_address.rsplit(':').next()?.parse().ok())
-                .collect()
-        })
-        .unwrap_or_default();
-    Ok((caps?, remotes?.into_keys().collect(), http_ports))
+/// The fields with a messages box, and whether the form shows them (proxy fields need 7.6).
+fn message_fields(proxy_supported: bool) -> Vec<&'static str> {
+    let mut fields = vec!["name", "mode", "seeds", "node_connections"];
+    if proxy_supported {
+        fields.extend(["proxy_address", "server_name", "proxy_socket_connections"]);
+    }
+    fields
+}
+
+/// What the form needs to know about the cluster: version features, names in use, and the
+/// HTTP addresses the panel knows (see [`super::http_endpoints`]).
+async fn context_for_checks(
+    state: &AppState,
+    client: &EsClient,
+) -> AppResult<(Capabilities, Vec<String>, Vec<SeedAddress>)> {
+    let (caps, remotes, endpoints) =
+        tokio::join!(client.capabilities(), client.remote_info(), super::http_endpoints(state, client));
+    Ok((caps?, remotes?.into_keys().collect(), endpoints))
 }
 
 pub async fn new_remote_cluster(context: RequestContext, cluster: Cluster) -> AppResult<Html<String>> {
@@ -198,16 +214,20 @@ pub async fn edit_remote_cluster(
 }
 
 pub async fn create_remote_cluster(
+    State(state): State<AppState>,
     context: RequestContext,
     cluster: Cluster,
+    jar: PrivateCookieJar<FlashKey>,
     axum::Form(form): axum::Form<RemoteForm>,
 ) -> AppResult<Response> {
-    save(context, cluster, form, None).await
+    save(&state, context, cluster, jar, form, None).await
 }
 
 pub async fn update_remote_cluster(
+    State(state): State<AppState>,
     context: RequestContext,
     cluster: Cluster,
+    jar: PrivateCookieJar<FlashKey>,
     Path(name): Path<String>,
     axum::Form(mut form): axum::Form<RemoteForm>,
 ) -> AppResult<Response> {
@@ -217,20 +237,22 @@ pub async fn update_remote_cluster(
     }
     // The name is locked: the path decides it, whatever the body says.
     form.name = name;
-    save(context, cluster, form, Some(remote)).await
+    save(&state, context, cluster, jar, form, Some(remote)).await
 }
 
 async fn save(
+    state: &AppState,
     context: RequestContext,
     cluster: Cluster,
+    jar: PrivateCookieJar<FlashKey>,
     mut form: RemoteForm,
     editing: Option<RemoteCluster>,
 ) -> AppResult<Response> {
     let tr = context.tr();
-    let (caps, taken, http_ports) = context_for_checks(&cluster.client).await?;
+    let (caps, taken, http_endpoints) = context_for_checks(state, &cluster.client).await?;
     let replacing = editing.is_some();
     form.editing = editing.as_ref().map(|r| r.name.clone());
-    let checked = check(&form, &tr, caps, &taken, &http_ports, replacing);
+    let checked = check(&form, &tr, caps, &taken, &http_endpoints, replacing);
     // The confirmation holds a fingerprint of the warnings it confirmed: changing the
     // addresses to another suspicious one asks again.
     let fingerprint = checked.warnings.fingerprint();
@@ -255,13 +277,12 @@ async fn save(
                     &cluster.name,
                     action,
                     &request,
-                    Outcome::Succeeded,
+                    audit::Outcome::Succeeded,
                     spec.name.as_str(),
                 );
-                let done = if replacing { "updated" } else { "added" };
-                let query =
-                    serde_urlencoded::to_string([("done", done), ("names", spec.name.as_str())]).unwrap_or_default();
-                return Ok(Redirect::to(&format!("/remote-clusters?{query}")).into_response());
+                let outcome = if replacing { Outcome::Updated } else { Outcome::Added };
+                let jar = Flash::new(outcome, [spec.name.as_str()]).store(jar, state.auth.sessions.secure);
+                return Ok((jar, Redirect::to("/remote-clusters")).into_response());
             }
             Err(error) => {
                 audit::record(
@@ -269,7 +290,7 @@ async fn save(
                     &cluster.name,
                     action,
                     &request,
-                    Outcome::Failed,
+                    audit::Outcome::Failed,
                     &error.to_string(),
                 );
                 let error = AppError::Es(error);
@@ -302,23 +323,35 @@ async fn save(
         confirm_warnings,
         fingerprint,
         es_error,
-        preview_warnings: Vec::new(),
-        preview_notes: Vec::new(),
+        live_fields: Vec::new(),
+        oob: false,
     };
     Ok((status, render(&page)?).into_response())
 }
 
-/// The "Show request" panel, refreshed by htmx as the user types.
+/// The "Show request" panel, refreshed by htmx as the user types, with every field's messages.
+/// A field left empty gets no "required" error while typing: the user may not be there yet.
 pub async fn preview_request(
+    State(state): State<AppState>,
     context: RequestContext,
     cluster: Cluster,
     ValidQuery(form): ValidQuery<RemoteForm>,
 ) -> AppResult<Html<String>> {
-    let (caps, _, http_ports) = context_for_checks(&cluster.client).await?;
+    let (caps, taken, http_endpoints) = context_for_checks(&state, &cluster.client).await?;
     let replacing = form.editing.is_some();
-    let checked = check(&form, &context.tr(), caps, &[], &http_ports, replacing);
-    let preview_warnings = checked.warnings.all();
-    let preview_notes = checked.notes.all();
-    let preview = checked.spec.map(|s| preview(&s.settings_update(caps, replacing), &cluster.client.urls()[0]));
-    render(&PreviewFragment { chrome: Chrome::bare(&context, ""), preview, preview_warnings, preview_notes })
+    let mut checked = check(&form, &context.tr(), caps, &taken, &http_endpoints, replacing);
+    for (field, value) in [("name", &form.name), ("seeds", &form.seeds), ("proxy_address", &form.proxy_address)] {
+        if value.trim().is_empty() {
+            checked.errors.clear(field);
+        }
+    }
+    let preview =
+        checked.spec.as_ref().map(|s| preview(&s.settings_update(caps, replacing), &cluster.client.urls()[0]));
+    render(&PreviewFragment {
+        chrome: Chrome::bare(&context, ""),
+        preview,
+        checked,
+        live_fields: message_fields(caps.proxy_mode()),
+        oob: true,
+    })
 }

@@ -2,16 +2,27 @@
 //! link), with a live status per remote that refreshes itself until it settles.
 
 use askama::Template;
-use axum::response::Html;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use axum_extra::extract::cookie::PrivateCookieJar;
 use serde::Deserialize;
 
 use super::super::chrome::Chrome;
 use super::super::context::RequestContext;
+use super::super::filters;
 use super::super::{Cluster, ValidQuery, render};
-use crate::ccr::remote_clusters::{self, ConnectionMode, LiveStatus, RemoteCluster, SecurityModel};
+use super::validate::{MAX_SEEDS, looks_like_http};
+use crate::ccr::remote_clusters::address::SeedAddress;
+use crate::ccr::remote_clusters::{self, LiveStatus, RemoteCluster, SecurityModel};
 use crate::error::AppResult;
+use crate::i18n::Tr;
+use crate::web::AppState;
+use crate::web::flash::{Failure, Flash, FlashKey, Outcome};
 
-/// The list's view state and the outcome of the last change, all in the query string.
+/// The list's view state, in the query string so a view can be shared. The outcome of the
+/// last change is not there: it comes in a sealed flash cookie (see [`crate::web::flash`]),
+/// so a link cannot make the page announce something the panel did not do.
 #[derive(Debug, Default, Deserialize)]
 pub struct ListQuery {
     #[serde(default)]
@@ -20,15 +31,38 @@ pub struct ListQuery {
     sort: SortColumn,
     #[serde(default)]
     desc: bool,
-    /// Set after a change, to say what happened: `added`, `updated` or `deleted`.
-    #[serde(default)]
-    done: Option<String>,
-    /// The names the change concerned (comma-separated).
-    #[serde(default)]
-    names: String,
-    /// Remotes a bulk delete could not delete: `name<TAB>reason` lines.
-    #[serde(default)]
-    failed: String,
+}
+
+/// How many addresses a row shows; the rest are counted (a stored list may be huge).
+pub const SHOWN_ADDRESSES: usize = 10;
+
+/// A flash message, ready to show.
+pub struct FlashView {
+    /// `ok`, `warn` or `error`: the alert's class.
+    pub class: &'static str,
+    pub message: String,
+    pub failures: Vec<Failure>,
+    pub more_failures: usize,
+}
+
+impl FlashView {
+    fn new(flash: Flash, tr: &Tr) -> FlashView {
+        let mut names = flash.names.join(&tr.t("list-separator"));
+        if flash.more_names > 0 {
+            names = tr.t_args("list-and-more", &[("names", &names), ("count", &flash.more_names.to_string())]);
+        }
+        let single = flash.names.len() == 1 && flash.more_names == 0;
+        let (class, message) = match flash.outcome {
+            Outcome::Added => ("ok", tr.t1("remote-done-added", "names", &names)),
+            Outcome::Updated => ("ok", tr.t1("remote-done-updated", "names", &names)),
+            Outcome::Deleted if flash.names.is_empty() => ("error", String::new()),
+            Outcome::Deleted if single => ("ok", tr.t1("remote-done-deleted-one", "names", &names)),
+            Outcome::Deleted => ("ok", tr.t1("remote-done-deleted", "names", &names)),
+            Outcome::NothingSelected => ("warn", tr.t("remote-done-none-selected")),
+            Outcome::TooMany { max } => ("warn", tr.t1("remote-done-too-many", "max", &max.to_string())),
+        };
+        FlashView { class, message, failures: flash.failures, more_failures: flash.more_failures }
+    }
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -56,10 +90,30 @@ pub struct StatusCell {
     pub connected: bool,
     /// Elasticsearch's reason, when the live test gave one.
     pub error: Option<String>,
-    /// Not connected in sniff mode: the transport-port hint applies.
+    /// Not connected, and the evidence points at an HTTP port (see [`port_hint_applies`]).
     pub show_port_hint: bool,
     /// Poll again (the remote may still be connecting), and which attempt this is.
     pub next_attempt: Option<u32>,
+}
+
+/// Whether a remote that does not connect is probably pointed at an HTTP port: an address on
+/// a port that looks like HTTP or on a known HTTP endpoint, or a connection error that says
+/// so. Elasticsearch's transport says "received HTTP response on transport port, ensure that
+/// transport port (not HTTP port) of a remote node is specified in the configuration" when a
+/// seed answers in HTTP, and shows the bytes (48,54,54,50) of "HTTP" in a corrupted-stream
+/// message. Otherwise the hint would mislead: the page shows the probe's own reason instead.
+pub fn port_hint_applies(remote: &RemoteCluster, error: Option<&str>, http_endpoints: &[SeedAddress]) -> bool {
+    let addresses = remote.mode.addresses();
+    let on_http = addresses
+        .iter()
+        .take(MAX_SEEDS)
+        .filter_map(|a| a.parse::<SeedAddress>().ok())
+        .any(|a| looks_like_http(&a, http_endpoints));
+    let error_says_so = error.is_some_and(|e| {
+        let e = e.to_ascii_lowercase();
+        e.contains("http response on transport port") || e.contains("(not http port)") || e.contains("48,54,54,50")
+    });
+    on_http || error_says_so
 }
 
 /// How many times a not-connected status cell asks again (every 3 s) before it calls the
@@ -67,7 +121,12 @@ pub struct StatusCell {
 pub const POLL_ATTEMPTS: u32 = 10;
 
 impl StatusCell {
-    pub fn new(remote: &RemoteCluster, status: &LiveStatus, attempt: u32) -> StatusCell {
+    pub fn new(
+        remote: &RemoteCluster,
+        status: &LiveStatus,
+        attempt: u32,
+        http_endpoints: &[SeedAddress],
+    ) -> StatusCell {
         let (connected, error) = match status {
             LiveStatus::Connected => (true, None),
             LiveStatus::NotConnected(error) => (false, error.clone()),
@@ -75,8 +134,8 @@ impl StatusCell {
         StatusCell {
             name: remote.name.clone(),
             connected,
+            show_port_hint: !connected && port_hint_applies(remote, error.as_deref(), http_endpoints),
             error,
-            show_port_hint: !connected && matches!(remote.mode, ConnectionMode::Sniff { .. }),
             next_attempt: (!connected && attempt < POLL_ATTEMPTS).then(|| attempt + 1),
         }
     }
@@ -91,7 +150,9 @@ pub struct RemoteRow {
     pub name: String,
     pub status: StatusCell,
     pub mode: &'static str,
+    /// The first [`SHOWN_ADDRESSES`] addresses, and how many more there are.
     pub addresses: Vec<String>,
+    pub more_addresses: usize,
     pub connections: u32,
     pub max_connections: u32,
     pub skip_unavailable: bool,
@@ -101,12 +162,16 @@ pub struct RemoteRow {
 }
 
 impl RemoteRow {
-    fn new(remote: &RemoteCluster, status: &LiveStatus) -> RemoteRow {
+    fn new(remote: &RemoteCluster, status: &LiveStatus, http_endpoints: &[SeedAddress]) -> RemoteRow {
+        let mut addresses = remote.mode.addresses();
+        let more_addresses = addresses.len().saturating_sub(SHOWN_ADDRESSES);
+        addresses.truncate(SHOWN_ADDRESSES);
         RemoteRow {
             name: remote.name.clone(),
-            status: StatusCell::new(remote, status, 0),
+            status: StatusCell::new(remote, status, 0, http_endpoints),
             mode: remote.mode.name(),
-            addresses: remote.mode.addresses(),
+            addresses,
+            more_addresses,
             connections: remote.connections,
             max_connections: remote.max_connections,
             skip_unavailable: remote.skip_unavailable,
@@ -142,10 +207,8 @@ struct ListPage {
     sort_links: Vec<SortLink>,
     /// False when the status comes from `_remote/info` and may lag.
     probed: bool,
-    /// The message key and names of the change just made, if any.
-    done: Option<(String, String)>,
-    /// Remotes a delete could not delete, with Elasticsearch's reason.
-    failed: Vec<(String, String)>,
+    /// What the change just made did, if the panel made one.
+    flash: Option<FlashView>,
 }
 
 impl ListPage {
@@ -160,18 +223,27 @@ fn encode(value: &str) -> String {
 }
 
 pub async fn list_remote_clusters(
+    State(state): State<AppState>,
     context: RequestContext,
     cluster: Cluster,
+    jar: PrivateCookieJar<FlashKey>,
+    headers: HeaderMap,
     ValidQuery(query): ValidQuery<ListQuery>,
-) -> AppResult<Html<String>> {
+) -> AppResult<Response> {
     let chrome = Chrome::load(&context, &cluster, "remote-clusters").await?;
     let caps = cluster.client.capabilities().await?;
     let remotes = remote_clusters::list(&cluster.client).await?;
     let status = remote_clusters::live_status(&cluster.client, caps, &remotes).await;
     let total = remotes.len();
+    // The HTTP addresses are only needed to explain a remote that does not connect.
+    let endpoints = if status.by_name.values().any(|s| *s != LiveStatus::Connected) {
+        super::http_endpoints(&state, &cluster.client).await
+    } else {
+        Vec::new()
+    };
     let mut rows: Vec<RemoteRow> = remotes
         .iter()
-        .map(|r| RemoteRow::new(r, status.by_name.get(&r.name).unwrap_or(&LiveStatus::NotConnected(None))))
+        .map(|r| RemoteRow::new(r, status.by_name.get(&r.name).unwrap_or(&LiveStatus::NotConnected(None)), &endpoints))
         .filter(|r| r.matches(&query.q))
         .collect();
     rows.sort_by(|a, b| match query.sort {
@@ -203,15 +275,8 @@ pub async fn list_remote_clusters(
             }
         })
         .collect();
-    let done = query
-        .done
-        .filter(|d| matches!(d.as_str(), "added" | "updated" | "deleted" | "none-selected"))
-        .map(|d| (format!("remote-done-{d}"), query.names.clone()));
-    let failed = query
-        .failed
-        .lines()
-        .filter_map(|line| line.split_once('\t'))
-        .map(|(name, reason)| (name.to_owned(), reason.to_owned()))
-        .collect();
-    render(&ListPage { chrome, rows, total, query: query.q, sort_links, probed: status.probed, done, failed })
+    let (jar, flash) = Flash::take(jar, &headers);
+    let flash = flash.map(|f| FlashView::new(f, &chrome.tr));
+    let page = ListPage { chrome, rows, total, query: query.q, sort_links, probed: status.probed, flash };
+    Ok((jar, render(&page)?).into_response())
 }

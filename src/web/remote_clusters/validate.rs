@@ -1,12 +1,12 @@
 //! Checking the remote cluster form: every field, before anything is sent, with messages of
 //! three weights (errors block, warnings block once until confirmed, notes never block).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use super::form::RemoteForm;
-use crate::ccr::remote_clusters::address::SeedAddress;
+use crate::ccr::remote_clusters::address::{self, Host, MAX_HOST_NAME, MAX_LABEL, SeedAddress};
 use crate::ccr::remote_clusters::spec::{
-    ConnectionSpec, MAX_CONNECTIONS, NameError, RemoteClusterName, RemoteClusterSpec,
+    ConnectionSpec, MAX_CONNECTIONS, MAX_NAME_BYTES, NameError, RemoteClusterName, RemoteClusterSpec,
 };
 use crate::es::Capabilities;
 use crate::i18n::Tr;
@@ -22,13 +22,11 @@ impl FieldMessages {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+    pub fn clear(&mut self, field: &str) {
+        self.0.remove(field);
+    }
     pub fn on(&self, field: &str) -> Vec<String> {
         self.0.get(field).cloned().unwrap_or_default()
-    }
-
-    /// Every message, field by field.
-    pub fn all(&self) -> Vec<String> {
-        self.0.values().flatten().cloned().collect()
     }
 
     /// A short stable digest of the messages, so a confirmation can say which ones it saw.
@@ -59,8 +57,10 @@ fn parse_count(text: &str, field: &'static str, tr: &Tr, errors: &mut FieldMessa
     if text.is_empty() {
         return None;
     }
-    match text.parse::<u64>() {
-        Ok(n) if (1..=u64::from(MAX_CONNECTIONS)).contains(&n) => Some(n as u32),
+    // A Java int has at most 10 digits: longer text is refused without parsing it.
+    let parsed = if text.len() <= 10 { text.parse::<u64>().ok() } else { None };
+    match parsed {
+        Some(n) if (1..=u64::from(MAX_CONNECTIONS)).contains(&n) => Some(n as u32),
         _ => {
             errors.add(field, tr.t1("remote-number-invalid", "max", &MAX_CONNECTIONS.to_string()));
             None
@@ -68,44 +68,87 @@ fn parse_count(text: &str, field: &'static str, tr: &Tr, errors: &mut FieldMessa
     }
 }
 
-/// Checks every field. `taken` holds the names already in use (from `_remote/info`, so
-/// remotes from `elasticsearch.yml` clash too); `http_ports` the ports the local cluster
-/// serves HTTP on.
+/// The most seed nodes a remote may list. Elasticsearch sets no number, but it connects to a
+/// few gateway nodes (3 by default) and only needs seeds to find them; nobody means hundreds.
+pub const MAX_SEEDS: usize = 200;
+
+/// How much of a refused entry a message quotes (the entry itself may be a megabyte).
+const QUOTED: usize = 60;
+
+/// `text`, cut to [`QUOTED`] characters with an ellipsis, and without control characters.
+fn quote(text: &str) -> String {
+    let mut quoted: String = text.chars().take(QUOTED).map(|c| if c.is_control() { '\u{fffd}' } else { c }).collect();
+    if text.chars().nth(QUOTED).is_some() {
+        quoted.push('…');
+    }
+    quoted
+}
+
+fn loopback(host: &Host) -> bool {
+    match host {
+        Host::Ipv4(ip) => ip.is_loopback(),
+        Host::Ipv6(ip) => ip.is_loopback(),
+        Host::Name(name) => name == "localhost",
+    }
+}
+
+/// Whether `address` looks like an HTTP endpoint rather than a transport one: a port in
+/// Elasticsearch's default HTTP range (9200–9299), or exactly one of `http_endpoints` (the
+/// HTTP addresses of the configured clusters and of the local nodes).
+pub fn looks_like_http(address: &SeedAddress, http_endpoints: &[SeedAddress]) -> bool {
+    (9200..=9299).contains(&address.port)
+        || http_endpoints.iter().any(|endpoint| {
+            endpoint.port == address.port
+                && (endpoint.host == address.host || (loopback(&endpoint.host) && loopback(&address.host)))
+        })
+}
+
+/// Checks every field, in time linear in the input and bounded by the caps. `taken` holds the
+/// names already in use (from `_remote/info`, so remotes from `elasticsearch.yml` clash too);
+/// `http_endpoints` the HTTP addresses the panel knows (see [`looks_like_http`]).
 pub fn check(
     form: &RemoteForm,
     tr: &Tr,
     caps: Capabilities,
     taken: &[String],
-    http_ports: &[u16],
+    http_endpoints: &[SeedAddress],
     editing: bool,
 ) -> Checked {
     let mut checked = Checked::default();
-    let name = match form.name.parse::<RemoteClusterName>() {
-        Ok(name) if !editing && taken.iter().any(|t| t == name.as_str()) => {
+    let name = if let Ok(name) = form.name.parse::<RemoteClusterName>() {
+        if !editing && taken.iter().any(|t| t == name.as_str()) {
             checked.errors.add("name", tr.t("remote-name-taken"));
             None
-        }
-        // `/remote-clusters/new` and `/remote-clusters/delete` are the panel's own pages.
-        Ok(name) if !editing && matches!(name.as_str(), "new" | "delete") => {
+        } else if !editing && matches!(name.as_str(), "new" | "delete") {
+            // `/remote-clusters/new` and `/remote-clusters/delete` are the panel's own pages.
             checked.errors.add("name", tr.t1("remote-name-reserved", "name", name.as_str()));
             None
+        } else {
+            Some(name)
         }
-        Ok(name) => Some(name),
-        Err(error) => {
-            let chars = match &error {
-                NameError::Characters(c) => c.chars().map(String::from).collect::<Vec<_>>().join(" "),
-                _ => String::new(),
+    } else {
+        for problem in RemoteClusterName::problems(&form.name) {
+            let message = match &problem {
+                NameError::Characters(c) => {
+                    let chars = c.chars().map(|c| quote(&c.to_string())).collect::<Vec<_>>().join(" ");
+                    tr.t1(problem.key(), "characters", &chars)
+                }
+                NameError::TooLong(bytes) => {
+                    tr.t_args(problem.key(), &[("max", &MAX_NAME_BYTES.to_string()), ("length", &bytes.to_string())])
+                }
+                _ => tr.t(problem.key()),
             };
-            checked.errors.add("name", tr.t1(error.key(), "characters", &chars));
-            None
+            checked.errors.add("name", message);
         }
+        None
     };
+    let shown_name = quote(form.name.trim());
     let warn_port = |address: &SeedAddress, field: &'static str, checked: &mut Checked| {
-        if address.port == 9200 || http_ports.contains(&address.port) {
+        if looks_like_http(address, http_endpoints) {
             checked.warnings.add(field, tr.t1("remote-warn-http-port", "address", &address.to_string()));
         }
         if address.port == SeedAddress::REMOTE_CLUSTER_PORT && caps.remote_cluster_api_keys() {
-            checked.notes.add(field, tr.t1("remote-note-api-key-port", "name", form.name.trim()));
+            checked.notes.add(field, tr.t1("remote-note-api-key-port", "name", &shown_name));
         }
     };
     let connection = if form.is_proxy() {
@@ -124,27 +167,51 @@ pub fn check(
         };
         let socket_connections =
             parse_count(&form.proxy_socket_connections, "proxy_socket_connections", tr, &mut checked.errors);
-        let server_name = Some(form.server_name.trim().to_owned()).filter(|s| !s.is_empty());
+        // Sent as the TLS SNI host name: a DNS host name, nothing else.
+        let server_name = Some(form.server_name.trim()).filter(|s| !s.is_empty());
+        if let Some(server_name) = server_name
+            && !address::valid_host_name(server_name)
+        {
+            checked.errors.add(
+                "server_name",
+                tr.t_args(
+                    "remote-server-name-invalid",
+                    &[("max", &MAX_HOST_NAME.to_string()), ("label", &MAX_LABEL.to_string())],
+                ),
+            );
+        }
+        let server_name = server_name.map(|s| s.to_ascii_lowercase());
         address.map(|address| ConnectionSpec::Proxy { address, server_name, socket_connections })
     } else {
         let mut seeds: Vec<SeedAddress> = Vec::new();
-        let entries: Vec<&str> = form.seeds.split(['\n', ',']).map(str::trim).filter(|s| !s.is_empty()).collect();
-        if entries.is_empty() {
-            checked.errors.add("seeds", tr.t("remote-seeds-required"));
-        }
-        for entry in entries {
+        let mut seen: HashSet<SeedAddress> = HashSet::new();
+        let mut count = 0;
+        // Lazily split: past the cap nothing more is read.
+        for entry in form.seeds.split(['\n', ',']).map(str::trim).filter(|s| !s.is_empty()) {
+            count += 1;
+            if count > MAX_SEEDS {
+                checked.errors.add("seeds", tr.t1("remote-seeds-too-many", "max", &MAX_SEEDS.to_string()));
+                break;
+            }
             match entry.parse::<SeedAddress>() {
-                Ok(seed) if seeds.contains(&seed) => {
-                    checked.errors.add("seeds", tr.t1("remote-seed-duplicate", "address", entry))
+                Ok(seed) if seen.contains(&seed) => {
+                    checked.errors.add("seeds", tr.t1("remote-seed-duplicate", "address", &seed.to_string()))
                 }
                 Ok(seed) => {
                     warn_port(&seed, "seeds", &mut checked);
+                    seen.insert(seed.clone());
                     seeds.push(seed);
                 }
-                Err(error) => checked.errors.add("seeds", format!("{entry}: {}", tr.t(error.key()))),
+                Err(error) => checked.errors.add(
+                    "seeds",
+                    tr.t_args("remote-seed-invalid", &[("address", &quote(entry)), ("reason", &tr.t(error.key()))]),
+                ),
             }
         }
-        if seeds.len() == 1 {
+        if count == 0 {
+            checked.errors.add("seeds", tr.t("remote-seeds-required"));
+        }
+        if seeds.len() == 1 && count == 1 {
             checked.notes.add("seeds", tr.t("remote-note-single-seed"));
         }
         let node_connections = parse_count(&form.node_connections, "node_connections", tr, &mut checked.errors);
