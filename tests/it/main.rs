@@ -3,6 +3,7 @@
 //! In-process tests build the panel with `ccr_panel::app` and start simulated clusters on
 //! loopback ports; browser tests drive the same in headless Chromium.
 
+mod auto_follow;
 mod browser;
 mod cli;
 mod client;
