@@ -1,8 +1,10 @@
 //! The replication domain: what a remote cluster, a follower index and an auto-follow pattern
 //! are, built from the Elasticsearch APIs that each tell part of the story.
 
+pub mod auto_follow;
 pub mod bulk;
 pub mod followers;
+pub mod names;
 pub mod panel_store;
 pub mod remote_clusters;
 pub mod steps;

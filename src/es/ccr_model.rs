@@ -186,7 +186,31 @@ pub struct AutoFollowStats {
     #[serde(default)]
     pub number_of_successful_follow_indices: u64,
     #[serde(default)]
-    pub recent_auto_follow_errors: Vec<serde_json::Value>,
+    pub recent_auto_follow_errors: Vec<RecentAutoFollowError>,
+    /// The remotes the coordinator checks, with how long ago (absent before 7.x).
+    #[serde(default)]
+    pub auto_followed_clusters: Vec<AutoFollowedCluster>,
+}
+
+/// One of `recent_auto_follow_errors`: `leader_index` is `<pattern>:<leader index>` for a
+/// follow that failed, or the pattern's name alone when the remote could not be read.
+#[derive(Debug, Clone, Deserialize)]
+pub struct RecentAutoFollowError {
+    #[serde(default)]
+    pub leader_index: String,
+    #[serde(default)]
+    pub timestamp: i64,
+    #[serde(default)]
+    pub auto_follow_exception: ExceptionBody,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct AutoFollowedCluster {
+    pub cluster_name: String,
+    #[serde(default)]
+    pub time_since_last_check_millis: i64,
+    #[serde(default)]
+    pub last_seen_metadata_version: i64,
 }
 
 /// `GET /_ccr/auto_follow[/{name}]`

@@ -335,6 +335,40 @@ impl EsClient {
         self.call(&routes::CCR_AUTO_FOLLOW_PUT, &[name], &[], Some(pattern)).await
     }
 
+    /// Every pattern exactly as Elasticsearch returns it, as (name, pattern) pairs.
+    pub async fn auto_follow_patterns_raw(&self) -> Result<Vec<(String, Value)>, EsError> {
+        let mut answer: Value = self.get(&routes::CCR_AUTO_FOLLOW_LIST, &[], &[]).await?;
+        Ok(answer["patterns"]
+            .as_array_mut()
+            .map(|patterns| {
+                patterns
+                    .iter_mut()
+                    .filter_map(|p| Some((p["name"].as_str()?.to_owned(), p["pattern"].take())))
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    /// One pattern exactly as Elasticsearch returns it, every field included (so an edit can
+    /// send back what the panel does not know); `None` when there is no such pattern.
+    pub async fn auto_follow_pattern_raw(&self, name: &str) -> Result<Option<Value>, EsError> {
+        let name = one(name)?;
+        match self.get::<Value>(&routes::CCR_AUTO_FOLLOW_GET, &[name], &[]).await {
+            Ok(mut answer) => Ok(answer["patterns"]
+                .as_array_mut()
+                .and_then(|patterns| patterns.iter_mut().find(|p| p["name"] == name))
+                .map(|p| p["pattern"].take())),
+            Err(e) if e.status() == Some(404) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Creates or replaces a pattern with a body built by the caller.
+    pub async fn put_auto_follow_pattern_raw(&self, name: &str, body: &Value) -> Result<Acknowledged, EsError> {
+        let name = one(name)?;
+        self.call(&routes::CCR_AUTO_FOLLOW_PUT, &[name], &[], Some(body)).await
+    }
+
     pub async fn delete_auto_follow_pattern(&self, name: &str) -> Result<Acknowledged, EsError> {
         let name = one(name)?;
         self.call(&routes::CCR_AUTO_FOLLOW_DELETE, &[name], &[], None::<&Value>).await

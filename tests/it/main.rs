@@ -4,6 +4,7 @@
 //! loopback ports; browser tests drive the same in headless Chromium.
 
 mod attacks;
+mod auto_follow;
 mod browser;
 mod cli;
 mod client;
