@@ -104,6 +104,11 @@ impl Sim {
         self.faults.lock().unwrap_or_else(|p| p.into_inner()).clear();
     }
 
+    /// Changes the licence, as a licence update or an expiry would.
+    pub fn set_license(&self, kind: LicenseKind) {
+        self.state().license_type = kind;
+    }
+
     /// The simulator's own control endpoints, under `/_sim/`.
     fn control(&self, method: &Method, path: &str, body: &Bytes) -> Reply {
         match (method.as_str(), path) {
@@ -117,6 +122,23 @@ impl Sim {
             ("DELETE", "/_sim/faults") => {
                 self.clear_faults();
                 Reply::acknowledged()
+            }
+            // Switches the licence at once (an expired trial falling back to basic, say).
+            ("PUT", "/_sim/license") => {
+                let kind = serde_json::from_slice::<Value>(body).ok().and_then(|b| match b["type"].as_str() {
+                    Some("basic") => Some(LicenseKind::Basic),
+                    Some("trial") => Some(LicenseKind::Trial),
+                    Some("platinum") => Some(LicenseKind::Platinum),
+                    _ => None,
+                });
+                match kind {
+                    Some(kind) => {
+                        self.set_license(kind);
+                        Reply::acknowledged()
+                    }
+                    None => reply::EsException::bad_json("expected {\"type\": \"basic\"|\"trial\"|\"platinum\"}")
+                        .into_reply(),
+                }
             }
             _ => Reply::with_status(
                 404,
@@ -248,7 +270,7 @@ impl SimServer {
             name: format!("{}-node-0", config.cluster_name),
             http_address,
             transport_address,
-            roles: vec!["data", "data_content", "data_hot", "ingest", "master", "remote_cluster_client"],
+            roles: state::roles_for(config.version, &config.roles),
         };
         let state = ClusterState {
             cluster_uuid: state::es_uuid(),
@@ -262,6 +284,8 @@ impl SimServer {
             auto_follow: Default::default(),
             auto_follow_stats: Default::default(),
             metadata_version: 1,
+            tasks: Default::default(),
+            next_task_id: 1,
             node,
             config,
         };

@@ -23,7 +23,16 @@ pub struct SimConfig {
     pub node_settings: BTreeMap<String, SettingValue>,
     /// Users and API keys; `None` is a cluster with security disabled.
     pub security: Option<super::security::SimSecurity>,
+    /// Behave like the managed 6.7 clusters of one cloud vendor: the index setting
+    /// `index.replication.type` exists, new indices get `physical`, and an index that has it
+    /// cannot lead a follower.
+    pub physical_replication: bool,
+    /// The node's roles (`node.roles`), as `_nodes` lists them.
+    pub roles: Vec<String>,
 }
+
+/// The roles of a default node, as Elasticsearch 8 lists them.
+pub const DEFAULT_ROLES: &[&str] = &["data", "data_content", "data_hot", "ingest", "master", "remote_cluster_client"];
 
 impl SimConfig {
     pub fn new(cluster_name: &str) -> SimConfig {
@@ -33,6 +42,8 @@ impl SimConfig {
             license: LicenseKind::Trial,
             node_settings: BTreeMap::new(),
             security: None,
+            physical_replication: false,
+            roles: DEFAULT_ROLES.iter().map(|r| (*r).to_owned()).collect(),
         }
     }
 }
@@ -94,7 +105,7 @@ pub struct Node {
     pub name: String,
     pub http_address: SocketAddr,
     pub transport_address: SocketAddr,
-    pub roles: Vec<&'static str>,
+    pub roles: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -242,6 +253,20 @@ pub struct Doc {
     pub seq_no: i64,
 }
 
+/// The roles a node of `version` lists: the data tiers came in 7.10 and
+/// `remote_cluster_client` in 7.8, so older versions do not list them.
+pub fn roles_for(version: Version, configured: &[String]) -> Vec<String> {
+    configured
+        .iter()
+        .filter(|role| match role.as_str() {
+            "remote_cluster_client" => version >= Version::new(7, 8, 0),
+            tier if tier.starts_with("data_") => version >= Version::new(7, 10, 0),
+            _ => true,
+        })
+        .cloned()
+        .collect()
+}
+
 /// Everything a simulated cluster remembers.
 #[derive(Debug)]
 pub struct ClusterState {
@@ -261,6 +286,9 @@ pub struct ClusterState {
     pub auto_follow_stats: AutoFollowStats,
     /// Bumped when indices are created or deleted, as the cluster metadata version.
     pub metadata_version: u64,
+    /// Tasks started with `wait_for_completion=false`, by their number (`node:number`).
+    pub tasks: BTreeMap<u64, super::api::tasks::SimTask>,
+    pub next_task_id: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -293,6 +321,18 @@ impl ClusterState {
     /// The effective value of a cluster setting: transient over persistent over the yml.
     pub fn setting(&self, key: &str) -> Option<&SettingValue> {
         self.transient.get(key).or_else(|| self.persistent.get(key)).or_else(|| self.config.node_settings.get(key))
+    }
+
+    /// Whether this node may connect to remote clusters; Elasticsearch's refusal otherwise.
+    pub fn require_remote_cluster_client(&self) -> Result<(), super::reply::EsException> {
+        // Before 7.8 every node could connect to remote clusters.
+        if self.version() < Version::new(7, 8, 0) || self.node.roles.iter().any(|r| r == "remote_cluster_client") {
+            return Ok(());
+        }
+        Err(super::reply::EsException::illegal_argument(format!(
+            "node [{}] does not have the [remote_cluster_client] role",
+            self.node.name
+        )))
     }
 
     pub fn index(&self, name: &str) -> Result<&Index, super::reply::EsException> {

@@ -23,6 +23,8 @@ mod security;
 mod sim_api;
 mod sim_auto_follow;
 mod sim_docs;
+mod sim_doctor;
+mod sim_migration;
 mod sim_shards;
 mod transport;
 mod web;

@@ -169,38 +169,89 @@ pub fn health(sim: &Sim, request: &Request) -> SimResult {
     })))
 }
 
-pub fn nodes_info(sim: &Sim) -> SimResult {
+/// The sections `_nodes/{metric}` can ask for; any other value names nodes.
+const NODE_METRICS: &[&str] = &[
+    "settings",
+    "os",
+    "process",
+    "jvm",
+    "thread_pool",
+    "transport",
+    "http",
+    "plugins",
+    "ingest",
+    "aggregations",
+    "indices",
+    "_all",
+    "_none",
+];
+
+/// Whether a node filter (`_local`, `_master`, `*`, an id or a name, comma-separated) selects
+/// this cluster's only node.
+fn selects(filter: &str, node: &super::super::state::Node) -> bool {
+    filter.split(',').any(|f| {
+        matches!(f, "_all" | "_local" | "_master" | "*" | "master:true")
+            || f == node.id
+            || super::indices::glob(f, &node.name)
+            || (f.ends_with(":true") && node.roles.iter().any(|r| format!("{r}:true") == f))
+    })
+}
+
+pub fn nodes_info(sim: &Sim, request: &Request) -> SimResult {
     let state = sim.state();
     let node = &state.node;
+    // `/_nodes/{x}`: a metric list when every part is a metric, else a node filter.
+    let (filter, metrics) = match (request.param(0), request.param(1)) {
+        (Some(nodes), Some(metrics)) => (nodes, metrics),
+        (Some(one), None) if one.split(',').all(|m| NODE_METRICS.contains(&m)) => ("_all", one),
+        (Some(nodes), None) => (nodes, "_all"),
+        (None, _) => ("_all", "_all"),
+    };
+    let wants = |section: &str| metrics.split(',').any(|m| m == section || m == "_all");
     let ip = node.transport_address.ip().to_string();
     let mut roles = node.roles.clone();
     roles.sort_unstable();
+    let mut entry = json!({
+        "name": node.name,
+        "transport_address": node.transport_address.to_string(),
+        "host": ip,
+        "ip": ip,
+        "version": state.version().to_string(),
+        "build_flavor": "default",
+        "build_type": "simulated",
+        "build_hash": "0000000000000000000000000000000000000000",
+        "roles": roles,
+        "attributes": {},
+    });
+    if wants("transport") {
+        entry["transport"] = json!({"bound_address": [node.transport_address.to_string()], "publish_address": node.transport_address.to_string(), "profiles": {}});
+    }
+    if wants("http") {
+        entry["http"] = json!({"bound_address": [node.http_address.to_string()], "publish_address": node.http_address.to_string(), "max_content_length_in_bytes": 104_857_600});
+    }
+    if wants("settings") {
+        entry["settings"] = json!({
+            "cluster": {"name": state.config.cluster_name},
+            "node": {"name": node.name, "roles": node.roles},
+        });
+    }
+    let mut nodes = serde_json::Map::new();
+    if selects(filter, node) {
+        nodes.insert(node.id.clone(), entry);
+    }
+    let count = nodes.len();
     Ok(Reply::ok(json!({
-        "_nodes": {"total": 1, "successful": 1, "failed": 0},
+        "_nodes": {"total": count, "successful": count, "failed": 0},
         "cluster_name": state.config.cluster_name,
-        "nodes": {
-            node.id.clone(): {
-                "name": node.name,
-                "transport_address": node.transport_address.to_string(),
-                "host": ip,
-                "ip": ip,
-                "version": state.version().to_string(),
-                "build_flavor": "default",
-                "build_type": "simulated",
-                "build_hash": "0000000000000000000000000000000000000000",
-                "roles": roles,
-                "transport": {"bound_address": [node.transport_address.to_string()], "publish_address": node.transport_address.to_string(), "profiles": {}},
-                "http": {"bound_address": [node.http_address.to_string()], "publish_address": node.http_address.to_string(), "max_content_length_in_bytes": 104_857_600},
-            }
-        }
+        "nodes": nodes,
     })))
 }
 
 /// `node.role` letters as `_cat/nodes` prints them.
-fn role_letters(roles: &[&str]) -> String {
+fn role_letters(roles: &[String]) -> String {
     let mut letters: Vec<char> = roles
         .iter()
-        .filter_map(|role| match *role {
+        .filter_map(|role| match role.as_str() {
             "data" => Some('d'),
             "data_content" => Some('s'),
             "data_hot" => Some('h'),

@@ -65,6 +65,7 @@ fn validation(field: &str) -> EsException {
 
 pub async fn put_follow(sim: &Arc<Sim>, request: &Request) -> SimResult {
     require_license(sim)?;
+    sim.state().require_remote_cluster_client()?;
     let name = request.param(0).unwrap_or_default().to_owned();
     let body = request.json_body()?;
     let remote_name = body["remote_cluster"]
@@ -101,6 +102,22 @@ pub async fn put_follow(sim: &Arc<Sim>, request: &Request) -> SimResult {
             "status_exception",
             format!(
                 "can not fetch remote index [{remote_name}:{leader}] metadata as the remote cluster [{remote_name}] is not licensed for [ccr]; the license mode [BASIC] on cluster [{remote_name}] does not enable [ccr]"
+            ),
+        ));
+    }
+    if let Some(reason) = leader_info["physical_replication"].as_str() {
+        return Err(EsException::illegal_argument(reason));
+    }
+    let local_version = sim.state().version();
+    let leader_version = leader_info["version"].as_str().and_then(|v| v.parse::<Version>().ok());
+    if let Some(leader_version) = leader_version.filter(|v| *v > local_version) {
+        // The initial copy is a restore from the leader: a node cannot restore what a newer
+        // version wrote.
+        return Err(EsException::new(
+            500,
+            "snapshot_restore_exception",
+            format!(
+                "[_ccr_{remote_name}:_latest_/_latest_] the snapshot was created with Elasticsearch version [{leader_version}] which is higher than the version of this node [{local_version}]"
             ),
         ));
     }
@@ -199,6 +216,7 @@ pub fn pause_follow(sim: &Sim, request: &Request) -> SimResult {
 
 pub fn resume_follow(sim: &Arc<Sim>, request: &Request) -> SimResult {
     require_license(sim)?;
+    sim.state().require_remote_cluster_client()?;
     let name = request.param(0).unwrap_or_default().to_owned();
     let body = request.optional_body()?.unwrap_or_else(|| json!({}));
     {

@@ -6,8 +6,10 @@ mod cluster;
 mod docs;
 pub(super) mod follow;
 pub(super) mod indices;
+mod lifecycle;
 mod remote;
 mod stats;
+pub mod tasks;
 
 use std::sync::Arc;
 
@@ -90,7 +92,7 @@ pub async fn dispatch(sim: &Arc<Sim>, op: Op, request: Request) -> SimResult {
             Ok(reply)
         }
         Op::Health => cluster::health(sim, &request),
-        Op::NodesInfo => cluster::nodes_info(sim),
+        Op::NodesInfo => cluster::nodes_info(sim, &request),
         Op::CatNodes => cluster::cat_nodes(sim),
         Op::RemoteInfo => remote::remote_info(sim),
         Op::ResolveIndex => remote::resolve_index(sim, &request).await,
@@ -123,6 +125,9 @@ pub async fn dispatch(sim: &Arc<Sim>, op: Op, request: Request) -> SimResult {
         Op::DeleteAutoFollow => ccr::delete_auto_follow(sim, &request),
         Op::PauseAutoFollow => ccr::set_auto_follow_active(sim, &request, false),
         Op::ResumeAutoFollow => ccr::set_auto_follow_active(sim, &request, true),
+        Op::Reindex => tasks::reindex(sim, &request),
+        Op::GetTask => tasks::get_task(sim, &request),
+        Op::IlmExplain => lifecycle::explain(sim, &request),
         Op::Authenticate => match &request.principal {
             Some(principal) => Ok(Reply::ok(security::authenticate_body(principal))),
             None => Err(EsException::new(500, "exception", "security is not enabled")),
