@@ -172,6 +172,13 @@ async fn reindex_copies_documents_synchronously_with_elasticsearchs_answer() {
         answer["error"]["reason"],
         "Validation Failed: 1: reindex cannot write into an index its reading from [legacy];"
     );
+    let (status, answer) =
+        call(&sim, Method::POST, "/_reindex?wait_for_completion=false", Some(json!({"source": {}, "dest": {}}))).await;
+    assert_eq!(status, 400, "checked before a task starts");
+    assert_eq!(
+        answer["error"]["reason"],
+        "Validation Failed: 1: use _all if you really want to copy from all existing indexes;2: index must be specified;"
+    );
     let missing = json!({"source": {"index": "nope"}, "dest": {"index": "x"}});
     let (status, answer) = call(&sim, Method::POST, "/_reindex", Some(missing)).await;
     assert_eq!((status.as_u16(), answer["error"]["type"].clone()), (404, json!("index_not_found_exception")));
@@ -244,7 +251,27 @@ async fn a_failing_reindex_task_says_why_and_unknown_tasks_are_not_found() {
     let (status, answer) = call(&sim, Method::GET, "/_tasks/someothernode:42", None).await;
     assert_eq!(status, 404);
     assert_eq!(answer["error"]["type"], "resource_not_found_exception");
-    assert_eq!(answer["error"]["reason"], "task [someothernode:42] isn't running and hasn't stored its results");
+    assert_eq!(
+        answer["error"]["reason"],
+        "task [someothernode:42] belongs to the node [someothernode] which isn't part of the cluster and there is no record of the task"
+    );
+    let local_unknown = format!("{}:999", task.split_once(':').unwrap().0);
+    let (status, answer) = call(&sim, Method::GET, &format!("/_tasks/{local_unknown}"), None).await;
+    assert_eq!(status, 404);
+    assert_eq!(
+        answer["error"]["reason"],
+        format!("task [{local_unknown}] isn't running and hasn't stored its results")
+    );
+    assert!(answer["error"].get("caused_by").is_none(), "the task results index exists by now");
+
+    let fresh = start_sim("fresh").await;
+    let (_, nodes) = call(&fresh, Method::GET, "/_nodes", None).await;
+    let node = nodes["nodes"].as_object().unwrap().keys().next().unwrap().clone();
+    let (status, answer) = call(&fresh, Method::GET, &format!("/_tasks/{node}:1"), None).await;
+    assert_eq!(status, 404);
+    assert_eq!(answer["error"]["type"], "resource_not_found_exception");
+    assert_eq!(answer["error"]["caused_by"]["type"], "index_not_found_exception", "no task stored yet: {answer}");
+    assert_eq!(answer["error"]["caused_by"]["index"], ".tasks");
     let (status, answer) = call(&sim, Method::GET, "/_tasks/nonsense", None).await;
     assert_eq!((status.as_u16(), answer["error"]["reason"].clone()), (400, json!("malformed task id nonsense")));
 }
@@ -379,4 +406,49 @@ async fn the_licence_can_turn_basic_on_either_side() {
         (status.as_u16(), body),
         (200, json!({"acknowledged": true, "trial_was_started": true, "type": "trial"}))
     );
+}
+
+/// Kills the child process when the test ends, however it ends.
+struct Child(std::process::Child);
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test]
+async fn the_sim_command_takes_physical_replication_and_node_roles() {
+    use std::io::{BufRead, BufReader};
+    let mut child = Child(
+        std::process::Command::new(env!("CARGO_BIN_EXE_ccr-panel"))
+            .args(["sim", "--listen", "127.0.0.1:0", "--transport-listen", "127.0.0.1:0", "--version", "7.10.2"])
+            .args(["--physical-replication", "--node-roles", "master,data,ingest"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let stdout = child.0.stdout.take().unwrap();
+    let url = tokio::task::spawn_blocking(move || {
+        BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            .find_map(|line| {
+                line.trim().strip_prefix("HTTP API:").map(|rest| rest.split_whitespace().next().unwrap().to_owned())
+            })
+            .expect("the simulator prints its HTTP address")
+    })
+    .await
+    .unwrap();
+    let (status, _) = raw(&url, Method::PUT, "/orders", Some("{}")).await;
+    assert_eq!(status, 200);
+    let (_, settings) = raw(&url, Method::GET, "/orders/_settings?flat_settings=true", None).await;
+    assert_eq!(settings["orders"]["settings"]["index.replication.type"], "physical");
+    let (_, nodes) = raw(&url, Method::GET, "/_nodes", None).await;
+    let node = nodes["nodes"].as_object().unwrap().values().next().unwrap().clone();
+    assert_eq!(node["roles"], json!(["data", "ingest", "master"]));
+    let (status, body) = raw(&url, Method::GET, "/_remote/info", None).await;
+    assert_eq!((status.as_u16(), body["error"]["type"].clone()), (400, json!("illegal_argument_exception")));
 }

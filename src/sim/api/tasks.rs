@@ -94,11 +94,21 @@ fn plan(request: &Request) -> SimResult<Plan> {
         _ => String::new(),
     };
     let dest = body["dest"]["index"].as_str().unwrap_or_default().to_owned();
+    // Checked before any task starts, every failure listed, as `ReindexRequest.validate`.
+    let mut errors = Vec::new();
     if sources.is_empty() {
-        return Err(validation("use _all if you really want to copy from all existing indexes"));
+        errors.push("use _all if you really want to copy from all existing indexes");
     }
     if dest.is_empty() {
-        return Err(validation("index must be specified"));
+        errors.push("index must be specified");
+    }
+    if !errors.is_empty() {
+        let listed: Vec<String> = errors.iter().enumerate().map(|(i, e)| format!("{}: {e};", i + 1)).collect();
+        return Err(EsException::new(
+            400,
+            "action_request_validation_exception",
+            format!("Validation Failed: {}", listed.join("")),
+        ));
     }
     let batch = body["source"]["size"].as_u64().map_or(1000, |s| s.max(1) as usize);
     Ok(Plan { sources, dest, batch })
@@ -236,13 +246,24 @@ pub fn get_task(sim: &Sim, request: &Request) -> SimResult {
     let Some((node, number)) = parsed else {
         return Err(EsException::illegal_argument(format!("malformed task id {raw}")));
     };
-    let task = state.tasks.get(&number).filter(|_| node == state.node.id).ok_or_else(|| {
-        EsException::new(
+    let not_stored = || {
+        let missing = EsException::new(
             404,
             "resource_not_found_exception",
             format!("task [{raw}] isn't running and hasn't stored its results"),
+        );
+        // Until a task stores its result, the `.tasks` index does not exist: that is the cause.
+        if state.tasks.is_empty() { missing.caused_by(EsException::index_not_found(".tasks")) } else { missing }
+    };
+    if node != state.node.id {
+        return Err(EsException::new(
+            404,
+            "resource_not_found_exception",
+            format!("task [{raw}] belongs to the node [{node}] which isn't part of the cluster and there is no record of the task"),
         )
-    })?;
+        .caused_by(not_stored()));
+    }
+    let task = state.tasks.get(&number).ok_or_else(not_stored)?;
     let completed = task.response.is_some() || task.error.is_some();
     let mut body = json!({
         "completed": completed,
