@@ -48,6 +48,7 @@ pub fn read_index(state: &ClusterState, request: &Value) -> Value {
         "shards": index.shards.len(),
         "license": state.license_type.as_str(),
         "version": state.version().to_string(),
+        "closed": index.state == super::state::IndexState::Closed,
         "physical_replication": physical_replication_refusal(name, index),
     })
 }
@@ -94,9 +95,9 @@ pub fn shard_changes(state: &mut ClusterState, request: &Value) -> Value {
     // What stops a read before it reaches the shard, each retried by the follower except
     // physical replication, which no retry fixes.
     if index.state == super::state::IndexState::Closed {
-        let error =
-            json!({"type": "index_closed_exception", "reason": "closed", "index_uuid": index.uuid, "index": name});
-        return json!({"error": error});
+        // The shard-level read meets the index's closed block (`IndexFollowingIT.testCloseLeaderIndex`).
+        let reason = format!("index [{name}] blocked by: [FORBIDDEN/4/index closed];");
+        return json!({"error": exception("cluster_block_exception", reason)});
     }
     if index.settings.get("index.blocks.read").is_some_and(|v| v == "true") {
         let reason = format!("index [{name}] blocked by: [FORBIDDEN/7/index read (api)];");

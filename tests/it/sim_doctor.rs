@@ -1,5 +1,6 @@
-//! The faults the replication doctor diagnoses, as the simulator produces them: a remote
-//! removed while followers use it, a leader index closed or blocked, a follower cluster older
+//! The faults the replication doctor diagnoses, as the simulator produces them (checked
+//! against Elasticsearch's own `IndexFollowingIT` where it has one): a remote removed while
+//! followers use it, a leader index closed or blocked, a follower cluster older
 //! than the leader, and `_ilm/explain`.
 
 use std::time::Duration;
@@ -52,10 +53,20 @@ async fn a_remote_removed_under_its_followers_gives_them_read_exceptions() {
 async fn a_closed_leader_index_fails_reads_until_it_opens_again() {
     let (leader, local) = following_pair().await;
     call(&leader, Method::POST, "/orders/_close", None).await;
-    let stats = read_exception(&local, "index_closed_exception").await;
-    assert_eq!(stats["read_exceptions"][0]["exception"]["reason"], "closed");
-    assert_eq!(stats["read_exceptions"][0]["exception"]["index"], "orders");
+    // As `IndexFollowingIT.testCloseLeaderIndex` sees it: the closed block, retried.
+    let stats = read_exception(&local, "cluster_block_exception").await;
+    assert_eq!(
+        stats["read_exceptions"][0]["exception"]["reason"],
+        "index [orders] blocked by: [FORBIDDEN/4/index closed];"
+    );
     assert!(stats.get("fatal_exception").is_none());
+    let (status, body) = follow(&local, "another", "orders").await;
+    assert_eq!(status, 400, "following a closed index is refused: {body}");
+    assert_eq!(
+        (body["error"]["type"].clone(), body["error"]["reason"].clone()),
+        (json!("index_closed_exception"), json!("closed"))
+    );
+    assert_eq!(body["error"]["index"], "orders");
 
     call(&leader, Method::POST, "/orders/_open", None).await;
     call(&leader, Method::PUT, "/orders/_doc/2", Some(json!({"n": 2}))).await;

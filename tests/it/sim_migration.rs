@@ -203,6 +203,18 @@ async fn reindex_as_a_task_reports_progress_and_its_outcome_in_tasks() {
     assert_eq!(running["task"]["action"], "indices:data/write/reindex");
     assert_eq!(running["task"]["description"], "reindex from [legacy] to [legacy-sd]");
     assert!(running.get("response").is_none());
+    assert_eq!(running["task"]["cancelled"], false, "8.x lists whether it was cancelled");
+
+    // 7.x names the mapping type and has no `cancelled`; several sources print as a list.
+    let seven = start_sim_with(config("seven", Version::new(7, 17, 0))).await;
+    index_docs(&seven, "a", 1).await;
+    index_docs(&seven, "b", 1).await;
+    let body = json!({"source": {"index": ["a", "b"]}, "dest": {"index": "c"}});
+    let seven_task =
+        call(&seven, Method::POST, "/_reindex?wait_for_completion=false", Some(body)).await.1["task"].clone();
+    let (_, seven_task) = call(&seven, Method::GET, &format!("/_tasks/{}", seven_task.as_str().unwrap()), None).await;
+    assert_eq!(seven_task["task"]["description"], "reindex from [a, b] to [c][_doc]");
+    assert!(seven_task["task"].get("cancelled").is_none());
 
     let done = eventually(Duration::from_secs(5), || async {
         call(&sim, Method::GET, &format!("/_tasks/{task}"), None).await.1["completed"] == true

@@ -105,6 +105,9 @@ pub async fn put_follow(sim: &Arc<Sim>, request: &Request) -> SimResult {
             ),
         ));
     }
+    if leader_info["closed"] == true {
+        return Err(EsException::index_closed(&leader, leader_info["uuid"].as_str().unwrap_or_default()));
+    }
     if let Some(reason) = leader_info["physical_replication"].as_str() {
         return Err(EsException::illegal_argument(reason));
     }

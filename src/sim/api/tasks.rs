@@ -149,13 +149,25 @@ fn copy_batch(
                 }
             }
             Err(e) => {
-                failures.push(json!({"index": dest, "id": id, "cause": e.to_json(), "status": e.status}));
+                let mut failure = json!({"index": dest, "id": id, "cause": e.to_json(), "status": e.status});
+                if state.version().major < 8 {
+                    failure["type"] = json!("_doc");
+                }
+                failures.push(failure);
                 break;
             }
         }
     }
     status.batches += 1;
     failures
+}
+
+/// `ReindexRequest.getDescription`: the sources as Java prints an array, and in 7.x the
+/// destination's mapping type.
+fn description(version: crate::es::Version, plan: &Plan) -> String {
+    let sources: Vec<&str> = plan.sources.split(',').collect();
+    let typed = if version.major == 7 { "[_doc]" } else { "" };
+    format!("reindex from [{}] to [{}]{typed}", sources.join(", "), plan.dest)
 }
 
 pub fn reindex(sim: &Arc<Sim>, request: &Request) -> SimResult {
@@ -184,7 +196,7 @@ pub fn reindex(sim: &Arc<Sim>, request: &Request) -> SimResult {
     let id = state.next_task_id;
     state.next_task_id += 1;
     let task = SimTask {
-        description: format!("reindex from [{}] to [{}]", plan.sources, plan.dest),
+        description: description(state.version(), &plan),
         start_millis: now_millis(),
         started: Instant::now(),
         status: ReindexStatus::default(),
@@ -277,10 +289,12 @@ pub fn get_task(sim: &Sim, request: &Request) -> SimResult {
             "start_time_in_millis": task.start_millis,
             "running_time_in_nanos": task.started.elapsed().as_nanos() as u64,
             "cancellable": true,
-            "cancelled": false,
             "headers": {},
         },
     });
+    if state.version().major >= 8 {
+        body["task"]["cancelled"] = json!(false);
+    }
     if let Some(response) = &task.response {
         body["response"] = response.clone();
     }
