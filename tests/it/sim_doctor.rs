@@ -137,6 +137,24 @@ async fn ilm_explain_says_whether_an_index_is_managed() {
     for key in ["phase", "action", "step", "lifecycle_date_millis", "age"] {
         assert!(logs.get(key).is_some(), "{key}: {logs}");
     }
+    assert!(logs.get("step_info").is_none());
     let (status, body) = call(&sim, Method::GET, "/missing/_ilm/explain", None).await;
     assert_eq!((status.as_u16(), body["error"]["type"].clone()), (404, json!("index_not_found_exception")));
+}
+
+#[tokio::test]
+async fn a_managed_follower_waits_in_ilm_until_indexing_is_complete() {
+    let (_leader, local) = following_pair().await;
+    let update = json!({"index.lifecycle.name": "logs"});
+    assert_eq!(call(&local, Method::PUT, "/orders-copy/_settings", Some(update)).await.0, 200);
+    let (_, body) = call(&local, Method::GET, "/orders-copy/_ilm/explain", None).await;
+    let entry = &body["indices"]["orders-copy"];
+    assert_eq!(
+        (entry["action"].clone(), entry["step"].clone()),
+        (json!("unfollow"), json!("wait-for-indexing-complete"))
+    );
+    assert_eq!(
+        entry["step_info"]["message"],
+        "waiting for the [index.lifecycle.indexing_complete] setting to be set to true on the leader index, it is currently [false]"
+    );
 }

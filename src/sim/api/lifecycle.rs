@@ -1,5 +1,8 @@
 //! `GET {index}/_ilm/explain`, minimal: an index with `index.lifecycle.name` is managed by
-//! that policy and shown at the end of its first step; any other index is not managed.
+//! that policy and shown at the end of its first step; any other index is not managed. A
+//! managed follower index waits in the `unfollow` action's `wait-for-indexing-complete` step
+//! while it follows, as Elasticsearch's does until the leader sets
+//! `index.lifecycle.indexing_complete` (which the simulator does not replicate).
 
 use serde_json::{Map, Value, json};
 
@@ -20,7 +23,7 @@ pub fn explain(sim: &Sim, request: &Request) -> SimResult {
                 let created = index.settings.get("index.creation_date").and_then(|c| c.parse::<i64>().ok());
                 let created = created.unwrap_or_else(now_millis);
                 let age = format!("{:.2}s", (now_millis() - created).max(0) as f64 / 1000.0);
-                json!({
+                let mut entry = json!({
                     "index": name,
                     "managed": true,
                     "policy": policy,
@@ -32,7 +35,17 @@ pub fn explain(sim: &Sim, request: &Request) -> SimResult {
                     "action_time_millis": created,
                     "step": "complete",
                     "step_time_millis": created,
-                })
+                });
+                if index.follower.is_some() {
+                    entry["phase"] = json!("hot");
+                    entry["action"] = json!("unfollow");
+                    entry["step"] = json!("wait-for-indexing-complete");
+                    entry["step_info"] = json!({
+                        "message": "waiting for the [index.lifecycle.indexing_complete] setting to be set to true on the leader index, it is currently [false]",
+                        "index.lifecycle.indexing_complete": false,
+                    });
+                }
+                entry
             }
             None => json!({"index": name, "managed": false}),
         };
