@@ -77,7 +77,7 @@ impl Sim {
         effective.extend(state.persistent.clone());
         effective.extend(state.transient.clone());
         let skip_default = state.version() >= crate::es::Version::new(8, 15, 0);
-        let wanted = remote::configured_remotes(&effective, skip_default);
+        let wanted = remote::configured_remotes(&effective, skip_default, state.version());
         state.remotes.retain(|alias, conn| wanted.iter().any(|(a, c)| a == alias && *c == conn.config));
         for (alias, config) in wanted {
             if let std::collections::btree_map::Entry::Vacant(slot) = state.remotes.entry(alias) {

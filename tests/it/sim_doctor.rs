@@ -158,3 +158,26 @@ async fn a_managed_follower_waits_in_ilm_until_indexing_is_complete() {
         "waiting for the [index.lifecycle.indexing_complete] setting to be set to true on the leader index, it is currently [false]"
     );
 }
+
+#[tokio::test]
+async fn clusters_two_majors_apart_never_connect() {
+    let old = start_sim_with(config("old", Version::new(6, 8, 0))).await;
+    call(&old, Method::PUT, "/legacy", Some(json!({"settings": {"index.soft_deletes.enabled": true}}))).await;
+    let seven = start_sim_with(config("seven", Version::new(7, 17, 0))).await;
+    connect(&seven, &old).await;
+    assert_eq!(follow(&seven, "legacy", "legacy").await.0, 200, "7.x follows 6.8");
+
+    let eight = start_sim_with(config("eight", Version::new(8, 15, 0))).await;
+    let update = json!({"persistent": {"cluster.remote.leader.seeds": [old.transport_address.to_string()]}});
+    call(&eight, Method::PUT, "/_cluster/settings", Some(update)).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let (_, info) = call(&eight, Method::GET, "/_remote/info", None).await;
+    assert_eq!(info["leader"]["connected"], false, "8.x cannot talk to 6.8: {info}");
+    let (status, body) = follow(&eight, "legacy", "legacy").await;
+    assert_eq!(status, 500, "{body}");
+    let reason = body["error"]["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("Received message from unsupported version: [8.15.0] minimal compatible version is: [5.6.0]"),
+        "{reason}"
+    );
+}

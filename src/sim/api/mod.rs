@@ -139,11 +139,25 @@ pub async fn dispatch(sim: &Arc<Sim>, op: Op, request: Request) -> SimResult {
     }
 }
 
+/// Whether the version a handshake announces can talk to `local` (an unannounced one can).
+fn handshake_compatible(local: crate::es::Version, request: &Value) -> bool {
+    let theirs = request["version"].as_str().and_then(|v| v.parse::<crate::es::Version>().ok());
+    theirs.is_none_or(|theirs| super::remote::wire_compatible(local, theirs))
+}
+
 /// Answers a transport frame: the handshake, pings, and actions run on behalf of a remote
 /// cluster's users (`resolve_index` for `_resolve/index/remote:pattern`).
 pub fn transport_answer(sim: &Sim, request: &Value) -> Value {
     let mut state = sim.state();
     match request.get("action").and_then(Value::as_str) {
+        Some("handshake") if !handshake_compatible(state.version(), request) => {
+            // `TransportHandshaker`'s refusal, from the side that received the handshake.
+            json!({"error": format!(
+                "Received message from unsupported version: [{}] minimal compatible version is: [{}]",
+                request["version"].as_str().unwrap_or_default(),
+                super::remote::minimum_wire_compatible(state.version())
+            )})
+        }
         Some("handshake") => json!({
             "cluster_name": state.config.cluster_name,
             "cluster_uuid": state.cluster_uuid,
