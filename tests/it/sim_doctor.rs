@@ -68,7 +68,12 @@ async fn a_closed_leader_index_fails_reads_until_it_opens_again() {
     );
     assert_eq!(body["error"]["index"], "orders");
 
+    // Resuming while the leader is closed is refused too (`testResumeFollowOnClosedIndex`).
+    call(&local, Method::POST, "/orders-copy/_ccr/pause_follow", None).await;
+    let (status, body) = call(&local, Method::POST, "/orders-copy/_ccr/resume_follow", None).await;
+    assert_eq!((status.as_u16(), body["error"]["type"].clone()), (400, json!("index_closed_exception")), "{body}");
     call(&leader, Method::POST, "/orders/_open", None).await;
+    assert_eq!(call(&local, Method::POST, "/orders-copy/_ccr/resume_follow", None).await.0, 200);
     call(&leader, Method::PUT, "/orders/_doc/2", Some(json!({"n": 2}))).await;
     let recovered = eventually(Duration::from_secs(5), || async {
         let stats = shard_stats(&local, "orders-copy").await;

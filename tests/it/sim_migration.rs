@@ -400,6 +400,13 @@ async fn the_licence_can_turn_basic_on_either_side() {
     let (status, _) = call(&leader, Method::PUT, "/_sim/license", Some(json!({"type": "trial"}))).await;
     assert_eq!(status, 200);
     assert_eq!(follow(&local, "copy", "orders").await.0, 200);
+    // Resuming checks the leader's licence again.
+    call(&local, Method::POST, "/copy/_ccr/pause_follow", None).await;
+    leader.sim.set_license(LicenseKind::Basic);
+    let (status, body) = call(&local, Method::POST, "/copy/_ccr/resume_follow", None).await;
+    assert_eq!((status.as_u16(), body["error"]["type"].clone()), (400, json!("status_exception")), "{body}");
+    leader.sim.set_license(LicenseKind::Platinum);
+    assert_eq!(call(&local, Method::POST, "/copy/_ccr/resume_follow", None).await.0, 200);
     call(&local, Method::PUT, "/_sim/license", Some(json!({"type": "basic"}))).await;
     assert_eq!(call(&local, Method::GET, "/_license", None).await.1["license"]["type"], "basic");
     let (status, body) = call(&local, Method::GET, "/_ccr/stats", None).await;

@@ -96,20 +96,8 @@ pub async fn put_follow(sim: &Arc<Sim>, request: &Request) -> SimResult {
     if leader_info.get("error").is_some() {
         return Err(EsException::index_not_found(&leader));
     }
-    if leader_info["license"] == "basic" {
-        return Err(EsException::new(
-            400,
-            "status_exception",
-            format!(
-                "can not fetch remote index [{remote_name}:{leader}] metadata as the remote cluster [{remote_name}] is not licensed for [ccr]; the license mode [BASIC] on cluster [{remote_name}] does not enable [ccr]"
-            ),
-        ));
-    }
-    if leader_info["closed"] == true {
-        return Err(EsException::index_closed(&leader, leader_info["uuid"].as_str().unwrap_or_default()));
-    }
-    if let Some(reason) = leader_info["physical_replication"].as_str() {
-        return Err(EsException::illegal_argument(reason));
+    if let Some(refusal) = leader_refusal(&remote_name, &leader, &leader_info) {
+        return Err(refusal);
     }
     let local_version = sim.state().version();
     let leader_version = leader_info["version"].as_str().and_then(|v| v.parse::<Version>().ok());
@@ -192,6 +180,47 @@ pub async fn put_follow(sim: &Arc<Sim>, request: &Request) -> SimResult {
     ))
 }
 
+/// Why the leader index cannot be followed right now, from what the leader said about it:
+/// the checks put-follow and resume-follow both make on the leader.
+fn leader_refusal(remote_name: &str, leader: &str, leader_info: &Value) -> Option<EsException> {
+    if leader_info["license"] == "basic" {
+        return Some(EsException::new(
+            400,
+            "status_exception",
+            format!(
+                "can not fetch remote index [{remote_name}:{leader}] metadata as the remote cluster [{remote_name}] is not licensed for [ccr]; the license mode [BASIC] on cluster [{remote_name}] does not enable [ccr]"
+            ),
+        ));
+    }
+    if leader_info["closed"] == true {
+        return Some(EsException::index_closed(leader, leader_info["uuid"].as_str().unwrap_or_default()));
+    }
+    leader_info["physical_replication"].as_str().map(EsException::illegal_argument)
+}
+
+/// Resume-follow's look at the leader: its refusal when the remote answers and the leader
+/// index cannot be followed. An unreachable remote is not checked here; the follow tasks
+/// report it as read exceptions.
+async fn check_leader_for_resume(sim: &Sim, name: &str) -> SimResult<()> {
+    let target = {
+        let state = sim.state();
+        let follow = state.indices.get(name).and_then(|i| i.follower.as_ref());
+        follow.and_then(|f| {
+            let config = state.remotes.get(&f.remote_cluster).map(|c| c.config.clone())?;
+            Some((config, f.remote_cluster.clone(), f.leader_index.clone()))
+        })
+    };
+    let Some((config, remote_name, leader)) = target else { return Ok(()) };
+    let Ok((mut channel, _, _)) = remote::connect(&config).await else { return Ok(()) };
+    let Ok(leader_info) = channel.request(&json!({"action": "read_index", "index": leader})).await else {
+        return Ok(());
+    };
+    if leader_info.get("error").is_some() {
+        return Ok(());
+    }
+    leader_refusal(&remote_name, &leader, &leader_info).map_or(Ok(()), Err)
+}
+
 /// The follower state of `name`, or Elasticsearch's refusal for a missing or regular index.
 fn follower_of<'a>(state: &'a mut super::super::state::ClusterState, name: &str) -> SimResult<&'a mut FollowerState> {
     let index = state.index_mut(name)?;
@@ -217,11 +246,15 @@ pub fn pause_follow(sim: &Sim, request: &Request) -> SimResult {
     Ok(Reply::acknowledged())
 }
 
-pub fn resume_follow(sim: &Arc<Sim>, request: &Request) -> SimResult {
+pub async fn resume_follow(sim: &Arc<Sim>, request: &Request) -> SimResult {
     require_license(sim)?;
     sim.state().require_remote_cluster_client()?;
     let name = request.param(0).unwrap_or_default().to_owned();
     let body = request.optional_body()?.unwrap_or_else(|| json!({}));
+    let paused = sim.state().indices.get(&name).and_then(|i| i.follower.as_ref()).is_some_and(|f| !f.active);
+    if paused {
+        check_leader_for_resume(sim, &name).await?;
+    }
     {
         let mut state = sim.state();
         let closed = state.index(&name)?.state == IndexState::Closed;

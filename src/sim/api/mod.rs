@@ -117,7 +117,7 @@ pub async fn dispatch(sim: &Arc<Sim>, op: Op, request: Request) -> SimResult {
         Op::CcrStats => follow::ccr_stats(sim),
         Op::Follow => follow::put_follow(sim, &request).await,
         Op::PauseFollow => follow::pause_follow(sim, &request),
-        Op::ResumeFollow => follow::resume_follow(sim, &request),
+        Op::ResumeFollow => follow::resume_follow(sim, &request).await,
         Op::Unfollow => follow::unfollow(sim, &request).await,
         Op::FollowStats => follow::follow_stats(sim, &request),
         Op::GetAutoFollow => ccr::get_auto_follow(sim, &request),
