@@ -25,6 +25,8 @@ mod sim_auto_follow;
 mod sim_docs;
 mod sim_doctor;
 mod sim_migration;
+mod sim_nodes;
+mod sim_reindex;
 mod sim_shards;
 mod transport;
 mod web;

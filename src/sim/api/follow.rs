@@ -13,6 +13,7 @@ use super::super::reply::{EsException, Reply, SimResult};
 use super::super::state::{IndexState, LicenseKind};
 use super::Request;
 use super::indices::{create_index, expand_expression};
+use super::leader_checks::{check_leader_for_resume, leader_refusal, newer_leader_refusal};
 use crate::es::Version;
 
 /// CCR needs a platinum or trial license on the following cluster.
@@ -99,19 +100,7 @@ pub async fn put_follow(sim: &Arc<Sim>, request: &Request) -> SimResult {
     if let Some(refusal) = leader_refusal(&remote_name, &leader, &leader_info) {
         return Err(refusal);
     }
-    let local_version = sim.state().version();
-    let leader_version = leader_info["version"].as_str().and_then(|v| v.parse::<Version>().ok());
-    if let Some(leader_version) = leader_version.filter(|v| *v > local_version) {
-        // The initial copy is a restore from the leader: a node cannot restore what a newer
-        // version wrote.
-        return Err(EsException::new(
-            500,
-            "snapshot_restore_exception",
-            format!(
-                "[_ccr_{remote_name}:_latest_/_latest_] the snapshot was created with Elasticsearch version [{leader_version}] which is higher than the version of this node [{local_version}]"
-            ),
-        ));
-    }
+    newer_leader_refusal(&remote_name, &leader_info, sim.state().version())?;
     if leader_info["soft_deletes"] != true {
         return Err(EsException::illegal_argument(format!(
             "leader index [{leader}] does not have soft deletes enabled"
@@ -178,47 +167,6 @@ pub async fn put_follow(sim: &Arc<Sim>, request: &Request) -> SimResult {
     Ok(Reply::ok(
         json!({"follow_index_created": waited, "follow_index_shards_acked": waited, "index_following_started": waited}),
     ))
-}
-
-/// Why the leader index cannot be followed right now, from what the leader said about it:
-/// the checks put-follow and resume-follow both make on the leader.
-fn leader_refusal(remote_name: &str, leader: &str, leader_info: &Value) -> Option<EsException> {
-    if leader_info["license"] == "basic" {
-        return Some(EsException::new(
-            400,
-            "status_exception",
-            format!(
-                "can not fetch remote index [{remote_name}:{leader}] metadata as the remote cluster [{remote_name}] is not licensed for [ccr]; the license mode [BASIC] on cluster [{remote_name}] does not enable [ccr]"
-            ),
-        ));
-    }
-    if leader_info["closed"] == true {
-        return Some(EsException::index_closed(leader, leader_info["uuid"].as_str().unwrap_or_default()));
-    }
-    leader_info["physical_replication"].as_str().map(EsException::illegal_argument)
-}
-
-/// Resume-follow's look at the leader: its refusal when the remote answers and the leader
-/// index cannot be followed. An unreachable remote is not checked here; the follow tasks
-/// report it as read exceptions.
-async fn check_leader_for_resume(sim: &Sim, name: &str) -> SimResult<()> {
-    let target = {
-        let state = sim.state();
-        let follow = state.indices.get(name).and_then(|i| i.follower.as_ref());
-        follow.and_then(|f| {
-            let config = state.remotes.get(&f.remote_cluster).map(|c| c.config.clone())?;
-            Some((config, f.remote_cluster.clone(), f.leader_index.clone()))
-        })
-    };
-    let Some((config, remote_name, leader)) = target else { return Ok(()) };
-    let Ok((mut channel, _, _)) = remote::connect(&config).await else { return Ok(()) };
-    let Ok(leader_info) = channel.request(&json!({"action": "read_index", "index": leader})).await else {
-        return Ok(());
-    };
-    if leader_info.get("error").is_some() {
-        return Ok(());
-    }
-    leader_refusal(&remote_name, &leader, &leader_info).map_or(Ok(()), Err)
 }
 
 /// The follower state of `name`, or Elasticsearch's refusal for a missing or regular index.

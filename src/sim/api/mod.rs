@@ -6,6 +6,7 @@ mod cluster;
 mod docs;
 pub(super) mod follow;
 pub(super) mod indices;
+mod leader_checks;
 mod lifecycle;
 mod remote;
 mod stats;
