@@ -174,6 +174,10 @@ pub struct SimArgs {
         default_value = "data,data_content,data_hot,ingest,master,remote_cluster_client"
     )]
     pub node_roles: Vec<String>,
+    /// How many nodes the cluster has, each with its own HTTP and transport port; the first
+    /// is the elected master, the others are data nodes.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=9))]
+    pub nodes: u16,
 }
 
 fn parse_node_setting(text: &str) -> Result<(String, String), String> {

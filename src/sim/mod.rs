@@ -272,6 +272,22 @@ impl SimServer {
             transport_address,
             roles: state::roles_for(config.version, &config.roles),
         };
+        // More nodes: each with its own HTTP and transport port serving the same cluster, data
+        // nodes that are not master-eligible (the first node is the elected master).
+        let mut other_listeners = Vec::new();
+        let mut other_nodes = Vec::new();
+        for n in 1..=config.extra_nodes {
+            let http_listener = TcpListener::bind(SocketAddr::new(http.ip(), 0)).await?;
+            let transport_listener = TcpListener::bind(SocketAddr::new(transport.ip(), 0)).await?;
+            other_nodes.push(Node {
+                id: state::es_uuid(),
+                name: format!("{}-node-{n}", config.cluster_name),
+                http_address: http_listener.local_addr()?,
+                transport_address: transport_listener.local_addr()?,
+                roles: node.roles.iter().filter(|r| *r != "master").cloned().collect(),
+            });
+            other_listeners.push((http_listener, transport_listener));
+        }
         let state = ClusterState {
             cluster_uuid: state::es_uuid(),
             license_type: config.license,
@@ -287,6 +303,7 @@ impl SimServer {
             tasks: Default::default(),
             next_task_id: 1,
             node,
+            other_nodes,
             config,
         };
         let sim = Arc::new(Sim { state: Mutex::new(state), requests: Mutex::default(), faults: Mutex::default() });
@@ -294,25 +311,10 @@ impl SimServer {
         auto_follow::start(&sim);
         let (shutdown, _) = watch::channel(false);
 
-        let answering = Arc::clone(&sim);
-        tokio::spawn(transport::serve(transport_listener, shutdown.subscribe(), move |request| {
-            answering.transport_answer(request)
-        }));
-
-        let serving = Arc::clone(&sim);
-        let app = axum::Router::new().fallback(move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
-            let sim = Arc::clone(&serving);
-            async move { to_response(sim.handle(method, &uri, &headers, body).await) }
-        });
-        let mut stop = shutdown.subscribe();
-        tokio::spawn(async move {
-            let graceful = async move {
-                let _ = stop.changed().await;
-            };
-            if let Err(error) = axum::serve(http_listener, app).with_graceful_shutdown(graceful).await {
-                tracing::error!(%error, "simulator HTTP server failed");
-            }
-        });
+        let listeners = std::iter::once((http_listener, transport_listener)).chain(other_listeners);
+        for (http_listener, transport_listener) in listeners {
+            serve_node(&sim, http_listener, transport_listener, &shutdown);
+        }
         Ok(SimServer { sim, http_address, transport_address, shutdown })
     }
 
@@ -332,6 +334,33 @@ impl Drop for SimServer {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// Serves one node's HTTP and transport ports until shutdown.
+fn serve_node(
+    sim: &Arc<Sim>,
+    http_listener: TcpListener,
+    transport_listener: TcpListener,
+    shutdown: &watch::Sender<bool>,
+) {
+    let answering = Arc::clone(sim);
+    tokio::spawn(transport::serve(transport_listener, shutdown.subscribe(), move |request| {
+        answering.transport_answer(request)
+    }));
+    let serving = Arc::clone(sim);
+    let app = axum::Router::new().fallback(move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
+        let sim = Arc::clone(&serving);
+        async move { to_response(sim.handle(method, &uri, &headers, body).await) }
+    });
+    let mut stop = shutdown.subscribe();
+    tokio::spawn(async move {
+        let graceful = async move {
+            let _ = stop.changed().await;
+        };
+        if let Err(error) = axum::serve(http_listener, app).with_graceful_shutdown(graceful).await {
+            tracing::error!(%error, "simulator HTTP server failed");
+        }
+    });
 }
 
 fn to_response(reply: Reply) -> Response {

@@ -29,6 +29,8 @@ pub struct SimConfig {
     pub physical_replication: bool,
     /// The node's roles (`node.roles`), as `_nodes` lists them.
     pub roles: Vec<String>,
+    /// Nodes besides the first, each with its own ports: data nodes, not master-eligible.
+    pub extra_nodes: usize,
 }
 
 /// The roles of a default node, as Elasticsearch 8 lists them.
@@ -44,6 +46,7 @@ impl SimConfig {
             security: None,
             physical_replication: false,
             roles: DEFAULT_ROLES.iter().map(|r| (*r).to_owned()).collect(),
+            extra_nodes: 0,
         }
     }
 }
@@ -272,7 +275,10 @@ pub fn roles_for(version: Version, configured: &[String]) -> Vec<String> {
 pub struct ClusterState {
     pub config: SimConfig,
     pub cluster_uuid: String,
+    /// The elected master, which answers every request.
     pub node: Node,
+    /// The other nodes of a multi-node cluster ([`SimConfig::extra_nodes`]).
+    pub other_nodes: Vec<Node>,
     pub license_type: LicenseKind,
     pub license_uid: String,
     pub trial_used: bool,
@@ -321,6 +327,11 @@ impl ClusterState {
     /// The effective value of a cluster setting: transient over persistent over the yml.
     pub fn setting(&self, key: &str) -> Option<&SettingValue> {
         self.transient.get(key).or_else(|| self.persistent.get(key)).or_else(|| self.config.node_settings.get(key))
+    }
+
+    /// Every node, the elected master first.
+    pub fn nodes(&self) -> impl Iterator<Item = &Node> {
+        std::iter::once(&self.node).chain(&self.other_nodes)
     }
 
     /// Whether this node may connect to remote clusters; Elasticsearch's refusal otherwise.

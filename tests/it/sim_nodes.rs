@@ -4,7 +4,7 @@
 use ccr_panel::es::{ClusterSettingsUpdate, Version};
 use ccr_panel::sim::{LicenseKind, SimConfig};
 use reqwest::Method;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::helpers::*;
 use crate::sim_docs::raw;
@@ -146,7 +146,7 @@ async fn the_sim_command_takes_physical_replication_and_node_roles() {
     let mut child = Child(
         std::process::Command::new(env!("CARGO_BIN_EXE_ccr-panel"))
             .args(["sim", "--listen", "127.0.0.1:0", "--transport-listen", "127.0.0.1:0", "--version", "7.10.2"])
-            .args(["--physical-replication", "--node-roles", "master,data,ingest"])
+            .args(["--physical-replication", "--node-roles", "master,data,ingest", "--nodes", "2"])
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::null())
             .spawn()
@@ -169,8 +169,52 @@ async fn the_sim_command_takes_physical_replication_and_node_roles() {
     let (_, settings) = raw(&url, Method::GET, "/orders/_settings?flat_settings=true", None).await;
     assert_eq!(settings["orders"]["settings"]["index.replication.type"], "physical");
     let (_, nodes) = raw(&url, Method::GET, "/_nodes", None).await;
-    let node = nodes["nodes"].as_object().unwrap().values().next().unwrap().clone();
-    assert_eq!(node["roles"], json!(["data", "ingest", "master"]));
+    let roles: Vec<Value> = nodes["nodes"].as_object().unwrap().values().map(|n| n["roles"].clone()).collect();
+    assert!(roles.contains(&json!(["data", "ingest", "master"])), "{roles:?}");
+    assert!(roles.contains(&json!(["data", "ingest"])), "--nodes 2 adds a data node: {roles:?}");
     let (status, body) = raw(&url, Method::GET, "/_remote/info", None).await;
     assert_eq!((status.as_u16(), body["error"]["type"].clone()), (400, json!("illegal_argument_exception")));
+}
+
+#[tokio::test]
+async fn a_cluster_of_several_nodes_lists_each_and_answers_on_each_port() {
+    let mut three = SimConfig::new("leader");
+    three.extra_nodes = 2;
+    let leader = start_sim_with(three).await;
+    let (_, nodes) = call(&leader, Method::GET, "/_nodes/transport", None).await;
+    assert_eq!(nodes["_nodes"]["total"], 3);
+    let nodes: Vec<Value> = nodes["nodes"].as_object().unwrap().values().cloned().collect();
+    let masters: Vec<&Value> =
+        nodes.iter().filter(|n| n["roles"].as_array().unwrap().contains(&json!("master"))).collect();
+    assert_eq!(masters.len(), 1, "one master-eligible node");
+    assert_eq!(masters[0]["transport"]["publish_address"], leader.transport_address.to_string());
+    let data = nodes.iter().find(|n| n["name"] == "leader-node-2").unwrap();
+    assert_eq!(data["roles"], json!(["data", "data_content", "data_hot", "ingest", "remote_cluster_client"]));
+    let data_transport = data["transport"]["publish_address"].as_str().unwrap().to_owned();
+    assert_ne!(data_transport, leader.transport_address.to_string());
+
+    let (_, master_only) = call(&leader, Method::GET, "/_nodes/_master", None).await;
+    assert_eq!(master_only["_nodes"]["total"], 1);
+    let (_, cat) = call(&leader, Method::GET, "/_cat/nodes?format=json", None).await;
+    let stars: Vec<&Value> = cat.as_array().unwrap().iter().filter(|r| r["master"] == "*").collect();
+    assert_eq!((cat.as_array().unwrap().len(), stars.len()), (3, 1));
+    let (_, health) = call(&leader, Method::GET, "/_cluster/health", None).await;
+    assert_eq!((health["number_of_nodes"].clone(), health["number_of_data_nodes"].clone()), (json!(3), json!(3)));
+
+    // Another node's ports serve the same cluster: a remote seeded with it connects.
+    assert!(data.get("http").is_none(), "only the metric asked for");
+    let (_, http) = call(&leader, Method::GET, "/_nodes/leader-node-2/http", None).await;
+    let data_http = http["nodes"].as_object().unwrap().values().next().unwrap()["http"]["publish_address"].clone();
+    let (status, root) = raw(&format!("http://{}", data_http.as_str().unwrap()), Method::GET, "/", None).await;
+    assert_eq!((status.as_u16(), root["cluster_name"].clone()), (200, json!("leader")), "its HTTP port too");
+    let local = start_sim("local").await;
+    let update = json!({"persistent": {"cluster.remote.leader.seeds": [data_transport]}});
+    call(&local, Method::PUT, "/_cluster/settings", Some(update)).await;
+    let connected = eventually(std::time::Duration::from_secs(5), || async {
+        call(&local, Method::GET, "/_remote/info", None).await.1["leader"]["connected"] == true
+    })
+    .await;
+    assert!(connected);
+    let (_, info) = call(&local, Method::GET, "/_remote/info", None).await;
+    assert_eq!(info["leader"]["num_nodes_connected"], 3, "sniffs every node");
 }

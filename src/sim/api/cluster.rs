@@ -154,8 +154,8 @@ pub fn health(sim: &Sim, request: &Request) -> SimResult {
         "cluster_name": state.config.cluster_name,
         "status": status,
         "timed_out": false,
-        "number_of_nodes": 1,
-        "number_of_data_nodes": 1,
+        "number_of_nodes": state.nodes().count(),
+        "number_of_data_nodes": state.nodes().filter(|n| n.roles.iter().any(|r| r.starts_with("data"))).count(),
         "active_primary_shards": primaries,
         "active_shards": primaries,
         "relocating_shards": 0,
@@ -186,11 +186,12 @@ const NODE_METRICS: &[&str] = &[
     "_none",
 ];
 
-/// Whether a node filter (`_local`, `_master`, `*`, an id or a name, comma-separated) selects
-/// this cluster's only node.
-fn selects(filter: &str, node: &super::super::state::Node) -> bool {
+/// Whether a node filter (`_local`, `_master`, `*`, an id, a name, `role:true`,
+/// comma-separated) selects a node; the master is the node that answers (`_local`).
+fn selects(filter: &str, node: &super::super::state::Node, master: bool) -> bool {
     filter.split(',').any(|f| {
-        matches!(f, "_all" | "_local" | "_master" | "*" | "master:true")
+        matches!(f, "_all" | "*")
+            || (master && matches!(f, "_local" | "_master"))
             || f == node.id
             || super::indices::glob(f, &node.name)
             || (f.ends_with(":true") && node.roles.iter().any(|r| format!("{r}:true") == f))
@@ -199,7 +200,6 @@ fn selects(filter: &str, node: &super::super::state::Node) -> bool {
 
 pub fn nodes_info(sim: &Sim, request: &Request) -> SimResult {
     let state = sim.state();
-    let node = &state.node;
     // `/_nodes/{x}`: a metric list when every part is a metric, else a node filter.
     let (filter, metrics) = match (request.param(0), request.param(1)) {
         (Some(nodes), Some(metrics)) => (nodes, metrics),
@@ -208,6 +208,26 @@ pub fn nodes_info(sim: &Sim, request: &Request) -> SimResult {
         (None, _) => ("_all", "_all"),
     };
     let wants = |section: &str| metrics.split(',').any(|m| m == section || m == "_all");
+    let mut nodes = serde_json::Map::new();
+    for (n, node) in state.nodes().enumerate() {
+        if selects(filter, node, n == 0) {
+            nodes.insert(node.id.clone(), node_info(&state, node, &wants));
+        }
+    }
+    let count = nodes.len();
+    Ok(Reply::ok(json!({
+        "_nodes": {"total": count, "successful": count, "failed": 0},
+        "cluster_name": state.config.cluster_name,
+        "nodes": nodes,
+    })))
+}
+
+/// One node in `_nodes`: its identity, and the sections asked for.
+fn node_info(
+    state: &super::super::state::ClusterState,
+    node: &super::super::state::Node,
+    wants: &dyn Fn(&str) -> bool,
+) -> Value {
     let ip = node.transport_address.ip().to_string();
     let mut roles = node.roles.clone();
     roles.sort_unstable();
@@ -235,16 +255,7 @@ pub fn nodes_info(sim: &Sim, request: &Request) -> SimResult {
             "node": {"name": node.name, "roles": node.roles},
         });
     }
-    let mut nodes = serde_json::Map::new();
-    if selects(filter, node) {
-        nodes.insert(node.id.clone(), entry);
-    }
-    let count = nodes.len();
-    Ok(Reply::ok(json!({
-        "_nodes": {"total": count, "successful": count, "failed": 0},
-        "cluster_name": state.config.cluster_name,
-        "nodes": nodes,
-    })))
+    entry
 }
 
 /// `node.role` letters as `_cat/nodes` prints them.
@@ -267,17 +278,23 @@ fn role_letters(roles: &[String]) -> String {
 
 pub fn cat_nodes(sim: &Sim) -> SimResult {
     let state = sim.state();
-    let node = &state.node;
-    Ok(Reply::ok(json!([{
-        "ip": node.transport_address.ip().to_string(),
-        "heap.percent": "21",
-        "ram.percent": "40",
-        "cpu": "1",
-        "load_1m": "0.10",
-        "load_5m": "0.08",
-        "load_15m": "0.05",
-        "node.role": role_letters(&node.roles),
-        "master": "*",
-        "name": node.name,
-    }])))
+    let rows: Vec<Value> = state
+        .nodes()
+        .enumerate()
+        .map(|(n, node)| {
+            json!({
+                "ip": node.transport_address.ip().to_string(),
+                "heap.percent": "21",
+                "ram.percent": "40",
+                "cpu": "1",
+                "load_1m": "0.10",
+                "load_5m": "0.08",
+                "load_15m": "0.05",
+                "node.role": role_letters(&node.roles),
+                "master": if n == 0 { "*" } else { "-" },
+                "name": node.name,
+            })
+        })
+        .collect();
+    Ok(Reply::ok(Value::Array(rows)))
 }

@@ -164,12 +164,12 @@ pub fn transport_answer(sim: &Sim, request: &Value) -> Value {
             "cluster_uuid": state.cluster_uuid,
             "version": state.version().to_string(),
             "license": state.license_type.as_str(),
-            "nodes": [{
-                "id": state.node.id,
-                "name": state.node.name,
-                "transport_address": state.node.transport_address.to_string(),
-                "roles": state.node.roles,
-            }],
+            "nodes": state.nodes().map(|node| json!({
+                "id": node.id,
+                "name": node.name,
+                "transport_address": node.transport_address.to_string(),
+                "roles": node.roles,
+            })).collect::<Vec<_>>(),
         }),
         Some("ping") => json!({"ok": true}),
         Some("read_index") => super::leader::read_index(&state, request),
