@@ -230,7 +230,13 @@ fn node_info(
 ) -> Value {
     let ip = node.transport_address.ip().to_string();
     let mut roles = node.roles.clone();
-    roles.sort_unstable();
+    if state.version().major < 7 {
+        // 6.x keeps roles in an `EnumSet` of MASTER, DATA, INGEST, and lists them in that order.
+        let rank = |r: &String| ["master", "data", "ingest"].iter().position(|k| k == r).unwrap_or(3);
+        roles.sort_by_key(rank);
+    } else {
+        roles.sort_unstable();
+    }
     let mut entry = json!({
         "name": node.name,
         "transport_address": node.transport_address.to_string(),
