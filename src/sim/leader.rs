@@ -47,6 +47,7 @@ pub fn read_index(state: &ClusterState, request: &Value) -> Value {
         "soft_deletes": soft_deletes,
         "shards": index.shards.len(),
         "license": state.license_type.as_str(),
+        "license_active": state.license_active(),
         "version": state.version().to_string(),
         "closed": index.state == super::state::IndexState::Closed,
         "physical_replication": physical_replication_refusal(name, index),

@@ -106,7 +106,14 @@ impl Sim {
 
     /// Changes the licence, as a licence update or an expiry would.
     pub fn set_license(&self, kind: LicenseKind) {
-        self.state().license_type = kind;
+        let mut state = self.state();
+        state.license_type = kind;
+        state.license_expiry_millis = None;
+    }
+
+    /// Makes the licence end `hours` from now (negative: it has expired).
+    pub fn set_license_expiry_in_hours(&self, hours: f64) {
+        self.state().license_expiry_millis = Some(state::now_millis() + (hours * 3_600_000.0) as i64);
     }
 
     /// The simulator's own control endpoints, under `/_sim/`.
@@ -123,17 +130,22 @@ impl Sim {
                 self.clear_faults();
                 Reply::acknowledged()
             }
-            // Switches the licence at once (an expired trial falling back to basic, say).
+            // Switches the licence at once (an expired trial falling back to basic, say), and
+            // with `expires_in_hours` sets when it ends (negative: expired already).
             ("PUT", "/_sim/license") => {
-                let kind = serde_json::from_slice::<Value>(body).ok().and_then(|b| match b["type"].as_str() {
+                let body = serde_json::from_slice::<Value>(body).unwrap_or_default();
+                let kind = match body["type"].as_str() {
                     Some("basic") => Some(LicenseKind::Basic),
                     Some("trial") => Some(LicenseKind::Trial),
                     Some("platinum") => Some(LicenseKind::Platinum),
                     _ => None,
-                });
+                };
                 match kind {
                     Some(kind) => {
                         self.set_license(kind);
+                        if let Some(hours) = body["expires_in_hours"].as_f64() {
+                            self.set_license_expiry_in_hours(hours);
+                        }
                         Reply::acknowledged()
                     }
                     None => reply::EsException::bad_json("expected {\"type\": \"basic\"|\"trial\"|\"platinum\"}")
@@ -293,6 +305,7 @@ impl SimServer {
             license_type: config.license,
             license_uid: uuid::Uuid::new_v4().to_string(),
             trial_used: config.license == LicenseKind::Trial,
+            license_expiry_millis: None,
             persistent: Default::default(),
             transient: Default::default(),
             indices: Default::default(),

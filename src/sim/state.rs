@@ -282,6 +282,8 @@ pub struct ClusterState {
     pub license_type: LicenseKind,
     pub license_uid: String,
     pub trial_used: bool,
+    /// When a paid or trial licence ends; `None` is always 30 days ahead.
+    pub license_expiry_millis: Option<i64>,
     pub persistent: Settings,
     pub transient: Settings,
     pub indices: BTreeMap<String, Index>,
@@ -327,6 +329,22 @@ impl ClusterState {
     /// The effective value of a cluster setting: transient over persistent over the yml.
     pub fn setting(&self, key: &str) -> Option<&SettingValue> {
         self.transient.get(key).or_else(|| self.persistent.get(key)).or_else(|| self.config.node_settings.get(key))
+    }
+
+    /// When the licence ends (a basic licence never does).
+    pub fn license_expiry(&self) -> Option<i64> {
+        (self.license_type != LicenseKind::Basic)
+            .then(|| self.license_expiry_millis.unwrap_or_else(|| now_millis() + 30 * 86_400_000))
+    }
+
+    /// Whether the licence is still in force (`status: active`).
+    pub fn license_active(&self) -> bool {
+        self.license_expiry().is_none_or(|expiry| expiry > now_millis())
+    }
+
+    /// Whether the licence allows cross-cluster replication: platinum or trial, and active.
+    pub fn ccr_allowed(&self) -> bool {
+        self.license_type != LicenseKind::Basic && self.license_active()
     }
 
     /// Every node, the elected master first.

@@ -218,3 +218,47 @@ async fn a_cluster_of_several_nodes_lists_each_and_answers_on_each_port() {
     let (_, info) = call(&local, Method::GET, "/_remote/info", None).await;
     assert_eq!(info["leader"]["num_nodes_connected"], 3, "sniffs every node");
 }
+
+#[tokio::test]
+async fn an_expired_licence_stops_ccr_on_either_side() {
+    let leader = start_sim("leader").await;
+    let local = start_sim("local").await;
+    call(&leader, Method::PUT, "/orders", Some(json!({}))).await;
+    connect(&local, &leader).await;
+
+    let (_, license) = call(&local, Method::GET, "/_license", None).await;
+    assert_eq!(license["license"]["status"], "active");
+    let expiry = license["license"]["expiry_date_in_millis"].as_i64().unwrap();
+    assert!(license["license"]["expiry_date"].as_str().unwrap().ends_with('Z'));
+
+    // A trial ending soon is still active.
+    let soon = json!({"type": "trial", "expires_in_hours": 48});
+    assert_eq!(call(&local, Method::PUT, "/_sim/license", Some(soon)).await.0, 200);
+    let (_, license) = call(&local, Method::GET, "/_license", None).await;
+    let soon = license["license"]["expiry_date_in_millis"].as_i64().unwrap();
+    assert!(soon < expiry && license["license"]["status"] == "active");
+
+    leader.sim.set_license(LicenseKind::Trial);
+    leader.sim.set_license_expiry_in_hours(-1.0);
+    let (_, license) = call(&leader, Method::GET, "/_license", None).await;
+    assert_eq!(license["license"]["status"], "expired");
+    let (status, body) = follow(&local, "copy", "orders").await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        body["error"]["reason"],
+        "can not fetch remote index [leader:orders] metadata as the remote cluster [leader] is not licensed for [ccr]; the license on cluster [leader] is not active"
+    );
+
+    let expired = json!({"type": "platinum", "expires_in_hours": -1});
+    call(&local, Method::PUT, "/_sim/license", Some(expired)).await;
+    let (status, body) = call(&local, Method::GET, "/_ccr/stats", None).await;
+    assert_eq!(
+        (status.as_u16(), body["error"]["reason"].clone()),
+        (403, json!("current license is non-compliant for [ccr]"))
+    );
+    let (_, xpack) = call(&local, Method::GET, "/_xpack", None).await;
+    assert_eq!(
+        (xpack["license"]["status"].clone(), xpack["features"]["ccr"]["available"].clone()),
+        (json!("expired"), json!(false))
+    );
+}

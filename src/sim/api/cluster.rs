@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 use super::super::Sim;
 use super::super::reply::{Reply, SimResult};
 use super::super::settings::{self, Scope};
-use super::super::state::{LicenseKind, now_millis};
+use super::super::state::LicenseKind;
 use super::Request;
 
 /// Lucene and wire-compatibility versions that go with each simulated major version.
@@ -44,14 +44,14 @@ pub fn license(sim: &Sim) -> SimResult {
     let state = sim.state();
     const ISSUED: i64 = 1_767_225_600_000; // 2026-01-01
     let mut license = json!({
-        "status": "active",
+        "status": if state.license_active() { "active" } else { "expired" },
         "uid": state.license_uid,
         "type": state.license_type.as_str(),
         "issue_date": "2026-01-01T00:00:00.000Z",
         "issue_date_in_millis": ISSUED,
     });
-    if state.license_type != LicenseKind::Basic {
-        let expiry = now_millis() + 30 * 86_400_000;
+    if let Some(expiry) = state.license_expiry() {
+        license["expiry_date"] = json!(iso_date(expiry));
         license["expiry_date_in_millis"] = json!(expiry);
     }
     license["max_nodes"] = json!(1000);
@@ -60,6 +60,23 @@ pub fn license(sim: &Sim) -> SimResult {
     license["issuer"] = json!("elasticsearch");
     license["start_date_in_millis"] = json!(-1);
     Ok(Reply::ok(json!({ "license": license })))
+}
+
+/// Milliseconds since the epoch as Elasticsearch prints dates (`2026-01-01T00:00:00.000Z`).
+fn iso_date(millis: i64) -> String {
+    let (days, ms) = (millis.div_euclid(86_400_000), millis.rem_euclid(86_400_000));
+    // Howard Hinnant's civil-from-days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let (h, m, sec, milli) = (ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000);
+    format!("{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{sec:02}.{milli:03}Z")
 }
 
 pub fn start_trial(sim: &Sim, request: &Request) -> SimResult {
@@ -88,10 +105,11 @@ pub fn start_trial(sim: &Sim, request: &Request) -> SimResult {
 
 pub fn xpack_info(sim: &Sim) -> SimResult {
     let state = sim.state();
-    let ccr = state.license_type != LicenseKind::Basic;
+    let ccr = state.ccr_allowed();
+    let status = if state.license_active() { "active" } else { "expired" };
     Ok(Reply::ok(json!({
         "build": {"hash": "0000000", "date": "2026-01-01T00:00:00.000Z"},
-        "license": {"uid": state.license_uid, "type": state.license_type.as_str(), "mode": state.license_type.as_str(), "status": "active"},
+        "license": {"uid": state.license_uid, "type": state.license_type.as_str(), "mode": state.license_type.as_str(), "status": status},
         "features": {
             "ccr": {"available": ccr, "enabled": true},
             "security": {"available": true, "enabled": false},
@@ -303,4 +321,14 @@ pub fn cat_nodes(sim: &Sim) -> SimResult {
         })
         .collect();
     Ok(Reply::ok(Value::Array(rows)))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn dates_print_as_elasticsearch_prints_them() {
+        assert_eq!(super::iso_date(1_767_225_600_000), "2026-01-01T00:00:00.000Z");
+        assert_eq!(super::iso_date(951_782_400_123), "2000-02-29T00:00:00.123Z");
+        assert_eq!(super::iso_date(0), "1970-01-01T00:00:00.000Z");
+    }
 }

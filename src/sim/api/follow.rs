@@ -10,7 +10,7 @@ use super::super::Sim;
 use super::super::follower::{self, FollowerState};
 use super::super::remote;
 use super::super::reply::{EsException, Reply, SimResult};
-use super::super::state::{IndexState, LicenseKind};
+use super::super::state::IndexState;
 use super::Request;
 use super::indices::{create_index, expand_expression};
 use super::leader_checks::{check_leader_for_resume, leader_refusal, newer_leader_refusal};
@@ -18,7 +18,7 @@ use crate::es::Version;
 
 /// CCR needs a platinum or trial license on the following cluster.
 pub fn require_license(sim: &Sim) -> SimResult<()> {
-    if sim.state().license_type == LicenseKind::Basic {
+    if !sim.state().ccr_allowed() {
         return Err(EsException::new(403, "security_exception", "current license is non-compliant for [ccr]")
             .with("license.expired.feature", "ccr"));
     }

@@ -21,6 +21,15 @@ pub(super) fn leader_refusal(remote_name: &str, leader: &str, leader_info: &Valu
             ),
         ));
     }
+    if leader_info["license_active"] == false {
+        return Some(EsException::new(
+            400,
+            "status_exception",
+            format!(
+                "can not fetch remote index [{remote_name}:{leader}] metadata as the remote cluster [{remote_name}] is not licensed for [ccr]; the license on cluster [{remote_name}] is not active"
+            ),
+        ));
+    }
     if leader_info["closed"] == true {
         return Some(EsException::index_closed(leader, leader_info["uuid"].as_str().unwrap_or_default()));
     }
