@@ -283,7 +283,7 @@ fn node_info(
 }
 
 /// `node.role` letters as `_cat/nodes` prints them.
-fn role_letters(roles: &[String]) -> String {
+fn role_letters(roles: &[String], version: crate::es::Version) -> String {
     let mut letters: Vec<char> = roles
         .iter()
         .filter_map(|role| match role.as_str() {
@@ -296,7 +296,12 @@ fn role_letters(roles: &[String]) -> String {
             _ => None,
         })
         .collect();
-    letters.sort_unstable();
+    if version.major < 7 {
+        // 6.x prints its role enum in order: master, data, ingest (`mdi`).
+        letters.sort_by_key(|c| "mdi".find(*c).unwrap_or(3));
+    } else {
+        letters.sort_unstable();
+    }
     letters.into_iter().collect()
 }
 
@@ -314,7 +319,7 @@ pub fn cat_nodes(sim: &Sim) -> SimResult {
                 "load_1m": "0.10",
                 "load_5m": "0.08",
                 "load_15m": "0.05",
-                "node.role": role_letters(&node.roles),
+                "node.role": role_letters(&node.roles, state.version()),
                 "master": if n == 0 { "*" } else { "-" },
                 "name": node.name,
             })
