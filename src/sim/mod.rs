@@ -3,7 +3,8 @@
 //! It serves the real REST contract (same paths, status codes, JSON shapes and error bodies),
 //! keeps state (settings, indices, documents), and opens a transport port that other
 //! simulators connect to as remote clusters. It is not Elasticsearch: it simulates what the
-//! panel and its users observe, on one node, each index with the shards it was created with.
+//! panel and its users observe: one elected master that holds the state (further nodes, if
+//! configured, are more ports onto it), each index with the shards it was created with.
 //!
 //! It does not reuse the client's models (`crate::es`): two independent readings of the
 //! Elasticsearch contract catch each other's mistakes, where shared structs would hide them.

@@ -101,7 +101,7 @@ impl SettingValue {
 
 pub type Settings = BTreeMap<String, SettingValue>;
 
-/// One simulated node (each simulated cluster has exactly one).
+/// One simulated node: the master, or one of [`SimConfig::extra_nodes`].
 #[derive(Debug, Clone)]
 pub struct Node {
     pub id: String,
