@@ -185,6 +185,9 @@ async fn sim(args: SimArgs) -> Result<(), String> {
     let mut config = SimConfig::new(&args.cluster_name);
     config.version = args.version;
     config.license = args.license;
+    config.physical_replication = args.physical_replication;
+    config.extra_nodes = usize::from(args.nodes) - 1;
+    config.roles = args.node_roles.iter().map(|r| r.trim().to_owned()).filter(|r| !r.is_empty()).collect();
     for (key, value) in args.node_settings {
         // Seeds are a list; everything else is a single value.
         let value = if key.ends_with(".seeds") {

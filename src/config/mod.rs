@@ -162,6 +162,22 @@ pub struct SimArgs {
     /// cannot change, or `cluster.remote.dr.credentials=...` for the API-key security model.
     #[arg(long = "node-setting", value_parser = parse_node_setting)]
     pub node_settings: Vec<(String, String)>,
+    /// Behave like the managed 6.7 clusters of one cloud vendor: new indices get the setting
+    /// `index.replication.type: physical`, and an index that has it cannot be followed.
+    #[arg(long)]
+    pub physical_replication: bool,
+    /// The node's roles, comma-separated (`node.roles`); leave out `remote_cluster_client` to
+    /// see cross-cluster calls refused.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "data,data_content,data_hot,ingest,master,remote_cluster_client"
+    )]
+    pub node_roles: Vec<String>,
+    /// How many nodes the cluster has, each with its own HTTP and transport port; the first
+    /// is the elected master, the others are data nodes.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=9))]
+    pub nodes: u16,
 }
 
 fn parse_node_setting(text: &str) -> Result<(String, String), String> {

@@ -47,6 +47,21 @@ pub fn read_index(state: &ClusterState, request: &Value) -> Value {
         "soft_deletes": soft_deletes,
         "shards": index.shards.len(),
         "license": state.license_type.as_str(),
+        "license_active": state.license_active(),
+        "version": state.version().to_string(),
+        "closed": index.state == super::state::IndexState::Closed,
+        "physical_replication": physical_replication_refusal(name, index),
+    })
+}
+
+/// Why an index of a physical-replication cluster cannot lead a follower, while it still has
+/// `index.replication.type`: its shards copy segments and keep no operation history to read.
+pub fn physical_replication_refusal(name: &str, index: &Index) -> Option<String> {
+    let setting = crate::sim::api::indices::PHYSICAL_REPLICATION;
+    index.settings.get(setting).map(|value| {
+        format!(
+            "leader index [{name}] has [{setting}] set to [{value}] and cannot be followed: cross-cluster replication reads the operation history, which physical replication does not keep; close the index, set [{setting}] to null and open it again"
+        )
     })
 }
 
@@ -77,6 +92,20 @@ pub fn shard_changes(state: &mut ClusterState, request: &Value) -> Value {
     if request["uuid"].as_str().is_some_and(|uuid| uuid != index.uuid) {
         // Recreated under the same name: not the index that was followed.
         return json!({"error": index_not_found(name)});
+    }
+    // What stops a read before it reaches the shard, each retried by the follower except
+    // physical replication, which no retry fixes.
+    if index.state == super::state::IndexState::Closed {
+        // The shard-level read meets the index's closed block (`IndexFollowingIT.testCloseLeaderIndex`).
+        let reason = format!("index [{name}] blocked by: [FORBIDDEN/4/index closed];");
+        return json!({"error": exception("cluster_block_exception", reason)});
+    }
+    if index.settings.get("index.blocks.read").is_some_and(|v| v == "true") {
+        let reason = format!("index [{name}] blocked by: [FORBIDDEN/7/index read (api)];");
+        return json!({"error": exception("cluster_block_exception", reason)});
+    }
+    if let Some(reason) = physical_replication_refusal(name, index) {
+        return json!({"error": exception("illegal_argument_exception", reason)});
     }
     expire_leases(index);
     let shard_id = request["shard"].as_u64().unwrap_or(0) as usize;

@@ -3,7 +3,8 @@
 //! It serves the real REST contract (same paths, status codes, JSON shapes and error bodies),
 //! keeps state (settings, indices, documents), and opens a transport port that other
 //! simulators connect to as remote clusters. It is not Elasticsearch: it simulates what the
-//! panel and its users observe, on one node, each index with the shards it was created with.
+//! panel and its users observe: one elected master that holds the state (further nodes, if
+//! configured, are more ports onto it), each index with the shards it was created with.
 //!
 //! It does not reuse the client's models (`crate::es`): two independent readings of the
 //! Elasticsearch contract catch each other's mistakes, where shared structs would hide them.
@@ -77,7 +78,7 @@ impl Sim {
         effective.extend(state.persistent.clone());
         effective.extend(state.transient.clone());
         let skip_default = state.version() >= crate::es::Version::new(8, 15, 0);
-        let wanted = remote::configured_remotes(&effective, skip_default);
+        let wanted = remote::configured_remotes(&effective, skip_default, state.version());
         state.remotes.retain(|alias, conn| wanted.iter().any(|(a, c)| a == alias && *c == conn.config));
         for (alias, config) in wanted {
             if let std::collections::btree_map::Entry::Vacant(slot) = state.remotes.entry(alias) {
@@ -104,6 +105,18 @@ impl Sim {
         self.faults.lock().unwrap_or_else(|p| p.into_inner()).clear();
     }
 
+    /// Changes the licence, as a licence update or an expiry would.
+    pub fn set_license(&self, kind: LicenseKind) {
+        let mut state = self.state();
+        state.license_type = kind;
+        state.license_expiry_millis = None;
+    }
+
+    /// Makes the licence end `hours` from now (negative: it has expired).
+    pub fn set_license_expiry_in_hours(&self, hours: f64) {
+        self.state().license_expiry_millis = Some(state::now_millis() + (hours * 3_600_000.0) as i64);
+    }
+
     /// The simulator's own control endpoints, under `/_sim/`.
     fn control(&self, method: &Method, path: &str, body: &Bytes) -> Reply {
         match (method.as_str(), path) {
@@ -117,6 +130,28 @@ impl Sim {
             ("DELETE", "/_sim/faults") => {
                 self.clear_faults();
                 Reply::acknowledged()
+            }
+            // Switches the licence at once (an expired trial falling back to basic, say), and
+            // with `expires_in_hours` sets when it ends (negative: expired already).
+            ("PUT", "/_sim/license") => {
+                let body = serde_json::from_slice::<Value>(body).unwrap_or_default();
+                let kind = match body["type"].as_str() {
+                    Some("basic") => Some(LicenseKind::Basic),
+                    Some("trial") => Some(LicenseKind::Trial),
+                    Some("platinum") => Some(LicenseKind::Platinum),
+                    _ => None,
+                };
+                match kind {
+                    Some(kind) => {
+                        self.set_license(kind);
+                        if let Some(hours) = body["expires_in_hours"].as_f64() {
+                            self.set_license_expiry_in_hours(hours);
+                        }
+                        Reply::acknowledged()
+                    }
+                    None => reply::EsException::bad_json("expected {\"type\": \"basic\"|\"trial\"|\"platinum\"}")
+                        .into_reply(),
+                }
             }
             _ => Reply::with_status(
                 404,
@@ -248,13 +283,30 @@ impl SimServer {
             name: format!("{}-node-0", config.cluster_name),
             http_address,
             transport_address,
-            roles: vec!["data", "data_content", "data_hot", "ingest", "master", "remote_cluster_client"],
+            roles: state::roles_for(config.version, &config.roles),
         };
+        // More nodes: each with its own HTTP and transport port serving the same cluster, data
+        // nodes that are not master-eligible (the first node is the elected master).
+        let mut other_listeners = Vec::new();
+        let mut other_nodes = Vec::new();
+        for n in 1..=config.extra_nodes {
+            let http_listener = TcpListener::bind(SocketAddr::new(http.ip(), 0)).await?;
+            let transport_listener = TcpListener::bind(SocketAddr::new(transport.ip(), 0)).await?;
+            other_nodes.push(Node {
+                id: state::es_uuid(),
+                name: format!("{}-node-{n}", config.cluster_name),
+                http_address: http_listener.local_addr()?,
+                transport_address: transport_listener.local_addr()?,
+                roles: node.roles.iter().filter(|r| *r != "master").cloned().collect(),
+            });
+            other_listeners.push((http_listener, transport_listener));
+        }
         let state = ClusterState {
             cluster_uuid: state::es_uuid(),
             license_type: config.license,
             license_uid: uuid::Uuid::new_v4().to_string(),
             trial_used: config.license == LicenseKind::Trial,
+            license_expiry_millis: None,
             persistent: Default::default(),
             transient: Default::default(),
             indices: Default::default(),
@@ -262,7 +314,10 @@ impl SimServer {
             auto_follow: Default::default(),
             auto_follow_stats: Default::default(),
             metadata_version: 1,
+            tasks: Default::default(),
+            next_task_id: 1,
             node,
+            other_nodes,
             config,
         };
         let sim = Arc::new(Sim { state: Mutex::new(state), requests: Mutex::default(), faults: Mutex::default() });
@@ -270,25 +325,10 @@ impl SimServer {
         auto_follow::start(&sim);
         let (shutdown, _) = watch::channel(false);
 
-        let answering = Arc::clone(&sim);
-        tokio::spawn(transport::serve(transport_listener, shutdown.subscribe(), move |request| {
-            answering.transport_answer(request)
-        }));
-
-        let serving = Arc::clone(&sim);
-        let app = axum::Router::new().fallback(move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
-            let sim = Arc::clone(&serving);
-            async move { to_response(sim.handle(method, &uri, &headers, body).await) }
-        });
-        let mut stop = shutdown.subscribe();
-        tokio::spawn(async move {
-            let graceful = async move {
-                let _ = stop.changed().await;
-            };
-            if let Err(error) = axum::serve(http_listener, app).with_graceful_shutdown(graceful).await {
-                tracing::error!(%error, "simulator HTTP server failed");
-            }
-        });
+        let listeners = std::iter::once((http_listener, transport_listener)).chain(other_listeners);
+        for (http_listener, transport_listener) in listeners {
+            serve_node(&sim, http_listener, transport_listener, &shutdown);
+        }
         Ok(SimServer { sim, http_address, transport_address, shutdown })
     }
 
@@ -308,6 +348,33 @@ impl Drop for SimServer {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// Serves one node's HTTP and transport ports until shutdown.
+fn serve_node(
+    sim: &Arc<Sim>,
+    http_listener: TcpListener,
+    transport_listener: TcpListener,
+    shutdown: &watch::Sender<bool>,
+) {
+    let answering = Arc::clone(sim);
+    tokio::spawn(transport::serve(transport_listener, shutdown.subscribe(), move |request| {
+        answering.transport_answer(request)
+    }));
+    let serving = Arc::clone(sim);
+    let app = axum::Router::new().fallback(move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
+        let sim = Arc::clone(&serving);
+        async move { to_response(sim.handle(method, &uri, &headers, body).await) }
+    });
+    let mut stop = shutdown.subscribe();
+    tokio::spawn(async move {
+        let graceful = async move {
+            let _ = stop.changed().await;
+        };
+        if let Err(error) = axum::serve(http_listener, app).with_graceful_shutdown(graceful).await {
+            tracing::error!(%error, "simulator HTTP server failed");
+        }
+    });
 }
 
 fn to_response(reply: Reply) -> Response {

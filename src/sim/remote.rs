@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 use super::Sim;
 use super::state::{SettingValue, Settings};
 use super::transport::{Channel, TransportError};
+use crate::es::Version;
 
 const PING_INTERVAL: Duration = Duration::from_millis(500);
 const RETRY_INTERVAL: Duration = Duration::from_secs(1);
@@ -28,6 +29,8 @@ pub enum RemoteMode {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RemoteConfig {
     pub mode: RemoteMode,
+    /// The connecting cluster's version, sent in the handshake (see [`wire_compatible`]).
+    pub local_version: Version,
     pub skip_unavailable: bool,
     pub initial_connect_timeout: String,
 }
@@ -44,7 +47,11 @@ impl RemoteConfig {
 
 /// Reads every enabled remote from effective settings (a remote without seeds or proxy
 /// address is not enabled and does not appear in `_remote/info`).
-pub fn configured_remotes(effective: &Settings, skip_unavailable_default: bool) -> Vec<(String, RemoteConfig)> {
+pub fn configured_remotes(
+    effective: &Settings,
+    skip_unavailable_default: bool,
+    local_version: Version,
+) -> Vec<(String, RemoteConfig)> {
     let aliases: std::collections::BTreeSet<String> =
         effective.keys().filter_map(|k| super::settings::remote_key(k)).map(|(a, _)| a.to_owned()).collect();
     let mut out = Vec::new();
@@ -74,10 +81,26 @@ pub fn configured_remotes(effective: &Settings, skip_unavailable_default: bool) 
                 .and_then(SettingValue::as_text)
                 .unwrap_or("30s")
                 .to_owned();
-            out.push((alias, RemoteConfig { mode, skip_unavailable, initial_connect_timeout }));
+            out.push((alias, RemoteConfig { mode, local_version, skip_unavailable, initial_connect_timeout }));
         }
     }
     out
+}
+
+/// The oldest version a node of `version` talks to over the transport
+/// (`Version.minimumCompatibilityVersion`: the last minor of the previous major).
+pub fn minimum_wire_compatible(version: Version) -> Version {
+    match version.major {
+        0..=6 => Version::new(5, 6, 0),
+        7 => Version::new(6, 8, 0),
+        8 => Version::new(7, 17, 0),
+        _ => Version::new(8, 18, 0),
+    }
+}
+
+/// Whether two nodes can talk at all: each at least the other's minimum (`Version.isCompatible`).
+pub fn wire_compatible(a: Version, b: Version) -> bool {
+    a >= minimum_wire_compatible(b) && b >= minimum_wire_compatible(a)
 }
 
 /// What the remote said about itself in the handshake.
@@ -127,7 +150,7 @@ impl RemoteConnection {
 pub async fn connect(config: &RemoteConfig) -> Result<(Channel, RemoteIdentity, String), TransportError> {
     let mut last = None;
     for address in config.addresses() {
-        match handshake(&address).await {
+        match handshake(&address, config.local_version).await {
             Ok((channel, identity)) => return Ok((channel, identity, address)),
             Err(e) => last = Some(e),
         }
@@ -135,9 +158,12 @@ pub async fn connect(config: &RemoteConfig) -> Result<(Channel, RemoteIdentity, 
     Err(last.unwrap_or(TransportError::Connect { address: String::new(), detail: "no seed node left".into() }))
 }
 
-async fn handshake(address: &str) -> Result<(Channel, RemoteIdentity), TransportError> {
+async fn handshake(address: &str, local_version: Version) -> Result<(Channel, RemoteIdentity), TransportError> {
     let mut channel = Channel::open(address, CONNECT_TIMEOUT).await?;
-    let reply = channel.request(&json!({"action": "handshake"})).await?;
+    let reply = channel.request(&json!({"action": "handshake", "version": local_version.to_string()})).await?;
+    if let Some(refusal) = reply.get("error").and_then(Value::as_str) {
+        return Err(TransportError::Handshake { address: address.to_owned(), detail: refusal.to_owned() });
+    }
     let identity = identity_from(&reply).ok_or_else(|| TransportError::Handshake {
         address: address.to_owned(),
         detail: format!("unexpected reply {reply}"),

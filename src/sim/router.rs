@@ -57,6 +57,9 @@ pub enum Op {
     ResumeAutoFollow,
     Authenticate,
     HasPrivileges,
+    Reindex,
+    GetTask,
+    IlmExplain,
 }
 
 /// A route: the spec API name (checked by the contract test), method, path, and the first
@@ -96,6 +99,11 @@ table! {
     "cat.indices" GET "/_cat/indices/{index}" ANY => CatIndices;
     "cat.nodes" GET "/_cat/nodes" ANY => CatNodes;
     "nodes.info" GET "/_nodes" ANY => NodesInfo;
+    "nodes.info" GET "/_nodes/{metric}" ANY => NodesInfo;
+    "nodes.info" GET "/_nodes/{node_id}/{metric}" ANY => NodesInfo;
+    "reindex" POST "/_reindex" ANY => Reindex;
+    "tasks.get" GET "/_tasks/{task_id}" ANY => GetTask;
+    "ilm.explain_lifecycle" GET "/{index}/_ilm/explain" Version::new(6, 6, 0) => IlmExplain;
     "indices.exists" HEAD "/{index}" ANY => IndexExists;
     "indices.create" PUT "/{index}" ANY => CreateIndex;
     "indices.delete" DELETE "/{index}" ANY => DeleteIndex;

@@ -203,6 +203,10 @@ fn needs(op: Op) -> Needs {
             Cluster("cluster:admin/xpack/ccr/auto_follow_pattern/activate", &["manage_ccr"])
         }
         Op::Authenticate | Op::HasPrivileges => Nothing,
+        // Read on the sources and write on the destination, checked by `api::tasks`.
+        Op::Reindex => Nothing,
+        Op::GetTask => Cluster("cluster:monitor/task/get", &["monitor"]),
+        Op::IlmExplain => Index("indices:admin/ilm/explain", &["view_index_metadata", "manage_ilm"]),
     }
 }
 

@@ -23,7 +23,18 @@ pub struct SimConfig {
     pub node_settings: BTreeMap<String, SettingValue>,
     /// Users and API keys; `None` is a cluster with security disabled.
     pub security: Option<super::security::SimSecurity>,
+    /// Behave like the managed 6.7 clusters of one cloud vendor: the index setting
+    /// `index.replication.type` exists, new indices get `physical`, and an index that has it
+    /// cannot lead a follower.
+    pub physical_replication: bool,
+    /// The node's roles (`node.roles`), as `_nodes` lists them.
+    pub roles: Vec<String>,
+    /// Nodes besides the first, each with its own ports: data nodes, not master-eligible.
+    pub extra_nodes: usize,
 }
+
+/// The roles of a default node, as Elasticsearch 8 lists them.
+pub const DEFAULT_ROLES: &[&str] = &["data", "data_content", "data_hot", "ingest", "master", "remote_cluster_client"];
 
 impl SimConfig {
     pub fn new(cluster_name: &str) -> SimConfig {
@@ -33,6 +44,9 @@ impl SimConfig {
             license: LicenseKind::Trial,
             node_settings: BTreeMap::new(),
             security: None,
+            physical_replication: false,
+            roles: DEFAULT_ROLES.iter().map(|r| (*r).to_owned()).collect(),
+            extra_nodes: 0,
         }
     }
 }
@@ -87,14 +101,14 @@ impl SettingValue {
 
 pub type Settings = BTreeMap<String, SettingValue>;
 
-/// One simulated node (each simulated cluster has exactly one).
+/// One simulated node: the master, or one of [`SimConfig::extra_nodes`].
 #[derive(Debug, Clone)]
 pub struct Node {
     pub id: String,
     pub name: String,
     pub http_address: SocketAddr,
     pub transport_address: SocketAddr,
-    pub roles: Vec<&'static str>,
+    pub roles: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -242,15 +256,34 @@ pub struct Doc {
     pub seq_no: i64,
 }
 
+/// The roles a node of `version` lists: the data tiers came in 7.10 and
+/// `remote_cluster_client` in 7.8, so older versions do not list them.
+pub fn roles_for(version: Version, configured: &[String]) -> Vec<String> {
+    configured
+        .iter()
+        .filter(|role| match role.as_str() {
+            "remote_cluster_client" => version >= Version::new(7, 8, 0),
+            tier if tier.starts_with("data_") => version >= Version::new(7, 10, 0),
+            _ => true,
+        })
+        .cloned()
+        .collect()
+}
+
 /// Everything a simulated cluster remembers.
 #[derive(Debug)]
 pub struct ClusterState {
     pub config: SimConfig,
     pub cluster_uuid: String,
+    /// The elected master, which answers every request.
     pub node: Node,
+    /// The other nodes of a multi-node cluster ([`SimConfig::extra_nodes`]).
+    pub other_nodes: Vec<Node>,
     pub license_type: LicenseKind,
     pub license_uid: String,
     pub trial_used: bool,
+    /// When a paid or trial licence ends; `None` is always 30 days ahead.
+    pub license_expiry_millis: Option<i64>,
     pub persistent: Settings,
     pub transient: Settings,
     pub indices: BTreeMap<String, Index>,
@@ -261,6 +294,9 @@ pub struct ClusterState {
     pub auto_follow_stats: AutoFollowStats,
     /// Bumped when indices are created or deleted, as the cluster metadata version.
     pub metadata_version: u64,
+    /// Tasks started with `wait_for_completion=false`, by their number (`node:number`).
+    pub tasks: BTreeMap<u64, super::api::tasks::SimTask>,
+    pub next_task_id: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -293,6 +329,39 @@ impl ClusterState {
     /// The effective value of a cluster setting: transient over persistent over the yml.
     pub fn setting(&self, key: &str) -> Option<&SettingValue> {
         self.transient.get(key).or_else(|| self.persistent.get(key)).or_else(|| self.config.node_settings.get(key))
+    }
+
+    /// When the licence ends (a basic licence never does).
+    pub fn license_expiry(&self) -> Option<i64> {
+        (self.license_type != LicenseKind::Basic)
+            .then(|| self.license_expiry_millis.unwrap_or_else(|| now_millis() + 30 * 86_400_000))
+    }
+
+    /// Whether the licence is still in force (`status: active`).
+    pub fn license_active(&self) -> bool {
+        self.license_expiry().is_none_or(|expiry| expiry > now_millis())
+    }
+
+    /// Whether the licence allows cross-cluster replication: platinum or trial, and active.
+    pub fn ccr_allowed(&self) -> bool {
+        self.license_type != LicenseKind::Basic && self.license_active()
+    }
+
+    /// Every node, the elected master first.
+    pub fn nodes(&self) -> impl Iterator<Item = &Node> {
+        std::iter::once(&self.node).chain(&self.other_nodes)
+    }
+
+    /// Whether this node may connect to remote clusters; Elasticsearch's refusal otherwise.
+    pub fn require_remote_cluster_client(&self) -> Result<(), super::reply::EsException> {
+        // Before 7.8 every node could connect to remote clusters.
+        if self.version() < Version::new(7, 8, 0) || self.node.roles.iter().any(|r| r == "remote_cluster_client") {
+            return Ok(());
+        }
+        Err(super::reply::EsException::illegal_argument(format!(
+            "node [{}] does not have the [remote_cluster_client] role",
+            self.node.name
+        )))
     }
 
     pub fn index(&self, name: &str) -> Result<&Index, super::reply::EsException> {

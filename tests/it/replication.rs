@@ -109,7 +109,10 @@ async fn soft_deletes_are_required_on_older_leaders() {
     config.version = ccr_panel::es::Version::new(6, 8, 0);
     let leader = start_sim_with(config).await;
     client(&leader).create_index("legacy", &json!({})).await.unwrap();
-    let local = start_sim("local").await;
+    // 7.x is the newest that talks to 6.8 over the transport.
+    let mut config = SimConfig::new("local");
+    config.version = ccr_panel::es::Version::new(7, 17, 0);
+    let local = start_sim_with(config).await;
     let local_client = client(&local);
     let mut update = ClusterSettingsUpdate::default();
     update.persistent.insert("cluster.remote.old.seeds".into(), json!([leader.transport_address.to_string()]));

@@ -91,8 +91,10 @@ async fn root_license_and_ccr_bodies_have_the_recorded_fields() {
     let (_, _, license) = call(&sim.url(), Method::GET, "/_license", None).await;
     let example = fixture_json("es-examples/license.get.trial.json");
     let missing: Vec<_> = keys(&example["license"]).difference(&keys(&license["license"])).cloned().collect();
-    // The simulator leaves out only the human-readable expiry date.
-    assert_eq!(missing, ["expiry_date"]);
+    assert!(missing.is_empty(), "{missing:?}");
+    let shape = |date: &str| date.chars().map(|c| if c.is_ascii_digit() { '0' } else { c }).collect::<String>();
+    let printed = license["license"]["expiry_date"].as_str().unwrap();
+    assert_eq!(shape(printed), shape(example["license"]["expiry_date"].as_str().unwrap()), "{printed}");
 
     let (_, _, stats) = call(&sim.url(), Method::GET, "/_ccr/stats", None).await;
     let example = fixture_json("es-examples/ccr_stats.json");

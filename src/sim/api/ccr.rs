@@ -57,6 +57,7 @@ fn nested_strings(settings: &Value) -> Value {
 
 pub async fn put_auto_follow(sim: &Sim, request: &Request) -> SimResult {
     require_license(sim)?;
+    sim.state().require_remote_cluster_client()?;
     let name = request.param(0).unwrap_or_default().to_owned();
     let body = request.json_body()?;
     let remote = body.get("remote_cluster").and_then(Value::as_str).unwrap_or_default().to_owned();

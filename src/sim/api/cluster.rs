@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 use super::super::Sim;
 use super::super::reply::{Reply, SimResult};
 use super::super::settings::{self, Scope};
-use super::super::state::{LicenseKind, now_millis};
+use super::super::state::LicenseKind;
 use super::Request;
 
 /// Lucene and wire-compatibility versions that go with each simulated major version.
@@ -44,14 +44,14 @@ pub fn license(sim: &Sim) -> SimResult {
     let state = sim.state();
     const ISSUED: i64 = 1_767_225_600_000; // 2026-01-01
     let mut license = json!({
-        "status": "active",
+        "status": if state.license_active() { "active" } else { "expired" },
         "uid": state.license_uid,
         "type": state.license_type.as_str(),
         "issue_date": "2026-01-01T00:00:00.000Z",
         "issue_date_in_millis": ISSUED,
     });
-    if state.license_type != LicenseKind::Basic {
-        let expiry = now_millis() + 30 * 86_400_000;
+    if let Some(expiry) = state.license_expiry() {
+        license["expiry_date"] = json!(iso_date(expiry));
         license["expiry_date_in_millis"] = json!(expiry);
     }
     license["max_nodes"] = json!(1000);
@@ -60,6 +60,23 @@ pub fn license(sim: &Sim) -> SimResult {
     license["issuer"] = json!("elasticsearch");
     license["start_date_in_millis"] = json!(-1);
     Ok(Reply::ok(json!({ "license": license })))
+}
+
+/// Milliseconds since the epoch as Elasticsearch prints dates (`2026-01-01T00:00:00.000Z`).
+fn iso_date(millis: i64) -> String {
+    let (days, ms) = (millis.div_euclid(86_400_000), millis.rem_euclid(86_400_000));
+    // Howard Hinnant's civil-from-days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let (h, m, sec, milli) = (ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000);
+    format!("{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{sec:02}.{milli:03}Z")
 }
 
 pub fn start_trial(sim: &Sim, request: &Request) -> SimResult {
@@ -88,10 +105,11 @@ pub fn start_trial(sim: &Sim, request: &Request) -> SimResult {
 
 pub fn xpack_info(sim: &Sim) -> SimResult {
     let state = sim.state();
-    let ccr = state.license_type != LicenseKind::Basic;
+    let ccr = state.ccr_allowed();
+    let status = if state.license_active() { "active" } else { "expired" };
     Ok(Reply::ok(json!({
         "build": {"hash": "0000000", "date": "2026-01-01T00:00:00.000Z"},
-        "license": {"uid": state.license_uid, "type": state.license_type.as_str(), "mode": state.license_type.as_str(), "status": "active"},
+        "license": {"uid": state.license_uid, "type": state.license_type.as_str(), "mode": state.license_type.as_str(), "status": status},
         "features": {
             "ccr": {"available": ccr, "enabled": true},
             "security": {"available": true, "enabled": false},
@@ -154,8 +172,8 @@ pub fn health(sim: &Sim, request: &Request) -> SimResult {
         "cluster_name": state.config.cluster_name,
         "status": status,
         "timed_out": false,
-        "number_of_nodes": 1,
-        "number_of_data_nodes": 1,
+        "number_of_nodes": state.nodes().count(),
+        "number_of_data_nodes": state.nodes().filter(|n| n.roles.iter().any(|r| r.starts_with("data"))).count(),
         "active_primary_shards": primaries,
         "active_shards": primaries,
         "relocating_shards": 0,
@@ -169,38 +187,106 @@ pub fn health(sim: &Sim, request: &Request) -> SimResult {
     })))
 }
 
-pub fn nodes_info(sim: &Sim) -> SimResult {
+/// The sections `_nodes/{metric}` can ask for; any other value names nodes.
+const NODE_METRICS: &[&str] = &[
+    "settings",
+    "os",
+    "process",
+    "jvm",
+    "thread_pool",
+    "transport",
+    "http",
+    "plugins",
+    "ingest",
+    "aggregations",
+    "indices",
+    "_all",
+    "_none",
+];
+
+/// Whether a node filter (`_local`, `_master`, `*`, an id, a name, `role:true`,
+/// comma-separated) selects a node; the master is the node that answers (`_local`).
+fn selects(filter: &str, node: &super::super::state::Node, master: bool) -> bool {
+    filter.split(',').any(|f| {
+        matches!(f, "_all" | "*")
+            || (master && matches!(f, "_local" | "_master"))
+            || f == node.id
+            || super::indices::glob(f, &node.name)
+            || (f.ends_with(":true") && node.roles.iter().any(|r| format!("{r}:true") == f))
+    })
+}
+
+pub fn nodes_info(sim: &Sim, request: &Request) -> SimResult {
     let state = sim.state();
-    let node = &state.node;
-    let ip = node.transport_address.ip().to_string();
-    let mut roles = node.roles.clone();
-    roles.sort_unstable();
-    Ok(Reply::ok(json!({
-        "_nodes": {"total": 1, "successful": 1, "failed": 0},
-        "cluster_name": state.config.cluster_name,
-        "nodes": {
-            node.id.clone(): {
-                "name": node.name,
-                "transport_address": node.transport_address.to_string(),
-                "host": ip,
-                "ip": ip,
-                "version": state.version().to_string(),
-                "build_flavor": "default",
-                "build_type": "simulated",
-                "build_hash": "0000000000000000000000000000000000000000",
-                "roles": roles,
-                "transport": {"bound_address": [node.transport_address.to_string()], "publish_address": node.transport_address.to_string(), "profiles": {}},
-                "http": {"bound_address": [node.http_address.to_string()], "publish_address": node.http_address.to_string(), "max_content_length_in_bytes": 104_857_600},
-            }
+    // `/_nodes/{x}`: a metric list when every part is a metric, else a node filter.
+    let (filter, metrics) = match (request.param(0), request.param(1)) {
+        (Some(nodes), Some(metrics)) => (nodes, metrics),
+        (Some(one), None) if one.split(',').all(|m| NODE_METRICS.contains(&m)) => ("_all", one),
+        (Some(nodes), None) => (nodes, "_all"),
+        (None, _) => ("_all", "_all"),
+    };
+    let wants = |section: &str| metrics.split(',').any(|m| m == section || m == "_all");
+    let mut nodes = serde_json::Map::new();
+    for (n, node) in state.nodes().enumerate() {
+        if selects(filter, node, n == 0) {
+            nodes.insert(node.id.clone(), node_info(&state, node, &wants));
         }
+    }
+    let count = nodes.len();
+    Ok(Reply::ok(json!({
+        "_nodes": {"total": count, "successful": count, "failed": 0},
+        "cluster_name": state.config.cluster_name,
+        "nodes": nodes,
     })))
 }
 
+/// One node in `_nodes`: its identity, and the sections asked for.
+fn node_info(
+    state: &super::super::state::ClusterState,
+    node: &super::super::state::Node,
+    wants: &dyn Fn(&str) -> bool,
+) -> Value {
+    let ip = node.transport_address.ip().to_string();
+    let mut roles = node.roles.clone();
+    if state.version().major < 7 {
+        // 6.x keeps roles in an `EnumSet` of MASTER, DATA, INGEST, and lists them in that order.
+        let rank = |r: &String| ["master", "data", "ingest"].iter().position(|k| k == r).unwrap_or(3);
+        roles.sort_by_key(rank);
+    } else {
+        roles.sort_unstable();
+    }
+    let mut entry = json!({
+        "name": node.name,
+        "transport_address": node.transport_address.to_string(),
+        "host": ip,
+        "ip": ip,
+        "version": state.version().to_string(),
+        "build_flavor": "default",
+        "build_type": "simulated",
+        "build_hash": "0000000000000000000000000000000000000000",
+        "roles": roles,
+        "attributes": {},
+    });
+    if wants("transport") {
+        entry["transport"] = json!({"bound_address": [node.transport_address.to_string()], "publish_address": node.transport_address.to_string(), "profiles": {}});
+    }
+    if wants("http") {
+        entry["http"] = json!({"bound_address": [node.http_address.to_string()], "publish_address": node.http_address.to_string(), "max_content_length_in_bytes": 104_857_600});
+    }
+    if wants("settings") {
+        entry["settings"] = json!({
+            "cluster": {"name": state.config.cluster_name},
+            "node": {"name": node.name, "roles": node.roles},
+        });
+    }
+    entry
+}
+
 /// `node.role` letters as `_cat/nodes` prints them.
-fn role_letters(roles: &[&str]) -> String {
+fn role_letters(roles: &[String], version: crate::es::Version) -> String {
     let mut letters: Vec<char> = roles
         .iter()
-        .filter_map(|role| match *role {
+        .filter_map(|role| match role.as_str() {
             "data" => Some('d'),
             "data_content" => Some('s'),
             "data_hot" => Some('h'),
@@ -210,23 +296,44 @@ fn role_letters(roles: &[&str]) -> String {
             _ => None,
         })
         .collect();
-    letters.sort_unstable();
+    if version.major < 7 {
+        // 6.x prints its role enum in order: master, data, ingest (`mdi`).
+        letters.sort_by_key(|c| "mdi".find(*c).unwrap_or(3));
+    } else {
+        letters.sort_unstable();
+    }
     letters.into_iter().collect()
 }
 
 pub fn cat_nodes(sim: &Sim) -> SimResult {
     let state = sim.state();
-    let node = &state.node;
-    Ok(Reply::ok(json!([{
-        "ip": node.transport_address.ip().to_string(),
-        "heap.percent": "21",
-        "ram.percent": "40",
-        "cpu": "1",
-        "load_1m": "0.10",
-        "load_5m": "0.08",
-        "load_15m": "0.05",
-        "node.role": role_letters(&node.roles),
-        "master": "*",
-        "name": node.name,
-    }])))
+    let rows: Vec<Value> = state
+        .nodes()
+        .enumerate()
+        .map(|(n, node)| {
+            json!({
+                "ip": node.transport_address.ip().to_string(),
+                "heap.percent": "21",
+                "ram.percent": "40",
+                "cpu": "1",
+                "load_1m": "0.10",
+                "load_5m": "0.08",
+                "load_15m": "0.05",
+                "node.role": role_letters(&node.roles, state.version()),
+                "master": if n == 0 { "*" } else { "-" },
+                "name": node.name,
+            })
+        })
+        .collect();
+    Ok(Reply::ok(Value::Array(rows)))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn dates_print_as_elasticsearch_prints_them() {
+        assert_eq!(super::iso_date(1_767_225_600_000), "2026-01-01T00:00:00.000Z");
+        assert_eq!(super::iso_date(951_782_400_123), "2000-02-29T00:00:00.123Z");
+        assert_eq!(super::iso_date(0), "1970-01-01T00:00:00.000Z");
+    }
 }

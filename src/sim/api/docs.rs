@@ -36,6 +36,9 @@ pub(super) fn writable<'a>(state: &'a mut ClusterState, name: &str, auto_create:
     if index.state == IndexState::Closed {
         return Err(EsException::index_closed(name, &index.uuid));
     }
+    if let Some(block) = write_block(index) {
+        return Err(EsException::new(403, "cluster_block_exception", format!("index [{name}] blocked by: [{block}];")));
+    }
     if index.follower.is_some() {
         return Err(EsException::new(
             403,
@@ -44,6 +47,18 @@ pub(super) fn writable<'a>(state: &'a mut ClusterState, name: &str, auto_create:
         ));
     }
     Ok(index)
+}
+
+/// The block that refuses writes to an index, as Elasticsearch names it (`ClusterBlock`).
+pub(super) fn write_block(index: &Index) -> Option<&'static str> {
+    let on = |key: &str| index.settings.get(key).is_some_and(|v| v == "true");
+    if on("index.blocks.read_only") {
+        Some("FORBIDDEN/5/index read-only (api)")
+    } else if on("index.blocks.write") {
+        Some("FORBIDDEN/8/index write (api)")
+    } else {
+        None
+    }
 }
 
 /// The body Elasticsearch answers for a document write (index, create, update, delete).

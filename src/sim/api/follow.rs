@@ -10,14 +10,15 @@ use super::super::Sim;
 use super::super::follower::{self, FollowerState};
 use super::super::remote;
 use super::super::reply::{EsException, Reply, SimResult};
-use super::super::state::{IndexState, LicenseKind};
+use super::super::state::IndexState;
 use super::Request;
 use super::indices::{create_index, expand_expression};
+use super::leader_checks::{check_leader_for_resume, leader_refusal, newer_leader_refusal};
 use crate::es::Version;
 
 /// CCR needs a platinum or trial license on the following cluster.
 pub fn require_license(sim: &Sim) -> SimResult<()> {
-    if sim.state().license_type == LicenseKind::Basic {
+    if !sim.state().ccr_allowed() {
         return Err(EsException::new(403, "security_exception", "current license is non-compliant for [ccr]")
             .with("license.expired.feature", "ccr"));
     }
@@ -65,6 +66,7 @@ fn validation(field: &str) -> EsException {
 
 pub async fn put_follow(sim: &Arc<Sim>, request: &Request) -> SimResult {
     require_license(sim)?;
+    sim.state().require_remote_cluster_client()?;
     let name = request.param(0).unwrap_or_default().to_owned();
     let body = request.json_body()?;
     let remote_name = body["remote_cluster"]
@@ -95,15 +97,10 @@ pub async fn put_follow(sim: &Arc<Sim>, request: &Request) -> SimResult {
     if leader_info.get("error").is_some() {
         return Err(EsException::index_not_found(&leader));
     }
-    if leader_info["license"] == "basic" {
-        return Err(EsException::new(
-            400,
-            "status_exception",
-            format!(
-                "can not fetch remote index [{remote_name}:{leader}] metadata as the remote cluster [{remote_name}] is not licensed for [ccr]; the license mode [BASIC] on cluster [{remote_name}] does not enable [ccr]"
-            ),
-        ));
+    if let Some(refusal) = leader_refusal(&remote_name, &leader, &leader_info) {
+        return Err(refusal);
     }
+    newer_leader_refusal(&remote_name, &leader_info, sim.state().version())?;
     if leader_info["soft_deletes"] != true {
         return Err(EsException::illegal_argument(format!(
             "leader index [{leader}] does not have soft deletes enabled"
@@ -197,10 +194,15 @@ pub fn pause_follow(sim: &Sim, request: &Request) -> SimResult {
     Ok(Reply::acknowledged())
 }
 
-pub fn resume_follow(sim: &Arc<Sim>, request: &Request) -> SimResult {
+pub async fn resume_follow(sim: &Arc<Sim>, request: &Request) -> SimResult {
     require_license(sim)?;
+    sim.state().require_remote_cluster_client()?;
     let name = request.param(0).unwrap_or_default().to_owned();
     let body = request.optional_body()?.unwrap_or_else(|| json!({}));
+    let paused = sim.state().indices.get(&name).and_then(|i| i.follower.as_ref()).is_some_and(|f| !f.active);
+    if paused {
+        check_leader_for_resume(sim, &name).await?;
+    }
     {
         let mut state = sim.state();
         let closed = state.index(&name)?.state == IndexState::Closed;

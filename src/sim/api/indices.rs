@@ -128,13 +128,23 @@ const INDEX_SETTINGS: &[(&str, bool)] = &[
     ("index.codec", false),
     ("index.max_result_window", true),
     ("index.hidden", true),
+    ("index.blocks.read", true),
+    ("index.blocks.metadata", true),
+    ("index.lifecycle.name", true),
+    // Only on clusters started with `physical_replication` (see [`PHYSICAL_REPLICATION`]).
+    (PHYSICAL_REPLICATION, false),
 ];
 
-fn normalise_index_settings(body: &Value) -> SimResult<BTreeMap<String, Value>> {
+/// The index setting of the vendor's managed 6.7 clusters that replicates segments
+/// (`physical`) instead of documents; static, so changing it needs close, update, open.
+pub const PHYSICAL_REPLICATION: &str = "index.replication.type";
+
+fn normalise_index_settings(body: &Value, physical: bool) -> SimResult<BTreeMap<String, Value>> {
     let mut out = BTreeMap::new();
     for (key, value) in flatten(body) {
         let key = if key.starts_with("index.") { key } else { format!("index.{key}") };
-        if !INDEX_SETTINGS.iter().any(|(k, _)| *k == key) {
+        let known = INDEX_SETTINGS.iter().any(|(k, _)| *k == key) && (physical || key != PHYSICAL_REPLICATION);
+        if !known {
             return Err(EsException::illegal_argument(format!(
                 "unknown setting [{key}] please check that any required plugins are installed, or check the breaking changes documentation for removed settings"
             )));
@@ -174,6 +184,11 @@ pub fn create_index(state: &mut ClusterState, name: &str, settings: &BTreeMap<St
         ("index.uuid".to_owned(), uuid.clone()),
         ("index.version.created".to_owned(), version_id(version)),
     ]);
+    if state.config.physical_replication && !settings.contains_key(PHYSICAL_REPLICATION) {
+        // Those clusters give every new index segment replication unless told otherwise;
+        // an explicit `null` at creation leaves it out.
+        stored.insert(PHYSICAL_REPLICATION.to_owned(), "physical".to_owned());
+    }
     for (key, value) in settings {
         if !value.is_null() {
             stored.insert(key.clone(), setting_text(value));
@@ -194,8 +209,9 @@ pub fn exists(sim: &Sim, request: &Request) -> SimResult {
 pub fn create(sim: &Sim, request: &Request) -> SimResult {
     let name = request.param(0).unwrap_or_default().to_owned();
     let body = request.optional_body()?.unwrap_or_else(|| json!({}));
+    let physical = sim.state().config.physical_replication;
     let settings = match body.get("settings") {
-        Some(s) => normalise_index_settings(s)?,
+        Some(s) => normalise_index_settings(s, physical)?,
         None => BTreeMap::new(),
     };
     let mut state = sim.state();
@@ -256,8 +272,8 @@ pub fn get_settings(sim: &Sim, request: &Request) -> SimResult {
 pub fn put_settings(sim: &Sim, request: &Request) -> SimResult {
     let body = request.json_body()?;
     let body = body.get("settings").cloned().unwrap_or(body);
-    let changes = normalise_index_settings(&body)?;
     let mut state = sim.state();
+    let changes = normalise_index_settings(&body, state.config.physical_replication)?;
     let names = expand_expression(&state, request.param(0).unwrap_or_default(), true)?;
     for name in &names {
         let index = state.index(name)?;

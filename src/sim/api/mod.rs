@@ -6,8 +6,11 @@ mod cluster;
 mod docs;
 pub(super) mod follow;
 pub(super) mod indices;
+mod leader_checks;
+mod lifecycle;
 mod remote;
 mod stats;
+pub mod tasks;
 
 use std::sync::Arc;
 
@@ -90,7 +93,7 @@ pub async fn dispatch(sim: &Arc<Sim>, op: Op, request: Request) -> SimResult {
             Ok(reply)
         }
         Op::Health => cluster::health(sim, &request),
-        Op::NodesInfo => cluster::nodes_info(sim),
+        Op::NodesInfo => cluster::nodes_info(sim, &request),
         Op::CatNodes => cluster::cat_nodes(sim),
         Op::RemoteInfo => remote::remote_info(sim),
         Op::ResolveIndex => remote::resolve_index(sim, &request).await,
@@ -115,7 +118,7 @@ pub async fn dispatch(sim: &Arc<Sim>, op: Op, request: Request) -> SimResult {
         Op::CcrStats => follow::ccr_stats(sim),
         Op::Follow => follow::put_follow(sim, &request).await,
         Op::PauseFollow => follow::pause_follow(sim, &request),
-        Op::ResumeFollow => follow::resume_follow(sim, &request),
+        Op::ResumeFollow => follow::resume_follow(sim, &request).await,
         Op::Unfollow => follow::unfollow(sim, &request).await,
         Op::FollowStats => follow::follow_stats(sim, &request),
         Op::GetAutoFollow => ccr::get_auto_follow(sim, &request),
@@ -123,6 +126,9 @@ pub async fn dispatch(sim: &Arc<Sim>, op: Op, request: Request) -> SimResult {
         Op::DeleteAutoFollow => ccr::delete_auto_follow(sim, &request),
         Op::PauseAutoFollow => ccr::set_auto_follow_active(sim, &request, false),
         Op::ResumeAutoFollow => ccr::set_auto_follow_active(sim, &request, true),
+        Op::Reindex => tasks::reindex(sim, &request),
+        Op::GetTask => tasks::get_task(sim, &request),
+        Op::IlmExplain => lifecycle::explain(sim, &request),
         Op::Authenticate => match &request.principal {
             Some(principal) => Ok(Reply::ok(security::authenticate_body(principal))),
             None => Err(EsException::new(500, "exception", "security is not enabled")),
@@ -134,22 +140,36 @@ pub async fn dispatch(sim: &Arc<Sim>, op: Op, request: Request) -> SimResult {
     }
 }
 
+/// Whether the version a handshake announces can talk to `local` (an unannounced one can).
+fn handshake_compatible(local: crate::es::Version, request: &Value) -> bool {
+    let theirs = request["version"].as_str().and_then(|v| v.parse::<crate::es::Version>().ok());
+    theirs.is_none_or(|theirs| super::remote::wire_compatible(local, theirs))
+}
+
 /// Answers a transport frame: the handshake, pings, and actions run on behalf of a remote
 /// cluster's users (`resolve_index` for `_resolve/index/remote:pattern`).
 pub fn transport_answer(sim: &Sim, request: &Value) -> Value {
     let mut state = sim.state();
     match request.get("action").and_then(Value::as_str) {
+        Some("handshake") if !handshake_compatible(state.version(), request) => {
+            // `TransportHandshaker`'s refusal, from the side that received the handshake.
+            json!({"error": format!(
+                "Received message from unsupported version: [{}] minimal compatible version is: [{}]",
+                request["version"].as_str().unwrap_or_default(),
+                super::remote::minimum_wire_compatible(state.version())
+            )})
+        }
         Some("handshake") => json!({
             "cluster_name": state.config.cluster_name,
             "cluster_uuid": state.cluster_uuid,
             "version": state.version().to_string(),
             "license": state.license_type.as_str(),
-            "nodes": [{
-                "id": state.node.id,
-                "name": state.node.name,
-                "transport_address": state.node.transport_address.to_string(),
-                "roles": state.node.roles,
-            }],
+            "nodes": state.nodes().map(|node| json!({
+                "id": node.id,
+                "name": node.name,
+                "transport_address": node.transport_address.to_string(),
+                "roles": node.roles,
+            })).collect::<Vec<_>>(),
         }),
         Some("ping") => json!({"ok": true}),
         Some("read_index") => super::leader::read_index(&state, request),

@@ -16,6 +16,7 @@ use crate::es::Version;
 
 pub fn remote_info(sim: &Sim) -> SimResult {
     let state = sim.state();
+    state.require_remote_cluster_client()?;
     let version = state.version();
     let mut out = Map::new();
     for (alias, conn) in &state.remotes {
@@ -108,6 +109,9 @@ async fn resolve_on_remote(config: &RemoteConfig, expression: &str, timeout: Dur
 }
 
 pub async fn resolve_index(sim: &Arc<Sim>, request: &Request) -> SimResult {
+    if request.param(0).is_some_and(|e| e.contains(':')) {
+        sim.state().require_remote_cluster_client()?;
+    }
     let split = split_expression(sim, request.param(0).unwrap_or("*"))?;
     let mut result = if split.local.is_empty() {
         json!({"indices": [], "aliases": [], "data_streams": []})

@@ -1,0 +1,55 @@
+//! `GET {index}/_ilm/explain`, minimal: an index with `index.lifecycle.name` is managed by
+//! that policy and shown at the end of its first step; any other index is not managed. A
+//! managed follower index waits in the `unfollow` action's `wait-for-indexing-complete` step
+//! while it follows, as Elasticsearch's does until the leader sets
+//! `index.lifecycle.indexing_complete` (which the simulator does not replicate).
+
+use serde_json::{Map, Value, json};
+
+use super::super::Sim;
+use super::super::reply::{Reply, SimResult};
+use super::super::state::now_millis;
+use super::Request;
+use super::indices::expand_expression;
+
+pub fn explain(sim: &Sim, request: &Request) -> SimResult {
+    let state = sim.state();
+    let names = expand_expression(&state, request.param(0).unwrap_or_default(), true)?;
+    let mut indices = Map::new();
+    for name in names {
+        let index = state.index(&name)?;
+        let entry = match index.settings.get("index.lifecycle.name") {
+            Some(policy) => {
+                let created = index.settings.get("index.creation_date").and_then(|c| c.parse::<i64>().ok());
+                let created = created.unwrap_or_else(now_millis);
+                let age = format!("{:.2}s", (now_millis() - created).max(0) as f64 / 1000.0);
+                let mut entry = json!({
+                    "index": name,
+                    "managed": true,
+                    "policy": policy,
+                    "lifecycle_date_millis": created,
+                    "age": age,
+                    "phase": "new",
+                    "phase_time_millis": created,
+                    "action": "complete",
+                    "action_time_millis": created,
+                    "step": "complete",
+                    "step_time_millis": created,
+                });
+                if index.follower.is_some() {
+                    entry["phase"] = json!("hot");
+                    entry["action"] = json!("unfollow");
+                    entry["step"] = json!("wait-for-indexing-complete");
+                    entry["step_info"] = json!({
+                        "message": "waiting for the [index.lifecycle.indexing_complete] setting to be set to true on the leader index, it is currently [false]",
+                        "index.lifecycle.indexing_complete": false,
+                    });
+                }
+                entry
+            }
+            None => json!({"index": name, "managed": false}),
+        };
+        indices.insert(name, entry);
+    }
+    Ok(Reply::ok(json!({ "indices": Value::Object(indices) })))
+}
