@@ -4,6 +4,7 @@
 pub mod auto_follow;
 pub mod bulk;
 pub mod followers;
+pub mod migrations;
 pub mod names;
 pub mod panel_store;
 pub mod remote_clusters;

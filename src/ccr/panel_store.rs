@@ -24,7 +24,7 @@ pub const FOLLOW_SETTINGS: Store = Store { index: "ccr-panel-follow-settings" };
 
 impl Store {
     /// Creates the index when it is missing (another instance may win the race: fine).
-    async fn ensure(&self, client: &EsClient) -> Result<(), EsError> {
+    pub async fn ensure(&self, client: &EsClient) -> Result<(), EsError> {
         if client.index_exists(self.index).await? {
             return Ok(());
         }

@@ -237,6 +237,28 @@ impl EsClient {
         }
     }
 
+    /// Writes a document only if nobody else did first: `Create` refuses an existing one,
+    /// `IfUnchanged` one that changed since it was read. A lost race is a 409
+    /// `version_conflict_engine_exception`.
+    pub async fn index_doc_if(
+        &self,
+        index: &str,
+        id: &str,
+        source: &Value,
+        condition: WriteCondition,
+    ) -> Result<DocWritten, EsError> {
+        let index = one(index)?;
+        let (seq_no, term);
+        let query: Vec<(&str, &str)> = match condition {
+            WriteCondition::Create => vec![("op_type", "create"), ("refresh", "wait_for")],
+            WriteCondition::IfUnchanged { seq_no: s, primary_term: t } => {
+                (seq_no, term) = (s.to_string(), t.to_string());
+                vec![("if_seq_no", seq_no.as_str()), ("if_primary_term", term.as_str()), ("refresh", "wait_for")]
+            }
+        };
+        self.call(&routes::DOC_PUT, &[index, id], &query, Some(source)).await
+    }
+
     /// A document by id, `None` when it does not exist (Elasticsearch answers 404 `found:false`).
     pub async fn get_doc(&self, index: &str, id: &str) -> Result<Option<Doc>, EsError> {
         let index = one(index)?;

@@ -280,6 +280,8 @@ pub struct DocWritten {
     pub result: String,
     #[serde(rename = "_seq_no", default)]
     pub seq_no: Option<i64>,
+    #[serde(rename = "_primary_term", default)]
+    pub primary_term: Option<i64>,
 }
 
 /// `GET /{index}/_doc/{id}`
@@ -290,6 +292,20 @@ pub struct Doc {
     pub found: bool,
     #[serde(rename = "_source", default)]
     pub source: Option<Value>,
+    /// With `primary_term`, what a conditional write names to refuse lost updates.
+    #[serde(rename = "_seq_no", default)]
+    pub seq_no: Option<i64>,
+    #[serde(rename = "_primary_term", default)]
+    pub primary_term: Option<i64>,
+}
+
+/// The condition of a conditional write ([`EsClient::index_doc_if`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteCondition {
+    /// Only if no document has this id.
+    Create,
+    /// Only if the document is still the one read.
+    IfUnchanged { seq_no: i64, primary_term: i64 },
 }
 
 /// `POST /{index}/_count`

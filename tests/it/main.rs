@@ -17,6 +17,7 @@ mod hostile_input;
 mod http_session;
 mod i18n;
 mod load;
+mod migration_plans;
 mod properties;
 mod remote_cluster_hardening;
 mod remote_cluster_pages;

@@ -96,6 +96,7 @@ pub fn index(sim: &Sim, request: &Request) -> SimResult {
     let index = writable(&mut state, &name, true)?;
     let id = request.param(1).map(str::to_owned).unwrap_or_else(generated_id);
     let existed = index.docs.contains_key(&id);
+    check_concurrency(request, index, &name, &id)?;
     let (_, seq_no, version_no) = index.write(&id, source);
     let (status, result) = if existed { (200, "updated") } else { (201, "created") };
     let body = write_body(version, &name, &id, version_no, result, seq_no, 1 + index.replicas());
@@ -104,6 +105,50 @@ pub fn index(sim: &Sim, request: &Request) -> SimResult {
         reply.headers.push(("location", format!("/{name}/_doc/{id}")));
     }
     Ok(reply)
+}
+
+/// Optimistic concurrency, as Elasticsearch checks it: `op_type=create` (or `PUT .../_create`)
+/// refuses an existing document; `if_seq_no` with `if_primary_term` refuses a write when the
+/// document changed since it was read (or does not exist). Both answer 409.
+fn check_concurrency(request: &Request, index: &Index, name: &str, id: &str) -> Result<(), EsException> {
+    let conflict = |reason: String| {
+        EsException::new(409, "version_conflict_engine_exception", reason)
+            .with("index_uuid", index.uuid.clone())
+            .with("shard", index.shard_of(id).to_string())
+            .with("index", name.to_owned())
+    };
+    let current = index.docs.get(id);
+    if request.query("op_type") == Some("create")
+        && let Some(doc) = current
+    {
+        return Err(conflict(format!(
+            "[{id}]: version conflict, document already exists (current version [{}])",
+            doc.version
+        )));
+    }
+    let (Some(if_seq_no), Some(if_term)) = (request.query("if_seq_no"), request.query("if_primary_term")) else {
+        if request.query("if_seq_no").is_some() || request.query("if_primary_term").is_some() {
+            return Err(EsException::new(
+                400,
+                "action_request_validation_exception",
+                "Validation Failed: 1: ifSeqNo is set, but primary term is [0];",
+            ));
+        }
+        return Ok(());
+    };
+    let (Ok(if_seq_no), Ok(if_term)) = (if_seq_no.parse::<i64>(), if_term.parse::<i64>()) else {
+        return Err(EsException::illegal_argument("if_seq_no and if_primary_term must be numbers"));
+    };
+    match current {
+        None => Err(conflict(format!(
+            "[{id}]: version conflict, required seqNo [{if_seq_no}], primary term [{if_term}]. but no document was found"
+        ))),
+        Some(doc) if doc.seq_no != if_seq_no || if_term != 1 => Err(conflict(format!(
+            "[{id}]: version conflict, required seqNo [{if_seq_no}], primary term [{if_term}]. current document has seqNo [{}] and primary term [1]",
+            doc.seq_no
+        ))),
+        Some(_) => Ok(()),
+    }
 }
 
 /// `DELETE /{index}/_doc/{id}`: `deleted`, or `not_found` with a 404 (the delete is still an

@@ -1,0 +1,4 @@
+//! The guided migration between two clusters: a stored plan ([`plan`]) and the recipe's steps,
+//! each safe to repeat and reported per index.
+
+pub mod plan;
