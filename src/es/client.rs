@@ -275,6 +275,21 @@ impl EsClient {
         self.call::<Value>(&routes::DOC_DELETE, &[index, id], &[], None::<&Value>).await.map(drop)
     }
 
+    /// Starts `POST _reindex?wait_for_completion=false` from `source` into `dest`; the task's id.
+    pub async fn reindex_async(&self, source: &str, dest: &str) -> Result<String, EsError> {
+        let body = serde_json::json!({"source": {"index": source}, "dest": {"index": dest}});
+        let answer: Value = self.call(&routes::REINDEX, &[], &[("wait_for_completion", "false")], Some(&body)).await?;
+        answer["task"].as_str().map(str::to_owned).ok_or_else(|| EsError::NotElasticsearch {
+            url: self.urls().join(", "),
+            detail: "POST _reindex answered without a task id".into(),
+        })
+    }
+
+    /// `GET _tasks/{id}`.
+    pub async fn task(&self, id: &str) -> Result<TaskStatus, EsError> {
+        self.get(&routes::TASK_GET, &[id], &[]).await
+    }
+
     pub async fn count(&self, index: &str) -> Result<u64, EsError> {
         Ok(self.call::<CountResponse>(&routes::COUNT, &[index], &[], None::<&Value>).await?.count)
     }

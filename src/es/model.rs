@@ -299,6 +299,36 @@ pub struct Doc {
     pub primary_term: Option<i64>,
 }
 
+/// `GET _tasks/{id}` for a re-index: progress while it runs, the outcome once completed.
+#[derive(Debug, Clone, Deserialize)]
+pub struct TaskStatus {
+    pub completed: bool,
+    #[serde(default)]
+    pub task: TaskInfo,
+    /// The re-index response once completed (with `failures`).
+    #[serde(default)]
+    pub response: Option<Value>,
+    /// Why the task failed, when it did.
+    #[serde(default)]
+    pub error: Option<crate::es::ExceptionBody>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct TaskInfo {
+    #[serde(default)]
+    pub status: TaskProgress,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct TaskProgress {
+    #[serde(default)]
+    pub total: u64,
+    #[serde(default)]
+    pub created: u64,
+    #[serde(default)]
+    pub updated: u64,
+}
+
 /// The condition of a conditional write ([`EsClient::index_doc_if`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WriteCondition {

@@ -39,6 +39,8 @@ routes! {
     CAT_INDICES_FOR = "cat.indices" GET "/_cat/indices/{index}";
     CAT_NODES = "cat.nodes" GET "/_cat/nodes";
     NODES_INFO = "nodes.info" GET "/_nodes";
+    REINDEX = "reindex" POST "/_reindex";
+    TASK_GET = "tasks.get" GET "/_tasks/{task_id}";
     INDEX_EXISTS = "indices.exists" HEAD "/{index}";
     INDEX_CREATE = "indices.create" PUT "/{index}";
     INDEX_DELETE = "indices.delete" DELETE "/{index}";

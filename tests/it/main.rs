@@ -18,6 +18,7 @@ mod http_session;
 mod i18n;
 mod load;
 mod migration_plans;
+mod migration_recipe;
 mod properties;
 mod remote_cluster_hardening;
 mod remote_cluster_pages;

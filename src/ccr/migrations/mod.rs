@@ -2,3 +2,4 @@
 //! each safe to repeat and reported per index.
 
 pub mod plan;
+pub mod recipe;
