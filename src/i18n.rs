@@ -114,6 +114,33 @@ impl Tr {
     }
 }
 
+/// A catalog key with its arguments, kept untranslated until a page renders it in the
+/// reader's language (so the same message can be compared, hashed or stored first).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct Message {
+    pub key: String,
+    pub args: Vec<(String, String)>,
+}
+
+impl Message {
+    /// A message without arguments.
+    pub fn new(key: impl Into<String>) -> Message {
+        Message { key: key.into(), args: Vec::new() }
+    }
+
+    /// Adds one named argument (`{ $name }` in the catalog).
+    pub fn arg(mut self, name: impl Into<String>, value: impl Into<String>) -> Message {
+        self.args.push((name.into(), value.into()));
+        self
+    }
+
+    /// The message in `tr`'s language.
+    pub fn render(&self, tr: &Tr) -> String {
+        let args: Vec<(&str, &str)> = self.args.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        tr.t_args(&self.key, &args)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,7 +8,6 @@ pub mod audit;
 pub mod ccr;
 pub mod config;
 pub mod demo;
-pub mod error;
 pub mod es;
 pub mod i18n;
 pub mod logging;

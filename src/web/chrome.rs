@@ -1,19 +1,47 @@
 //! The frame around every page: navigation, the connected cluster's header, the language and
 //! cluster switchers. Page templates hold a [`Chrome`] and extend `base.html`.
 
-use crate::error::AppResult;
 use crate::i18n::{Lang, Tr};
 
 use super::context::RequestContext;
+use super::error::AppResult;
 use super::{Cluster, assets};
 
-/// The sections of the navigation.
-pub const NAV: [(&str, &str); 4] = [
-    ("overview", "/"),
-    ("remote-clusters", "/remote-clusters"),
-    ("follower-indices", "/follower-indices"),
-    ("auto-follow", "/auto-follow-patterns"),
-];
+/// The sections of the navigation; a page names the one it belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Nav {
+    /// A page outside the sections (sign-in, errors).
+    None,
+    Overview,
+    RemoteClusters,
+    FollowerIndices,
+    AutoFollow,
+}
+
+impl Nav {
+    /// The sections in the order the navigation shows them.
+    pub const ALL: [Nav; 4] = [Nav::Overview, Nav::RemoteClusters, Nav::FollowerIndices, Nav::AutoFollow];
+
+    /// The catalog key of the section's name.
+    pub fn key(self) -> &'static str {
+        match self {
+            Nav::None => "",
+            Nav::Overview => "nav-overview",
+            Nav::RemoteClusters => "nav-remote-clusters",
+            Nav::FollowerIndices => "nav-follower-indices",
+            Nav::AutoFollow => "nav-auto-follow",
+        }
+    }
+
+    pub fn href(self) -> &'static str {
+        match self {
+            Nav::None | Nav::Overview => "/",
+            Nav::RemoteClusters => "/remote-clusters",
+            Nav::FollowerIndices => "/follower-indices",
+            Nav::AutoFollow => "/auto-follow-patterns",
+        }
+    }
+}
 
 /// What the header says about the connected cluster.
 #[derive(Debug, Clone)]
@@ -38,8 +66,8 @@ pub struct Chrome {
     pub path: String,
     /// Where "Try again" goes (the form's page after a failed POST).
     pub retry_path: String,
-    /// The navigation key of this page (`remote-clusters`), or empty.
-    pub active: &'static str,
+    /// The navigation section of this page.
+    pub active: Nav,
     pub header: Option<ClusterHeader>,
     /// Names of all managed clusters, for the switcher (shown when more than one).
     pub clusters: Vec<String>,
@@ -58,7 +86,7 @@ pub struct Chrome {
 
 impl Chrome {
     /// The frame without cluster details, for error pages.
-    pub fn bare(context: &RequestContext, active: &'static str) -> Chrome {
+    pub fn bare(context: &RequestContext, active: Nav) -> Chrome {
         Chrome {
             tr: context.tr(),
             lang: context.lang,
@@ -70,7 +98,7 @@ impl Chrome {
             clusters: context.clusters.clone(),
             current_cluster: context.current_cluster.clone(),
             csrf: context.csrf.clone(),
-            user: super::auth::current_user(),
+            user: context.user.clone(),
             signs_in: context.signs_in,
             css_url: assets::CSS.url(),
             htmx_url: assets::HTMX.url(),
@@ -80,7 +108,7 @@ impl Chrome {
     }
 
     /// The full frame: reads the cluster's name, version, license and health.
-    pub async fn load(context: &RequestContext, cluster: &Cluster, active: &'static str) -> AppResult<Chrome> {
+    pub async fn load(context: &RequestContext, cluster: &Cluster, active: Nav) -> AppResult<Chrome> {
         let client = &cluster.client;
         let (root, license, health) = tokio::join!(client.root(), client.license(), client.health());
         let root = root?;
@@ -120,6 +148,6 @@ impl Chrome {
     }
 
     pub fn nav(&self) -> Vec<(String, &'static str, bool)> {
-        NAV.iter().map(|(key, href)| (self.tr.t(&format!("nav-{key}")), *href, *key == self.active)).collect()
+        Nav::ALL.iter().map(|nav| (self.tr.t(nav.key()), nav.href(), *nav == self.active)).collect()
     }
 }

@@ -1,6 +1,6 @@
 //! What every request carries besides its own data: the language, a request id, whether htmx
-//! sent it. Set once by middleware, read by handlers (as an extractor) and by error pages
-//! (through a task-local, since `IntoResponse` sees no request).
+//! sent it. Set once by middleware, read by handlers (as an extractor) and by the error layer
+//! (from the request's extensions).
 
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
@@ -35,6 +35,8 @@ pub struct RequestContext {
     pub current_cluster: String,
     /// Whether people sign in (`--auth es`), for the sign-out button.
     pub signs_in: bool,
+    /// The signed-in user's name (set by the sign-in layer), or `None`.
+    pub user: Option<String>,
 }
 
 impl RequestContext {
@@ -58,15 +60,6 @@ impl RequestContext {
     }
 }
 
-tokio::task_local! {
-    static CURRENT: RequestContext;
-}
-
-/// The context of the request being handled, or a default outside of one.
-pub fn current() -> RequestContext {
-    CURRENT.try_with(Clone::clone).unwrap_or_default()
-}
-
 /// Middleware: builds the context, keeps it for the request's duration, and marks responses
 /// that differ by htmx and language so caches keep them apart.
 pub async fn with_context(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
@@ -85,8 +78,8 @@ pub async fn with_context(State(state): State<AppState>, mut request: Request, n
     context.clusters = state.clusters.iter().map(|c| c.name.clone()).collect();
     context.current_cluster = state.cluster(context.cluster.as_deref()).name.clone();
     context.signs_in = state.auth.mode == super::auth::AuthMode::Es;
-    request.extensions_mut().insert(context.clone());
-    let mut response = CURRENT.scope(context, next.run(request)).await;
+    request.extensions_mut().insert(context);
+    let mut response = next.run(request).await;
     let headers = response.headers_mut();
     headers.append("vary", HeaderValue::from_static("HX-Request, Cookie, Accept-Language"));
     // A handler that rotated the nonce (sign-in, sign-out) has the last word.

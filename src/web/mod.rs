@@ -6,6 +6,7 @@ pub mod auth;
 pub mod chrome;
 pub mod context;
 pub mod csrf;
+pub mod error;
 pub mod filters;
 pub mod flash;
 mod health;
@@ -31,9 +32,10 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::error::{AppError, AppResult};
 use crate::es::EsClient;
+use crate::i18n::Message;
 use auth::{AuthMode, AuthSettings, CurrentUser};
+use error::{AppError, AppResult};
 
 /// One cluster the panel manages.
 #[derive(Debug, Clone)]
@@ -65,6 +67,16 @@ impl AppState {
     pub fn cluster(&self, name: Option<&str>) -> &ManagedCluster {
         name.and_then(|n| self.clusters.iter().find(|c| c.name == n)).unwrap_or(&self.clusters[0])
     }
+
+    /// The client for the cluster chosen by name, calling Elasticsearch as `user` when people
+    /// sign in with their own credentials (`--auth es`), else with the configured ones.
+    pub fn client_for(&self, cluster: Option<&str>, user: &CurrentUser) -> EsClient {
+        let cluster = self.cluster(cluster);
+        match (&self.auth.mode, &user.auth) {
+            (AuthMode::Es, Some(auth)) => cluster.client.with_auth(Some(auth.clone())),
+            _ => cluster.client.clone(),
+        }
+    }
 }
 
 /// The cluster this request works on (picked by the switcher's cookie), with a client that
@@ -81,13 +93,9 @@ impl FromRequestParts<AppState> for Cluster {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let chosen = context::cookie(&parts.headers, context::CLUSTER_COOKIE);
-        let cluster = state.cluster(chosen.as_deref());
         let user = parts.extensions.get::<CurrentUser>().cloned().unwrap_or_default();
-        let client = match (&state.auth.mode, &user.auth) {
-            (AuthMode::Es, Some(auth)) => cluster.client.with_auth(Some(auth.clone())),
-            _ => cluster.client.clone(),
-        };
-        Ok(Cluster { name: cluster.name.clone(), client, user })
+        let client = state.client_for(chosen.as_deref(), &user);
+        Ok(Cluster { name: state.cluster(chosen.as_deref()).name.clone(), client, user })
     }
 }
 
@@ -101,9 +109,14 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequestParts<S> for Val
         axum::extract::Query::<T>::try_from_uri(&parts.uri)
             .map(|axum::extract::Query(value)| ValidQuery(value))
             .map_err(|rejection| {
-                AppError::BadRequest(context::current().tr().t1("error-bad-query", "detail", &rejection.body_text()))
+                AppError::BadRequest(Message::new("error-bad-query").arg("detail", rejection.body_text()))
             })
     }
+}
+
+/// The path and query of a request's URI, as the "not found" page names it.
+pub fn path_and_query(uri: &axum::http::Uri) -> String {
+    uri.path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "/".into())
 }
 
 /// Renders a template into a response body.
@@ -132,15 +145,17 @@ pub fn app(state: AppState) -> Router {
         .merge(preferences::router())
         .merge(health::router())
         .merge(assets::router())
-        .fallback(|| async { AppError::NotFound(context::current().path) })
+        .fallback(|uri: axum::http::Uri| async move { AppError::NotFound(path_and_query(&uri)) })
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
         // Rejections by axum's own extractors (bad form, bad path, wrong type, too large)
         // become the panel's error page; one body limit holds for every extractor.
         .layer(middleware::from_fn(refusals::as_error_pages))
         .layer(axum::extract::DefaultBodyLimit::max(csrf::MAX_BODY_BYTES))
-        // Innermost first: sign-in, then CSRF, then the request context around both.
+        // Innermost first: sign-in, then CSRF, then the error pages of all of them (and of the
+        // handlers), then the request context around everything.
         .layer(middleware::from_fn_with_state(state.clone(), auth::identify_user))
         .layer(middleware::from_fn_with_state(state.clone(), csrf::verify))
+        .layer(middleware::from_fn(error::render_errors))
         .layer(middleware::from_fn_with_state(state.clone(), context::with_context))
         .with_state(state);
     routes

@@ -5,11 +5,11 @@ use axum::Router;
 use axum::response::Html;
 use axum::routing::get;
 
-use super::chrome::Chrome;
+use super::chrome::{Chrome, Nav};
 use super::context::RequestContext;
+use super::error::AppResult;
 use super::{AppState, Cluster, render};
 use crate::ccr::{followers, remote_clusters};
-use crate::error::AppResult;
 use crate::es::{Capabilities, EsError};
 
 pub fn router() -> Router<AppState> {
@@ -53,7 +53,7 @@ fn unavailable(error: &EsError) -> Figure {
 }
 
 async fn show_overview(context: RequestContext, cluster: Cluster) -> AppResult<Html<String>> {
-    let chrome = Chrome::load(&context, &cluster, "overview").await?;
+    let chrome = Chrome::load(&context, &cluster, Nav::Overview).await?;
     let tr = chrome.tr;
     let client = &cluster.client;
     // The node count comes with the header's health answer: no second `_cluster/health`.

@@ -6,11 +6,11 @@ use axum::Router;
 use axum::response::Html;
 use axum::routing::get;
 
-use super::chrome::Chrome;
+use super::chrome::{Chrome, Nav};
 use super::context::RequestContext;
+use super::error::AppResult;
 use super::{AppState, Cluster, render};
 use crate::ccr::followers::{self, FollowerIndex, FollowerStatus};
-use crate::error::AppResult;
 use crate::es::NamedAutoFollowPattern;
 
 pub fn router() -> Router<AppState> {
@@ -31,7 +31,7 @@ impl FollowerListPage {
 }
 
 async fn list_followers(context: RequestContext, cluster: Cluster) -> AppResult<Html<String>> {
-    let chrome = Chrome::load(&context, &cluster, "follower-indices").await?;
+    let chrome = Chrome::load(&context, &cluster, Nav::FollowerIndices).await?;
     let followers = followers::list(&cluster.client).await?;
     render(&FollowerListPage { chrome, followers })
 }
@@ -44,7 +44,7 @@ struct PatternListPage {
 }
 
 async fn list_patterns(context: RequestContext, cluster: Cluster) -> AppResult<Html<String>> {
-    let chrome = Chrome::load(&context, &cluster, "auto-follow").await?;
+    let chrome = Chrome::load(&context, &cluster, Nav::AutoFollow).await?;
     let patterns = cluster.client.auto_follow_patterns().await?;
     render(&PatternListPage { chrome, patterns })
 }

@@ -7,6 +7,7 @@ mod browser;
 mod cli;
 mod client;
 mod contract;
+mod error_pages;
 mod faults;
 mod followers;
 mod hardening;

@@ -10,17 +10,17 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::PrivateCookieJar;
 
-use super::super::chrome::Chrome;
-use super::super::context::RequestContext;
-use super::super::filters;
-use super::super::{Cluster, render};
 use crate::audit;
 use crate::ccr::bulk::{self, BulkReport};
 use crate::ccr::remote_clusters::spec::MAX_NAME_BYTES;
 use crate::ccr::remote_clusters::{self, RemoteCluster, Usage};
-use crate::error::{AppError, AppResult};
 use crate::web::AppState;
+use crate::web::chrome::{Chrome, Nav};
+use crate::web::context::RequestContext;
+use crate::web::error::{AppError, AppResult};
+use crate::web::filters;
 use crate::web::flash::{Flash, FlashKey, Outcome};
+use crate::web::{Cluster, render};
 
 /// A remote about to be deleted, and what uses it.
 pub struct DeleteItem {
@@ -131,7 +131,7 @@ async fn confirmation(
     bulk: bool,
     nagged: bool,
 ) -> AppResult<Response> {
-    let chrome = Chrome::load(context, cluster, "remote-clusters").await?;
+    let chrome = Chrome::load(context, cluster, Nav::RemoteClusters).await?;
     let items = items_for(cluster, names).await?;
     let page = ConfirmPage { chrome, items, bulk, needs_in_use_confirmation: nagged };
     let status = if nagged { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };

@@ -7,17 +7,17 @@ use axum::response::Html;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::super::chrome::Chrome;
-use super::super::context::RequestContext;
-use super::super::filters;
-use super::super::{Cluster, ValidQuery, render};
 use super::find;
 use super::list::{StatusCell, port_hint_applies};
 use crate::ccr::remote_clusters::address::SeedAddress;
 use crate::ccr::remote_clusters::{self, LiveStatus, RemoteCluster, SecurityModel, Usage};
-use crate::error::AppResult;
 use crate::es::{Capabilities, EsClient};
 use crate::web::AppState;
+use crate::web::chrome::{Chrome, Nav};
+use crate::web::context::RequestContext;
+use crate::web::error::AppResult;
+use crate::web::filters;
+use crate::web::{Cluster, ValidQuery, render};
 
 /// The outcome of a connection test.
 pub struct TestResult {
@@ -104,7 +104,7 @@ pub async fn show_remote_cluster(
     Path(name): Path<String>,
     ValidQuery(query): ValidQuery<DetailQuery>,
 ) -> AppResult<Html<String>> {
-    let chrome = Chrome::load(&context, &cluster, "remote-clusters").await?;
+    let chrome = Chrome::load(&context, &cluster, Nav::RemoteClusters).await?;
     let client = &cluster.client;
     let caps = client.capabilities().await?;
     let remote = find(client, &name).await?;
@@ -164,7 +164,7 @@ pub async fn status_cell(
         LiveStatus::NotConnected(_) => super::http_endpoints(&state, &cluster.client).await,
     };
     render(&StatusFragment {
-        chrome: Chrome::bare(&context, ""),
+        chrome: Chrome::bare(&context, Nav::None),
         cell: StatusCell::new(&remote, &status, query.attempt, &endpoints),
     })
 }
@@ -186,5 +186,5 @@ pub async fn test_connection(
     let caps = cluster.client.capabilities().await?;
     let remote = find(&cluster.client, &name).await?;
     let test = run_test(&state, &cluster.client, caps, &remote).await;
-    render(&TestFragment { chrome: Chrome::bare(&context, ""), test })
+    render(&TestFragment { chrome: Chrome::bare(&context, Nav::None), test })
 }

@@ -8,19 +8,20 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::super::chrome::Chrome;
-use super::super::context::RequestContext;
-use super::super::filters;
-use super::super::{Cluster, ValidQuery, render};
 use super::find;
 use super::validate::{Checked, check};
 use crate::audit;
 use crate::ccr::remote_clusters::address::SeedAddress;
 use crate::ccr::remote_clusters::{ConnectionMode, RemoteCluster};
-use crate::error::{AppError, AppResult, ErrorView};
 use crate::es::{Capabilities, ClusterSettingsUpdate, EsClient};
+use crate::i18n::Message;
 use crate::web::AppState;
+use crate::web::chrome::{Chrome, Nav};
+use crate::web::context::RequestContext;
+use crate::web::error::{AppError, AppResult, ErrorView};
+use crate::web::filters;
 use crate::web::flash::{Flash, FlashKey, Outcome};
+use crate::web::{Cluster, ValidQuery, render};
 use axum_extra::extract::cookie::PrivateCookieJar;
 
 /// The form, as typed. Everything stays a string so it can be shown back unchanged.
@@ -186,7 +187,7 @@ async fn context_for_checks(
 }
 
 pub async fn new_remote_cluster(context: RequestContext, cluster: Cluster) -> AppResult<Html<String>> {
-    let chrome = Chrome::load(&context, &cluster, "remote-clusters").await?;
+    let chrome = Chrome::load(&context, &cluster, Nav::RemoteClusters).await?;
     let caps = cluster.client.capabilities().await?;
     let form = RemoteForm {
         mode: "sniff".into(),
@@ -201,10 +202,10 @@ pub async fn edit_remote_cluster(
     cluster: Cluster,
     Path(name): Path<String>,
 ) -> AppResult<Response> {
-    let chrome = Chrome::load(&context, &cluster, "remote-clusters").await?;
+    let chrome = Chrome::load(&context, &cluster, Nav::RemoteClusters).await?;
     let remote = find(&cluster.client, &name).await?;
     if !remote.editable() {
-        return Err(AppError::BadRequest(context.tr().t1("remote-yml-readonly", "name", &name)));
+        return Err(AppError::BadRequest(Message::new("remote-yml-readonly").arg("name", name.as_str())));
     }
     let caps = cluster.client.capabilities().await?;
     let form = RemoteForm::from_remote(&remote);
@@ -233,7 +234,7 @@ pub async fn update_remote_cluster(
 ) -> AppResult<Response> {
     let remote = find(&cluster.client, &name).await?;
     if !remote.editable() {
-        return Err(AppError::BadRequest(context.tr().t1("remote-yml-readonly", "name", &name)));
+        return Err(AppError::BadRequest(Message::new("remote-yml-readonly").arg("name", name.as_str())));
     }
     // The name is locked: the path decides it, whatever the body says.
     form.name = name;
@@ -312,7 +313,7 @@ async fn save(
         StatusCode::OK
     };
     let confirm_warnings = checked.spec.is_some() && !checked.warnings.is_empty() && es_error.is_none();
-    let chrome = Chrome::load(&context, &cluster, "remote-clusters").await?;
+    let chrome = Chrome::load(&context, &cluster, Nav::RemoteClusters).await?;
     let page = FormPage {
         chrome,
         form,
@@ -348,7 +349,7 @@ pub async fn preview_request(
     let preview =
         checked.spec.as_ref().map(|s| preview(&s.settings_update(caps, replacing), &cluster.client.urls()[0]));
     render(&PreviewFragment {
-        chrome: Chrome::bare(&context, ""),
+        chrome: Chrome::bare(&context, Nav::None),
         preview,
         checked,
         live_fields: message_fields(caps.proxy_mode()),

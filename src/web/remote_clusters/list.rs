@@ -8,17 +8,17 @@ use axum::response::{IntoResponse, Response};
 use axum_extra::extract::cookie::PrivateCookieJar;
 use serde::Deserialize;
 
-use super::super::chrome::Chrome;
-use super::super::context::RequestContext;
-use super::super::filters;
-use super::super::{Cluster, ValidQuery, render};
 use super::validate::{MAX_SEEDS, looks_like_http};
 use crate::ccr::remote_clusters::address::SeedAddress;
 use crate::ccr::remote_clusters::{self, LiveStatus, RemoteCluster, SecurityModel};
-use crate::error::AppResult;
 use crate::i18n::Tr;
 use crate::web::AppState;
+use crate::web::chrome::{Chrome, Nav};
+use crate::web::context::RequestContext;
+use crate::web::error::AppResult;
+use crate::web::filters;
 use crate::web::flash::{Failure, Flash, FlashKey, Outcome};
+use crate::web::{Cluster, ValidQuery, render};
 
 /// The list's view state, in the query string so a view can be shared. The outcome of the
 /// last change is not there: it comes in a sealed flash cookie (see [`crate::web::flash`]),
@@ -230,7 +230,7 @@ pub async fn list_remote_clusters(
     headers: HeaderMap,
     ValidQuery(query): ValidQuery<ListQuery>,
 ) -> AppResult<Response> {
-    let chrome = Chrome::load(&context, &cluster, "remote-clusters").await?;
+    let chrome = Chrome::load(&context, &cluster, Nav::RemoteClusters).await?;
     let caps = cluster.client.capabilities().await?;
     let remotes = remote_clusters::list(&cluster.client).await?;
     let status = remote_clusters::live_status(&cluster.client, caps, &remotes).await;

@@ -14,8 +14,8 @@ use axum::routing::get;
 use super::AppState;
 use crate::ccr::remote_clusters::address::SeedAddress;
 use crate::ccr::remote_clusters::{self, RemoteCluster};
-use crate::error::{AppError, AppResult};
 use crate::es::EsClient;
+use crate::web::error::{AppError, AppResult};
 
 pub fn router() -> Router<AppState> {
     Router::new()
