@@ -57,54 +57,22 @@ pub struct ClusterHeader {
     pub nodes: Option<u32>,
 }
 
+/// The frame of a page: the request's context, the navigation section, and (for pages about
+/// a cluster) the cluster's header. `tr` is the context's translator, kept at hand because
+/// every template line uses it.
 #[derive(Debug, Clone)]
 pub struct Chrome {
     pub tr: Tr,
-    pub lang: Lang,
-    pub request_id: String,
-    /// The current path and query, where switchers return to.
-    pub path: String,
-    /// Where "Try again" goes (the form's page after a failed POST).
-    pub retry_path: String,
+    pub context: RequestContext,
     /// The navigation section of this page.
     pub active: Nav,
     pub header: Option<ClusterHeader>,
-    /// Names of all managed clusters, for the switcher (shown when more than one).
-    pub clusters: Vec<String>,
-    pub current_cluster: String,
-    /// The CSRF token for this page's forms and htmx requests.
-    pub csrf: String,
-    /// The signed-in user (shown with a sign-out button), or `None`.
-    pub user: Option<String>,
-    /// Whether people sign in at all (`--auth es`), so a sign-out button makes sense.
-    pub signs_in: bool,
-    pub css_url: String,
-    pub htmx_url: String,
-    pub js_url: String,
-    pub icon_url: String,
 }
 
 impl Chrome {
-    /// The frame without cluster details, for error pages.
+    /// The frame without cluster details (sign-in and error pages).
     pub fn bare(context: &RequestContext, active: Nav) -> Chrome {
-        Chrome {
-            tr: context.tr(),
-            lang: context.lang,
-            request_id: context.request_id.clone(),
-            path: context.path.clone(),
-            retry_path: context.retry_path.clone(),
-            active,
-            header: None,
-            clusters: context.clusters.clone(),
-            current_cluster: context.current_cluster.clone(),
-            csrf: context.csrf.clone(),
-            user: context.user.clone(),
-            signs_in: context.signs_in,
-            css_url: assets::CSS.url(),
-            htmx_url: assets::HTMX.url(),
-            js_url: assets::APP_JS.url(),
-            icon_url: assets::ICON.url(),
-        }
+        Chrome { tr: context.tr(), context: context.clone(), active, header: None }
     }
 
     /// The full frame: reads the cluster's name, version, license and health.
@@ -122,9 +90,25 @@ impl Chrome {
             nodes: health.as_ref().ok().map(|h| h.number_of_nodes),
             health: health.map(|h| h.status).unwrap_or_else(|_| "unknown".into()),
         });
-        chrome.current_cluster = cluster.name.clone();
-        chrome.user = cluster.user.name.clone();
+        chrome.context.current_cluster = cluster.name.clone();
+        chrome.context.user = cluster.user.name.clone();
         Ok(chrome)
+    }
+
+    pub fn css_url(&self) -> String {
+        assets::CSS.url()
+    }
+
+    pub fn htmx_url(&self) -> String {
+        assets::HTMX.url()
+    }
+
+    pub fn js_url(&self) -> String {
+        assets::APP_JS.url()
+    }
+
+    pub fn icon_url(&self) -> String {
+        assets::ICON.url()
     }
 
     /// The license type in the user's language (an unknown type as Elasticsearch named it).
@@ -139,12 +123,12 @@ impl Chrome {
 
     /// The languages for the switcher: tag, native name, selected.
     pub fn languages(&self) -> Vec<(&'static str, &'static str, bool)> {
-        Lang::ALL.iter().map(|l| (l.tag(), l.native_name(), *l == self.lang)).collect()
+        Lang::ALL.iter().map(|l| (l.tag(), l.native_name(), *l == self.context.lang)).collect()
     }
 
     /// The `hx-headers` value that makes htmx send the CSRF token.
     pub fn htmx_headers(&self) -> String {
-        format!("{{\"X-CSRF-Token\": \"{}\"}}", self.csrf)
+        format!("{{\"X-CSRF-Token\": \"{}\"}}", self.context.csrf)
     }
 
     pub fn nav(&self) -> Vec<(String, &'static str, bool)> {

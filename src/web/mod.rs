@@ -13,6 +13,7 @@ mod health;
 pub mod limiter;
 mod login;
 mod overview;
+pub mod page;
 mod preferences;
 pub mod refusals;
 pub mod remote_clusters;
@@ -21,21 +22,17 @@ pub mod session;
 
 use std::sync::Arc;
 
-use askama::Template;
 use axum::Router;
-use axum::extract::FromRequestParts;
-use axum::http::request::Parts;
 use axum::http::{HeaderName, HeaderValue, Request};
 use axum::middleware;
-use axum::response::Html;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::es::EsClient;
-use crate::i18n::Message;
 use auth::{AuthMode, AuthSettings, CurrentUser};
-use error::{AppError, AppResult};
+use error::AppError;
+pub use page::{Cluster, Screen, ValidQuery, path_and_query, render};
 
 /// One cluster the panel manages.
 #[derive(Debug, Clone)]
@@ -77,51 +74,6 @@ impl AppState {
             _ => cluster.client.clone(),
         }
     }
-}
-
-/// The cluster this request works on (picked by the switcher's cookie), with a client that
-/// calls Elasticsearch as the signed-in user.
-#[derive(Debug, Clone)]
-pub struct Cluster {
-    pub name: String,
-    pub client: EsClient,
-    pub user: CurrentUser,
-}
-
-impl FromRequestParts<AppState> for Cluster {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let chosen = context::cookie(&parts.headers, context::CLUSTER_COOKIE);
-        let user = parts.extensions.get::<CurrentUser>().cloned().unwrap_or_default();
-        let client = state.client_for(chosen.as_deref(), &user);
-        Ok(Cluster { name: state.cluster(chosen.as_deref()).name.clone(), client, user })
-    }
-}
-
-/// A query string read into `T`, or the panel's own 400 page (axum's default is plain text).
-pub struct ValidQuery<T>(pub T);
-
-impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequestParts<S> for ValidQuery<T> {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        axum::extract::Query::<T>::try_from_uri(&parts.uri)
-            .map(|axum::extract::Query(value)| ValidQuery(value))
-            .map_err(|rejection| {
-                AppError::BadRequest(Message::new("error-bad-query").arg("detail", rejection.body_text()))
-            })
-    }
-}
-
-/// The path and query of a request's URI, as the "not found" page names it.
-pub fn path_and_query(uri: &axum::http::Uri) -> String {
-    uri.path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "/".into())
-}
-
-/// Renders a template into a response body.
-pub fn render(template: &impl Template) -> AppResult<Html<String>> {
-    Ok(Html(template.render().map_err(AppError::Render)?))
 }
 
 /// Headers that make the browser refuse inline script, framing and content sniffing.

@@ -6,9 +6,8 @@ use axum::response::Html;
 use axum::routing::get;
 
 use super::chrome::{Chrome, Nav};
-use super::context::RequestContext;
 use super::error::AppResult;
-use super::{AppState, Cluster, render};
+use super::{AppState, Screen, render};
 use crate::ccr::{followers, remote_clusters};
 use crate::es::{Capabilities, EsError};
 
@@ -52,10 +51,10 @@ fn unavailable(error: &EsError) -> Figure {
     })
 }
 
-async fn show_overview(context: RequestContext, cluster: Cluster) -> AppResult<Html<String>> {
-    let chrome = Chrome::load(&context, &cluster, Nav::Overview).await?;
+async fn show_overview(screen: Screen) -> AppResult<Html<String>> {
+    let chrome = screen.chrome(Nav::Overview).await?;
     let tr = chrome.tr;
-    let client = &cluster.client;
+    let client = screen.client();
     // The node count comes with the header's health answer: no second `_cluster/health`.
     let (remotes, followers, patterns, capabilities) = tokio::join!(
         remote_clusters::list(client),

@@ -16,11 +16,10 @@ use crate::ccr::remote_clusters::spec::MAX_NAME_BYTES;
 use crate::ccr::remote_clusters::{self, RemoteCluster, Usage};
 use crate::web::AppState;
 use crate::web::chrome::{Chrome, Nav};
-use crate::web::context::RequestContext;
 use crate::web::error::{AppError, AppResult};
 use crate::web::filters;
 use crate::web::flash::{Flash, FlashKey, Outcome};
-use crate::web::{Cluster, render};
+use crate::web::{Screen, render};
 
 /// A remote about to be deleted, and what uses it.
 pub struct DeleteItem {
@@ -104,9 +103,9 @@ impl DeleteForm {
     }
 }
 
-async fn items_for(cluster: &Cluster, names: &[String]) -> AppResult<Vec<DeleteItem>> {
-    let (remotes, usage) =
-        tokio::join!(remote_clusters::list(&cluster.client), remote_clusters::usage_by_remote(&cluster.client));
+async fn items_for(screen: &Screen, names: &[String]) -> AppResult<Vec<DeleteItem>> {
+    let client = screen.client();
+    let (remotes, usage) = tokio::join!(remote_clusters::list(client), remote_clusters::usage_by_remote(client));
     let remotes: HashMap<String, RemoteCluster> = remotes?.into_iter().map(|r| (r.name.clone(), r)).collect();
     let mut usage = usage.map_err(|e| e.to_string());
     let mut items = Vec::new();
@@ -124,34 +123,31 @@ async fn items_for(cluster: &Cluster, names: &[String]) -> AppResult<Vec<DeleteI
     Ok(items)
 }
 
-async fn confirmation(
-    context: &RequestContext,
-    cluster: &Cluster,
-    names: &[String],
-    bulk: bool,
-    nagged: bool,
-) -> AppResult<Response> {
-    let chrome = Chrome::load(context, cluster, Nav::RemoteClusters).await?;
-    let items = items_for(cluster, names).await?;
+async fn confirmation(screen: &Screen, names: &[String], bulk: bool, nagged: bool) -> AppResult<Response> {
+    let chrome = screen.chrome(Nav::RemoteClusters).await?;
+    let items = items_for(screen, names).await?;
     let page = ConfirmPage { chrome, items, bulk, needs_in_use_confirmation: nagged };
     let status = if nagged { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     Ok((status, render(&page)?).into_response())
 }
 
-pub async fn confirm_delete(
-    context: RequestContext,
-    cluster: Cluster,
-    Path(name): Path<String>,
-) -> AppResult<Response> {
-    confirmation(&context, &cluster, &[name], false, false).await
+pub async fn confirm_delete(screen: Screen, Path(name): Path<String>) -> AppResult<Response> {
+    confirmation(&screen, &[name], false, false).await
 }
 
-async fn delete_one(cluster: &Cluster, name: &str) -> Result<(), String> {
-    let result = remote_clusters::delete(&cluster.client, name).await;
+async fn delete_one(screen: &Screen, name: &str) -> Result<(), String> {
+    let result = remote_clusters::delete(screen.client(), name).await;
     let outcome = if result.is_ok() { audit::Outcome::Succeeded } else { audit::Outcome::Failed };
     let detail = result.as_ref().err().map(ToString::to_string).unwrap_or_default();
     let request = format!("PUT _cluster/settings (null every cluster.remote.{name}.* key)");
-    audit::record(cluster.user.audit_name(), &cluster.name, "delete_remote_cluster", &request, outcome, &detail);
+    audit::record(
+        screen.cluster.user.audit_name(),
+        &screen.cluster.name,
+        "delete_remote_cluster",
+        &request,
+        outcome,
+        &detail,
+    );
     result.map_err(|error| match error {
         crate::es::EsError::Api(api) => format!("[{}] {}", api.error_type, api.reason),
         other => other.to_string(),
@@ -171,20 +167,18 @@ fn back_to_list(state: &AppState, jar: PrivateCookieJar<FlashKey>, flash: &Flash
 
 pub async fn delete_remote_cluster(
     State(state): State<AppState>,
-    context: RequestContext,
-    cluster: Cluster,
+    screen: Screen,
     jar: PrivateCookieJar<FlashKey>,
     Path(name): Path<String>,
     axum::Form(pairs): axum::Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
     let form = DeleteForm::from_pairs(pairs);
-    run_delete(&state, jar, context, cluster, vec![name], form, false).await
+    run_delete(&state, jar, screen, vec![name], form, false).await
 }
 
 pub async fn delete_remote_clusters(
     State(state): State<AppState>,
-    context: RequestContext,
-    cluster: Cluster,
+    screen: Screen,
     jar: PrivateCookieJar<FlashKey>,
     axum::Form(pairs): axum::Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
@@ -197,34 +191,33 @@ pub async fn delete_remote_clusters(
         return Ok(back_to_list(&state, jar, &Flash::new(Outcome::NothingSelected, [""; 0])));
     }
     let names = form.names.clone();
-    run_delete(&state, jar, context, cluster, names, form, true).await
+    run_delete(&state, jar, screen, names, form, true).await
 }
 
 async fn run_delete(
     state: &AppState,
     jar: PrivateCookieJar<FlashKey>,
-    context: RequestContext,
-    cluster: Cluster,
+    screen: Screen,
     names: Vec<String>,
     form: DeleteForm,
     bulk: bool,
 ) -> AppResult<Response> {
     if !form.confirmed {
-        return confirmation(&context, &cluster, &names, bulk, false).await;
+        return confirmation(&screen, &names, bulk, false).await;
     }
-    let items = items_for(&cluster, &names).await?;
+    let items = items_for(&screen, &names).await?;
     if items.iter().any(|i| !i.from_yml && i.in_use()) && !form.confirmed_in_use {
-        return confirmation(&context, &cluster, &names, bulk, true).await;
+        return confirmation(&screen, &names, bulk, true).await;
     }
-    let tr = context.tr();
+    let tr = screen.tr();
     let yml: HashSet<String> = items.iter().filter(|i| i.from_yml).map(|i| i.name.clone()).collect();
-    let cluster_ref = &cluster;
+    let screen_ref = &screen;
     let yml_ref = &yml;
     let report = bulk::for_each(&names, |name| async move {
         if yml_ref.contains(&name) {
             return Err(tr.t1("remote-yml-readonly", "name", &name));
         }
-        delete_one(cluster_ref, &name).await
+        delete_one(screen_ref, &name).await
     })
     .await;
     Ok(report_redirect(state, jar, &report))

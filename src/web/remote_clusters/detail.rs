@@ -12,12 +12,12 @@ use super::list::{StatusCell, port_hint_applies};
 use crate::ccr::remote_clusters::address::SeedAddress;
 use crate::ccr::remote_clusters::{self, LiveStatus, RemoteCluster, SecurityModel, Usage};
 use crate::es::{Capabilities, EsClient};
+use crate::i18n::Tr;
 use crate::web::AppState;
 use crate::web::chrome::{Chrome, Nav};
-use crate::web::context::RequestContext;
 use crate::web::error::AppResult;
 use crate::web::filters;
-use crate::web::{Cluster, ValidQuery, render};
+use crate::web::{Screen, ValidQuery, render};
 
 /// The outcome of a connection test.
 pub struct TestResult {
@@ -99,13 +99,12 @@ fn security_warnings(remote: &RemoteCluster) -> Vec<&'static str> {
 
 pub async fn show_remote_cluster(
     State(state): State<AppState>,
-    context: RequestContext,
-    cluster: Cluster,
+    screen: Screen,
     Path(name): Path<String>,
     ValidQuery(query): ValidQuery<DetailQuery>,
 ) -> AppResult<Html<String>> {
-    let chrome = Chrome::load(&context, &cluster, Nav::RemoteClusters).await?;
-    let client = &cluster.client;
+    let chrome = screen.chrome(Nav::RemoteClusters).await?;
+    let client = screen.client();
     let caps = client.capabilities().await?;
     let remote = find(client, &name).await?;
     let (test, usage) = tokio::join!(run_test(&state, client, caps, &remote), remote_clusters::usage(client, &name));
@@ -137,7 +136,7 @@ pub async fn show_remote_cluster(
 #[derive(Template)]
 #[template(path = "remote_clusters/_status.html")]
 struct StatusFragment {
-    chrome: Chrome,
+    tr: Tr,
     cell: StatusCell,
 }
 
@@ -150,41 +149,36 @@ pub struct StatusQuery {
 /// One status cell, for htmx polling while a remote connects.
 pub async fn status_cell(
     State(state): State<AppState>,
-    context: RequestContext,
-    cluster: Cluster,
+    screen: Screen,
     Path(name): Path<String>,
     ValidQuery(query): ValidQuery<StatusQuery>,
 ) -> AppResult<Html<String>> {
-    let caps = cluster.client.capabilities().await?;
-    let remote = find(&cluster.client, &name).await?;
-    let report = remote_clusters::live_status(&cluster.client, caps, std::slice::from_ref(&remote)).await;
+    let caps = screen.client().capabilities().await?;
+    let remote = find(screen.client(), &name).await?;
+    let report = remote_clusters::live_status(screen.client(), caps, std::slice::from_ref(&remote)).await;
     let status = report.by_name.get(&name).cloned().unwrap_or(LiveStatus::NotConnected(None));
     let endpoints = match status {
         LiveStatus::Connected => Vec::new(),
-        LiveStatus::NotConnected(_) => super::http_endpoints(&state, &cluster.client).await,
+        LiveStatus::NotConnected(_) => super::http_endpoints(&state, screen.client()).await,
     };
-    render(&StatusFragment {
-        chrome: Chrome::bare(&context, Nav::None),
-        cell: StatusCell::new(&remote, &status, query.attempt, &endpoints),
-    })
+    render(&StatusFragment { tr: screen.tr(), cell: StatusCell::new(&remote, &status, query.attempt, &endpoints) })
 }
 
 #[derive(Template)]
 #[template(path = "remote_clusters/_test_result.html")]
 struct TestFragment {
-    chrome: Chrome,
+    tr: Tr,
     test: TestResult,
 }
 
 /// "Test connection" through htmx (without JavaScript, the detail page with `?test=1`).
 pub async fn test_connection(
     State(state): State<AppState>,
-    context: RequestContext,
-    cluster: Cluster,
+    screen: Screen,
     Path(name): Path<String>,
 ) -> AppResult<Html<String>> {
-    let caps = cluster.client.capabilities().await?;
-    let remote = find(&cluster.client, &name).await?;
-    let test = run_test(&state, &cluster.client, caps, &remote).await;
-    render(&TestFragment { chrome: Chrome::bare(&context, Nav::None), test })
+    let caps = screen.client().capabilities().await?;
+    let remote = find(screen.client(), &name).await?;
+    let test = run_test(&state, screen.client(), caps, &remote).await;
+    render(&TestFragment { tr: screen.tr(), test })
 }
