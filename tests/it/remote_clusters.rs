@@ -360,3 +360,22 @@ async fn names_the_panel_uses_for_its_pages_are_refused() {
         assert!(errors_on(&page, "name")[0].contains("reserved"), "{name}");
     }
 }
+
+#[tokio::test]
+async fn a_warning_confirmed_in_another_language_is_the_same_warning() {
+    // The confirmation's fingerprint covers the messages' keys and arguments, not their
+    // translation: switching the language between warning and confirming still saves.
+    let sim = start_sim("local").await;
+    let panel = panel_for(&sim);
+    let mut visitor = Visitor::new(&panel);
+    let warned = visitor.post_form("/remote-clusters", &[("name", "http"), ("seeds", "10.0.0.1:9200")]).await;
+    let fingerprint = warned.attr("input[name=acknowledge_warnings]", "value").unwrap();
+    visitor.headers.push(("accept-language".into(), "zh-CN".into()));
+    let again = visitor.post_form("/remote-clusters", &[("name", "http"), ("seeds", "10.0.0.1:9200")]).await;
+    assert_eq!(again.attr("html", "lang").as_deref(), Some("zh-CN"));
+    assert_ne!(again.text(".field-warning"), warned.text(".field-warning"), "shown in the new language");
+    assert_eq!(again.attr("input[name=acknowledge_warnings]", "value"), Some(fingerprint.clone()));
+    let confirmed = [("name", "http"), ("seeds", "10.0.0.1:9200"), ("acknowledge_warnings", fingerprint.as_str())];
+    assert_redirect_to(&visitor.post_form("/remote-clusters", &confirmed).await, "/remote-clusters");
+    assert_eq!(settings_puts(&sim).len(), 1);
+}

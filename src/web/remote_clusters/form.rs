@@ -25,29 +25,20 @@ use axum_extra::extract::cookie::PrivateCookieJar;
 
 /// The form, as typed. Everything stays a string so it can be shown back unchanged.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct RemoteForm {
-    #[serde(default)]
     pub name: String,
-    #[serde(default)]
     pub mode: String,
-    #[serde(default)]
     pub seeds: String,
-    #[serde(default)]
     pub node_connections: String,
-    #[serde(default)]
     pub proxy_address: String,
-    #[serde(default)]
     pub server_name: String,
-    #[serde(default)]
     pub proxy_socket_connections: String,
     /// A checkbox: present ("true") when ticked.
-    #[serde(default)]
     pub skip_unavailable: Option<String>,
     /// Set by "Save anyway" after the warnings were shown.
-    #[serde(default)]
     pub acknowledge_warnings: Option<String>,
     /// The remote being edited (the preview needs to know).
-    #[serde(default)]
     pub editing: Option<String>,
 }
 
@@ -204,7 +195,7 @@ pub async fn edit_remote_cluster(screen: Screen, Path(name): Path<String>) -> Ap
     }
     let caps = screen.client().capabilities().await?;
     let form = RemoteForm::from_remote(&remote);
-    let checked = check(&form, &chrome.tr, caps, &[], &[], true);
+    let checked = check(&form, caps, &[], &[], true);
     let preview = checked.spec.as_ref().map(|s| preview(&s.settings_update(caps, true), &screen.client().urls()[0]));
     Ok(render(&FormPage::fresh(chrome, form, true, preview, caps))?.into_response())
 }
@@ -245,7 +236,7 @@ async fn save(
     let (caps, taken, http_endpoints) = context_for_checks(state, screen.client()).await?;
     let replacing = editing.is_some();
     form.editing = editing.as_ref().map(|r| r.name.clone());
-    let checked = check(&form, &tr, caps, &taken, &http_endpoints, replacing);
+    let checked = check(&form, caps, &taken, &http_endpoints, replacing);
     // The confirmation holds a fingerprint of the warnings it confirmed: changing the
     // addresses to another suspicious one asks again.
     let fingerprint = checked.warnings.fingerprint();
@@ -331,7 +322,7 @@ pub async fn preview_request(
 ) -> AppResult<Html<String>> {
     let (caps, taken, http_endpoints) = context_for_checks(&state, screen.client()).await?;
     let replacing = form.editing.is_some();
-    let mut checked = check(&form, &screen.tr(), caps, &taken, &http_endpoints, replacing);
+    let mut checked = check(&form, caps, &taken, &http_endpoints, replacing);
     for (field, value) in [("name", &form.name), ("seeds", &form.seeds), ("proxy_address", &form.proxy_address)] {
         if value.trim().is_empty() {
             checked.errors.clear(field);
