@@ -186,13 +186,7 @@ fn describe_es(error: &EsError, tr: &Tr, view: &mut ErrorView) {
             if !api.error_type.is_empty() {
                 view.es_type = Some(api.error_type.clone());
             }
-            let reason = match &api.caused_by {
-                Some(cause) if cause.reason.as_deref().is_some_and(|r| r != api.reason) => {
-                    format!("{} ({})", api.reason, cause.reason.as_deref().unwrap_or_default())
-                }
-                _ => api.reason.clone(),
-            };
-            view.es_reason = Some(reason);
+            view.es_reason = Some(api.reason_with_cause());
         }
     }
 }

@@ -128,14 +128,14 @@ async fn sign_in(
     });
     match outcome {
         Ok(user) => {
-            audit::record(
-                &user.username,
-                &state.cluster(None).name,
-                "sign_in",
-                "GET /_security/_authenticate",
-                Outcome::Succeeded,
-                "",
-            );
+            let event = audit::Event {
+                action: audit::Action::SignIn,
+                target: user.username.clone(),
+                request: "GET /_security/_authenticate".into(),
+                outcome: Outcome::Succeeded,
+                detail: String::new(),
+            };
+            event.record(&user.username, &state.cluster(None).name);
             let session = Session::new(user.username, auth);
             let mut response = Redirect::to(safe_return_path(&form.next)).into_response();
             if let Ok(cookie) = HeaderValue::from_str(&state.auth.sessions.seal(&session)) {

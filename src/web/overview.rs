@@ -45,10 +45,7 @@ impl OverviewPage {
 }
 
 fn unavailable(error: &EsError) -> Figure {
-    Figure::Unavailable(match error {
-        EsError::Api(api) => format!("{}: {}", api.error_type, api.reason),
-        other => other.to_string(),
-    })
+    Figure::Unavailable(error.reason())
 }
 
 async fn show_overview(screen: Screen) -> AppResult<Html<String>> {

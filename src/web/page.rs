@@ -35,6 +35,11 @@ impl Screen {
         &self.cluster.client
     }
 
+    /// Writes the audit line of `event`, made by the signed-in user on this cluster.
+    pub fn record(&self, event: &crate::audit::Event) {
+        event.record(self.cluster.user.audit_name(), &self.cluster.name);
+    }
+
     /// The page frame of navigation section `nav`, with the cluster's header.
     pub async fn chrome(&self, nav: Nav) -> AppResult<Chrome> {
         Chrome::load(&self.context, &self.cluster, nav).await

@@ -10,7 +10,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::PrivateCookieJar;
 
-use crate::audit;
 use crate::ccr::bulk::{self, BulkReport};
 use crate::ccr::remote_clusters::spec::MAX_NAME_BYTES;
 use crate::ccr::remote_clusters::{self, RemoteCluster, Usage};
@@ -136,22 +135,9 @@ pub async fn confirm_delete(screen: Screen, Path(name): Path<String>) -> AppResu
 }
 
 async fn delete_one(screen: &Screen, name: &str) -> Result<(), String> {
-    let result = remote_clusters::delete(screen.client(), name).await;
-    let outcome = if result.is_ok() { audit::Outcome::Succeeded } else { audit::Outcome::Failed };
-    let detail = result.as_ref().err().map(ToString::to_string).unwrap_or_default();
-    let request = format!("PUT _cluster/settings (null every cluster.remote.{name}.* key)");
-    audit::record(
-        screen.cluster.user.audit_name(),
-        &screen.cluster.name,
-        "delete_remote_cluster",
-        &request,
-        outcome,
-        &detail,
-    );
-    result.map_err(|error| match error {
-        crate::es::EsError::Api(api) => format!("[{}] {}", api.error_type, api.reason),
-        other => other.to_string(),
-    })
+    let (result, event) = remote_clusters::delete(screen.client(), name).await;
+    screen.record(&event);
+    result.map_err(|error| error.reason())
 }
 
 /// Back to the list (POST, redirect, GET: a reload never deletes twice) with a flash message

@@ -9,7 +9,6 @@ use serde_json::Value;
 
 use super::find;
 use super::list::{StatusCell, port_hint_applies};
-use crate::ccr::remote_clusters::address::SeedAddress;
 use crate::ccr::remote_clusters::{self, LiveStatus, RemoteCluster, SecurityModel, Usage};
 use crate::es::{Capabilities, EsClient};
 use crate::i18n::Tr;
@@ -82,21 +81,6 @@ fn text(value: &Value) -> String {
     }
 }
 
-/// The two classic mistakes of the API-key security model (8.10+): pointing at a port other
-/// than the remote cluster port 9443, and pointing at 9443 without credentials.
-fn security_warnings(remote: &RemoteCluster) -> Vec<&'static str> {
-    let ports: Vec<u16> =
-        remote.mode.addresses().iter().filter_map(|a| a.parse::<SeedAddress>().ok()).map(|a| a.port).collect();
-    let mut warnings = Vec::new();
-    if remote.security == SecurityModel::ApiKey && ports.iter().any(|p| *p != SeedAddress::REMOTE_CLUSTER_PORT) {
-        warnings.push("remote-security-api-key-port");
-    }
-    if remote.security == SecurityModel::Certificate && ports.contains(&SeedAddress::REMOTE_CLUSTER_PORT) {
-        warnings.push("remote-security-no-credentials");
-    }
-    warnings
-}
-
 pub async fn show_remote_cluster(
     State(state): State<AppState>,
     screen: Screen,
@@ -126,7 +110,7 @@ pub async fn show_remote_cluster(
         settings: rows,
         usage: usage.map_err(|e| e.to_string()),
         api_key: remote.security == SecurityModel::ApiKey,
-        security_warnings: security_warnings(&remote),
+        security_warnings: remote_clusters::security_warnings(&remote),
         test: query.test.is_some().then_some(test),
         remote,
     };

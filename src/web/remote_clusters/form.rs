@@ -10,9 +10,8 @@ use serde::Deserialize;
 
 use super::find;
 use super::validate::{Checked, check};
-use crate::audit;
 use crate::ccr::remote_clusters::address::SeedAddress;
-use crate::ccr::remote_clusters::{ConnectionMode, RemoteCluster};
+use crate::ccr::remote_clusters::{self, ConnectionMode, RemoteCluster, SaveRequest};
 use crate::es::{Capabilities, ClusterSettingsUpdate, EsClient};
 use crate::i18n::{Message, Tr};
 use crate::web::AppState;
@@ -241,42 +240,21 @@ async fn save(
     // addresses to another suspicious one asks again.
     let fingerprint = checked.warnings.fingerprint();
     let acknowledged = form.acknowledge_warnings.as_deref() == Some(fingerprint.as_str());
-    let mut update = checked.spec.as_ref().map(|s| s.settings_update(caps, replacing));
-    if let (Some(update), Some(remote)) = (update.as_mut(), editing.as_ref()) {
-        // Writes go to the persistent settings; a transient definition would win over them,
-        // so its keys are removed in the same request.
-        update.transient = remote.transient.keys().map(|key| (key.clone(), serde_json::Value::Null)).collect();
-    }
-    let preview_text = update.as_ref().map(|u| preview(u, &screen.client().urls()[0]));
+    let request = checked.spec.as_ref().map(|spec| SaveRequest::new(spec, caps, editing.as_ref()));
+    let preview_text = request.as_ref().map(|r| preview(&r.update, &screen.client().urls()[0]));
     let blocked = checked.spec.is_none() || (!checked.warnings.is_empty() && !acknowledged);
     let mut es_error = None;
     let mut es_status = None;
-    if !blocked && let (Some(spec), Some(update)) = (&checked.spec, &update) {
-        let action = if replacing { "update_remote_cluster" } else { "add_remote_cluster" };
-        let request = format!("PUT _cluster/settings {}", serde_json::to_string(update).unwrap_or_default());
-        match screen.client().put_cluster_settings(update).await {
-            Ok(_) => {
-                audit::record(
-                    screen.cluster.user.audit_name(),
-                    &screen.cluster.name,
-                    action,
-                    &request,
-                    audit::Outcome::Succeeded,
-                    spec.name.as_str(),
-                );
+    if !blocked && let Some(request) = &request {
+        let (result, event) = remote_clusters::save(screen.client(), request).await;
+        screen.record(&event);
+        match result {
+            Ok(()) => {
                 let outcome = if replacing { Outcome::Updated } else { Outcome::Added };
-                let jar = Flash::new(outcome, [spec.name.as_str()]).store(jar, state.auth.sessions.secure);
+                let jar = Flash::new(outcome, [request.name.as_str()]).store(jar, state.auth.sessions.secure);
                 return Ok((jar, Redirect::to("/remote-clusters")).into_response());
             }
             Err(error) => {
-                audit::record(
-                    screen.cluster.user.audit_name(),
-                    &screen.cluster.name,
-                    action,
-                    &request,
-                    audit::Outcome::Failed,
-                    &error.to_string(),
-                );
                 let error = AppError::Es(error);
                 // Missing privileges get their own page (with the privilege check); a session
                 // whose credentials stopped working ends.
