@@ -7,6 +7,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Response;
+use axum_htmx::HxRequest;
 
 use super::{AppState, csrf};
 use crate::i18n::{Lang, Tr};
@@ -51,7 +52,6 @@ impl RequestContext {
         RequestContext {
             lang: cookie_lang.or(header_lang).unwrap_or_default(),
             request_id: headers.get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-").to_owned(),
-            htmx: headers.get("hx-request").is_some_and(|v| v == "true"),
             path,
             cluster: cookie(headers, CLUSTER_COOKIE),
             csrf,
@@ -62,14 +62,21 @@ impl RequestContext {
 
 /// Middleware: builds the context, keeps it for the request's duration, and marks responses
 /// that differ by htmx and language so caches keep them apart.
-pub async fn with_context(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+pub async fn with_context(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let path = request.uri().path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "/".into());
+    let asset = request.uri().path().starts_with("/static/");
+    // Pages answer a fragment to htmx: read through axum-htmx's extractor, so its auto-`Vary`
+    // layer marks those answers (and not the assets, which never differ) `Vary: HX-Request`.
+    let (mut parts, body) = request.into_parts();
+    let htmx = !asset && HxRequest::from_request_parts(&mut parts, &()).await.is_ok_and(|HxRequest(htmx)| htmx);
+    let mut request = Request::from_parts(parts, body);
     let secure = state.auth.sessions.secure;
     let (nonce, new_nonce) = csrf::nonce(request.headers(), secure);
     // Assets are cached publicly: never hand out a nonce with them.
-    let mint = new_nonce && !request.uri().path().starts_with("/static/");
+    let mint = new_nonce && !asset;
     let token = csrf::token_for(state.auth.sessions.csrf_key(), &nonce, &super::auth::csrf_identity(&state, &request));
     let mut context = RequestContext::from_headers(request.headers(), path.clone(), token);
+    context.htmx = htmx;
     context.retry_path = if request.method() == axum::http::Method::GET {
         path
     } else {
@@ -81,7 +88,10 @@ pub async fn with_context(State(state): State<AppState>, mut request: Request, n
     request.extensions_mut().insert(context);
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
-    headers.append("vary", HeaderValue::from_static("HX-Request, Cookie, Accept-Language"));
+    if !asset {
+        // The language comes from a cookie or `Accept-Language`.
+        headers.append("vary", HeaderValue::from_static("Cookie, Accept-Language"));
+    }
     // A handler that rotated the nonce (sign-in, sign-out) has the last word.
     let rotated = headers
         .get_all(header::SET_COOKIE)

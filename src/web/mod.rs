@@ -109,6 +109,8 @@ pub fn app(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), csrf::verify))
         .layer(middleware::from_fn(error::render_errors))
         .layer(middleware::from_fn_with_state(state.clone(), context::with_context))
+        // Adds `Vary: HX-Request` to the answers of requests whose htmx header was read.
+        .layer(axum_htmx::AutoVaryLayer)
         .with_state(state);
     routes
         .layer(tower::util::option_layer(hsts))

@@ -251,3 +251,19 @@ async fn the_preference_cookie_is_not_secure_over_plain_http() {
     assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict") && cookie.contains("Max-Age=31536000"));
     assert!(!cookie.contains("Secure"), "{cookie}");
 }
+
+#[tokio::test]
+async fn pages_vary_by_htmx_and_language_and_assets_do_not_vary() {
+    let sim = start_sim("local").await;
+    let panel = panel_for(&sim);
+    let page = get(&panel, "/remote-clusters").await;
+    let vary: Vec<String> =
+        page.headers.get_all("vary").iter().map(|v| v.to_str().unwrap().to_ascii_lowercase()).collect();
+    let vary = vary.join(", ");
+    for header in ["hx-request", "cookie", "accept-language"] {
+        assert!(vary.contains(header), "{vary}");
+    }
+    let asset = get(&panel, &ccr_panel::web::assets::CSS.url()).await;
+    assert_eq!(asset.status, 200);
+    assert!(asset.headers.get("vary").is_none(), "{:?}", asset.headers.get_all("vary"));
+}

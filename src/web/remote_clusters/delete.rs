@@ -8,7 +8,9 @@ use std::collections::{HashMap, HashSet};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::Form;
 use axum_extra::extract::cookie::PrivateCookieJar;
+use serde::Deserialize;
 
 use crate::ccr::bulk::{self, BulkReport};
 use crate::ccr::remote_clusters::spec::MAX_NAME_BYTES;
@@ -68,7 +70,16 @@ impl ConfirmPage {
 /// before anything is asked of Elasticsearch.
 pub const MAX_BULK: usize = 100;
 
-/// The form fields, read by hand because `names` repeats.
+/// The form as sent: `names` repeats (one per ticked box), read by axum-extra's `Form`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct DeleteFields {
+    names: Vec<String>,
+    confirm: Vec<String>,
+    confirm_in_use: Vec<String>,
+}
+
+/// The form as the delete acts on it.
 struct DeleteForm {
     /// Each name once, in the order given, at most [`MAX_BULK`].
     names: Vec<String>,
@@ -80,15 +91,15 @@ struct DeleteForm {
 
 impl DeleteForm {
     /// One linear pass: names de-duplicated wherever they repeat, counting stops past the cap.
-    fn from_pairs(pairs: Vec<(String, String)>) -> DeleteForm {
-        let flag = |key: &str| pairs.iter().any(|(k, v)| k == key && v == "yes");
-        let (confirmed, confirmed_in_use) = (flag("confirm"), flag("confirm_in_use"));
+    fn from_fields(fields: DeleteFields) -> DeleteForm {
+        let flag = |values: &[String]| values.iter().any(|v| v == "yes");
+        let (confirmed, confirmed_in_use) = (flag(&fields.confirm), flag(&fields.confirm_in_use));
         let mut seen = HashSet::new();
         let mut names = Vec::new();
         let mut too_many = false;
-        for (key, value) in pairs {
-            let name = value.trim();
-            if key != "names" || name.is_empty() || seen.contains(name) {
+        for name in &fields.names {
+            let name = name.trim();
+            if name.is_empty() || seen.contains(name) {
                 continue;
             }
             if names.len() == MAX_BULK {
@@ -156,9 +167,9 @@ pub async fn delete_remote_cluster(
     screen: Screen,
     jar: PrivateCookieJar<FlashKey>,
     Path(name): Path<String>,
-    axum::Form(pairs): axum::Form<Vec<(String, String)>>,
+    Form(fields): Form<DeleteFields>,
 ) -> AppResult<Response> {
-    let form = DeleteForm::from_pairs(pairs);
+    let form = DeleteForm::from_fields(fields);
     run_delete(&state, jar, screen, vec![name], form, false).await
 }
 
@@ -166,9 +177,9 @@ pub async fn delete_remote_clusters(
     State(state): State<AppState>,
     screen: Screen,
     jar: PrivateCookieJar<FlashKey>,
-    axum::Form(pairs): axum::Form<Vec<(String, String)>>,
+    Form(fields): Form<DeleteFields>,
 ) -> AppResult<Response> {
-    let form = DeleteForm::from_pairs(pairs);
+    let form = DeleteForm::from_fields(fields);
     // Back to the list, which says why nothing happened.
     if form.too_many {
         return Ok(back_to_list(&state, jar, &Flash::new(Outcome::TooMany { max: MAX_BULK as u32 }, [""; 0])));
