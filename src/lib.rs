@@ -12,6 +12,7 @@ pub mod es;
 pub mod i18n;
 pub mod logging;
 pub mod sim;
+pub mod startup;
 pub mod web;
 
 pub use web::{AppState, ManagedCluster, app};

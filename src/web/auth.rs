@@ -185,10 +185,7 @@ async fn missing_privileges(client: &EsClient) -> Vec<PrivilegeCheck> {
 /// fragment belongs to (`HX-Current-URL`); for a POST the page the form was on, else home.
 fn return_path(request: &Request) -> String {
     let headers = request.headers();
-    let path_of = |url: &str| -> Option<String> {
-        let after_scheme = url.split_once("://").map(|(_, rest)| rest).unwrap_or(url);
-        after_scheme.find('/').map(|i| after_scheme[i..].to_owned())
-    };
+    let path_of = |url: &str| super::context::url_path(url).map(str::to_owned);
     if let Some(current) = headers.get("hx-current-url").and_then(|v| v.to_str().ok()).and_then(path_of) {
         return current;
     }

@@ -123,9 +123,14 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestContext {
 /// The path (and query) of the `Referer`, when it is one of this site's paths.
 pub fn referer_path(headers: &HeaderMap) -> Option<String> {
     let referer = headers.get(header::REFERER)?.to_str().ok()?;
-    let after_scheme = referer.split_once("://").map(|(_, rest)| rest)?;
-    let path = &after_scheme[after_scheme.find('/')?..];
-    Some(super::preferences::safe_return_path(path).to_owned())
+    Some(super::preferences::safe_return_path(url_path(referer)?).to_owned())
+}
+
+/// The path (and query) of a URL: what follows `scheme://host`, or the URL itself's first
+/// `/` on when it has no scheme. `None` when there is no path at all.
+pub fn url_path(url: &str) -> Option<&str> {
+    let after_scheme = url.split_once("://").map(|(_, rest)| rest).unwrap_or(url);
+    after_scheme.find('/').map(|i| &after_scheme[i..])
 }
 
 /// One cookie's value from the `Cookie` headers.
@@ -138,4 +143,16 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .filter_map(|pair| pair.trim().split_once('='))
         .find(|(k, _)| *k == name)
         .map(|(_, v)| v.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::url_path;
+
+    #[test]
+    fn the_path_of_a_url() {
+        assert_eq!(url_path("https://panel.example:8443/remote-clusters?q=a"), Some("/remote-clusters?q=a"));
+        assert_eq!(url_path("http://panel.example"), None);
+        assert_eq!(url_path("/already/a/path"), Some("/already/a/path"));
+    }
 }

@@ -145,6 +145,9 @@ async fn hostile_requests_logged_as(format: LogFormat) -> (Vec<String>, Vec<Stri
         false,
         move || writer.clone(),
     ));
+    // Tests in other threads set their own subscribers at the same time; a callsite whose
+    // interest was cached while none of them wanted it would stay silent here.
+    tracing::callsite::rebuild_interest_cache();
     let mut visitor = Visitor::new(&panel);
     let page = visitor.post_form("/login", &[("username", FORGED), ("password", "guess")]).await;
     assert_eq!(page.status, 401);

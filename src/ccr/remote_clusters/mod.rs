@@ -50,6 +50,9 @@ pub enum DefinedIn {
 }
 
 impl DefinedIn {
+    pub const ALL: [DefinedIn; 3] = [DefinedIn::Persistent, DefinedIn::Transient, DefinedIn::NodeConfig];
+
+    /// The suffix of its catalog key (`defined-in-{key}`).
     pub fn key(self) -> &'static str {
         match self {
             DefinedIn::Persistent => "persistent",
