@@ -283,3 +283,9 @@ license-type-standard = standard
 license-type-gold = gold
 license-type-platinum = platinum
 license-type-enterprise = enterprise
+
+# web layer kit (issue 10): relative times
+time-just-now = just now
+time-minutes-ago = { $count } minutes ago
+time-hours-ago = { $count } hours ago
+time-days-ago = { $count } days ago

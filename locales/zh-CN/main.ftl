@@ -284,3 +284,9 @@ license-type-standard = 标准
 license-type-gold = 黄金
 license-type-platinum = 白金
 license-type-enterprise = 企业
+
+# web layer kit (issue 10): relative times
+time-just-now = 刚刚
+time-minutes-ago = { $count } 分钟前
+time-hours-ago = { $count } 小时前
+time-days-ago = { $count } 天前
