@@ -276,17 +276,11 @@ async fn save(
     let confirm_warnings = checked.spec.is_some() && !checked.warnings.is_empty() && es_error.is_none();
     let chrome = screen.chrome(Nav::RemoteClusters).await?;
     let page = FormPage {
-        chrome,
-        form,
-        editing: replacing,
         checked,
-        preview: preview_text,
-        proxy_supported: caps.proxy_mode(),
         confirm_warnings,
         fingerprint,
         es_error,
-        live_fields: Vec::new(),
-        oob: false,
+        ..FormPage::fresh(chrome, form, replacing, preview_text, caps)
     };
     Ok((status, render(&page)?).into_response())
 }
