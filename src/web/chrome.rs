@@ -43,6 +43,39 @@ impl Nav {
     }
 }
 
+/// A cluster's health as `_cluster/health` reports it, or unknown when it could not be read
+/// (or named a status this panel does not know).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Health {
+    Green,
+    Yellow,
+    Red,
+    Unknown,
+}
+
+impl Health {
+    pub const ALL: [Health; 4] = [Health::Green, Health::Yellow, Health::Red, Health::Unknown];
+
+    pub fn from_status(status: &str) -> Health {
+        match status {
+            "green" => Health::Green,
+            "yellow" => Health::Yellow,
+            "red" => Health::Red,
+            _ => Health::Unknown,
+        }
+    }
+
+    /// The CSS class suffix (`health-green`) and catalog key of the status.
+    pub fn key(self) -> &'static str {
+        match self {
+            Health::Green => "health-green",
+            Health::Yellow => "health-yellow",
+            Health::Red => "health-red",
+            Health::Unknown => "health-unknown",
+        }
+    }
+}
+
 /// What the header says about the connected cluster.
 #[derive(Debug, Clone)]
 pub struct ClusterHeader {
@@ -51,8 +84,7 @@ pub struct ClusterHeader {
     pub license: String,
     /// False when the license does not include CCR (basic, expired).
     pub license_allows_ccr: bool,
-    /// `green`, `yellow` or `red`.
-    pub health: String,
+    pub health: Health,
     /// Node count from the same health answer (`None` when it could not be read).
     pub nodes: Option<u32>,
 }
@@ -88,7 +120,7 @@ impl Chrome {
             license: license.license_type.clone(),
             license_allows_ccr: license.allows_ccr(),
             nodes: health.as_ref().ok().map(|h| h.number_of_nodes),
-            health: health.map(|h| h.status).unwrap_or_else(|_| "unknown".into()),
+            health: health.map(|h| Health::from_status(&h.status)).unwrap_or(Health::Unknown),
         });
         chrome.context.current_cluster = cluster.name.clone();
         chrome.context.user = cluster.user.name.clone();

@@ -48,8 +48,9 @@ fn keys_from_enums() -> Vec<String> {
     use ccr_panel::ccr::remote_clusters::DefinedIn;
     use ccr_panel::ccr::remote_clusters::address::AddressError;
     use ccr_panel::ccr::remote_clusters::spec::NameError;
-    use ccr_panel::web::chrome::Nav;
+    use ccr_panel::web::chrome::{Health, Nav};
     let mut keys: Vec<String> = Nav::ALL.iter().map(|n| n.key().to_owned()).collect();
+    keys.extend(Health::ALL.iter().map(|h| h.key().to_owned()));
     keys.extend(DefinedIn::ALL.iter().map(|d| format!("defined-in-{}", d.key())));
     keys.extend(AddressError::ALL.iter().map(|e| e.key().to_owned()));
     keys.extend(NameError::ALL.iter().map(|e| e.key().to_owned()));
@@ -58,10 +59,6 @@ fn keys_from_enums() -> Vec<String> {
 
 /// Keys built at run time from a prefix and a value (`health-{status}`), with every value.
 const DYNAMIC_KEYS: &[&str] = &[
-    "health-green",
-    "health-yellow",
-    "health-red",
-    "health-unknown",
     "remote-col-name",
     "remote-col-status",
     "remote-col-mode",
