@@ -17,8 +17,6 @@ mod http_session;
 mod i18n;
 mod load;
 mod properties;
-mod remote_cluster_hardening;
-mod remote_cluster_pages;
 mod remote_clusters;
 mod replication;
 mod security;
