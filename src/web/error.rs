@@ -275,8 +275,8 @@ pub async fn render_errors(request: Request, next: Next) -> Response {
             // asked (a preview panel, a status cell), which would then be gone for the next
             // request.
             if context.htmx {
-                parts.headers.insert("hx-retarget", HeaderValue::from_static("#htmx-errors"));
-                parts.headers.insert("hx-reswap", HeaderValue::from_static("innerHTML"));
+                parts.headers.insert(axum_htmx::HX_RETARGET, HeaderValue::from_static("#htmx-errors"));
+                parts.headers.insert(axum_htmx::HX_RESWAP, HeaderValue::from_static("innerHTML"));
             }
             Response::from_parts(parts, Body::from(html))
         }
