@@ -1,6 +1,9 @@
 //! The audit log: one line (tracing target `audit`) for every change the panel makes to a
 //! cluster, with who, what, where, the request and the outcome. Never credentials: the
-//! request is described by the caller in words and settings keys, not copied from headers.
+//! request is described by the domain in words and settings keys, not copied from headers.
+//!
+//! A domain action returns an [`Event`] with what it did; the handler records it with the
+//! user and the cluster, which only the web layer knows.
 
 /// Whether a change went through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,16 +24,55 @@ impl Outcome {
     }
 }
 
-/// Writes one audit line.
-pub fn record(user: &str, cluster: &str, action: &str, request: &str, outcome: Outcome, detail: &str) {
-    tracing::info!(
-        target: "audit",
-        user,
-        cluster,
-        action,
-        request,
-        outcome = outcome.as_str(),
-        detail,
-        "cluster change"
-    );
+/// What was done, as the audit line names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    SignIn,
+    AddRemoteCluster,
+    UpdateRemoteCluster,
+    DeleteRemoteCluster,
+}
+
+impl Action {
+    pub const ALL: [Action; 4] =
+        [Action::SignIn, Action::AddRemoteCluster, Action::UpdateRemoteCluster, Action::DeleteRemoteCluster];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::SignIn => "sign_in",
+            Action::AddRemoteCluster => "add_remote_cluster",
+            Action::UpdateRemoteCluster => "update_remote_cluster",
+            Action::DeleteRemoteCluster => "delete_remote_cluster",
+        }
+    }
+}
+
+/// One change, described by the code that made it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    pub action: Action,
+    /// What was changed: a remote cluster's name, a user name.
+    pub target: String,
+    /// The request sent, in words and settings keys (never credentials).
+    pub request: String,
+    pub outcome: Outcome,
+    /// Why it failed (Elasticsearch's reason), or empty.
+    pub detail: String,
+}
+
+impl Event {
+    /// Writes the audit line of this event, made by `user` on `cluster`.
+    pub fn record(&self, user: &str, cluster: &str) {
+        tracing::info!(
+            target: "audit",
+            user,
+            cluster,
+            action = self.action.as_str(),
+            target_name = self.target.as_str(),
+            request = self.request.as_str(),
+            outcome = self.outcome.as_str(),
+            detail = self.detail.as_str(),
+            "cluster change"
+        );
+    }
 }

@@ -114,6 +114,56 @@ impl Tr {
     }
 }
 
+/// A catalog key with its arguments, kept untranslated until a page renders it in the
+/// reader's language (so the same message can be compared, hashed or stored first).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct Message {
+    pub key: String,
+    pub args: Vec<(String, MessageArg)>,
+}
+
+/// One argument of a [`Message`]: text shown as it is, or another catalog key translated with
+/// the message (a reason inside a sentence).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum MessageArg {
+    Text(String),
+    Key(String),
+}
+
+impl Message {
+    /// A message without arguments.
+    pub fn new(key: impl Into<String>) -> Message {
+        Message { key: key.into(), args: Vec::new() }
+    }
+
+    /// Adds one named argument (`{ $name }` in the catalog).
+    pub fn arg(mut self, name: impl Into<String>, value: impl Into<String>) -> Message {
+        self.args.push((name.into(), MessageArg::Text(value.into())));
+        self
+    }
+
+    /// Adds one argument that is itself a catalog key, translated when the message is.
+    pub fn arg_key(mut self, name: impl Into<String>, key: impl Into<String>) -> Message {
+        self.args.push((name.into(), MessageArg::Key(key.into())));
+        self
+    }
+
+    /// The message in `tr`'s language.
+    pub fn render(&self, tr: &Tr) -> String {
+        let values: Vec<String> = self
+            .args
+            .iter()
+            .map(|(_, value)| match value {
+                MessageArg::Text(text) => text.clone(),
+                MessageArg::Key(key) => tr.t(key),
+            })
+            .collect();
+        let args: Vec<(&str, &str)> =
+            self.args.iter().zip(&values).map(|((name, _), value)| (name.as_str(), value.as_str())).collect();
+        tr.t_args(&self.key, &args)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,11 +8,11 @@ pub mod audit;
 pub mod ccr;
 pub mod config;
 pub mod demo;
-pub mod error;
 pub mod es;
 pub mod i18n;
 pub mod logging;
 pub mod sim;
+pub mod startup;
 pub mod web;
 
 pub use web::{AppState, ManagedCluster, app};

@@ -285,3 +285,9 @@ license-type-platinum = platinum
 license-type-enterprise = enterprise
 # attacker fixes (issue 9): slow request bodies
 error-body-timeout = The form did not arrive in time. Send it again.
+
+# web layer kit (issue 10): relative times
+time-just-now = just now
+time-minutes-ago = { $count } minutes ago
+time-hours-ago = { $count } hours ago
+time-days-ago = { $count } days ago

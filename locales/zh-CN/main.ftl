@@ -286,3 +286,9 @@ license-type-platinum = 白金
 license-type-enterprise = 企业
 # attacker fixes (issue 9): slow request bodies
 error-body-timeout = 表单未能及时送达。请重新提交。
+
+# web layer kit (issue 10): relative times
+time-just-now = 刚刚
+time-minutes-ago = { $count } 分钟前
+time-hours-ago = { $count } 小时前
+time-days-ago = { $count } 天前

@@ -100,10 +100,7 @@ impl Report {
 }
 
 fn reason(error: &EsError) -> String {
-    match error {
-        EsError::Api(api) => format!("[{}] {}", api.error_type, api.reason),
-        other => other.to_string(),
-    }
+    error.reason()
 }
 
 /// Runs the steps in order; on the first failure, reverses the completed steps newest first,

@@ -56,6 +56,15 @@ impl EsError {
             _ => None,
         }
     }
+
+    /// The error in one line for a report: `[type] reason` when Elasticsearch answered, the
+    /// transport's account otherwise.
+    pub fn reason(&self) -> String {
+        match self {
+            EsError::Api(api) => api.typed_reason(),
+            other => other.to_string(),
+        }
+    }
 }
 
 /// An error body from Elasticsearch: `{"error":{"root_cause":[..],"type":..,"reason":..},"status":N}`.
@@ -84,6 +93,20 @@ impl std::fmt::Display for ApiError {
 }
 
 impl ApiError {
+    /// `[type] reason`, as a one-line report shows Elasticsearch's refusal.
+    pub fn typed_reason(&self) -> String {
+        format!("[{}] {}", self.error_type, self.reason)
+    }
+
+    /// The reason with the innermost `caused_by` reason after it in brackets, when that one
+    /// says something more.
+    pub fn reason_with_cause(&self) -> String {
+        match self.caused_by.as_ref().and_then(|c| c.reason.as_deref()) {
+            Some(cause) if cause != self.reason => format!("{} ({cause})", self.reason),
+            _ => self.reason.clone(),
+        }
+    }
+
     /// Reads an error body. Older versions and some proxies send `{"error":"text"}`; anything
     /// that is not JSON at all keeps its first bytes as the reason.
     pub fn from_body(status: u16, body: &[u8]) -> ApiError {

@@ -179,28 +179,8 @@ pub fn segments(path: &str) -> Vec<String> {
 }
 
 fn percent_decode(segment: &str) -> String {
-    let bytes = segment.as_bytes();
-    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let escaped = match (bytes[i], bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex))
-        {
-            (b'%', Some(high), Some(low)) => Some(high * 16 + low),
-            _ => None,
-        };
-        match escaped {
-            Some(byte) => {
-                out.push(byte);
-                i += 3;
-            }
-            None => {
-                out.push(bytes[i]);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    // A `%` without two hex digits after it stays as it is, as in Elasticsearch.
+    percent_encoding::percent_decode_str(segment).decode_utf8_lossy().into_owned()
 }
 
 fn match_path(pattern: &str, segments: &[String]) -> Option<(usize, Vec<String>)> {

@@ -69,9 +69,9 @@ async fn favicon() -> Response {
     response
 }
 
-async fn serve_asset(Path((hash, name)): Path<(String, String)>, headers: HeaderMap) -> Response {
+async fn serve_asset(Path((hash, name)): Path<(String, String)>, uri: axum::http::Uri, headers: HeaderMap) -> Response {
     let Some(asset) = ALL.iter().find(|a| a.name == name) else {
-        return crate::error::AppError::NotFound(super::context::current().path).into_response();
+        return super::error::AppError::NotFound(super::path_and_query(&uri)).into_response();
     };
     let etag = format!("\"{:016x}\"", asset.hash);
     if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {

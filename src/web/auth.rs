@@ -15,10 +15,11 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::AppState;
+use super::context::RequestContext;
 use super::context::cookie;
+use super::error::{ErrorReport, PrivilegeCheck};
 pub use super::limiter::{Attempt, LoginLimiter, PER_CLIENT_FACTOR, SignInAttempt, is_trusted};
 use super::session::SessionConfig;
-use crate::error::{ForbiddenByElasticsearch, PrivilegeCheck, UnauthorizedByElasticsearch, error_response};
 use crate::es::{Auth, EsClient, IndexPrivilegesQuery, PrivilegesQuery};
 
 /// How people are authenticated.
@@ -74,15 +75,6 @@ fn is_public(path: &str) -> bool {
         || path == "/preferences/language"
 }
 
-tokio::task_local! {
-    static USER: Option<String>;
-}
-
-/// The signed-in user of the request being handled (for error pages, which see no request).
-pub fn current_user() -> Option<String> {
-    USER.try_with(Clone::clone).ok().flatten()
-}
-
 /// Middleware: finds the user, or sends the browser to sign in.
 pub async fn identify_user(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let settings = &state.auth;
@@ -100,7 +92,7 @@ pub async fn identify_user(State(state): State<AppState>, mut request: Request, 
                 _ if is_public(&path) => CurrentUser::default(),
                 _ => {
                     tracing::warn!(peer = ?peer, "request without a user header from a trusted proxy refused");
-                    return crate::error::AppError::NoProxyUser.into_response();
+                    return super::error::AppError::NoProxyUser.into_response();
                 }
             }
         }
@@ -127,9 +119,13 @@ pub async fn identify_user(State(state): State<AppState>, mut request: Request, 
     let chosen_cluster = cookie(request.headers(), super::context::CLUSTER_COOKIE);
     let back = return_path(&request);
     let htmx = request.headers().contains_key("hx-request");
+    if let Some(context) = request.extensions_mut().get_mut::<RequestContext>() {
+        context.user = user.name.clone();
+    }
     request.extensions_mut().insert(user.clone());
-    let mut response = USER.scope(user.name.clone(), next.run(request)).await;
-    if settings.mode == AuthMode::Es && response.extensions().get::<UnauthorizedByElasticsearch>().is_some() {
+    let mut response = next.run(request).await;
+    let es_status = response.extensions().get::<ErrorReport>().and_then(ErrorReport::es_status);
+    if settings.mode == AuthMode::Es && es_status == Some(401) {
         // The credentials in the session no longer work: the session is over.
         let mut answer = to_sign_in(&back, htmx);
         if let Ok(clear) = HeaderValue::from_str(&settings.sessions.clear()) {
@@ -137,13 +133,15 @@ pub async fn identify_user(State(state): State<AppState>, mut request: Request, 
         }
         return answer;
     }
-    if let Some(ForbiddenByElasticsearch(view)) = response.extensions().get::<ForbiddenByElasticsearch>().cloned() {
-        let cluster = state.cluster(chosen_cluster.as_deref());
-        let client = match (&settings.mode, user.auth) {
-            (AuthMode::Es, Some(auth)) => cluster.client.with_auth(Some(auth)),
-            _ => cluster.client.clone(),
-        };
-        response = error_response(StatusCode::FORBIDDEN, view, missing_privileges(&client).await);
+    // An error page names who asked; for Elasticsearch's 403 it also lists what is missing
+    // (asked here, where the user's credentials are known; rendered once by the error layer).
+    let privileges = match es_status {
+        Some(403) => missing_privileges(&state.client_for(chosen_cluster.as_deref(), &user)).await,
+        _ => Vec::new(),
+    };
+    if let Some(report) = response.extensions_mut().get_mut::<ErrorReport>() {
+        report.user = user.name.clone();
+        report.privileges = privileges;
     }
     // A handler that set or cleared the session (sign-in, sign-out) has the last word: a
     // refreshed copy of the old session appended after it would undo a sign-out.
@@ -188,10 +186,7 @@ async fn missing_privileges(client: &EsClient) -> Vec<PrivilegeCheck> {
 /// fragment belongs to (`HX-Current-URL`); for a POST the page the form was on, else home.
 fn return_path(request: &Request) -> String {
     let headers = request.headers();
-    let path_of = |url: &str| -> Option<String> {
-        let after_scheme = url.split_once("://").map(|(_, rest)| rest).unwrap_or(url);
-        after_scheme.find('/').map(|i| after_scheme[i..].to_owned())
-    };
+    let path_of = |url: &str| super::context::url_path(url).map(str::to_owned);
     if let Some(current) = headers.get("hx-current-url").and_then(|v| v.to_str().ok()).and_then(path_of) {
         return current;
     }

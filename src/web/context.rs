@@ -1,12 +1,13 @@
 //! What every request carries besides its own data: the language, a request id, whether htmx
-//! sent it. Set once by middleware, read by handlers (as an extractor) and by error pages
-//! (through a task-local, since `IntoResponse` sees no request).
+//! sent it. Set once by middleware, read by handlers (as an extractor) and by the error layer
+//! (from the request's extensions).
 
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Response;
+use axum_htmx::HxRequest;
 
 use super::{AppState, csrf};
 use crate::i18n::{Lang, Tr};
@@ -35,6 +36,8 @@ pub struct RequestContext {
     pub current_cluster: String,
     /// Whether people sign in (`--auth es`), for the sign-out button.
     pub signs_in: bool,
+    /// The signed-in user's name (set by the sign-in layer), or `None`.
+    pub user: Option<String>,
 }
 
 impl RequestContext {
@@ -49,7 +52,6 @@ impl RequestContext {
         RequestContext {
             lang: cookie_lang.or(header_lang).unwrap_or_default(),
             request_id: headers.get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-").to_owned(),
-            htmx: headers.get("hx-request").is_some_and(|v| v == "true"),
             path,
             cluster: cookie(headers, CLUSTER_COOKIE),
             csrf,
@@ -58,25 +60,23 @@ impl RequestContext {
     }
 }
 
-tokio::task_local! {
-    static CURRENT: RequestContext;
-}
-
-/// The context of the request being handled, or a default outside of one.
-pub fn current() -> RequestContext {
-    CURRENT.try_with(Clone::clone).unwrap_or_default()
-}
-
 /// Middleware: builds the context, keeps it for the request's duration, and marks responses
 /// that differ by htmx and language so caches keep them apart.
-pub async fn with_context(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+pub async fn with_context(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let path = request.uri().path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "/".into());
+    let asset = request.uri().path().starts_with("/static/");
+    // Pages answer a fragment to htmx: read through axum-htmx's extractor, so its auto-`Vary`
+    // layer marks those answers (and not the assets, which never differ) `Vary: HX-Request`.
+    let (mut parts, body) = request.into_parts();
+    let htmx = !asset && HxRequest::from_request_parts(&mut parts, &()).await.is_ok_and(|HxRequest(htmx)| htmx);
+    let mut request = Request::from_parts(parts, body);
     let secure = state.auth.sessions.secure;
     let (nonce, new_nonce) = csrf::nonce(request.headers(), secure);
     // Assets are cached publicly: never hand out a nonce with them.
-    let mint = new_nonce && !request.uri().path().starts_with("/static/");
+    let mint = new_nonce && !asset;
     let token = csrf::token_for(state.auth.sessions.csrf_key(), &nonce, &super::auth::csrf_identity(&state, &request));
     let mut context = RequestContext::from_headers(request.headers(), path.clone(), token);
+    context.htmx = htmx;
     context.retry_path = if request.method() == axum::http::Method::GET {
         path
     } else {
@@ -85,10 +85,13 @@ pub async fn with_context(State(state): State<AppState>, mut request: Request, n
     context.clusters = state.clusters.iter().map(|c| c.name.clone()).collect();
     context.current_cluster = state.cluster(context.cluster.as_deref()).name.clone();
     context.signs_in = state.auth.mode == super::auth::AuthMode::Es;
-    request.extensions_mut().insert(context.clone());
-    let mut response = CURRENT.scope(context, next.run(request)).await;
+    request.extensions_mut().insert(context);
+    let mut response = next.run(request).await;
     let headers = response.headers_mut();
-    headers.append("vary", HeaderValue::from_static("HX-Request, Cookie, Accept-Language"));
+    if !asset {
+        // The language comes from a cookie or `Accept-Language`.
+        headers.append("vary", HeaderValue::from_static("Cookie, Accept-Language"));
+    }
     // A handler that rotated the nonce (sign-in, sign-out) has the last word.
     let rotated = headers
         .get_all(header::SET_COOKIE)
@@ -120,9 +123,14 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestContext {
 /// The path (and query) of the `Referer`, when it is one of this site's paths.
 pub fn referer_path(headers: &HeaderMap) -> Option<String> {
     let referer = headers.get(header::REFERER)?.to_str().ok()?;
-    let after_scheme = referer.split_once("://").map(|(_, rest)| rest)?;
-    let path = &after_scheme[after_scheme.find('/')?..];
-    Some(super::preferences::safe_return_path(path).to_owned())
+    Some(super::preferences::safe_return_path(url_path(referer)?).to_owned())
+}
+
+/// The path (and query) of a URL: what follows `scheme://host`, or the URL itself's first
+/// `/` on when it has no scheme. `None` when there is no path at all.
+pub fn url_path(url: &str) -> Option<&str> {
+    let after_scheme = url.split_once("://").map(|(_, rest)| rest).unwrap_or(url);
+    after_scheme.find('/').map(|i| &after_scheme[i..])
 }
 
 /// One cookie's value from the `Cookie` headers.
@@ -135,4 +143,16 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .filter_map(|pair| pair.trim().split_once('='))
         .find(|(k, _)| *k == name)
         .map(|(_, v)| v.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::url_path;
+
+    #[test]
+    fn the_path_of_a_url() {
+        assert_eq!(url_path("https://panel.example:8443/remote-clusters?q=a"), Some("/remote-clusters?q=a"));
+        assert_eq!(url_path("http://panel.example"), None);
+        assert_eq!(url_path("/already/a/path"), Some("/already/a/path"));
+    }
 }

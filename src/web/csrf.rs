@@ -26,7 +26,7 @@ use sha2::Sha256;
 
 use super::AppState;
 use super::context::cookie;
-use crate::error::AppError;
+use super::error::AppError;
 
 /// The nonce cookie. Over TLS it carries the `__Host-` prefix, which browsers only accept
 /// from this exact host with `Secure` and `Path=/`, so neither a sibling subdomain nor a

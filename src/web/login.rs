@@ -13,7 +13,7 @@ use secrecy::SecretString;
 use serde::Deserialize;
 
 use super::auth::{Attempt, AuthMode, CurrentUser};
-use super::chrome::Chrome;
+use super::chrome::{Chrome, Nav};
 use super::context::RequestContext;
 use super::preferences::safe_return_path;
 use super::session::Session;
@@ -65,7 +65,7 @@ async fn show_login(
         return Redirect::to("/").into_response();
     }
     let page = LoginPage {
-        chrome: Chrome::bare(&context, ""),
+        chrome: Chrome::bare(&context, Nav::None),
         username: String::new(),
         next: query.next,
         error: None,
@@ -93,7 +93,7 @@ async fn sign_in(
     let address = limiter.client_address(peer(connect), &headers);
     let again = |status: StatusCode, error: String, es_reason: Option<String>, username: String| {
         let page = LoginPage {
-            chrome: Chrome::bare(&context, ""),
+            chrome: Chrome::bare(&context, Nav::None),
             username,
             next: form.next.clone(),
             error: Some(error),
@@ -128,14 +128,14 @@ async fn sign_in(
     });
     match outcome {
         Ok(user) => {
-            audit::record(
-                &user.username,
-                &state.cluster(None).name,
-                "sign_in",
-                "GET /_security/_authenticate",
-                Outcome::Succeeded,
-                "",
-            );
+            let event = audit::Event {
+                action: audit::Action::SignIn,
+                target: user.username.clone(),
+                request: "GET /_security/_authenticate".into(),
+                outcome: Outcome::Succeeded,
+                detail: String::new(),
+            };
+            event.record(&user.username, &state.cluster(None).name);
             let session = Session::new(user.username, auth);
             let mut response = Redirect::to(safe_return_path(&form.next)).into_response();
             if let Ok(cookie) = HeaderValue::from_str(&state.auth.sessions.seal(&session)) {
@@ -149,7 +149,7 @@ async fn sign_in(
             again(StatusCode::UNAUTHORIZED, tr.t("login-wrong"), Some(api.reason.clone()), username)
         }
         Err(error) => {
-            let explanation = crate::error::AppError::Es(error).view(&tr);
+            let explanation = super::error::AppError::Es(error).view(&tr);
             again(
                 StatusCode::BAD_GATEWAY,
                 explanation.title,

@@ -6,12 +6,14 @@ pub mod auth;
 pub mod chrome;
 pub mod context;
 pub mod csrf;
+pub mod error;
 pub mod filters;
 pub mod flash;
 mod health;
 pub mod limiter;
 mod login;
 mod overview;
+pub mod page;
 mod preferences;
 pub mod refusals;
 pub mod remote_clusters;
@@ -20,20 +22,17 @@ pub mod session;
 
 use std::sync::Arc;
 
-use askama::Template;
 use axum::Router;
-use axum::extract::FromRequestParts;
-use axum::http::request::Parts;
 use axum::http::{HeaderName, HeaderValue, Request};
 use axum::middleware;
-use axum::response::Html;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::error::{AppError, AppResult};
 use crate::es::EsClient;
 use auth::{AuthMode, AuthSettings, CurrentUser};
+use error::AppError;
+pub use page::{Cluster, Screen, ValidQuery, path_and_query, render};
 
 /// One cluster the panel manages.
 #[derive(Debug, Clone)]
@@ -65,50 +64,16 @@ impl AppState {
     pub fn cluster(&self, name: Option<&str>) -> &ManagedCluster {
         name.and_then(|n| self.clusters.iter().find(|c| c.name == n)).unwrap_or(&self.clusters[0])
     }
-}
 
-/// The cluster this request works on (picked by the switcher's cookie), with a client that
-/// calls Elasticsearch as the signed-in user.
-#[derive(Debug, Clone)]
-pub struct Cluster {
-    pub name: String,
-    pub client: EsClient,
-    pub user: CurrentUser,
-}
-
-impl FromRequestParts<AppState> for Cluster {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let chosen = context::cookie(&parts.headers, context::CLUSTER_COOKIE);
-        let cluster = state.cluster(chosen.as_deref());
-        let user = parts.extensions.get::<CurrentUser>().cloned().unwrap_or_default();
-        let client = match (&state.auth.mode, &user.auth) {
+    /// The client for the cluster chosen by name, calling Elasticsearch as `user` when people
+    /// sign in with their own credentials (`--auth es`), else with the configured ones.
+    pub fn client_for(&self, cluster: Option<&str>, user: &CurrentUser) -> EsClient {
+        let cluster = self.cluster(cluster);
+        match (&self.auth.mode, &user.auth) {
             (AuthMode::Es, Some(auth)) => cluster.client.with_auth(Some(auth.clone())),
             _ => cluster.client.clone(),
-        };
-        Ok(Cluster { name: cluster.name.clone(), client, user })
+        }
     }
-}
-
-/// A query string read into `T`, or the panel's own 400 page (axum's default is plain text).
-pub struct ValidQuery<T>(pub T);
-
-impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequestParts<S> for ValidQuery<T> {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        axum::extract::Query::<T>::try_from_uri(&parts.uri)
-            .map(|axum::extract::Query(value)| ValidQuery(value))
-            .map_err(|rejection| {
-                AppError::BadRequest(context::current().tr().t1("error-bad-query", "detail", &rejection.body_text()))
-            })
-    }
-}
-
-/// Renders a template into a response body.
-pub fn render(template: &impl Template) -> AppResult<Html<String>> {
-    Ok(Html(template.render().map_err(AppError::Render)?))
 }
 
 /// Headers that make the browser refuse inline script, framing and content sniffing.
@@ -132,16 +97,20 @@ pub fn app(state: AppState) -> Router {
         .merge(preferences::router())
         .merge(health::router())
         .merge(assets::router())
-        .fallback(|| async { AppError::NotFound(context::current().path) })
+        .fallback(|uri: axum::http::Uri| async move { AppError::NotFound(path_and_query(&uri)) })
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
         // Rejections by axum's own extractors (bad form, bad path, wrong type, too large)
         // become the panel's error page; one body limit holds for every extractor.
         .layer(middleware::from_fn(refusals::as_error_pages))
         .layer(axum::extract::DefaultBodyLimit::max(csrf::MAX_BODY_BYTES))
-        // Innermost first: sign-in, then CSRF, then the request context around both.
+        // Innermost first: sign-in, then CSRF, then the error pages of all of them (and of the
+        // handlers), then the request context around everything.
         .layer(middleware::from_fn_with_state(state.clone(), auth::identify_user))
         .layer(middleware::from_fn_with_state(state.clone(), csrf::verify))
+        .layer(middleware::from_fn(error::render_errors))
         .layer(middleware::from_fn_with_state(state.clone(), context::with_context))
+        // Adds `Vary: HX-Request` to the answers of requests whose htmx header was read.
+        .layer(axum_htmx::AutoVaryLayer)
         .with_state(state);
     routes
         .layer(tower::util::option_layer(hsts))

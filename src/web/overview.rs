@@ -5,11 +5,10 @@ use axum::Router;
 use axum::response::Html;
 use axum::routing::get;
 
-use super::chrome::Chrome;
-use super::context::RequestContext;
-use super::{AppState, Cluster, render};
+use super::chrome::{Chrome, Nav};
+use super::error::AppResult;
+use super::{AppState, Screen, render};
 use crate::ccr::{followers, remote_clusters};
-use crate::error::AppResult;
 use crate::es::{Capabilities, EsError};
 
 pub fn router() -> Router<AppState> {
@@ -46,16 +45,13 @@ impl OverviewPage {
 }
 
 fn unavailable(error: &EsError) -> Figure {
-    Figure::Unavailable(match error {
-        EsError::Api(api) => format!("{}: {}", api.error_type, api.reason),
-        other => other.to_string(),
-    })
+    Figure::Unavailable(error.reason())
 }
 
-async fn show_overview(context: RequestContext, cluster: Cluster) -> AppResult<Html<String>> {
-    let chrome = Chrome::load(&context, &cluster, "overview").await?;
+async fn show_overview(screen: Screen) -> AppResult<Html<String>> {
+    let chrome = screen.chrome(Nav::Overview).await?;
     let tr = chrome.tr;
-    let client = &cluster.client;
+    let client = screen.client();
     // The node count comes with the header's health answer: no second `_cluster/health`.
     let (remotes, followers, patterns, capabilities) = tokio::join!(
         remote_clusters::list(client),

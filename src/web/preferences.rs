@@ -1,10 +1,10 @@
 //! The language and cluster switchers: plain forms that set a cookie and go back.
 
 use axum::extract::State;
-use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::post;
 use axum::{Form, Router};
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use serde::Deserialize;
 
 use super::AppState;
@@ -38,24 +38,27 @@ pub fn safe_return_path(path: &str) -> &str {
     if local && clean { path } else { "/" }
 }
 
-fn set_cookie_and_return(name: &str, value: &str, return_to: &str) -> Response {
-    let mut response = Redirect::to(safe_return_path(return_to)).into_response();
-    let cookie = format!("{name}={value}; Path=/; Max-Age=31536000; SameSite=Strict; HttpOnly");
-    if let Ok(value) = HeaderValue::from_str(&cookie) {
-        response.headers_mut().append(header::SET_COOKIE, value);
-    }
-    response
+/// A preference cookie for a year, `Secure` when the panel is served over TLS (or told that
+/// a proxy in front of it is: `--secure-cookies`).
+fn set_cookie_and_return(state: &AppState, name: &'static str, value: String, return_to: &str) -> Response {
+    let cookie = Cookie::build((name, value))
+        .path("/")
+        .max_age(cookie::time::Duration::days(365))
+        .same_site(SameSite::Strict)
+        .http_only(true)
+        .secure(state.auth.sessions.secure);
+    (CookieJar::new().add(cookie), Redirect::to(safe_return_path(return_to))).into_response()
 }
 
-async fn set_language(Form(form): Form<LanguageForm>) -> Response {
+async fn set_language(State(state): State<AppState>, Form(form): Form<LanguageForm>) -> Response {
     let lang = Lang::from_tag(&form.lang).unwrap_or_default();
-    set_cookie_and_return(LANG_COOKIE, lang.tag(), &form.return_to)
+    set_cookie_and_return(&state, LANG_COOKIE, lang.tag().to_owned(), &form.return_to)
 }
 
 async fn set_cluster(State(state): State<AppState>, Form(form): Form<ClusterForm>) -> Response {
     // Only a configured name is stored; anything else falls back to the default cluster.
     let name = state.cluster(Some(&form.cluster)).name.clone();
-    set_cookie_and_return(CLUSTER_COOKIE, &name, &form.return_to)
+    set_cookie_and_return(&state, CLUSTER_COOKIE, name, &form.return_to)
 }
 
 #[cfg(test)]

@@ -9,14 +9,15 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use super::context;
-use crate::error::AppError;
+use super::error::AppError;
+use crate::i18n::Message;
 
 /// How much of a rejection's text is kept as its detail.
 const MAX_DETAIL_BYTES: usize = 1024;
 
 /// Middleware: turns plain-text 4xx answers (only axum's rejections make them) into pages.
 pub async fn as_error_pages(request: Request, next: Next) -> Response {
+    let path = super::path_and_query(request.uri());
     let response = next.run(request).await;
     let status = response.status();
     let plain = response
@@ -32,18 +33,21 @@ pub async fn as_error_pages(request: Request, next: Next) -> Response {
             | StatusCode::UNSUPPORTED_MEDIA_TYPE
             | StatusCode::UNPROCESSABLE_ENTITY
     );
-    if !refusal || !plain {
+    // The panel's own errors travel unrendered to the error layer: leave them be.
+    let own = response.extensions().get::<super::error::ErrorReport>().is_some();
+    if !refusal || !plain || own {
         return response;
     }
     let body = to_bytes(response.into_body(), MAX_DETAIL_BYTES).await.unwrap_or_default();
     let detail = String::from_utf8_lossy(&body).trim().to_owned();
-    let tr = context::current().tr();
     let error = match status {
         StatusCode::PAYLOAD_TOO_LARGE => AppError::TooLarge,
         StatusCode::UNSUPPORTED_MEDIA_TYPE => AppError::UnsupportedMediaType,
-        StatusCode::NOT_FOUND => AppError::NotFound(context::current().path),
-        StatusCode::UNPROCESSABLE_ENTITY => AppError::Unprocessable(tr.t1("error-bad-form", "detail", &detail)),
-        _ => AppError::BadRequest(tr.t1("error-bad-form", "detail", &detail)),
+        StatusCode::NOT_FOUND => AppError::NotFound(path),
+        StatusCode::UNPROCESSABLE_ENTITY => {
+            AppError::Unprocessable(Message::new("error-bad-form").arg("detail", detail))
+        }
+        _ => AppError::BadRequest(Message::new("error-bad-form").arg("detail", detail)),
     };
     error.into_response()
 }

@@ -6,11 +6,10 @@ use axum::Router;
 use axum::response::Html;
 use axum::routing::get;
 
-use super::chrome::Chrome;
-use super::context::RequestContext;
-use super::{AppState, Cluster, render};
+use super::chrome::{Chrome, Nav};
+use super::error::AppResult;
+use super::{AppState, Screen, render};
 use crate::ccr::followers::{self, FollowerIndex, FollowerStatus};
-use crate::error::AppResult;
 use crate::es::NamedAutoFollowPattern;
 
 pub fn router() -> Router<AppState> {
@@ -30,9 +29,9 @@ impl FollowerListPage {
     }
 }
 
-async fn list_followers(context: RequestContext, cluster: Cluster) -> AppResult<Html<String>> {
-    let chrome = Chrome::load(&context, &cluster, "follower-indices").await?;
-    let followers = followers::list(&cluster.client).await?;
+async fn list_followers(screen: Screen) -> AppResult<Html<String>> {
+    let chrome = screen.chrome(Nav::FollowerIndices).await?;
+    let followers = followers::list(screen.client()).await?;
     render(&FollowerListPage { chrome, followers })
 }
 
@@ -43,8 +42,8 @@ struct PatternListPage {
     patterns: Vec<NamedAutoFollowPattern>,
 }
 
-async fn list_patterns(context: RequestContext, cluster: Cluster) -> AppResult<Html<String>> {
-    let chrome = Chrome::load(&context, &cluster, "auto-follow").await?;
-    let patterns = cluster.client.auto_follow_patterns().await?;
+async fn list_patterns(screen: Screen) -> AppResult<Html<String>> {
+    let chrome = screen.chrome(Nav::AutoFollow).await?;
+    let patterns = screen.client().auto_follow_patterns().await?;
     render(&PatternListPage { chrome, patterns })
 }

@@ -161,6 +161,30 @@ async fn the_panel_serves_tls_with_hsts_and_secure_cookies() {
     let csrf_cookie = response.headers()["set-cookie"].to_str().unwrap().to_owned();
     assert!(csrf_cookie.contains("; Secure"), "{csrf_cookie}");
 
+    // The preference cookies (language, cluster) are `Secure` over TLS too.
+    let page = scraper::Html::parse_document(&response.text().await.unwrap());
+    let token_field = scraper::Selector::parse("input[name=csrf]").unwrap();
+    let token = page.select(&token_field).next().and_then(|e| e.value().attr("value"));
+    let token = token.expect("the page's forms carry a CSRF token").to_owned();
+    let nonce = csrf_cookie.split(';').next().unwrap().to_owned();
+    let no_redirects = reqwest::Client::builder()
+        .add_root_certificate(
+            reqwest::Certificate::from_pem(&std::fs::read(format!("{fixtures}/test-ca.pem")).unwrap()).unwrap(),
+        )
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let switched = no_redirects
+        .post(format!("{url}/preferences/language"))
+        .header("cookie", &nonce)
+        .form(&[("csrf", token.as_str()), ("lang", "zh-CN"), ("return_to", "/")])
+        .send()
+        .await
+        .unwrap();
+    assert!(switched.status().is_redirection(), "{}", switched.status());
+    let lang_cookie = switched.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(lang_cookie.starts_with("ccr_lang=zh-CN") && lang_cookie.contains("Secure"), "{lang_cookie}");
+
     // The client's private-CA path: trusting the test CA gets past TLS (the panel is not
     // Elasticsearch, which is the next, different error); not trusting it is a TLS error.
     let es_at = |ca: Option<Vec<u8>>| {

@@ -192,7 +192,7 @@ proptest! {
         let tr = Tr::new(Lang::En);
         let caps = Capabilities::new(Version::new(8, 15, 0));
         let started = std::time::Instant::now();
-        let checked = check(&form, &tr, caps, &["taken".to_owned()], &[], false);
+        let checked = check(&form, caps, &["taken".to_owned()], &[], false);
         prop_assert!(started.elapsed() < std::time::Duration::from_millis(500), "{:?}", started.elapsed());
         if let Some(spec) = checked.spec {
             prop_assert!(spec.name.as_str().len() <= MAX_NAME_BYTES);
@@ -202,7 +202,7 @@ proptest! {
         }
         // Every message is short, whatever was typed.
         for field in ["name", "seeds", "server_name"] {
-            for message in checked.errors.on(field) {
+            for message in checked.errors.rendered(field, &tr) {
                 prop_assert!(message.chars().count() < 400, "{}", message);
             }
         }

@@ -113,6 +113,11 @@ async fn elasticsearch_decides_and_a_403_names_the_missing_privileges() {
     assert_eq!(page.text("tr[data-privilege=manage_ccr] td:nth-child(3)"), "Missing");
     let checked = sim.sim.requests().iter().any(|r| r.path == "/_security/user/_has_privileges");
     assert!(checked, "the panel asked _has_privileges");
+    // Rendered once, by the error layer: the page names who is signed in, and holds one
+    // privileges table.
+    assert_eq!(page.text("[data-testid=user-name]"), "nobody");
+    assert_eq!(page.texts("#privileges").len(), 1);
+    assert_eq!(page.texts("h1").len(), 1);
 
     // A viewer may look but the cluster refuses it to change settings.
     let mut viewer = signed_in(&panel, "viewer").await;

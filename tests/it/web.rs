@@ -237,3 +237,33 @@ async fn pages_ask_elasticsearch_each_thing_once() {
         }
     }
 }
+
+#[tokio::test]
+async fn the_preference_cookie_is_not_secure_over_plain_http() {
+    // Over plain HTTP a `Secure` cookie would be dropped by the browser: the switch would do
+    // nothing. (Over TLS it is `Secure`: see cli::the_panel_serves_tls_with_hsts_and_secure_cookies.)
+    let sim = start_sim("local").await;
+    let panel = panel_for(&sim);
+    let mut visitor = Visitor::new(&panel);
+    let page = visitor.post_form("/preferences/language", &[("lang", "zh-CN"), ("return_to", "/")]).await;
+    let cookie = page.header("set-cookie").unwrap();
+    assert!(cookie.starts_with("ccr_lang=zh-CN"), "{cookie}");
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict") && cookie.contains("Max-Age=31536000"));
+    assert!(!cookie.contains("Secure"), "{cookie}");
+}
+
+#[tokio::test]
+async fn pages_vary_by_htmx_and_language_and_assets_do_not_vary() {
+    let sim = start_sim("local").await;
+    let panel = panel_for(&sim);
+    let page = get(&panel, "/remote-clusters").await;
+    let vary: Vec<String> =
+        page.headers.get_all("vary").iter().map(|v| v.to_str().unwrap().to_ascii_lowercase()).collect();
+    let vary = vary.join(", ");
+    for header in ["hx-request", "cookie", "accept-language"] {
+        assert!(vary.contains(header), "{vary}");
+    }
+    let asset = get(&panel, &ccr_panel::web::assets::CSS.url()).await;
+    assert_eq!(asset.status, 200);
+    assert!(asset.headers.get("vary").is_none(), "{:?}", asset.headers.get_all("vary"));
+}

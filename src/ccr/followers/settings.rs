@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use super::super::units::{ByteSize, TimeValue};
+use crate::ccr::units::{ByteSize, TimeValue};
 use crate::es::FollowParameters;
 
 /// The longest text a setting field may hold: the longest valid value
@@ -150,7 +150,7 @@ fn parse_byte_size(text: &str) -> Result<ByteSize, SettingProblem> {
     match text.parse::<ByteSize>() {
         Ok(size) if size.bytes() == 0 => Err(SettingProblem::ByteSizeZero),
         Ok(size) => Ok(size),
-        Err(super::super::units::UnitError::TooLarge(_)) => Err(SettingProblem::ByteSizeTooLarge),
+        Err(crate::ccr::units::UnitError::TooLarge(_)) => Err(SettingProblem::ByteSizeTooLarge),
         Err(_) => Err(SettingProblem::NotAByteSize),
     }
 }

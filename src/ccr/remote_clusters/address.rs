@@ -26,6 +26,17 @@ pub enum AddressError {
 }
 
 impl AddressError {
+    /// Every error, for the catalog test.
+    pub const ALL: [AddressError; 7] = [
+        AddressError::Empty,
+        AddressError::MissingPort,
+        AddressError::BadPort,
+        AddressError::BadIpv4,
+        AddressError::BadIpv6,
+        AddressError::BadHost,
+        AddressError::TooLong,
+    ];
+
     pub fn key(self) -> &'static str {
         match self {
             AddressError::Empty => "address-empty",

@@ -3,7 +3,10 @@
 //! `elasticsearch.yml` and cannot be changed through the API.
 
 pub mod address;
+mod save;
 pub mod spec;
+
+pub use save::{SaveRequest, delete, http_endpoints, save, security_warnings};
 
 use std::collections::BTreeMap;
 
@@ -47,6 +50,9 @@ pub enum DefinedIn {
 }
 
 impl DefinedIn {
+    pub const ALL: [DefinedIn; 3] = [DefinedIn::Persistent, DefinedIn::Transient, DefinedIn::NodeConfig];
+
+    /// The suffix of its catalog key (`defined-in-{key}`).
     pub fn key(self) -> &'static str {
         match self {
             DefinedIn::Persistent => "persistent",
@@ -247,11 +253,4 @@ pub async fn usage_by_remote(client: &EsClient) -> Result<BTreeMap<String, Usage
         by_remote.entry(pattern.pattern.remote_cluster).or_default().patterns.push(pattern.name);
     }
     Ok(by_remote)
-}
-
-/// Removes the remote `name` from the cluster settings (persistent and transient).
-pub async fn delete(client: &EsClient, name: &str) -> Result<(), EsError> {
-    let settings = client.cluster_settings().await?;
-    let update = spec::removal_update(name, &settings);
-    client.put_cluster_settings(&update).await.map(drop)
 }

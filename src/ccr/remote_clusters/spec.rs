@@ -42,6 +42,10 @@ impl NameError {
     /// How many distinct bad characters a message names (a hostile name could hold thousands).
     pub const MAX_SHOWN: usize = 20;
 
+    /// Every kind of problem (with placeholder data), for the catalog test.
+    pub const ALL: [NameError; 4] =
+        [NameError::Empty, NameError::Spaces, NameError::Characters(String::new()), NameError::TooLong(0)];
+
     pub fn key(&self) -> &'static str {
         match self {
             NameError::Empty => "remote-name-empty",

@@ -8,19 +8,19 @@ use std::collections::{HashMap, HashSet};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::Form;
 use axum_extra::extract::cookie::PrivateCookieJar;
+use serde::Deserialize;
 
-use super::super::chrome::Chrome;
-use super::super::context::RequestContext;
-use super::super::filters;
-use super::super::{Cluster, render};
-use crate::audit;
 use crate::ccr::bulk::{self, BulkReport};
 use crate::ccr::remote_clusters::spec::MAX_NAME_BYTES;
 use crate::ccr::remote_clusters::{self, RemoteCluster, Usage};
-use crate::error::{AppError, AppResult};
 use crate::web::AppState;
+use crate::web::chrome::{Chrome, Nav};
+use crate::web::error::{AppError, AppResult};
+use crate::web::filters;
 use crate::web::flash::{Flash, FlashKey, Outcome};
+use crate::web::{Screen, render};
 
 /// A remote about to be deleted, and what uses it.
 pub struct DeleteItem {
@@ -70,7 +70,16 @@ impl ConfirmPage {
 /// before anything is asked of Elasticsearch.
 pub const MAX_BULK: usize = 100;
 
-/// The form fields, read by hand because `names` repeats.
+/// The form as sent: `names` repeats (one per ticked box), read by axum-extra's `Form`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct DeleteFields {
+    names: Vec<String>,
+    confirm: Vec<String>,
+    confirm_in_use: Vec<String>,
+}
+
+/// The form as the delete acts on it.
 struct DeleteForm {
     /// Each name once, in the order given, at most [`MAX_BULK`].
     names: Vec<String>,
@@ -82,15 +91,15 @@ struct DeleteForm {
 
 impl DeleteForm {
     /// One linear pass: names de-duplicated wherever they repeat, counting stops past the cap.
-    fn from_pairs(pairs: Vec<(String, String)>) -> DeleteForm {
-        let flag = |key: &str| pairs.iter().any(|(k, v)| k == key && v == "yes");
-        let (confirmed, confirmed_in_use) = (flag("confirm"), flag("confirm_in_use"));
+    fn from_fields(fields: DeleteFields) -> DeleteForm {
+        let flag = |values: &[String]| values.iter().any(|v| v == "yes");
+        let (confirmed, confirmed_in_use) = (flag(&fields.confirm), flag(&fields.confirm_in_use));
         let mut seen = HashSet::new();
         let mut names = Vec::new();
         let mut too_many = false;
-        for (key, value) in pairs {
-            let name = value.trim();
-            if key != "names" || name.is_empty() || seen.contains(name) {
+        for name in &fields.names {
+            let name = name.trim();
+            if name.is_empty() || seen.contains(name) {
                 continue;
             }
             if names.len() == MAX_BULK {
@@ -104,9 +113,9 @@ impl DeleteForm {
     }
 }
 
-async fn items_for(cluster: &Cluster, names: &[String]) -> AppResult<Vec<DeleteItem>> {
-    let (remotes, usage) =
-        tokio::join!(remote_clusters::list(&cluster.client), remote_clusters::usage_by_remote(&cluster.client));
+async fn items_for(screen: &Screen, names: &[String]) -> AppResult<Vec<DeleteItem>> {
+    let client = screen.client();
+    let (remotes, usage) = tokio::join!(remote_clusters::list(client), remote_clusters::usage_by_remote(client));
     let remotes: HashMap<String, RemoteCluster> = remotes?.into_iter().map(|r| (r.name.clone(), r)).collect();
     let mut usage = usage.map_err(|e| e.to_string());
     let mut items = Vec::new();
@@ -124,38 +133,22 @@ async fn items_for(cluster: &Cluster, names: &[String]) -> AppResult<Vec<DeleteI
     Ok(items)
 }
 
-async fn confirmation(
-    context: &RequestContext,
-    cluster: &Cluster,
-    names: &[String],
-    bulk: bool,
-    nagged: bool,
-) -> AppResult<Response> {
-    let chrome = Chrome::load(context, cluster, "remote-clusters").await?;
-    let items = items_for(cluster, names).await?;
+async fn confirmation(screen: &Screen, names: &[String], bulk: bool, nagged: bool) -> AppResult<Response> {
+    let chrome = screen.chrome(Nav::RemoteClusters).await?;
+    let items = items_for(screen, names).await?;
     let page = ConfirmPage { chrome, items, bulk, needs_in_use_confirmation: nagged };
     let status = if nagged { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     Ok((status, render(&page)?).into_response())
 }
 
-pub async fn confirm_delete(
-    context: RequestContext,
-    cluster: Cluster,
-    Path(name): Path<String>,
-) -> AppResult<Response> {
-    confirmation(&context, &cluster, &[name], false, false).await
+pub async fn confirm_delete(screen: Screen, Path(name): Path<String>) -> AppResult<Response> {
+    confirmation(&screen, &[name], false, false).await
 }
 
-async fn delete_one(cluster: &Cluster, name: &str) -> Result<(), String> {
-    let result = remote_clusters::delete(&cluster.client, name).await;
-    let outcome = if result.is_ok() { audit::Outcome::Succeeded } else { audit::Outcome::Failed };
-    let detail = result.as_ref().err().map(ToString::to_string).unwrap_or_default();
-    let request = format!("PUT _cluster/settings (null every cluster.remote.{name}.* key)");
-    audit::record(cluster.user.audit_name(), &cluster.name, "delete_remote_cluster", &request, outcome, &detail);
-    result.map_err(|error| match error {
-        crate::es::EsError::Api(api) => format!("[{}] {}", api.error_type, api.reason),
-        other => other.to_string(),
-    })
+async fn delete_one(screen: &Screen, name: &str) -> Result<(), String> {
+    let (result, event) = remote_clusters::delete(screen.client(), name).await;
+    screen.record(&event);
+    result.map_err(|error| error.reason())
 }
 
 /// Back to the list (POST, redirect, GET: a reload never deletes twice) with a flash message
@@ -171,24 +164,22 @@ fn back_to_list(state: &AppState, jar: PrivateCookieJar<FlashKey>, flash: &Flash
 
 pub async fn delete_remote_cluster(
     State(state): State<AppState>,
-    context: RequestContext,
-    cluster: Cluster,
+    screen: Screen,
     jar: PrivateCookieJar<FlashKey>,
     Path(name): Path<String>,
-    axum::Form(pairs): axum::Form<Vec<(String, String)>>,
+    Form(fields): Form<DeleteFields>,
 ) -> AppResult<Response> {
-    let form = DeleteForm::from_pairs(pairs);
-    run_delete(&state, jar, context, cluster, vec![name], form, false).await
+    let form = DeleteForm::from_fields(fields);
+    run_delete(&state, jar, screen, vec![name], form, false).await
 }
 
 pub async fn delete_remote_clusters(
     State(state): State<AppState>,
-    context: RequestContext,
-    cluster: Cluster,
+    screen: Screen,
     jar: PrivateCookieJar<FlashKey>,
-    axum::Form(pairs): axum::Form<Vec<(String, String)>>,
+    Form(fields): Form<DeleteFields>,
 ) -> AppResult<Response> {
-    let form = DeleteForm::from_pairs(pairs);
+    let form = DeleteForm::from_fields(fields);
     // Back to the list, which says why nothing happened.
     if form.too_many {
         return Ok(back_to_list(&state, jar, &Flash::new(Outcome::TooMany { max: MAX_BULK as u32 }, [""; 0])));
@@ -197,34 +188,33 @@ pub async fn delete_remote_clusters(
         return Ok(back_to_list(&state, jar, &Flash::new(Outcome::NothingSelected, [""; 0])));
     }
     let names = form.names.clone();
-    run_delete(&state, jar, context, cluster, names, form, true).await
+    run_delete(&state, jar, screen, names, form, true).await
 }
 
 async fn run_delete(
     state: &AppState,
     jar: PrivateCookieJar<FlashKey>,
-    context: RequestContext,
-    cluster: Cluster,
+    screen: Screen,
     names: Vec<String>,
     form: DeleteForm,
     bulk: bool,
 ) -> AppResult<Response> {
     if !form.confirmed {
-        return confirmation(&context, &cluster, &names, bulk, false).await;
+        return confirmation(&screen, &names, bulk, false).await;
     }
-    let items = items_for(&cluster, &names).await?;
+    let items = items_for(&screen, &names).await?;
     if items.iter().any(|i| !i.from_yml && i.in_use()) && !form.confirmed_in_use {
-        return confirmation(&context, &cluster, &names, bulk, true).await;
+        return confirmation(&screen, &names, bulk, true).await;
     }
-    let tr = context.tr();
+    let tr = screen.tr();
     let yml: HashSet<String> = items.iter().filter(|i| i.from_yml).map(|i| i.name.clone()).collect();
-    let cluster_ref = &cluster;
+    let screen_ref = &screen;
     let yml_ref = &yml;
     let report = bulk::for_each(&names, |name| async move {
         if yml_ref.contains(&name) {
             return Err(tr.t1("remote-yml-readonly", "name", &name));
         }
-        delete_one(cluster_ref, &name).await
+        delete_one(screen_ref, &name).await
     })
     .await;
     Ok(report_redirect(state, jar, &report))

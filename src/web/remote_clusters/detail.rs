@@ -7,17 +7,16 @@ use axum::response::Html;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::super::chrome::Chrome;
-use super::super::context::RequestContext;
-use super::super::filters;
-use super::super::{Cluster, ValidQuery, render};
 use super::find;
 use super::list::{StatusCell, port_hint_applies};
-use crate::ccr::remote_clusters::address::SeedAddress;
 use crate::ccr::remote_clusters::{self, LiveStatus, RemoteCluster, SecurityModel, Usage};
-use crate::error::AppResult;
 use crate::es::{Capabilities, EsClient};
+use crate::i18n::Tr;
 use crate::web::AppState;
+use crate::web::chrome::{Chrome, Nav};
+use crate::web::error::AppResult;
+use crate::web::filters;
+use crate::web::{Screen, ValidQuery, render};
 
 /// The outcome of a connection test.
 pub struct TestResult {
@@ -82,30 +81,14 @@ fn text(value: &Value) -> String {
     }
 }
 
-/// The two classic mistakes of the API-key security model (8.10+): pointing at a port other
-/// than the remote cluster port 9443, and pointing at 9443 without credentials.
-fn security_warnings(remote: &RemoteCluster) -> Vec<&'static str> {
-    let ports: Vec<u16> =
-        remote.mode.addresses().iter().filter_map(|a| a.parse::<SeedAddress>().ok()).map(|a| a.port).collect();
-    let mut warnings = Vec::new();
-    if remote.security == SecurityModel::ApiKey && ports.iter().any(|p| *p != SeedAddress::REMOTE_CLUSTER_PORT) {
-        warnings.push("remote-security-api-key-port");
-    }
-    if remote.security == SecurityModel::Certificate && ports.contains(&SeedAddress::REMOTE_CLUSTER_PORT) {
-        warnings.push("remote-security-no-credentials");
-    }
-    warnings
-}
-
 pub async fn show_remote_cluster(
     State(state): State<AppState>,
-    context: RequestContext,
-    cluster: Cluster,
+    screen: Screen,
     Path(name): Path<String>,
     ValidQuery(query): ValidQuery<DetailQuery>,
 ) -> AppResult<Html<String>> {
-    let chrome = Chrome::load(&context, &cluster, "remote-clusters").await?;
-    let client = &cluster.client;
+    let chrome = screen.chrome(Nav::RemoteClusters).await?;
+    let client = screen.client();
     let caps = client.capabilities().await?;
     let remote = find(client, &name).await?;
     let (test, usage) = tokio::join!(run_test(&state, client, caps, &remote), remote_clusters::usage(client, &name));
@@ -127,7 +110,7 @@ pub async fn show_remote_cluster(
         settings: rows,
         usage: usage.map_err(|e| e.to_string()),
         api_key: remote.security == SecurityModel::ApiKey,
-        security_warnings: security_warnings(&remote),
+        security_warnings: remote_clusters::security_warnings(&remote),
         test: query.test.is_some().then_some(test),
         remote,
     };
@@ -137,7 +120,7 @@ pub async fn show_remote_cluster(
 #[derive(Template)]
 #[template(path = "remote_clusters/_status.html")]
 struct StatusFragment {
-    chrome: Chrome,
+    tr: Tr,
     cell: StatusCell,
 }
 
@@ -150,41 +133,36 @@ pub struct StatusQuery {
 /// One status cell, for htmx polling while a remote connects.
 pub async fn status_cell(
     State(state): State<AppState>,
-    context: RequestContext,
-    cluster: Cluster,
+    screen: Screen,
     Path(name): Path<String>,
     ValidQuery(query): ValidQuery<StatusQuery>,
 ) -> AppResult<Html<String>> {
-    let caps = cluster.client.capabilities().await?;
-    let remote = find(&cluster.client, &name).await?;
-    let report = remote_clusters::live_status(&cluster.client, caps, std::slice::from_ref(&remote)).await;
+    let caps = screen.client().capabilities().await?;
+    let remote = find(screen.client(), &name).await?;
+    let report = remote_clusters::live_status(screen.client(), caps, std::slice::from_ref(&remote)).await;
     let status = report.by_name.get(&name).cloned().unwrap_or(LiveStatus::NotConnected(None));
     let endpoints = match status {
         LiveStatus::Connected => Vec::new(),
-        LiveStatus::NotConnected(_) => super::http_endpoints(&state, &cluster.client).await,
+        LiveStatus::NotConnected(_) => super::http_endpoints(&state, screen.client()).await,
     };
-    render(&StatusFragment {
-        chrome: Chrome::bare(&context, ""),
-        cell: StatusCell::new(&remote, &status, query.attempt, &endpoints),
-    })
+    render(&StatusFragment { tr: screen.tr(), cell: StatusCell::new(&remote, &status, query.attempt, &endpoints) })
 }
 
 #[derive(Template)]
 #[template(path = "remote_clusters/_test_result.html")]
 struct TestFragment {
-    chrome: Chrome,
+    tr: Tr,
     test: TestResult,
 }
 
 /// "Test connection" through htmx (without JavaScript, the detail page with `?test=1`).
 pub async fn test_connection(
     State(state): State<AppState>,
-    context: RequestContext,
-    cluster: Cluster,
+    screen: Screen,
     Path(name): Path<String>,
 ) -> AppResult<Html<String>> {
-    let caps = cluster.client.capabilities().await?;
-    let remote = find(&cluster.client, &name).await?;
-    let test = run_test(&state, &cluster.client, caps, &remote).await;
-    render(&TestFragment { chrome: Chrome::bare(&context, ""), test })
+    let caps = screen.client().capabilities().await?;
+    let remote = find(screen.client(), &name).await?;
+    let test = run_test(&state, screen.client(), caps, &remote).await;
+    render(&TestFragment { tr: screen.tr(), test })
 }

@@ -8,46 +8,36 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::super::chrome::Chrome;
-use super::super::context::RequestContext;
-use super::super::filters;
-use super::super::{Cluster, ValidQuery, render};
 use super::find;
 use super::validate::{Checked, check};
-use crate::audit;
 use crate::ccr::remote_clusters::address::SeedAddress;
-use crate::ccr::remote_clusters::{ConnectionMode, RemoteCluster};
-use crate::error::{AppError, AppResult, ErrorView};
+use crate::ccr::remote_clusters::{self, ConnectionMode, RemoteCluster, SaveRequest};
 use crate::es::{Capabilities, ClusterSettingsUpdate, EsClient};
+use crate::i18n::{Message, Tr};
 use crate::web::AppState;
+use crate::web::chrome::{Chrome, Nav};
+use crate::web::error::{AppError, AppResult, ErrorView};
+use crate::web::filters;
 use crate::web::flash::{Flash, FlashKey, Outcome};
+use crate::web::{Screen, ValidQuery, render};
 use axum_extra::extract::cookie::PrivateCookieJar;
 
 /// The form, as typed. Everything stays a string so it can be shown back unchanged.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct RemoteForm {
-    #[serde(default)]
     pub name: String,
-    #[serde(default)]
     pub mode: String,
-    #[serde(default)]
     pub seeds: String,
-    #[serde(default)]
     pub node_connections: String,
-    #[serde(default)]
     pub proxy_address: String,
-    #[serde(default)]
     pub server_name: String,
-    #[serde(default)]
     pub proxy_socket_connections: String,
     /// A checkbox: present ("true") when ticked.
-    #[serde(default)]
     pub skip_unavailable: Option<String>,
     /// Set by "Save anyway" after the warnings were shown.
-    #[serde(default)]
     pub acknowledge_warnings: Option<String>,
     /// The remote being edited (the preview needs to know).
-    #[serde(default)]
     pub editing: Option<String>,
 }
 
@@ -155,7 +145,7 @@ impl FormPage {
 #[derive(Template)]
 #[template(path = "remote_clusters/_preview.html")]
 struct PreviewFragment {
-    chrome: Chrome,
+    tr: Tr,
     preview: Option<Preview>,
     /// The messages of every field, swapped in beside the fields (htmx out-of-band swaps) so
     /// the reasons show while the user types, not only after submitting.
@@ -185,9 +175,9 @@ async fn context_for_checks(
     Ok((caps?, remotes?.into_keys().collect(), endpoints))
 }
 
-pub async fn new_remote_cluster(context: RequestContext, cluster: Cluster) -> AppResult<Html<String>> {
-    let chrome = Chrome::load(&context, &cluster, "remote-clusters").await?;
-    let caps = cluster.client.capabilities().await?;
+pub async fn new_remote_cluster(screen: Screen) -> AppResult<Html<String>> {
+    let chrome = screen.chrome(Nav::RemoteClusters).await?;
+    let caps = screen.client().capabilities().await?;
     let form = RemoteForm {
         mode: "sniff".into(),
         skip_unavailable: caps.skip_unavailable_by_default().then(|| "true".into()),
@@ -196,103 +186,75 @@ pub async fn new_remote_cluster(context: RequestContext, cluster: Cluster) -> Ap
     render(&FormPage::fresh(chrome, form, false, None, caps))
 }
 
-pub async fn edit_remote_cluster(
-    context: RequestContext,
-    cluster: Cluster,
-    Path(name): Path<String>,
-) -> AppResult<Response> {
-    let chrome = Chrome::load(&context, &cluster, "remote-clusters").await?;
-    let remote = find(&cluster.client, &name).await?;
+pub async fn edit_remote_cluster(screen: Screen, Path(name): Path<String>) -> AppResult<Response> {
+    let chrome = screen.chrome(Nav::RemoteClusters).await?;
+    let remote = find(screen.client(), &name).await?;
     if !remote.editable() {
-        return Err(AppError::BadRequest(context.tr().t1("remote-yml-readonly", "name", &name)));
+        return Err(AppError::BadRequest(Message::new("remote-yml-readonly").arg("name", name.as_str())));
     }
-    let caps = cluster.client.capabilities().await?;
+    let caps = screen.client().capabilities().await?;
     let form = RemoteForm::from_remote(&remote);
-    let checked = check(&form, &chrome.tr, caps, &[], &[], true);
-    let preview = checked.spec.as_ref().map(|s| preview(&s.settings_update(caps, true), &cluster.client.urls()[0]));
+    let checked = check(&form, caps, &[], &[], true);
+    let preview = checked.spec.as_ref().map(|s| preview(&s.settings_update(caps, true), &screen.client().urls()[0]));
     Ok(render(&FormPage::fresh(chrome, form, true, preview, caps))?.into_response())
 }
 
 pub async fn create_remote_cluster(
     State(state): State<AppState>,
-    context: RequestContext,
-    cluster: Cluster,
+    screen: Screen,
     jar: PrivateCookieJar<FlashKey>,
     axum::Form(form): axum::Form<RemoteForm>,
 ) -> AppResult<Response> {
-    save(&state, context, cluster, jar, form, None).await
+    save(&state, screen, jar, form, None).await
 }
 
 pub async fn update_remote_cluster(
     State(state): State<AppState>,
-    context: RequestContext,
-    cluster: Cluster,
+    screen: Screen,
     jar: PrivateCookieJar<FlashKey>,
     Path(name): Path<String>,
     axum::Form(mut form): axum::Form<RemoteForm>,
 ) -> AppResult<Response> {
-    let remote = find(&cluster.client, &name).await?;
+    let remote = find(screen.client(), &name).await?;
     if !remote.editable() {
-        return Err(AppError::BadRequest(context.tr().t1("remote-yml-readonly", "name", &name)));
+        return Err(AppError::BadRequest(Message::new("remote-yml-readonly").arg("name", name.as_str())));
     }
     // The name is locked: the path decides it, whatever the body says.
     form.name = name;
-    save(&state, context, cluster, jar, form, Some(remote)).await
+    save(&state, screen, jar, form, Some(remote)).await
 }
 
 async fn save(
     state: &AppState,
-    context: RequestContext,
-    cluster: Cluster,
+    screen: Screen,
     jar: PrivateCookieJar<FlashKey>,
     mut form: RemoteForm,
     editing: Option<RemoteCluster>,
 ) -> AppResult<Response> {
-    let tr = context.tr();
-    let (caps, taken, http_endpoints) = context_for_checks(state, &cluster.client).await?;
+    let tr = screen.tr();
+    let (caps, taken, http_endpoints) = context_for_checks(state, screen.client()).await?;
     let replacing = editing.is_some();
     form.editing = editing.as_ref().map(|r| r.name.clone());
-    let checked = check(&form, &tr, caps, &taken, &http_endpoints, replacing);
+    let checked = check(&form, caps, &taken, &http_endpoints, replacing);
     // The confirmation holds a fingerprint of the warnings it confirmed: changing the
     // addresses to another suspicious one asks again.
     let fingerprint = checked.warnings.fingerprint();
     let acknowledged = form.acknowledge_warnings.as_deref() == Some(fingerprint.as_str());
-    let mut update = checked.spec.as_ref().map(|s| s.settings_update(caps, replacing));
-    if let (Some(update), Some(remote)) = (update.as_mut(), editing.as_ref()) {
-        // Writes go to the persistent settings; a transient definition would win over them,
-        // so its keys are removed in the same request.
-        update.transient = remote.transient.keys().map(|key| (key.clone(), serde_json::Value::Null)).collect();
-    }
-    let preview_text = update.as_ref().map(|u| preview(u, &cluster.client.urls()[0]));
+    let request = checked.spec.as_ref().map(|spec| SaveRequest::new(spec, caps, editing.as_ref()));
+    let preview_text = request.as_ref().map(|r| preview(&r.update, &screen.client().urls()[0]));
     let blocked = checked.spec.is_none() || (!checked.warnings.is_empty() && !acknowledged);
     let mut es_error = None;
     let mut es_status = None;
-    if !blocked && let (Some(spec), Some(update)) = (&checked.spec, &update) {
-        let action = if replacing { "update_remote_cluster" } else { "add_remote_cluster" };
-        let request = format!("PUT _cluster/settings {}", serde_json::to_string(update).unwrap_or_default());
-        match cluster.client.put_cluster_settings(update).await {
-            Ok(_) => {
-                audit::record(
-                    cluster.user.audit_name(),
-                    &cluster.name,
-                    action,
-                    &request,
-                    audit::Outcome::Succeeded,
-                    spec.name.as_str(),
-                );
+    if !blocked && let Some(request) = &request {
+        let (result, event) = remote_clusters::save(screen.client(), request).await;
+        screen.record(&event);
+        match result {
+            Ok(()) => {
                 let outcome = if replacing { Outcome::Updated } else { Outcome::Added };
-                let jar = Flash::new(outcome, [spec.name.as_str()]).store(jar, state.auth.sessions.secure);
+                let jar = Flash::new(outcome, [request.name.as_str()]).store(jar, state.auth.sessions.secure);
                 return Ok((jar, Redirect::to("/remote-clusters")).into_response());
             }
             Err(error) => {
-                audit::record(
-                    cluster.user.audit_name(),
-                    &cluster.name,
-                    action,
-                    &request,
-                    audit::Outcome::Failed,
-                    &error.to_string(),
-                );
                 let error = AppError::Es(error);
                 // Missing privileges get their own page (with the privilege check); a session
                 // whose credentials stopped working ends.
@@ -312,19 +274,13 @@ async fn save(
         StatusCode::OK
     };
     let confirm_warnings = checked.spec.is_some() && !checked.warnings.is_empty() && es_error.is_none();
-    let chrome = Chrome::load(&context, &cluster, "remote-clusters").await?;
+    let chrome = screen.chrome(Nav::RemoteClusters).await?;
     let page = FormPage {
-        chrome,
-        form,
-        editing: replacing,
         checked,
-        preview: preview_text,
-        proxy_supported: caps.proxy_mode(),
         confirm_warnings,
         fingerprint,
         es_error,
-        live_fields: Vec::new(),
-        oob: false,
+        ..FormPage::fresh(chrome, form, replacing, preview_text, caps)
     };
     Ok((status, render(&page)?).into_response())
 }
@@ -333,22 +289,21 @@ async fn save(
 /// A field left empty gets no "required" error while typing: the user may not be there yet.
 pub async fn preview_request(
     State(state): State<AppState>,
-    context: RequestContext,
-    cluster: Cluster,
+    screen: Screen,
     ValidQuery(form): ValidQuery<RemoteForm>,
 ) -> AppResult<Html<String>> {
-    let (caps, taken, http_endpoints) = context_for_checks(&state, &cluster.client).await?;
+    let (caps, taken, http_endpoints) = context_for_checks(&state, screen.client()).await?;
     let replacing = form.editing.is_some();
-    let mut checked = check(&form, &context.tr(), caps, &taken, &http_endpoints, replacing);
+    let mut checked = check(&form, caps, &taken, &http_endpoints, replacing);
     for (field, value) in [("name", &form.name), ("seeds", &form.seeds), ("proxy_address", &form.proxy_address)] {
         if value.trim().is_empty() {
             checked.errors.clear(field);
         }
     }
     let preview =
-        checked.spec.as_ref().map(|s| preview(&s.settings_update(caps, replacing), &cluster.client.urls()[0]));
+        checked.spec.as_ref().map(|s| preview(&s.settings_update(caps, replacing), &screen.client().urls()[0]));
     render(&PreviewFragment {
-        chrome: Chrome::bare(&context, ""),
+        tr: screen.tr(),
         preview,
         checked,
         live_fields: message_fields(caps.proxy_mode()),

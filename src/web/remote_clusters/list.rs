@@ -8,17 +8,16 @@ use axum::response::{IntoResponse, Response};
 use axum_extra::extract::cookie::PrivateCookieJar;
 use serde::Deserialize;
 
-use super::super::chrome::Chrome;
-use super::super::context::RequestContext;
-use super::super::filters;
-use super::super::{Cluster, ValidQuery, render};
 use super::validate::{MAX_SEEDS, looks_like_http};
 use crate::ccr::remote_clusters::address::SeedAddress;
 use crate::ccr::remote_clusters::{self, LiveStatus, RemoteCluster, SecurityModel};
-use crate::error::AppResult;
 use crate::i18n::Tr;
 use crate::web::AppState;
+use crate::web::chrome::{Chrome, Nav};
+use crate::web::error::AppResult;
+use crate::web::filters;
 use crate::web::flash::{Failure, Flash, FlashKey, Outcome};
+use crate::web::{Screen, ValidQuery, render};
 
 /// The list's view state, in the query string so a view can be shared. The outcome of the
 /// last change is not there: it comes in a sealed flash cookie (see [`crate::web::flash`]),
@@ -224,20 +223,19 @@ fn encode(value: &str) -> String {
 
 pub async fn list_remote_clusters(
     State(state): State<AppState>,
-    context: RequestContext,
-    cluster: Cluster,
+    screen: Screen,
     jar: PrivateCookieJar<FlashKey>,
     headers: HeaderMap,
     ValidQuery(query): ValidQuery<ListQuery>,
 ) -> AppResult<Response> {
-    let chrome = Chrome::load(&context, &cluster, "remote-clusters").await?;
-    let caps = cluster.client.capabilities().await?;
-    let remotes = remote_clusters::list(&cluster.client).await?;
-    let status = remote_clusters::live_status(&cluster.client, caps, &remotes).await;
+    let chrome = screen.chrome(Nav::RemoteClusters).await?;
+    let caps = screen.client().capabilities().await?;
+    let remotes = remote_clusters::list(screen.client()).await?;
+    let status = remote_clusters::live_status(screen.client(), caps, &remotes).await;
     let total = remotes.len();
     // The HTTP addresses are only needed to explain a remote that does not connect.
     let endpoints = if status.by_name.values().any(|s| *s != LiveStatus::Connected) {
-        super::http_endpoints(&state, &cluster.client).await
+        super::http_endpoints(&state, screen.client()).await
     } else {
         Vec::new()
     };

@@ -14,8 +14,8 @@ use axum::routing::get;
 use super::AppState;
 use crate::ccr::remote_clusters::address::SeedAddress;
 use crate::ccr::remote_clusters::{self, RemoteCluster};
-use crate::error::{AppError, AppResult};
 use crate::es::EsClient;
+use crate::web::error::{AppError, AppResult};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -39,26 +39,7 @@ async fn find(client: &EsClient, name: &str) -> AppResult<RemoteCluster> {
         .ok_or_else(|| AppError::NotFound(format!("/remote-clusters/{name}")))
 }
 
-/// A URL's `host:port` as an address (the scheme's default port when it names none).
-fn url_address(url: &str) -> Option<SeedAddress> {
-    let url = reqwest::Url::parse(url).ok()?;
-    format!("{}:{}", url.host_str()?, url.port_or_known_default()?).parse().ok()
-}
-
-/// Every HTTP address the panel knows: the URLs of the configured clusters (the panel talks
-/// HTTP to them, so a seed there is certainly wrong) and the HTTP publish addresses of the
-/// local cluster's nodes. A seed on one of them is a classic mistake.
+/// Every HTTP address the panel knows (see [`remote_clusters::http_endpoints`]).
 async fn http_endpoints(state: &AppState, client: &EsClient) -> Vec<SeedAddress> {
-    let mut endpoints: Vec<SeedAddress> =
-        state.clusters.iter().flat_map(|c| c.client.urls()).filter_map(|u| url_address(&u)).collect();
-    if let Ok(nodes) = client.nodes().await {
-        // `publish_address` is `host:port`, or `name/ip:port` on some versions.
-        endpoints.extend(
-            nodes
-                .nodes
-                .values()
-                .filter_map(|node| node.http.as_ref()?.publish_address.rsplit('/').next()?.parse::<SeedAddress>().ok()),
-        );
-    }
-    endpoints
+    remote_clusters::http_endpoints(state.clusters.iter().flat_map(|c| c.client.urls()), client).await
 }

@@ -1,5 +1,7 @@
 //! Checking the remote cluster form: every field, before anything is sent, with messages of
 //! three weights (errors block, warnings block once until confirmed, notes never block).
+//! Messages stay catalog keys with arguments until a template renders them in the reader's
+//! language.
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -9,14 +11,14 @@ use crate::ccr::remote_clusters::spec::{
     ConnectionSpec, MAX_CONNECTIONS, MAX_NAME_BYTES, NameError, RemoteClusterName, RemoteClusterSpec,
 };
 use crate::es::Capabilities;
-use crate::i18n::Tr;
+use crate::i18n::{Message, Tr};
 
-/// Messages by field name, already in the user's language.
+/// Messages by field name, untranslated.
 #[derive(Debug, Default)]
-pub struct FieldMessages(BTreeMap<&'static str, Vec<String>>);
+pub struct FieldMessages(BTreeMap<&'static str, Vec<Message>>);
 
 impl FieldMessages {
-    fn add(&mut self, field: &'static str, message: String) {
+    fn add(&mut self, field: &'static str, message: Message) {
         self.0.entry(field).or_default().push(message);
     }
     pub fn is_empty(&self) -> bool {
@@ -25,11 +27,17 @@ impl FieldMessages {
     pub fn clear(&mut self, field: &str) {
         self.0.remove(field);
     }
-    pub fn on(&self, field: &str) -> Vec<String> {
-        self.0.get(field).cloned().unwrap_or_default()
+    pub fn on(&self, field: &str) -> &[Message] {
+        self.0.get(field).map(Vec::as_slice).unwrap_or_default()
     }
 
-    /// A short stable digest of the messages, so a confirmation can say which ones it saw.
+    /// The messages on `field` in `tr`'s language.
+    pub fn rendered(&self, field: &str, tr: &Tr) -> Vec<String> {
+        self.on(field).iter().map(|m| m.render(tr)).collect()
+    }
+
+    /// A short stable digest of the messages (keys and arguments, so the same in every
+    /// language), so a confirmation can say which ones it saw.
     pub fn fingerprint(&self) -> String {
         use std::hash::{Hash, Hasher};
         // `DefaultHasher::new()` uses fixed keys: the same messages give the same digest in
@@ -52,7 +60,7 @@ pub struct Checked {
     pub notes: FieldMessages,
 }
 
-fn parse_count(text: &str, field: &'static str, tr: &Tr, errors: &mut FieldMessages) -> Option<u32> {
+fn parse_count(text: &str, field: &'static str, errors: &mut FieldMessages) -> Option<u32> {
     let text = text.trim();
     if text.is_empty() {
         return None;
@@ -62,7 +70,7 @@ fn parse_count(text: &str, field: &'static str, tr: &Tr, errors: &mut FieldMessa
     match parsed {
         Some(n) if (1..=u64::from(MAX_CONNECTIONS)).contains(&n) => Some(n as u32),
         _ => {
-            errors.add(field, tr.t1("remote-number-invalid", "max", &MAX_CONNECTIONS.to_string()));
+            errors.add(field, Message::new("remote-number-invalid").arg("max", MAX_CONNECTIONS.to_string()));
             None
         }
     }
@@ -108,7 +116,6 @@ pub fn looks_like_http(address: &SeedAddress, http_endpoints: &[SeedAddress]) ->
 /// `http_endpoints` the HTTP addresses the panel knows (see [`looks_like_http`]).
 pub fn check(
     form: &RemoteForm,
-    tr: &Tr,
     caps: Capabilities,
     taken: &[String],
     http_endpoints: &[SeedAddress],
@@ -117,11 +124,11 @@ pub fn check(
     let mut checked = Checked::default();
     let name = if let Ok(name) = form.name.parse::<RemoteClusterName>() {
         if !editing && taken.iter().any(|t| t == name.as_str()) {
-            checked.errors.add("name", tr.t("remote-name-taken"));
+            checked.errors.add("name", Message::new("remote-name-taken"));
             None
         } else if !editing && matches!(name.as_str(), "new" | "delete") {
             // `/remote-clusters/new` and `/remote-clusters/delete` are the panel's own pages.
-            checked.errors.add("name", tr.t1("remote-name-reserved", "name", name.as_str()));
+            checked.errors.add("name", Message::new("remote-name-reserved").arg("name", name.as_str()));
             None
         } else {
             Some(name)
@@ -131,12 +138,12 @@ pub fn check(
             let message = match &problem {
                 NameError::Characters(c) => {
                     let chars = c.chars().map(|c| quote(&c.to_string())).collect::<Vec<_>>().join(" ");
-                    tr.t1(problem.key(), "characters", &chars)
+                    Message::new(problem.key()).arg("characters", chars)
                 }
                 NameError::TooLong(bytes) => {
-                    tr.t_args(problem.key(), &[("max", &MAX_NAME_BYTES.to_string()), ("length", &bytes.to_string())])
+                    Message::new(problem.key()).arg("max", MAX_NAME_BYTES.to_string()).arg("length", bytes.to_string())
                 }
-                _ => tr.t(problem.key()),
+                _ => Message::new(problem.key()),
             };
             checked.errors.add("name", message);
         }
@@ -145,15 +152,15 @@ pub fn check(
     let shown_name = quote(form.name.trim());
     let warn_port = |address: &SeedAddress, field: &'static str, checked: &mut Checked| {
         if looks_like_http(address, http_endpoints) {
-            checked.warnings.add(field, tr.t1("remote-warn-http-port", "address", &address.to_string()));
+            checked.warnings.add(field, Message::new("remote-warn-http-port").arg("address", address.to_string()));
         }
         if address.port == SeedAddress::REMOTE_CLUSTER_PORT && caps.remote_cluster_api_keys() {
-            checked.notes.add(field, tr.t1("remote-note-api-key-port", "name", &shown_name));
+            checked.notes.add(field, Message::new("remote-note-api-key-port").arg("name", shown_name.as_str()));
         }
     };
     let connection = if form.is_proxy() {
         if !caps.proxy_mode() {
-            checked.errors.add("mode", tr.t("remote-proxy-unsupported"));
+            checked.errors.add("mode", Message::new("remote-proxy-unsupported"));
         }
         let address = match form.proxy_address.parse::<SeedAddress>() {
             Ok(address) => {
@@ -161,12 +168,12 @@ pub fn check(
                 Some(address)
             }
             Err(error) => {
-                checked.errors.add("proxy_address", tr.t(error.key()));
+                checked.errors.add("proxy_address", Message::new(error.key()));
                 None
             }
         };
         let socket_connections =
-            parse_count(&form.proxy_socket_connections, "proxy_socket_connections", tr, &mut checked.errors);
+            parse_count(&form.proxy_socket_connections, "proxy_socket_connections", &mut checked.errors);
         // Sent as the TLS SNI host name: a DNS host name, nothing else.
         let server_name = Some(form.server_name.trim()).filter(|s| !s.is_empty());
         if let Some(server_name) = server_name
@@ -174,10 +181,9 @@ pub fn check(
         {
             checked.errors.add(
                 "server_name",
-                tr.t_args(
-                    "remote-server-name-invalid",
-                    &[("max", &MAX_HOST_NAME.to_string()), ("label", &MAX_LABEL.to_string())],
-                ),
+                Message::new("remote-server-name-invalid")
+                    .arg("max", MAX_HOST_NAME.to_string())
+                    .arg("label", MAX_LABEL.to_string()),
             );
         }
         let server_name = server_name.map(|s| s.to_ascii_lowercase());
@@ -190,12 +196,12 @@ pub fn check(
         for entry in form.seeds.split(['\n', ',']).map(str::trim).filter(|s| !s.is_empty()) {
             count += 1;
             if count > MAX_SEEDS {
-                checked.errors.add("seeds", tr.t1("remote-seeds-too-many", "max", &MAX_SEEDS.to_string()));
+                checked.errors.add("seeds", Message::new("remote-seeds-too-many").arg("max", MAX_SEEDS.to_string()));
                 break;
             }
             match entry.parse::<SeedAddress>() {
                 Ok(seed) if seen.contains(&seed) => {
-                    checked.errors.add("seeds", tr.t1("remote-seed-duplicate", "address", &seed.to_string()))
+                    checked.errors.add("seeds", Message::new("remote-seed-duplicate").arg("address", seed.to_string()))
                 }
                 Ok(seed) => {
                     warn_port(&seed, "seeds", &mut checked);
@@ -204,17 +210,17 @@ pub fn check(
                 }
                 Err(error) => checked.errors.add(
                     "seeds",
-                    tr.t_args("remote-seed-invalid", &[("address", &quote(entry)), ("reason", &tr.t(error.key()))]),
+                    Message::new("remote-seed-invalid").arg("address", quote(entry)).arg_key("reason", error.key()),
                 ),
             }
         }
         if count == 0 {
-            checked.errors.add("seeds", tr.t("remote-seeds-required"));
+            checked.errors.add("seeds", Message::new("remote-seeds-required"));
         }
         if seeds.len() == 1 && count == 1 {
-            checked.notes.add("seeds", tr.t("remote-note-single-seed"));
+            checked.notes.add("seeds", Message::new("remote-note-single-seed"));
         }
-        let node_connections = parse_count(&form.node_connections, "node_connections", tr, &mut checked.errors);
+        let node_connections = parse_count(&form.node_connections, "node_connections", &mut checked.errors);
         (!seeds.is_empty()).then_some(ConnectionSpec::Sniff { seeds, node_connections })
     };
     if checked.errors.is_empty()

@@ -1,11 +1,7 @@
-//! The remote clusters screen beyond the form: deleting (single, transient, bulk), the
-//! detail page and its connection test, the security model, and the self-refreshing status.
-
-use std::time::Duration;
+//! Deleting remote clusters: the confirmation that names what uses a remote, transient
+//! definitions, and bulk deletes (names from the body, de-duplicated, capped).
 
 use ccr_panel::es::ClusterSettingsUpdate;
-use ccr_panel::sim::SimConfig;
-use ccr_panel::sim::state::SettingValue;
 use serde_json::json;
 
 use crate::helpers::*;
@@ -105,93 +101,45 @@ async fn bulk_delete_takes_names_from_the_body_and_reports_each() {
 }
 
 #[tokio::test]
-async fn the_detail_page_shows_everything_and_tests_the_connection() {
-    let leader = start_sim("leader").await;
+async fn bulk_delete_deduplicates_caps_and_reports_through_a_sealed_flash() {
     let sim = start_sim("local").await;
-    add_remote(&sim, "leader", &[&leader.transport_address.to_string()]).await;
+    add_remote(&sim, "a", &["10.0.0.1:9300"]).await;
+    add_remote(&sim, "b", &["10.0.0.2:9300"]).await;
     let panel = panel_for(&sim);
-    let connected = eventually(Duration::from_secs(5), || async {
-        get(&panel, "/remote-clusters/leader").await.text("#remote-status .status") == "Connected"
-    })
-    .await;
-    assert!(connected);
-    let page = get(&panel, "/remote-clusters/leader").await;
-    let info = page.text("#remote-info");
-    for field in [
-        "connected",
-        "mode",
-        "seeds",
-        "num_nodes_connected",
-        "max_connections_per_cluster",
-        "initial_connect_timeout",
-        "skip_unavailable",
-    ] {
-        assert!(info.contains(field), "{field} missing from {info}");
+    let mut visitor = Visitor::new(&panel);
+    // Alternating repeats: each name is asked about and deleted once.
+    let mut fields = vec![("confirm", "yes")];
+    for _ in 0..500 {
+        fields.extend([("names", "a"), ("names", "b")]);
     }
-    assert!(page.text("#remote-settings").contains("cluster.remote.leader.seeds"));
-    assert_eq!(page.text("#security-model"), "Certificate");
-    assert_eq!(page.text("#used-by"), "No follower index or auto-follow pattern uses this remote cluster.");
-
     sim.sim.clear_requests();
-    let test = get_with(&panel, "/remote-clusters/leader/test", &[("hx-request", "true")]).await;
-    assert!(test.text("#test-result").starts_with("Connected"));
-    assert!(
-        sim.sim.requests().iter().any(|r| r.path == "/_resolve/cluster/leader:*"),
-        "a live probe, not _remote/info"
-    );
-    let no_js = get(&panel, "/remote-clusters/leader?test=1").await;
-    assert!(no_js.text("#test-result").starts_with("Connected"));
+    let done = visitor.post_form("/remote-clusters/delete", &fields).await;
+    assert_redirect_to(&done, "/remote-clusters");
+    assert!(done.header("location").unwrap().len() < 100);
+    assert_eq!(settings_puts(&sim).len(), 2, "one request per remote");
+    let list = visitor.follow(&done).await;
+    assert_eq!(list.text("#flash"), "Remote clusters deleted: a, b.");
+    // More names than a bulk delete takes: refused whole, before asking Elasticsearch.
+    let many: Vec<String> = (0..101).map(|i| format!("r{i}")).collect();
+    let mut fields: Vec<(&str, &str)> = many.iter().map(|n| ("names", n.as_str())).collect();
+    fields.push(("confirm", "yes"));
+    sim.sim.clear_requests();
+    let refused = visitor.post_form("/remote-clusters/delete", &fields).await;
+    assert!(sim.sim.requests().is_empty(), "nothing asked of Elasticsearch");
+    let list = visitor.follow(&refused).await;
+    assert_eq!(list.text("#flash"), "Nothing was deleted: at most 100 remote clusters can be deleted at once.");
 
-    leader.stop();
-    let test = get(&panel, "/remote-clusters/leader/test").await;
-    assert!(test.text("#test-result").starts_with("Not connected"));
-    assert_eq!(get(&panel, "/remote-clusters/nothing").await.status, 404);
-}
-
-#[tokio::test]
-async fn the_api_key_model_and_its_classic_mistakes() {
-    let mut config = SimConfig::new("local");
-    config.node_settings.insert("cluster.remote.keyed.credentials".into(), SettingValue::Text("secret".into()));
-    let sim = start_sim_with(config).await;
-    add_remote(&sim, "keyed", &["10.0.0.1:9300"]).await;
-    add_remote(&sim, "nokey", &["10.0.0.2:9443"]).await;
-    let panel = panel_for(&sim);
-    let list = get(&panel, "/remote-clusters").await;
-    assert_eq!(list.text("tr[data-remote=keyed] [data-col=security]"), "API key");
-    let keyed = get(&panel, "/remote-clusters/keyed").await;
-    assert_eq!(keyed.text("#security-model"), "API key");
-    assert!(keyed.body.contains("not on the remote cluster port 9443"));
-    assert!(keyed.text("details").contains("reload_secure_settings"));
-    assert!(!keyed.body.contains("secret"), "credentials never reach a page");
-    let nokey = get(&panel, "/remote-clusters/nokey").await;
-    assert!(nokey.body.contains("no credentials for it are in the local keystore"));
-}
-
-#[tokio::test]
-async fn status_cells_poll_until_connected_or_clearly_failing() {
-    let sim = start_sim("local").await;
-    add_remote(&sim, "down", &[&format!("127.0.0.1:{}", closed_port())]).await;
-    let panel = panel_for(&sim);
-    let list = get(&panel, "/remote-clusters").await;
-    assert_eq!(list.attr("#status-down", "hx-get").as_deref(), Some("/remote-clusters/down/status?attempt=1"));
-    // The cell alone (a bare <td>, which an HTML parser drops outside a table: read it as text).
-    let cell = get_with(&panel, "/remote-clusters/down/status?attempt=4", &[("hx-request", "true")]).await;
-    assert!(cell.body.trim_start().starts_with("<td class=\"status\" id=\"status-down\""), "{}", cell.body);
-    assert!(cell.body.contains("hx-get=\"/remote-clusters/down/status?attempt=5\""), "{}", cell.body);
-    let last = get(&panel, "/remote-clusters/down/status?attempt=10").await;
-    assert!(!last.body.contains("hx-get"), "stops polling: {}", last.body);
-    assert!(last.body.contains("Still not connected after repeated checks."));
-}
-
-#[tokio::test]
-async fn unreadable_query_strings_get_the_panels_error_page() {
-    let sim = start_sim("local").await;
-    add_remote(&sim, "r", &[&format!("127.0.0.1:{}", closed_port())]).await;
-    let panel = panel_for(&sim);
-    let page = get(&panel, "/remote-clusters?sort=bogus").await;
-    assert_eq!(page.status, 400);
-    assert_eq!(page.text("h1"), "Request not understood");
-    let huge = get(&panel, "/remote-clusters/r/status?attempt=4294967295").await;
-    assert_eq!(huge.status, 200, "no overflow");
-    assert!(!huge.body.contains("hx-get"));
+    // The list says only what the panel did: query parameters and forged cookies say nothing.
+    let forged = get(&panel, "/remote-clusters?done=deleted&names=evil&failed=x%09%3Cb%3Ebelieve+me").await;
+    assert!(forged.texts("#flash").is_empty() && forged.texts("#delete-failures").is_empty());
+    assert!(!forged.body.contains("believe me"));
+    for cookie in ["ccr_flash=eyJvdXRjb21lIjoiYWRkZWQifQ", "ccr_flash=garbage"] {
+        let page = get_with(&panel, "/remote-clusters", &[("cookie", cookie)]).await;
+        assert!(page.texts("#flash").is_empty(), "{cookie}");
+        let expired = page.headers.get_all("set-cookie").iter().any(|c| {
+            let c = c.to_str().unwrap();
+            c.starts_with("ccr_flash=") && c.contains("Max-Age=0")
+        });
+        assert!(expired, "{cookie} is removed");
+    }
 }

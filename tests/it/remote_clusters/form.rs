@@ -1,9 +1,12 @@
-//! The remote clusters screen in-process: every validation rule, the exact requests sent for
-//! add, edit and delete, confirmations, read-only remotes, the live status and the preview.
+//! The add and edit form: every validation rule and its message, the exact settings sent for add
+//! and edit, warnings and their confirmation, notes, Elasticsearch's refusal shown with the
+//! input, version differences, and the live request preview.
 
 use ccr_panel::es::{ClusterSettingsUpdate, Version};
 use ccr_panel::sim::SimConfig;
 use ccr_panel::sim::state::SettingValue;
+use ccr_panel::web::auth::AuthSettings;
+use ccr_panel::{AppState, ManagedCluster, app};
 use serde_json::json;
 
 use crate::helpers::*;
@@ -188,6 +191,46 @@ async fn an_http_port_warns_once_and_saves_when_confirmed() {
     let status = list.text("tr[data-remote=remotehttp] .status");
     assert!(status.starts_with("Not connected") && status.contains("Common causes"), "{status}");
     assert!(!status.contains("not its HTTP port"), "{status}");
+}
+
+#[tokio::test]
+async fn a_configured_clusters_http_address_is_warned_about() {
+    let leader = start_sim("leader").await;
+    let sim = start_sim("local").await;
+    let clusters = vec![
+        ManagedCluster { name: "local".into(), client: client(&sim) },
+        ManagedCluster { name: "leader".into(), client: client(&leader) },
+    ];
+    let panel = app(AppState::new(clusters, AuthSettings::anonymous()));
+    // The address the demo prints for the leader, on a port far from 9200.
+    let seed = leader.http_address.to_string();
+    let page = submit(&panel, &[("name", "leader"), ("seeds", &seed)]).await;
+    assert_eq!(page.status, 200);
+    assert!(page.text("#seeds-messages .field-warning").contains("looks like an HTTP port"), "{}", page.body);
+    assert!(settings_puts(&sim).is_empty(), "not saved before the user confirms");
+    // And once saved, the list explains why it does not connect.
+    add_remote(&sim, "leaderhttp", &[&seed]).await;
+    let list = get(&panel, "/remote-clusters").await;
+    assert!(list.text("#status-leaderhttp").contains("not its HTTP port"));
+}
+
+#[tokio::test]
+async fn a_warning_confirmed_in_another_language_is_the_same_warning() {
+    // The confirmation's fingerprint covers the messages' keys and arguments, not their
+    // translation: switching the language between warning and confirming still saves.
+    let sim = start_sim("local").await;
+    let panel = panel_for(&sim);
+    let mut visitor = Visitor::new(&panel);
+    let warned = visitor.post_form("/remote-clusters", &[("name", "http"), ("seeds", "10.0.0.1:9200")]).await;
+    let fingerprint = warned.attr("input[name=acknowledge_warnings]", "value").unwrap();
+    visitor.headers.push(("accept-language".into(), "zh-CN".into()));
+    let again = visitor.post_form("/remote-clusters", &[("name", "http"), ("seeds", "10.0.0.1:9200")]).await;
+    assert_eq!(again.attr("html", "lang").as_deref(), Some("zh-CN"));
+    assert_ne!(again.text(".field-warning"), warned.text(".field-warning"), "shown in the new language");
+    assert_eq!(again.attr("input[name=acknowledge_warnings]", "value"), Some(fingerprint.clone()));
+    let confirmed = [("name", "http"), ("seeds", "10.0.0.1:9200"), ("acknowledge_warnings", fingerprint.as_str())];
+    assert_redirect_to(&visitor.post_form("/remote-clusters", &confirmed).await, "/remote-clusters");
+    assert_eq!(settings_puts(&sim).len(), 1);
 }
 
 #[tokio::test]

@@ -1,14 +1,24 @@
 //! The panel's one error type. Each variant knows its HTTP status and how it reads to a user;
 //! the page says what was tried, why it failed, and the request id to find it in the log.
+//!
+//! An error does not render itself: `AppError::into_response` attaches an [`ErrorReport`] to
+//! an empty response, layers on the way out add what they know (the sign-in layer: who asked,
+//! and which privileges Elasticsearch's 403 was about), and [`render_errors`], which holds the
+//! request's context, logs it once and renders the page or htmx fragment once.
+
+use std::sync::Arc;
 
 use askama::Template;
-use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 
+use super::chrome::{Chrome, Nav};
+use super::context::RequestContext;
 use crate::es::EsError;
-use crate::i18n::Tr;
-use crate::web::chrome::Chrome;
-use crate::web::context;
+use crate::i18n::{Message, Tr};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -18,9 +28,9 @@ pub enum AppError {
     /// A page or resource that does not exist (message key and the thing not found).
     #[error("not found: {0}")]
     NotFound(String),
-    /// A request the panel cannot act on (message already localised).
-    #[error("bad request: {0}")]
-    BadRequest(String),
+    /// A request the panel cannot act on.
+    #[error("bad request: {}", .0.key)]
+    BadRequest(Message),
     /// A template failed to render: a bug, never the user's fault.
     #[error("template rendering failed: {0}")]
     Render(#[from] askama::Error),
@@ -42,9 +52,9 @@ pub enum AppError {
     /// A body in a format the route does not read (not a form).
     #[error("unsupported content type")]
     UnsupportedMediaType,
-    /// A form that could not be read into the route's fields (message already localised).
-    #[error("unprocessable form: {0}")]
-    Unprocessable(String),
+    /// A form that could not be read into the route's fields.
+    #[error("unprocessable form: {}", .0.key)]
+    Unprocessable(Message),
 }
 
 pub type AppResult<T> = Result<T, AppError>;
@@ -108,7 +118,7 @@ impl AppError {
             }
             AppError::BadRequest(message) | AppError::Unprocessable(message) => {
                 view.title = tr.t("error-bad-request-title");
-                view.explanation = message.clone();
+                view.explanation = message.render(tr);
             }
             fixed => {
                 // Variants whose page is always the same two messages.
@@ -181,13 +191,7 @@ fn describe_es(error: &EsError, tr: &Tr, view: &mut ErrorView) {
             if !api.error_type.is_empty() {
                 view.es_type = Some(api.error_type.clone());
             }
-            let reason = match &api.caused_by {
-                Some(cause) if cause.reason.as_deref().is_some_and(|r| r != api.reason) => {
-                    format!("{} ({})", api.reason, cause.reason.as_deref().unwrap_or_default())
-                }
-                _ => api.reason.clone(),
-            };
-            view.es_reason = Some(reason);
+            view.es_reason = Some(api.reason_with_cause());
         }
     }
 }
@@ -200,6 +204,13 @@ struct ErrorPage {
     privileges: Vec<PrivilegeCheck>,
 }
 
+#[derive(Template)]
+#[template(path = "_error_fragment.html")]
+struct ErrorFragment {
+    chrome: Chrome,
+    error: ErrorView,
+}
+
 /// One privilege checked with `_has_privileges` after Elasticsearch answered 403.
 #[derive(Debug, Clone)]
 pub struct PrivilegeCheck {
@@ -209,72 +220,75 @@ pub struct PrivilegeCheck {
     pub held: bool,
 }
 
-/// Attached to a response when Elasticsearch refused with 403, so the sign-in layer (which
-/// knows whose credentials were used) can ask `_has_privileges` what is missing.
+/// An error on its way out, attached to the response: rendered by [`render_errors`].
 #[derive(Debug, Clone)]
-pub struct ForbiddenByElasticsearch(pub ErrorView);
+pub struct ErrorReport {
+    pub error: Arc<AppError>,
+    /// Filled in by the sign-in layer when Elasticsearch refused with 403.
+    pub privileges: Vec<PrivilegeCheck>,
+    /// The signed-in user, filled in by the sign-in layer (for the page's frame).
+    pub user: Option<String>,
+}
 
-/// Attached to a response when Elasticsearch refused the credentials (401): in `--auth es`
-/// mode the session is then over (password changed, API key revoked).
-#[derive(Debug, Clone, Copy)]
-pub struct UnauthorizedByElasticsearch;
-
-/// Renders an error page (or fragment for htmx) for a view.
-pub fn error_response(status: StatusCode, error: ErrorView, privileges: Vec<PrivilegeCheck>) -> Response {
-    let context = context::current();
-    let rendered = if context.htmx {
-        ErrorFragment { chrome: Chrome::bare(&context, ""), error }.render()
-    } else {
-        ErrorPage { chrome: Chrome::bare(&context, ""), error, privileges }.render()
-    };
-    match rendered {
-        // htmx puts an error in the page's alert area, not in place of the element that asked
-        // (a preview panel, a status cell), which would then be gone for the next request.
-        Ok(html) if context.htmx => {
-            (status, [("hx-retarget", "#htmx-errors"), ("hx-reswap", "innerHTML")], Html(html)).into_response()
+impl ErrorReport {
+    /// The HTTP status Elasticsearch answered with, when the error is its refusal.
+    pub fn es_status(&self) -> Option<u16> {
+        match self.error.as_ref() {
+            AppError::Es(EsError::Api(api)) => Some(api.status),
+            _ => None,
         }
-        Ok(html) => (status, Html(html)).into_response(),
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let mut response = self.status().into_response();
+        response.extensions_mut().insert(ErrorReport { error: Arc::new(self), privileges: Vec::new(), user: None });
+        response
+    }
+}
+
+/// Middleware: renders every response that carries an [`ErrorReport`] as the error page (or
+/// an error fragment for htmx), in the language of the request, and logs the error once with
+/// the id the page shows.
+pub async fn render_errors(request: Request, next: Next) -> Response {
+    let context = request.extensions().get::<RequestContext>().cloned().unwrap_or_default();
+    let response = next.run(request).await;
+    let Some(report) = response.extensions().get::<ErrorReport>().cloned() else { return response };
+    let status = report.error.status();
+    if status.is_server_error() {
+        tracing::error!(request_id = %context.request_id, error = %report.error, "request failed");
+    } else {
+        tracing::info!(request_id = %context.request_id, error = %report.error, "request refused");
+    }
+    let context = RequestContext { user: report.user.clone(), ..context };
+    let error = report.error.view(&context.tr());
+    let chrome = Chrome::bare(&context, Nav::None);
+    let rendered = if context.htmx {
+        ErrorFragment { chrome, error }.render()
+    } else {
+        ErrorPage { chrome, error, privileges: report.privileges }.render()
+    };
+    let (mut parts, _) = response.into_parts();
+    parts.status = status;
+    parts.extensions.remove::<ErrorReport>();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    match rendered {
+        Ok(html) => {
+            parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+            // htmx puts an error in the page's alert area, not in place of the element that
+            // asked (a preview panel, a status cell), which would then be gone for the next
+            // request.
+            if context.htmx {
+                parts.headers.insert(axum_htmx::HX_RETARGET, HeaderValue::from_static("#htmx-errors"));
+                parts.headers.insert(axum_htmx::HX_RESWAP, HeaderValue::from_static("innerHTML"));
+            }
+            Response::from_parts(parts, Body::from(html))
+        }
         // Rendering the error page itself failed: plain text beats a blank page.
         Err(e) => {
             (StatusCode::INTERNAL_SERVER_ERROR, format!("internal error ({e}); request id {}", context.request_id))
                 .into_response()
         }
-    }
-}
-
-#[derive(Template)]
-#[template(path = "_error_fragment.html")]
-struct ErrorFragment {
-    chrome: Chrome,
-    error: ErrorView,
-}
-
-impl IntoResponse for AppError {
-    fn into_response(self) -> Response {
-        let context = context::current();
-        let tr = context.tr();
-        let status = self.status();
-        // The one place an error is logged, with the id the page shows.
-        if status.is_server_error() {
-            tracing::error!(request_id = %context.request_id, error = %self, "request failed");
-        } else {
-            tracing::info!(request_id = %context.request_id, error = %self, "request refused");
-        }
-        let error = self.view(&tr);
-        let es_status = match &self {
-            AppError::Es(EsError::Api(api)) => Some(api.status),
-            _ => None,
-        };
-        let mut response = error_response(status, error.clone(), Vec::new());
-        match es_status {
-            Some(403) => {
-                response.extensions_mut().insert(ForbiddenByElasticsearch(error));
-            }
-            Some(401) => {
-                response.extensions_mut().insert(UnauthorizedByElasticsearch);
-            }
-            _ => {}
-        }
-        response
     }
 }
