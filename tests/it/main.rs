@@ -9,6 +9,7 @@ mod browser;
 mod cli;
 mod client;
 mod contract;
+mod doctor;
 mod faults;
 mod followers;
 mod hardening;
