@@ -3,6 +3,7 @@
 
 pub mod auto_follow;
 pub mod bulk;
+pub mod doctor;
 pub mod followers;
 pub mod migrations;
 pub mod names;

@@ -9,6 +9,7 @@ mod browser;
 mod cli;
 mod client;
 mod contract;
+mod doctor;
 mod error_pages;
 mod faults;
 mod followers;

@@ -1,0 +1,84 @@
+//! What the checks look at, read once per run: every call at the same time, each with a
+//! bounded wait, so one slow answer holds back only the checks that needed it.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::es::{CcrStats, EsClient, EsError, FollowerInfo, License, NodesInfo, RemoteInfo, Version};
+
+/// Why a piece of evidence is missing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Missing {
+    /// Elasticsearch did not answer within the wait.
+    TimedOut,
+    /// It answered with an error (or could not be reached), in its words.
+    Failed(String),
+    /// Nothing to ask: the leader's endpoint is not one of the configured clusters.
+    NoLeaderEndpoint,
+}
+
+pub type Piece<T> = Result<T, Missing>;
+
+/// Everything the checks read.
+#[derive(Debug, Clone)]
+pub struct Evidence {
+    pub version: Piece<Version>,
+    pub licence: Piece<License>,
+    pub remotes: Piece<BTreeMap<String, RemoteInfo>>,
+    pub followers: Piece<Vec<FollowerInfo>>,
+    pub stats: Piece<CcrStats>,
+    /// Patterns as (name, pattern JSON).
+    pub patterns: Piece<Vec<(String, Value)>>,
+    pub nodes: Piece<NodesInfo>,
+    /// The leader's side, when the panel knows its endpoint.
+    pub leader: Option<LeaderEvidence>,
+}
+
+#[derive(Debug, Clone)]
+pub struct LeaderEvidence {
+    /// The remote alias on the local cluster that points at this leader.
+    pub remote: String,
+    pub version: Piece<Version>,
+    pub licence: Piece<License>,
+}
+
+fn reason(error: &EsError) -> String {
+    match error {
+        EsError::Api(api) => format!("[{}] {}", api.error_type, api.reason),
+        other => other.to_string(),
+    }
+}
+
+/// One call with the wait applied.
+pub async fn bounded<T>(wait: Duration, call: impl Future<Output = Result<T, EsError>>) -> Piece<T> {
+    match tokio::time::timeout(wait, call).await {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(e)) => Err(Missing::Failed(reason(&e))),
+        Err(_) => Err(Missing::TimedOut),
+    }
+}
+
+/// Reads the local cluster (and the leader, given its client and the remote alias that
+/// points at it), all at once.
+pub async fn gather(local: &EsClient, leader: Option<(&str, &EsClient)>, wait: Duration) -> Evidence {
+    let (version, licence, remotes, followers, stats, patterns, nodes) = tokio::join!(
+        bounded(wait, local.version()),
+        bounded(wait, local.license()),
+        bounded(wait, local.remote_info()),
+        bounded(wait, local.follow_info("_all")),
+        bounded(wait, local.ccr_stats()),
+        bounded(wait, local.auto_follow_patterns_raw()),
+        bounded(wait, local.nodes()),
+    );
+    let leader = match leader {
+        Some((remote, client)) => {
+            let (version, licence) = tokio::join!(bounded(wait, client.version()), bounded(wait, client.license()));
+            Some(LeaderEvidence { remote: remote.to_owned(), version, licence })
+        }
+        None => None,
+    };
+    Evidence { version, licence, remotes, followers, stats, patterns, nodes, leader }
+}

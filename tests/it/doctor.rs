@@ -1,0 +1,149 @@
+//! The doctor's checks against simulators that fail the way real clusters do: each scenario
+//! names its check, the verdict, and the explanation the person reads.
+
+use std::time::Duration;
+
+use ccr_panel::ccr::doctor::evidence::{self, Evidence};
+use ccr_panel::ccr::doctor::{self, CheckId, Finding, Subject, Verdict};
+use ccr_panel::ccr::followers;
+use ccr_panel::es::{ClusterSettingsUpdate, EsClient, FollowParameters, Version};
+use ccr_panel::sim::{LicenseKind, SimConfig};
+use serde_json::json;
+
+use crate::helpers::*;
+use crate::replication::connected_pair;
+
+const WAIT: Duration = Duration::from_secs(5);
+
+async fn diagnose(local: &EsClient, leader: Option<&EsClient>) -> Vec<Finding> {
+    let evidence: Evidence = evidence::gather(local, leader.map(|l| ("leader", l)), WAIT).await;
+    doctor::diagnose(&evidence, now_millis())
+}
+
+fn now_millis() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64
+}
+
+fn find<'a>(findings: &'a [Finding], check: CheckId, subject: &Subject) -> &'a Finding {
+    findings
+        .iter()
+        .find(|f| f.check == check && &f.subject == subject)
+        .unwrap_or_else(|| panic!("no {check:?} about {subject:?} in {findings:#?}"))
+}
+
+#[tokio::test]
+async fn a_healthy_pair_passes_and_failures_come_first() {
+    let (_leader, _local, leader, local) = connected_pair().await;
+    followers::follow(&local, "copy", "leader", "myindex", FollowParameters::default()).await.unwrap();
+    let findings = diagnose(&local, Some(&leader)).await;
+    let remote = Subject::Remote("leader".into());
+    assert_eq!(find(&findings, CheckId::D1RemoteReachable, &remote).verdict, Verdict::Pass);
+    assert_eq!(find(&findings, CheckId::D2PortAndSecurity, &remote).verdict, Verdict::Pass);
+    assert_eq!(find(&findings, CheckId::D5Licences, &remote).verdict, Verdict::Pass);
+    assert_eq!(find(&findings, CheckId::D6Versions, &remote).verdict, Verdict::Pass);
+    assert_eq!(find(&findings, CheckId::D9FollowerState, &Subject::Follower("copy".into())).verdict, Verdict::Pass);
+    assert!(findings.iter().all(|f| f.verdict == Verdict::Pass), "{findings:#?}");
+
+    // Without the leader's endpoint, its side is "not checked", and why.
+    let findings = diagnose(&local, None).await;
+    let licence = find(&findings, CheckId::D5Licences, &remote);
+    assert_eq!((licence.verdict, licence.key), (Verdict::NotChecked, "doctor-not-checked-no-leader"));
+    assert_eq!(findings.last().unwrap().verdict, Verdict::Pass, "sorted: passes last");
+}
+
+#[tokio::test]
+async fn a_remote_at_an_http_port_or_gone_is_named_with_its_users() {
+    let (_leader_sim, local_sim, _leader, local) = connected_pair().await;
+    followers::follow(&local, "copy", "leader", "myindex", FollowParameters::default()).await.unwrap();
+    add_remote(&local_sim, "web", &["127.0.0.1:9200"]).await;
+    let findings = diagnose(&local, None).await;
+    let web = find(&findings, CheckId::D2PortAndSecurity, &Subject::Remote("web".into()));
+    assert_eq!((web.verdict, web.key), (Verdict::Fail, "doctor-d2-http-port"));
+    assert_eq!(
+        find(&findings, CheckId::D1RemoteReachable, &Subject::Remote("web".into())).verdict,
+        Verdict::Warn,
+        "not used"
+    );
+
+    // The remote the follower uses is deleted: D3 names the follower.
+    let mut update = ClusterSettingsUpdate::default();
+    update.persistent.insert("cluster.remote.leader.seeds".into(), serde_json::Value::Null);
+    local.put_cluster_settings(&update).await.unwrap();
+    let findings = diagnose(&local, None).await;
+    let gone = find(&findings, CheckId::D3RemotesExist, &Subject::Follower("copy".into()));
+    assert_eq!((gone.verdict, gone.args[0].1.as_str()), (Verdict::Fail, "leader"));
+    assert_eq!(findings[0].verdict, Verdict::Fail, "failures first");
+}
+
+#[tokio::test]
+async fn licences_roles_and_versions() {
+    let (leader_sim, _local_sim, leader, local) = connected_pair().await;
+    leader_sim.sim.set_license(LicenseKind::Basic);
+    let findings = diagnose(&local, Some(&leader)).await;
+    let licence = find(&findings, CheckId::D5Licences, &Subject::Remote("leader".into()));
+    assert_eq!((licence.verdict, licence.key), (Verdict::Fail, "doctor-d5-no-ccr"));
+
+    // A trial that ends in three days.
+    leader_sim.sim.set_license(LicenseKind::Trial);
+    leader_sim.sim.set_license_expiry_in_hours(72.0);
+    let findings = diagnose(&local, Some(&leader)).await;
+    let licence = find(&findings, CheckId::D5Licences, &Subject::Remote("leader".into()));
+    assert_eq!((licence.verdict, licence.key), (Verdict::Warn, "doctor-d5-trial-ending"));
+
+    // A local cluster whose only node lacks remote_cluster_client, and is older than the leader.
+    let mut config = SimConfig::new("local-old");
+    config.version = Version::new(8, 14, 0);
+    config.roles = vec!["data".into(), "master".into()];
+    let old = start_sim_with(config).await;
+    let findings = diagnose(&client(&old), Some(&leader)).await;
+    assert_eq!(find(&findings, CheckId::D4NodeRoles, &Subject::Cluster).verdict, Verdict::Fail);
+    let versions = find(&findings, CheckId::D6Versions, &Subject::Remote("leader".into()));
+    assert_eq!((versions.verdict, versions.key), (Verdict::Fail, "doctor-d6-follower-older"));
+}
+
+#[tokio::test]
+async fn an_expired_retention_lease_means_re_create_and_a_pause_is_noticed() {
+    let leader_sim = start_sim("leader").await;
+    let local_sim = start_sim("local").await;
+    let (leader, local) = (client(&leader_sim), client(&local_sim));
+    leader
+        .create_index(
+            "orders",
+            &json!({"settings": {"index.number_of_replicas": 0, "index.soft_deletes.retention_lease.period": "1s"}}),
+        )
+        .await
+        .unwrap();
+    add_remote(&local_sim, "leader", &[&leader_sim.transport_address.to_string()]).await;
+    assert!(
+        eventually(WAIT, || async { local.remote_info().await.unwrap().get("leader").is_some_and(|r| r.connected) })
+            .await
+    );
+    followers::follow(&local, "copy", "leader", "orders", FollowParameters::default()).await.unwrap();
+    local.pause_follow("copy").await.unwrap();
+    let findings = diagnose(&local, None).await;
+    assert_eq!(find(&findings, CheckId::D9FollowerState, &Subject::Follower("copy".into())).key, "doctor-d9-paused");
+
+    leader.index_doc("orders", Some("late"), &json!({"n": 1})).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    local.resume_follow("copy", &FollowParameters::default()).await.unwrap();
+    let failed = eventually(WAIT, || async {
+        let findings = diagnose(&local, None).await;
+        find(&findings, CheckId::D9FollowerState, &Subject::Follower("copy".into())).verdict == Verdict::Fail
+    })
+    .await;
+    assert!(failed);
+    let findings = diagnose(&local, None).await;
+    let state = find(&findings, CheckId::D9FollowerState, &Subject::Follower("copy".into()));
+    assert_eq!(state.key, "diagnosis-history-gone", "the follower must be re-created");
+}
+
+#[tokio::test]
+async fn a_slow_cluster_makes_checks_not_checked_not_a_hung_page() {
+    use ccr_panel::sim::{Fault, FaultKind};
+    let (_leader, local_sim, _leader_client, local) = connected_pair().await;
+    local_sim.sim.inject_fault(Fault::new("/_ccr/stats", FaultKind::Hang { millis: 3_000 }));
+    let started = std::time::Instant::now();
+    let evidence = evidence::gather(&local, None, Duration::from_millis(300)).await;
+    assert!(started.elapsed() < Duration::from_secs(2), "bounded: {:?}", started.elapsed());
+    assert_eq!(evidence.stats.unwrap_err(), evidence::Missing::TimedOut);
+}
