@@ -138,13 +138,19 @@ async fn run_demo(args: DemoArgs) -> Result<(), String> {
         return Err(format!("the demo has no sign-in; refusing to listen on {} (use a loopback address)", args.listen));
     }
     let clusters = demo::start_clusters().await.map_err(|e| format!("cannot start the simulated clusters: {e}"))?;
+    // Both clusters are configured, as a `--config` file would name them: the panel manages
+    // `local` by default, knows the leader's HTTP address (so a seed typed at it is flagged as
+    // the HTTP port it is), and can reach the leader for the steps of a migration.
     let state = AppState::new(
-        vec![ManagedCluster { name: "local".into(), client: demo::client_for(&clusters.local) }],
+        vec![
+            ManagedCluster { name: "local".into(), client: demo::client_for(&clusters.local) },
+            ManagedCluster { name: "leader".into(), client: demo::client_for(&clusters.leader) },
+        ],
         AuthSettings::anonymous(),
     );
     println!("Demo: two simulated clusters on this machine (simulators, not real Elasticsearch).");
     println!("  local  (managed by the panel): {}", clusters.local.url());
-    println!("  leader (the remote cluster):   {}  holds index `myindex`", clusters.leader.url());
+    println!("  leader (the remote cluster, also in the panel's cluster switcher): {}  holds index `myindex`", clusters.leader.url());
     println!(
         "  To connect them, add a remote cluster named `leader` with seed node {}",
         clusters.leader.transport_address

@@ -101,6 +101,10 @@ async fn the_port_hint_needs_evidence_and_live_checks_show_every_field() {
     assert!(list.texts("#status-down .port-hint").is_empty(), "no hint for a host that is down");
     assert!(list.text("#status-down .reason").contains("Common causes"));
     assert!(list.text("#status-http .port-hint").contains("not its HTTP port"), "9200 is evidence");
+    assert!(list.texts("#status-http .reason").is_empty(), "the hint is the reason: no generic list of causes");
+    let http = get(&panel, "/remote-clusters/http/test").await;
+    assert!(http.text("#test-result .port-hint").contains("not its HTTP port"));
+    assert!(http.texts("#test-result .reason").is_empty());
     // The local cluster's own HTTP address is warned about.
     let seed = sim.http_address.to_string();
     let query = serde_urlencoded::to_string([("name", "my leader!"), ("seeds", seed.as_str())]).unwrap();
