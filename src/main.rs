@@ -150,7 +150,10 @@ async fn run_demo(args: DemoArgs) -> Result<(), String> {
     );
     println!("Demo: two simulated clusters on this machine (simulators, not real Elasticsearch).");
     println!("  local  (managed by the panel): {}", clusters.local.url());
-    println!("  leader (the remote cluster, also in the panel's cluster switcher): {}  holds index `myindex`", clusters.leader.url());
+    println!(
+        "  leader (the remote cluster, also in the panel's cluster switcher): {}  holds index `myindex`",
+        clusters.leader.url()
+    );
     println!(
         "  To connect them, add a remote cluster named `leader` with seed node {}",
         clusters.leader.transport_address
