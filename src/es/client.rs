@@ -223,6 +223,12 @@ impl EsClient {
         self.get(&routes::INDEX_GET_SETTINGS, &[index], &[("flat_settings", "true")]).await
     }
 
+    /// `GET {index}/_stats?level=shards`, as Elasticsearch returns it (the leader's retention
+    /// leases live here, per shard).
+    pub async fn shard_stats(&self, index: &str) -> Result<Value, EsError> {
+        self.get(&routes::INDEX_STATS, &[index], &[("level", "shards")]).await
+    }
+
     pub async fn put_index_settings(&self, index: &str, settings: &Value) -> Result<Acknowledged, EsError> {
         let index = one(index)?;
         self.call(&routes::INDEX_PUT_SETTINGS, &[index], &[], Some(settings)).await

@@ -47,6 +47,7 @@ routes! {
     INDEX_OPEN = "indices.open" POST "/{index}/_open";
     INDEX_CLOSE = "indices.close" POST "/{index}/_close";
     INDEX_GET_SETTINGS = "indices.get_settings" GET "/{index}/_settings";
+    INDEX_STATS = "indices.stats" GET "/{index}/_stats";
     INDEX_PUT_SETTINGS = "indices.put_settings" PUT "/{index}/_settings";
     DOC_INDEX = "index" POST "/{index}/_doc";
     DOC_PUT = "index" PUT "/{index}/_doc/{id}";

@@ -147,3 +147,63 @@ async fn a_slow_cluster_makes_checks_not_checked_not_a_hung_page() {
     assert!(started.elapsed() < Duration::from_secs(2), "bounded: {:?}", started.elapsed());
     assert_eq!(evidence.stats.unwrap_err(), evidence::Missing::TimedOut);
 }
+
+async fn lease_findings(local: &EsClient, leader: &EsClient) -> Vec<Finding> {
+    let followers = local.follow_info("_all").await.unwrap();
+    let cluster = local.fetch_root().await.unwrap().cluster_name;
+    ccr_panel::ccr::doctor::leases::check(leader, "leader", &cluster, &followers, now_millis()).await
+}
+
+#[tokio::test]
+async fn retention_leases_count_down_while_paused_and_orphans_are_forgotten() {
+    let leader_sim = start_sim("leader").await;
+    let local_sim = start_sim("local").await;
+    let (leader, local) = (client(&leader_sim), client(&local_sim));
+    let settings =
+        json!({"settings": {"index.number_of_replicas": 0, "index.soft_deletes.retention_lease.period": "2s"}});
+    leader.create_index("orders", &settings).await.unwrap();
+    leader.create_index("gone", &settings).await.unwrap();
+    add_remote(&local_sim, "leader", &[&leader_sim.transport_address.to_string()]).await;
+    assert!(
+        eventually(WAIT, || async { local.remote_info().await.unwrap().get("leader").is_some_and(|r| r.connected) })
+            .await
+    );
+    followers::follow(&local, "orders-copy", "leader", "orders", FollowParameters::default()).await.unwrap();
+    followers::follow(&local, "gone-copy", "leader", "gone", FollowParameters::default()).await.unwrap();
+
+    let findings = lease_findings(&local, &leader).await;
+    assert_eq!(
+        find(&findings, CheckId::D11RetentionLeases, &Subject::Follower("orders-copy".into())).verdict,
+        Verdict::Pass
+    );
+
+    // Paused: the lease is no longer renewed and counts down; past the period it has expired.
+    local.pause_follow("orders-copy").await.unwrap();
+    let paused = lease_findings(&local, &leader).await;
+    let countdown = find(&paused, CheckId::D11RetentionLeases, &Subject::Follower("orders-copy".into()));
+    assert_eq!((countdown.verdict, countdown.key), (Verdict::Warn, "doctor-d11-expiring"));
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    let expired = lease_findings(&local, &leader).await;
+    let lease = expired.iter().find(|f| f.subject == Subject::Follower("orders-copy".into()));
+    assert!(lease.is_some_and(|f| f.verdict == Verdict::Fail), "an expired or dropped lease fails: {expired:#?}");
+
+    // A follower deleted without unfollowing leaves its leases behind: the fix forgets them.
+    local.delete_index("gone-copy").await.unwrap();
+    let findings = lease_findings(&local, &leader).await;
+    let orphan = find(&findings, CheckId::D11RetentionLeases, &Subject::Follower("gone-copy".into()));
+    assert_eq!((orphan.verdict, orphan.key), (Verdict::Warn, "doctor-d11-orphan"));
+    let Some(doctor::Fix::Request { path, body: Some(body), .. }) = &orphan.fix else { panic!("{orphan:?}") };
+    assert_eq!(path, "/gone/_ccr/forget_follower");
+    let request: ccr_panel::es::ForgetFollower = {
+        let v: serde_json::Value = serde_json::from_str(body).unwrap();
+        ccr_panel::es::ForgetFollower {
+            follower_cluster: v["follower_cluster"].as_str().unwrap().into(),
+            follower_index: v["follower_index"].as_str().unwrap().into(),
+            follower_index_uuid: v["follower_index_uuid"].as_str().unwrap().into(),
+            leader_remote_cluster: v["leader_remote_cluster"].as_str().unwrap().into(),
+        }
+    };
+    leader.forget_follower("gone", &request).await.unwrap();
+    let findings = lease_findings(&local, &leader).await;
+    assert!(!findings.iter().any(|f| f.subject == Subject::Follower("gone-copy".into())), "forgotten: {findings:#?}");
+}

@@ -7,6 +7,7 @@
 
 pub mod checks;
 pub mod evidence;
+pub mod leases;
 
 /// The checks, by their documented ids.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
