@@ -207,3 +207,28 @@ async fn retention_leases_count_down_while_paused_and_orphans_are_forgotten() {
     let findings = lease_findings(&local, &leader).await;
     assert!(!findings.iter().any(|f| f.subject == Subject::Follower("gone-copy".into())), "forgotten: {findings:#?}");
 }
+
+#[tokio::test]
+async fn existing_matches_of_a_pattern_are_named_until_followed() {
+    use ccr_panel::ccr::auto_follow;
+    let (_leader_sim, _local_sim, leader, local) = connected_pair().await;
+    leader.create_index("logs-old", &json!({})).await.unwrap();
+    local
+        .put_auto_follow_pattern_raw("logs", &json!({"remote_cluster": "leader", "leader_index_patterns": ["logs-*"], "follow_index_pattern": "{{leader_index}}-copy"}))
+        .await
+        .unwrap();
+    let findings = diagnose(&local, None).await;
+    let coverage = find(&findings, CheckId::D13AutoFollowCoverage, &Subject::Pattern("logs".into()));
+    assert_eq!((coverage.verdict, coverage.key), (Verdict::Warn, "doctor-d13-not-followed"));
+    assert_eq!(coverage.args[1].1, "logs-old");
+
+    // The fix: follow it through the pattern's page (the same domain call).
+    let (patterns, _) = auto_follow::list(&local).await.unwrap();
+    let report = auto_follow::follow_existing(&local, &patterns[0], &["logs-old".into()]).await;
+    assert!(report[0].outcome.is_ok());
+    let findings = diagnose(&local, None).await;
+    assert_eq!(
+        find(&findings, CheckId::D13AutoFollowCoverage, &Subject::Pattern("logs".into())).verdict,
+        Verdict::Pass
+    );
+}

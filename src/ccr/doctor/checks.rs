@@ -291,6 +291,62 @@ pub fn auto_follow_health(evidence: &Evidence, out: &mut Vec<Finding>) {
     }
 }
 
+/// D13: leader indices a pattern matches that have no follower, and why: an auto-follow error
+/// names them, or (most often) they existed before the pattern, which Elasticsearch never
+/// follows, or the coordinator missed them (a drift Elasticsearch can leave after a master
+/// failover). Either way the fix is the pattern's page, which follows them on request.
+pub fn auto_follow_coverage(evidence: &Evidence, out: &mut Vec<Finding>) {
+    let (Ok(patterns), Ok(followers)) = (&evidence.patterns, &evidence.followers) else {
+        if let Err(missing) = evidence.patterns.as_ref().and(evidence.followers.as_ref()) {
+            out.push(not_checked(CheckId::D13AutoFollowCoverage, Subject::Cluster, missing));
+        }
+        return;
+    };
+    let errors =
+        evidence.stats.as_ref().map(|s| s.auto_follow_stats.recent_auto_follow_errors.clone()).unwrap_or_default();
+    for (name, pattern) in patterns {
+        let subject = Subject::Pattern(name.clone());
+        let remote = pattern["remote_cluster"].as_str().unwrap_or_default();
+        let list = |key: &str| -> Vec<String> {
+            pattern[key]
+                .as_array()
+                .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+                .unwrap_or_default()
+        };
+        let (leaders, exclusions) = (list("leader_index_patterns"), list("leader_index_exclusion_patterns"));
+        let indices = match evidence.remote_indices.get(remote) {
+            Some(Ok(indices)) => indices,
+            Some(Err(missing)) => {
+                out.push(not_checked(CheckId::D13AutoFollowCoverage, subject, missing));
+                continue;
+            }
+            None => continue,
+        };
+        let followed: BTreeSet<&str> =
+            followers.iter().filter(|f| f.remote_cluster == remote).map(|f| f.leader_index.as_str()).collect();
+        let missed: Vec<&String> = indices
+            .iter()
+            .filter(|i| {
+                crate::ccr::auto_follow::preview::matches(i, &leaders, &exclusions) && !followed.contains(i.as_str())
+            })
+            .collect();
+        if missed.is_empty() {
+            out.push(Finding::new(CheckId::D13AutoFollowCoverage, subject, Verdict::Pass, "doctor-d13-pass"));
+            continue;
+        }
+        let with_error =
+            missed.iter().filter(|i| errors.iter().any(|e| e.leader_index == format!("{name}:{i}"))).count();
+        let key = if with_error > 0 { "doctor-d13-errors" } else { "doctor-d13-not-followed" };
+        let shown: Vec<&str> = missed.iter().take(5).map(|s| s.as_str()).collect();
+        out.push(
+            Finding::new(CheckId::D13AutoFollowCoverage, subject, Verdict::Warn, key)
+                .arg("count", missed.len().to_string())
+                .arg("indices", shown.join(", "))
+                .fix(Fix::Page(format!("/auto-follow-patterns/{name}"))),
+        );
+    }
+}
+
 /// Every check that runs on the evidence alone.
 pub fn all(evidence: &Evidence, now_millis: i64) -> Vec<Finding> {
     let mut out = Vec::new();
@@ -302,5 +358,6 @@ pub fn all(evidence: &Evidence, now_millis: i64) -> Vec<Finding> {
     versions(evidence, &mut out);
     follower_state(evidence, &mut out);
     auto_follow_health(evidence, &mut out);
+    auto_follow_coverage(evidence, &mut out);
     out
 }

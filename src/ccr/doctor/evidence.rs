@@ -33,6 +33,8 @@ pub struct Evidence {
     /// Patterns as (name, pattern JSON).
     pub patterns: Piece<Vec<(String, Value)>>,
     pub nodes: Piece<NodesInfo>,
+    /// The indices of each remote an auto-follow pattern reads (through `_resolve/index`, 7.9+).
+    pub remote_indices: BTreeMap<String, Piece<Vec<String>>>,
     /// The leader's side, when the panel knows its endpoint.
     pub leader: Option<LeaderEvidence>,
 }
@@ -73,6 +75,17 @@ pub async fn gather(local: &EsClient, leader: Option<(&str, &EsClient)>, wait: D
         bounded(wait, local.auto_follow_patterns_raw()),
         bounded(wait, local.nodes()),
     );
+    // The remotes patterns read, asked once each, all at once.
+    let pattern_remotes: std::collections::BTreeSet<String> = patterns
+        .as_ref()
+        .map(|p| p.iter().filter_map(|(_, p)| p["remote_cluster"].as_str().map(str::to_owned)).collect())
+        .unwrap_or_default();
+    let lookups = pattern_remotes.into_iter().map(|remote| async move {
+        let indices = bounded(wait, crate::ccr::followers::create::leader_candidates(local, &remote)).await;
+        let indices = indices.and_then(|found| found.ok_or(Missing::Failed("_resolve/index needs 7.9".into())));
+        (remote, indices)
+    });
+    let remote_indices = futures_util::future::join_all(lookups).await.into_iter().collect();
     let leader = match leader {
         Some((remote, client)) => {
             let (version, licence) = tokio::join!(bounded(wait, client.version()), bounded(wait, client.license()));
@@ -80,5 +93,5 @@ pub async fn gather(local: &EsClient, leader: Option<(&str, &EsClient)>, wait: D
         }
         None => None,
     };
-    Evidence { version, licence, remotes, followers, stats, patterns, nodes, leader }
+    Evidence { version, licence, remotes, followers, stats, patterns, nodes, remote_indices, leader }
 }
