@@ -134,7 +134,7 @@ const FORGED: &str = "x\n2026-01-01T00:00:00.000000Z  INFO request: audit: clust
     action=\"delete_remote_cluster\" request=\"DELETE\" outcome=\"succeeded\"";
 
 /// Signs in with a forged name and a hostile request id under `format`; returns the log.
-async fn hostile_requests_logged_as(format: LogFormat) -> (Vec<String>, Vec<String>) {
+async fn hostile_requests_logged_once(format: LogFormat) -> (Vec<String>, Vec<String>) {
     let sim = start_secured_sim("local").await;
     let panel = panel_signing_in(&sim);
     let captured = Captured::default();
@@ -160,6 +160,21 @@ async fn hostile_requests_logged_as(format: LogFormat) -> (Vec<String>, Vec<Stri
         ids.push(page.header("x-request-id").unwrap().to_owned());
     }
     (captured.lines(), ids)
+}
+
+/// The hostile requests, logged: tried again (at most three times) when the capture missed
+/// the sign-in line. Tests on other threads install and drop their own subscribers at the
+/// same time, and tracing's per-call-site cache can miss a line in that window; what is
+/// asserted is what a captured line says, never that the race was lost.
+async fn hostile_requests_logged_as(format: LogFormat) -> (Vec<String>, Vec<String>) {
+    let mut attempt = hostile_requests_logged_once(format).await;
+    for _ in 0..2 {
+        if attempt.0.iter().any(|l| l.contains("sign-in refused")) {
+            break;
+        }
+        attempt = hostile_requests_logged_once(format).await;
+    }
+    attempt
 }
 
 #[tokio::test]
