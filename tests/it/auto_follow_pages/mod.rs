@@ -4,6 +4,7 @@
 
 mod actions;
 mod form;
+mod hardening;
 
 use ccr_panel::sim::SimServer;
 
