@@ -15,7 +15,9 @@ use super::validate::{Checked, check};
 use super::{event, find};
 use crate::audit::Action;
 use crate::ccr::auto_follow::preview::{self, Preview};
-use crate::ccr::auto_follow::spec::{FollowIndexPattern, FormRules, PatternForm, PatternSpec, split_patterns};
+use crate::ccr::auto_follow::spec::{
+    FollowIndexPattern, FormRules, PatternForm, PatternSpec, check_name, split_patterns,
+};
 use crate::ccr::auto_follow::{self};
 use crate::ccr::followers::settings::SETTINGS;
 use crate::es::{Capabilities, EsClient};
@@ -264,9 +266,9 @@ async fn save(
     // The form's own fields are not follow settings (the flattened map takes every other key).
     form.follow_settings.retain(|k, _| SETTINGS.iter().any(|s| s.name == k));
     let caps = screen.client().capabilities().await?;
+    // Only a valid name is looked up: Elasticsearch would refuse the others in the path.
     let taken = existing.is_none()
-        && !form.name.is_empty()
-        && !form.name.contains(',')
+        && check_name(&form.name).is_empty()
         && screen.client().auto_follow_pattern_raw(&form.name).await?.is_some();
     let checked = check(&form, form.check(rules(caps)), taken);
     let mut es_error = None;

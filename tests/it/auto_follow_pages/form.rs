@@ -195,3 +195,20 @@ async fn the_name_is_locked_on_edit_and_reserved_names_are_refused() {
     assert_eq!(reserved.status, 422);
     assert_eq!(errors_on(&reserved, "name").len(), 1);
 }
+
+#[tokio::test]
+async fn an_invalid_name_is_not_even_looked_up() {
+    let (_leader, local_sim, _, _) = crate::replication::connected_pair().await;
+    let panel = panel_for(&local_sim);
+    local_sim.sim.clear_requests();
+    let page = post_form(
+        &panel,
+        "/auto-follow-patterns",
+        &[("name", "_x"), ("remote_cluster", "leader"), ("leader_index_patterns", "a-*")],
+    )
+    .await;
+    assert_eq!(page.status, 422);
+    assert_eq!(errors_on(&page, "name").len(), 1);
+    let asked: Vec<String> = local_sim.sim.requests().into_iter().map(|r| r.path).collect();
+    assert!(!asked.iter().any(|p| p.starts_with("/_ccr/auto_follow/_x")), "{asked:?}");
+}
