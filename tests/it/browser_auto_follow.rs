@@ -81,6 +81,19 @@ async fn a_pattern_follows_only_new_matches_pauses_resumes_and_deletes_in_chromi
         eventually(Duration::from_secs(10), || async { local.count("logs-a-copy").await.unwrap_or(0) == 4 }).await;
     assert!(still, "and keep replicating");
 
+    // Several at once from the list (htmx-boosted form, the button's own address).
+    for name in ["one", "two"] {
+        let body = json!({"remote_cluster": "leader", "leader_index_patterns": [format!("{name}-*")]});
+        local.put_auto_follow_pattern_raw(name, &body).await.unwrap();
+    }
+    client.goto(&format!("{base}/auto-follow-patterns")).await.unwrap();
+    click(&client, "tr[data-pattern=one] input[type=checkbox]").await;
+    click(&client, "tr[data-pattern=two] input[type=checkbox]").await;
+    click(&client, "#pause-selected").await;
+    assert!(shows(&client, "#flash", "Paused: one, two").await);
+    assert!(shows(&client, "tr[data-pattern=one] [data-col=status]", "Paused").await);
+    assert!(shows(&client, "tr[data-pattern=two] [data-col=status]", "Paused").await);
+
     // In Chinese.
     client.find(fantoccini::Locator::Css("#lang-switch option[value='zh-CN']")).await.unwrap().click().await.unwrap();
     click(&client, "form[action='/preferences/language'] button").await;

@@ -136,3 +136,40 @@ async fn the_list_and_form_speak_chinese() {
     let form = get_with(&panel, "/auto-follow-patterns/new", &[("accept-language", "zh-CN")]).await;
     assert!(form.text("#existing-not-followed-note").contains("不会被跟随"));
 }
+
+#[tokio::test]
+async fn a_leader_without_soft_deletes_is_explained_in_plain_words() {
+    let mut config = SimConfig::new("old-leader");
+    config.version = Version::new(7, 17, 0);
+    let leader = start_sim_with(config).await;
+    let local_sim = start_sim("local").await;
+    add_remote(&local_sim, "leader", &[&leader.transport_address.to_string()]).await;
+    let local = client(&local_sim);
+    let connected = eventually(Duration::from_secs(5), || async {
+        local.remote_info().await.unwrap().get("leader").is_some_and(|r| r.connected)
+    })
+    .await;
+    assert!(connected);
+    local
+        .put_auto_follow_pattern_raw(
+            "legacy",
+            &json!({"remote_cluster": "leader", "leader_index_patterns": ["legacy-*"]}),
+        )
+        .await
+        .unwrap();
+    client(&leader)
+        .create_index("legacy-1", &json!({"settings": {"index.soft_deletes.enabled": false}}))
+        .await
+        .unwrap();
+    let panel = panel_for(&local_sim);
+    let failed = eventually(Duration::from_secs(5), || async {
+        get(&panel, "/auto-follow-patterns/legacy").await.texts("#pattern-errors li[data-leader=legacy-1]").len() == 1
+    })
+    .await;
+    assert!(failed);
+    let page = get(&panel, "/auto-follow-patterns/legacy").await;
+    assert!(page.text("#pattern-errors li").contains("can never be followed"));
+    assert!(page.text("#pattern-errors li").contains("soft deletes"), "Elasticsearch's own reason too");
+    let list = get(&panel, "/auto-follow-patterns").await;
+    assert!(list.text("tr[data-pattern=legacy] [data-col=last-error]").contains("legacy-1"));
+}
