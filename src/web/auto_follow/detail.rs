@@ -8,7 +8,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use askama::Template;
 use axum::extract::Path;
 use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::Form;
 use axum_extra::extract::cookie::PrivateCookieJar;
 use serde::Deserialize;
@@ -57,6 +57,7 @@ struct DetailPage {
     counters: Counters,
     existing: Existing,
     pause_supported: bool,
+    exclusions_supported: bool,
     flash: Option<FlashView>,
 }
 
@@ -89,6 +90,10 @@ pub async fn show_pattern(
     Path(name): Path<String>,
 ) -> AppResult<Response> {
     let chrome = screen.chrome(Nav::AutoFollow).await?;
+    if chrome.header.as_ref().is_some_and(|h| !h.license_allows_ccr) {
+        // Elasticsearch refuses every read here; the list explains what licence is needed.
+        return Ok(Redirect::to("/auto-follow-patterns").into_response());
+    }
     let caps = screen.client().capabilities().await?;
     let (pattern, raw) = find(screen.client(), &name).await?;
     let (_, counters) = auto_follow::list(screen.client()).await?;
@@ -126,6 +131,7 @@ pub async fn show_pattern(
         counters,
         existing,
         pause_supported: caps.auto_follow_pause(),
+        exclusions_supported: caps.auto_follow_exclusions(),
         flash,
         pattern,
     };

@@ -173,3 +173,14 @@ async fn a_leader_without_soft_deletes_is_explained_in_plain_words() {
     let list = get(&panel, "/auto-follow-patterns").await;
     assert!(list.text("tr[data-pattern=legacy] [data-col=last-error]").contains("legacy-1"));
 }
+
+#[tokio::test]
+async fn on_a_basic_licence_a_pattern_page_leads_to_the_explanation() {
+    let (_leader, local_sim, _, local) = crate::replication::connected_pair().await;
+    pattern(&local, "logs").await;
+    local_sim.sim.set_license(LicenseKind::Basic);
+    let panel = panel_for(&local_sim);
+    assert_redirect_to(&get(&panel, "/auto-follow-patterns/logs").await, "/auto-follow-patterns");
+    let form = get(&panel, "/auto-follow-patterns/new").await;
+    assert!(form.text("#license-needed").contains("licence"));
+}
