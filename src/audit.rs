@@ -31,11 +31,27 @@ pub enum Action {
     AddRemoteCluster,
     UpdateRemoteCluster,
     DeleteRemoteCluster,
+    AddAutoFollowPattern,
+    UpdateAutoFollowPattern,
+    PauseAutoFollowPattern,
+    ResumeAutoFollowPattern,
+    DeleteAutoFollowPattern,
+    FollowExistingIndex,
 }
 
 impl Action {
-    pub const ALL: [Action; 4] =
-        [Action::SignIn, Action::AddRemoteCluster, Action::UpdateRemoteCluster, Action::DeleteRemoteCluster];
+    pub const ALL: [Action; 10] = [
+        Action::SignIn,
+        Action::AddRemoteCluster,
+        Action::UpdateRemoteCluster,
+        Action::DeleteRemoteCluster,
+        Action::AddAutoFollowPattern,
+        Action::UpdateAutoFollowPattern,
+        Action::PauseAutoFollowPattern,
+        Action::ResumeAutoFollowPattern,
+        Action::DeleteAutoFollowPattern,
+        Action::FollowExistingIndex,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -43,6 +59,12 @@ impl Action {
             Action::AddRemoteCluster => "add_remote_cluster",
             Action::UpdateRemoteCluster => "update_remote_cluster",
             Action::DeleteRemoteCluster => "delete_remote_cluster",
+            Action::AddAutoFollowPattern => "add_auto_follow_pattern",
+            Action::UpdateAutoFollowPattern => "update_auto_follow_pattern",
+            Action::PauseAutoFollowPattern => "pause_auto_follow_pattern",
+            Action::ResumeAutoFollowPattern => "resume_auto_follow_pattern",
+            Action::DeleteAutoFollowPattern => "delete_auto_follow_pattern",
+            Action::FollowExistingIndex => "follow_existing_index",
         }
     }
 }

@@ -30,6 +30,8 @@ pub enum Outcome {
     Added,
     Updated,
     Deleted,
+    Paused,
+    Resumed,
     /// A bulk action with nothing selected.
     NothingSelected,
     /// A bulk action with more than `max` items: nothing was done.

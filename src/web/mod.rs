@@ -3,6 +3,7 @@
 
 pub mod assets;
 pub mod auth;
+pub mod auto_follow;
 pub mod chrome;
 pub mod context;
 pub mod csrf;
@@ -92,6 +93,7 @@ pub fn app(state: AppState) -> Router {
     let routes = Router::new()
         .merge(overview::router())
         .merge(remote_clusters::router())
+        .merge(auto_follow::router())
         .merge(replication::router())
         .merge(login::router())
         .merge(preferences::router())

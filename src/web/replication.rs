@@ -1,5 +1,4 @@
-//! Follower indices and auto-follow patterns: the lists (managing them comes with the CCR
-//! engine of the simulator).
+//! Follower indices: the list (auto-follow patterns have their own screen, `auto_follow`).
 
 use askama::Template;
 use axum::Router;
@@ -10,10 +9,9 @@ use super::chrome::{Chrome, Nav};
 use super::error::AppResult;
 use super::{AppState, Screen, render};
 use crate::ccr::followers::{self, FollowerIndex, FollowerStatus};
-use crate::es::NamedAutoFollowPattern;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/follower-indices", get(list_followers)).route("/auto-follow-patterns", get(list_patterns))
+    Router::new().route("/follower-indices", get(list_followers))
 }
 
 #[derive(Template)]
@@ -33,17 +31,4 @@ async fn list_followers(screen: Screen) -> AppResult<Html<String>> {
     let chrome = screen.chrome(Nav::FollowerIndices).await?;
     let followers = followers::list(screen.client()).await?;
     render(&FollowerListPage { chrome, followers })
-}
-
-#[derive(Template)]
-#[template(path = "auto_follow/list.html")]
-struct PatternListPage {
-    chrome: Chrome,
-    patterns: Vec<NamedAutoFollowPattern>,
-}
-
-async fn list_patterns(screen: Screen) -> AppResult<Html<String>> {
-    let chrome = screen.chrome(Nav::AutoFollow).await?;
-    let patterns = screen.client().auto_follow_patterns().await?;
-    render(&PatternListPage { chrome, patterns })
 }

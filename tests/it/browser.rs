@@ -17,6 +17,10 @@ use crate::helpers::eventually;
 #[path = "browser_remote_clusters.rs"]
 mod remote_clusters;
 
+/// The auto-follow pattern screens in Chromium.
+#[path = "browser_auto_follow.rs"]
+mod auto_follow;
+
 /// A chromedriver process, killed when the test ends so it never outlives the run.
 struct Driver {
     child: Child,

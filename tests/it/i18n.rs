@@ -54,6 +54,20 @@ fn keys_from_enums() -> Vec<String> {
     keys.extend(DefinedIn::ALL.iter().map(|d| format!("defined-in-{}", d.key())));
     keys.extend(AddressError::ALL.iter().map(|e| e.key().to_owned()));
     keys.extend(NameError::ALL.iter().map(|e| e.key().to_owned()));
+    // The auto-follow pattern screen (issue 12).
+    {
+        use ccr_panel::ccr::auto_follow::ErrorDiagnosis;
+        use ccr_panel::ccr::auto_follow::spec::PatternNameProblem;
+        use ccr_panel::ccr::followers::settings::SettingProblem;
+        use ccr_panel::ccr::names::NameProblem;
+        use ccr_panel::web::auto_follow::validate::{name_problem_key, setting_problem_key};
+        keys.extend(PatternNameProblem::ALL.iter().map(|p| p.message_key().to_owned()));
+        keys.extend(ErrorDiagnosis::ALL.iter().map(|d| d.message_key().to_owned()));
+        keys.extend(SettingProblem::ALL.iter().map(|p| setting_problem_key(*p)));
+        keys.extend(NameProblem::ALL.iter().map(|p| name_problem_key(*p).to_owned()));
+        keys.extend(["name", "status", "remote", "followers"].map(|c| format!("af-col-{c}")));
+        keys.extend(["added", "updated", "deleted", "paused", "resumed"].map(|d| format!("af-done-{d}")));
+    }
     keys
 }
 

@@ -5,6 +5,7 @@
 
 mod attacks;
 mod auto_follow;
+mod auto_follow_pages;
 mod browser;
 mod cli;
 mod client;

@@ -57,6 +57,8 @@ impl FlashView {
             Outcome::Deleted if flash.names.is_empty() => ("error", String::new()),
             Outcome::Deleted if single => ("ok", tr.t1("remote-done-deleted-one", "names", &names)),
             Outcome::Deleted => ("ok", tr.t1("remote-done-deleted", "names", &names)),
+            // Remotes are never paused or resumed: no message.
+            Outcome::Paused | Outcome::Resumed => ("ok", String::new()),
             Outcome::NothingSelected => ("warn", tr.t("remote-done-none-selected")),
             Outcome::TooMany { max } => ("warn", tr.t1("remote-done-too-many", "max", &max.to_string())),
         };
