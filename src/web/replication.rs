@@ -1,5 +1,4 @@
-//! Follower indices and auto-follow patterns: the lists (managing them comes with the CCR
-//! engine of the simulator).
+//! The auto-follow pattern list (the follower index screens are in `follower_indices`).
 
 use askama::Template;
 use axum::Router;
@@ -9,30 +8,10 @@ use axum::routing::get;
 use super::chrome::{Chrome, Nav};
 use super::error::AppResult;
 use super::{AppState, Screen, render};
-use crate::ccr::followers::{self, FollowerIndex, FollowerStatus};
 use crate::es::NamedAutoFollowPattern;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/follower-indices", get(list_followers)).route("/auto-follow-patterns", get(list_patterns))
-}
-
-#[derive(Template)]
-#[template(path = "follower_indices/list.html")]
-struct FollowerListPage {
-    chrome: Chrome,
-    followers: Vec<FollowerIndex>,
-}
-
-impl FollowerListPage {
-    fn is_active(&self, follower: &FollowerIndex) -> bool {
-        follower.status == FollowerStatus::Active
-    }
-}
-
-async fn list_followers(screen: Screen) -> AppResult<Html<String>> {
-    let chrome = screen.chrome(Nav::FollowerIndices).await?;
-    let followers = followers::list(screen.client()).await?;
-    render(&FollowerListPage { chrome, followers })
+    Router::new().route("/auto-follow-patterns", get(list_patterns))
 }
 
 #[derive(Template)]

@@ -54,6 +54,19 @@ fn keys_from_enums() -> Vec<String> {
     keys.extend(DefinedIn::ALL.iter().map(|d| format!("defined-in-{}", d.key())));
     keys.extend(AddressError::ALL.iter().map(|e| e.key().to_owned()));
     keys.extend(NameError::ALL.iter().map(|e| e.key().to_owned()));
+    // Follower index screens (issue 11).
+    use ccr_panel::ccr::followers::create::FollowRefusal;
+    use ccr_panel::ccr::followers::{Diagnosis, FollowerStatus, SettingProblem};
+    keys.extend(FollowRefusal::ALL.iter().map(|r| r.message_key().to_owned()));
+    keys.extend(Diagnosis::ALL.iter().map(|d| d.message_key().to_owned()));
+    keys.extend(SettingProblem::ALL.iter().map(|p| p.message_key().to_owned()));
+    keys.extend(ccr_panel::ccr::names::NameProblem::ALL.iter().map(|p| p.message_key().to_owned()));
+    keys.extend(FollowerStatus::ALL.iter().map(|s| format!("follower-status-{}", s.as_str())));
+    keys.extend(
+        ccr_panel::ccr::followers::settings::SETTINGS
+            .iter()
+            .map(|s| format!("follower-setting-{}", s.name.replace('_', "-"))),
+    );
     keys
 }
 
@@ -85,6 +98,11 @@ const DYNAMIC_KEYS: &[&str] = &[
     "step-pause-follower",
     "step-resume-follower",
     "step-unfollow",
+    "step-outcome-done",
+    "step-outcome-failed",
+    "step-outcome-undone",
+    "step-outcome-undo-failed",
+    "step-outcome-not-run",
 ];
 
 #[test]
