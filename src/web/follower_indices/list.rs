@@ -124,6 +124,15 @@ struct ListPage {
 }
 
 impl ListPage {
+    /// The badge's colour: the word says the same.
+    fn badge(&self, status: &FollowerStatus) -> &'static str {
+        match status {
+            FollowerStatus::Active => "ok",
+            FollowerStatus::Paused => "muted",
+            FollowerStatus::Failing => "bad",
+        }
+    }
+
     fn status_key(&self, status: &FollowerStatus) -> String {
         format!("follower-status-{}", status.as_str())
     }

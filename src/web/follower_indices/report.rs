@@ -21,7 +21,7 @@ use crate::web::{Screen, render};
 /// One step as the report shows it.
 pub struct StepLine {
     pub text: String,
-    /// `ok`, `error`, `warn` or `muted`.
+    /// The badge class: `ok`, `bad`, `warn` or `muted`.
     pub class: &'static str,
     pub outcome: String,
     pub reason: Option<String>,
@@ -46,9 +46,9 @@ impl ItemReport {
             .map(|step| {
                 let (class, key, reason) = match &step.outcome {
                     StepOutcome::Done => ("ok", "step-outcome-done", None),
-                    StepOutcome::Failed(reason) => ("error", "step-outcome-failed", Some(reason.clone())),
+                    StepOutcome::Failed(reason) => ("bad", "step-outcome-failed", Some(reason.clone())),
                     StepOutcome::Undone => ("warn", "step-outcome-undone", None),
-                    StepOutcome::UndoFailed(reason) => ("error", "step-outcome-undo-failed", Some(reason.clone())),
+                    StepOutcome::UndoFailed(reason) => ("bad", "step-outcome-undo-failed", Some(reason.clone())),
                     StepOutcome::NotRun => ("muted", "step-outcome-not-run", None),
                 };
                 StepLine { text: tr.t1(step.key, "target", &step.target), class, outcome: tr.t(key), reason }

@@ -156,3 +156,28 @@ async fn a_basic_licence_explains_what_ccr_needs_and_a_create_shows_the_reason()
     );
     assert!(refused.text("#es-error").contains("non-compliant"));
 }
+
+#[tokio::test]
+async fn a_disconnected_remote_is_marked_and_refused_with_a_link_to_fix_it() {
+    let (_leader, local, _lc, _local) = connected_pair().await;
+    let port = crate::helpers::closed_port();
+    crate::helpers::add_remote(&local, "down", &[&format!("127.0.0.1:{port}")]).await;
+    let panel = panel_for(&local);
+    let mut visitor = Visitor::new(&panel);
+    let form = visitor.get("/follower-indices/new").await;
+    assert_eq!(form.text("#remote_cluster option[value=down]"), "down (not connected)");
+    local.sim.clear_requests();
+    let refused = visitor
+        .post_form(
+            "/follower-indices",
+            &[("remote_cluster", "down"), ("leader_index", "myindex"), ("follower_index", "x")],
+        )
+        .await;
+    assert_eq!(refused.status, 422);
+    assert_eq!(
+        errors_on(&refused, "remote_cluster"),
+        ["This remote cluster is not connected: Elasticsearch cannot reach the leader through it."]
+    );
+    assert_eq!(refused.attr("#fix-remote a", "href").as_deref(), Some("/remote-clusters/down"));
+    assert!(sent(&local, "PUT", "/x/_ccr/follow").is_empty(), "nothing was sent");
+}

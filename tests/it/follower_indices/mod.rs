@@ -2,6 +2,7 @@
 
 mod actions;
 mod convert;
+mod detail;
 mod form;
 mod list;
 
