@@ -34,6 +34,8 @@ async fn pause_shows_paused_at_once_and_resume_sends_the_custom_settings_back() 
     assert_eq!(list.attr("tr[data-follower=copy]", "data-status").as_deref(), Some("paused"));
     assert_eq!(list.text("tr[data-follower=copy] td.status"), "Paused");
     assert_eq!(list.text("#flash"), "Done: copy. The table shows their new state.");
+    // Nothing is settling any more: the table stops refreshing itself.
+    assert_eq!(list.attr("#follower-table", "hx-trigger"), None);
     let detail = visitor.get("/follower-indices/copy").await;
     assert!(detail.text("#resume-settings").contains("remembered"), "{}", detail.text("#resume-settings"));
 
