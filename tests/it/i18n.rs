@@ -186,7 +186,7 @@ fn templates_hold_no_literal_text() {
 }
 
 /// Catalog sentences long enough that finding one in a page is no coincidence.
-fn english_sentences() -> Vec<String> {
+pub(crate) fn english_sentences() -> Vec<String> {
     let en = catalog("en-US");
     let zh = catalog("zh-CN");
     en.into_iter()

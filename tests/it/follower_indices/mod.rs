@@ -1,6 +1,7 @@
 //! The follower index screens, in-process, one module per topic.
 
 mod actions;
+mod chinese;
 mod convert;
 mod detail;
 mod form;
