@@ -96,6 +96,8 @@ pub struct UnfollowForm {
     pub names: Vec<String>,
     /// The checkbox: "I understand this cannot be undone".
     pub confirm: String,
+    /// Sent by the confirmation page itself: an unticked box is then an error to show.
+    pub confirming: String,
 }
 
 async fn confirmation(screen: &Screen, names: Vec<String>, error: Option<Message>) -> AppResult<Response> {
@@ -108,12 +110,14 @@ pub async fn confirm_unfollow(screen: Screen, Path(name): Path<String>) -> AppRe
     confirmation(&screen, vec![name], None).await
 }
 
-async fn convert(screen: &Screen, names: Vec<String>, confirmed: bool) -> AppResult<Response> {
+async fn convert(screen: &Screen, names: Vec<String>, form: &UnfollowForm) -> AppResult<Response> {
     if names.is_empty() || names.len() > MAX_BULK {
         return Err(AppError::BadRequest(Message::new("follower-done-too-many").arg("max", MAX_BULK.to_string())));
     }
-    if !confirmed {
-        return confirmation(screen, names, Some(Message::new("follower-unfollow-confirm-required"))).await;
+    if form.confirm != "yes" {
+        // From the list's bulk button: ask first. From the confirmation page: say why not.
+        let error = (!form.confirming.is_empty()).then(|| Message::new("follower-unfollow-confirm-required"));
+        return confirmation(screen, names, error).await;
     }
     let tr = screen.tr();
     let mut items = Vec::new();
@@ -131,9 +135,9 @@ pub async fn unfollow_one(
     Path(name): Path<String>,
     Form(form): Form<UnfollowForm>,
 ) -> AppResult<Response> {
-    convert(&screen, vec![name], form.confirm == "yes").await
+    convert(&screen, vec![name], &form).await
 }
 
 pub async fn unfollow_many(screen: Screen, Form(form): Form<UnfollowForm>) -> AppResult<Response> {
-    convert(&screen, form.names, form.confirm == "yes").await
+    convert(&screen, form.names.clone(), &form).await
 }

@@ -19,8 +19,9 @@ async fn convert_asks_first_then_leaves_a_regular_open_writable_index_with_every
     let confirm = visitor.get("/follower-indices/copy/unfollow").await;
     assert_eq!(confirm.status, 200);
     assert!(confirm.body.contains("cannot be undone"));
-    let unticked = visitor.post_form("/follower-indices/copy/unfollow", &[]).await;
+    let unticked = visitor.post_form("/follower-indices/copy/unfollow", &[("confirming", "yes")]).await;
     assert_eq!(unticked.status, 422);
+    assert_eq!(unticked.text("#confirm-error"), "Tick the box to confirm: the conversion cannot be undone.");
     assert!(client.follow_info("copy").await.unwrap().iter().any(|i| i.follower_index == "copy"), "nothing done");
 
     let report = visitor.post_form("/follower-indices/copy/unfollow", &[("confirm", "yes")]).await;
@@ -86,4 +87,27 @@ async fn a_follower_whose_remote_was_deleted_can_still_be_paused_and_converted()
     let report = visitor.post_form("/follower-indices/copy/unfollow", &[("confirm", "yes")]).await;
     assert_eq!(report.status, 200, "{}", report.body);
     assert_eq!(report.text(".index-state"), "The index is open and a regular index.");
+}
+
+#[tokio::test]
+async fn bulk_convert_confirms_the_ticked_names_then_reports_each() {
+    let (_leader, local, _lc, client) = connected_pair().await;
+    for name in ["a", "b", "c"] {
+        followers::follow(&client, name, "leader", "myindex", FollowParameters::default()).await.unwrap();
+    }
+    let panel = panel_for(&local);
+    let mut visitor = Visitor::new(&panel);
+    let confirm = visitor.post_form("/follower-indices/unfollow", &[("names", "a"), ("names", "c")]).await;
+    assert_eq!(confirm.status, 200, "asks first");
+    assert!(confirm.html().select(&scraper::Selector::parse("#confirm-error").unwrap()).next().is_none());
+    assert_eq!(confirm.texts("#unfollow-names strong"), ["a", "c"]);
+    assert_eq!(confirm.attr("#unfollow-form", "action").as_deref(), Some("/follower-indices/unfollow"));
+    let report =
+        visitor.post_form("/follower-indices/unfollow", &[("names", "a"), ("names", "c"), ("confirm", "yes")]).await;
+    assert_eq!(report.status, 200, "{}", report.body);
+    let converted: Vec<String> =
+        ["a", "c"].iter().map(|n| report.attr(&format!(".report[data-follower={n}]"), "data-open").unwrap()).collect();
+    assert_eq!(converted, ["true", "true"]);
+    let still: Vec<String> = client.follow_info("_all").await.unwrap().into_iter().map(|i| i.follower_index).collect();
+    assert_eq!(still, ["b"]);
 }
