@@ -343,6 +343,7 @@ follower-report-failed = Not everything was done: see the step that failed and t
 follower-report-ok = Every step was done.
 follower-report-open = Open the index's page
 follower-resume = Resume
+follower-resumed-with-defaults = No settings were remembered for { $names }: resumed with Elasticsearch's defaults. Edit a follower to change its settings.
 follower-resume-defaults = No settings were remembered when it was paused: resuming uses Elasticsearch's defaults. Edit it to resume with other settings.
 follower-resume-remembered = Resuming uses the settings the panel remembered when it was paused (shown below).
 follower-resume-selected = Resume selected

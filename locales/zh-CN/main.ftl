@@ -344,6 +344,7 @@ follower-report-failed = 并非所有步骤都已完成：请查看下面失败�
 follower-report-ok = 所有步骤均已完成。
 follower-report-open = 打开索引页面
 follower-resume = 恢复
+follower-resumed-with-defaults = 没有为 { $names } 保存设置：已使用 Elasticsearch 的默认值恢复。如需更改设置，请编辑该 Follower 索引。
 follower-resume-defaults = 暂停时没有保存设置：恢复将使用 Elasticsearch 的默认值。如需其他设置，请编辑后恢复。
 follower-resume-remembered = 恢复将使用面板在暂停时保存的设置（见下方）。
 follower-resume-selected = 恢复所选

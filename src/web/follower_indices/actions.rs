@@ -33,13 +33,15 @@ enum Action {
     Resume,
 }
 
-async fn run(client: &EsClient, action: Action, name: &str) -> Report {
+/// Runs the action; the flag says a resume used Elasticsearch's defaults (nothing remembered).
+async fn run(client: &EsClient, action: Action, name: &str) -> (Report, bool) {
     match action {
-        Action::Pause => followers::pause(client, name).await.report,
+        Action::Pause => (followers::pause(client, name).await.report, false),
         Action::Resume => {
             // The settings remembered at the pause; Elasticsearch's defaults when none were.
-            let parameters = followers::settings_for_resume(client, name).await.ok().flatten().unwrap_or_default();
-            followers::resume(client, name, &parameters).await
+            let remembered = followers::settings_for_resume(client, name).await.ok().flatten();
+            let defaults = remembered.is_none();
+            (followers::resume(client, name, &remembered.unwrap_or_default()).await, defaults)
         }
     }
 }
@@ -71,14 +73,19 @@ async fn act(
     }
     let mut done = Vec::new();
     let mut failures = Vec::new();
+    let mut with_defaults = Vec::new();
     for name in &names {
-        let report = run(screen.client(), action, name).await;
+        let (report, defaults) = run(screen.client(), action, name).await;
         match report.failure() {
+            None if defaults => {
+                done.push(name.clone());
+                with_defaults.push(name.clone());
+            }
             None => done.push(name.clone()),
             Some(reason) => failures.push((name.clone(), reason.to_owned())),
         }
     }
-    let flash = Flash::new(Outcome::Updated, &done).with_failures(failures);
+    let flash = Flash::new(Outcome::Updated, &done).with_failures(failures).with_noted(with_defaults);
     (flash.store(jar, secure), Redirect::to(&to)).into_response()
 }
 

@@ -71,6 +71,8 @@ impl ListParams {
 pub struct FlashView {
     pub class: &'static str,
     pub message: String,
+    /// Followers resumed with Elasticsearch's defaults (no settings were remembered).
+    pub resumed_with_defaults: String,
     pub failures: Vec<Failure>,
     pub more_failures: usize,
 }
@@ -87,7 +89,18 @@ impl FlashView {
             _ if flash.names.is_empty() => ("error", String::new()),
             _ => ("ok", tr.t1("follower-done-changed", "names", &names)),
         };
-        FlashView { class, message, failures: flash.failures, more_failures: flash.more_failures }
+        let resumed_with_defaults = if flash.noted.is_empty() {
+            String::new()
+        } else {
+            tr.t1("follower-resumed-with-defaults", "names", &flash.noted.join(&tr.t("list-separator")))
+        };
+        FlashView {
+            class,
+            message,
+            resumed_with_defaults,
+            failures: flash.failures,
+            more_failures: flash.more_failures,
+        }
     }
 }
 

@@ -60,6 +60,13 @@ async fn a_follower_paused_elsewhere_says_its_resume_uses_the_defaults() {
     let detail = Visitor::new(&panel).get("/follower-indices/copy").await;
     assert_eq!(detail.status, 200, "a paused follower renders from _ccr/info alone");
     assert!(detail.text("#resume-settings").starts_with("No settings were remembered"));
+    let mut visitor = crate::helpers::Visitor::new(&panel);
+    let resumed = visitor.post_form("/follower-indices/copy/resume", &[("back", "")]).await;
+    let list = visitor.follow(&resumed).await;
+    assert_eq!(
+        list.text("#resumed-with-defaults"),
+        "No settings were remembered for copy: resumed with Elasticsearch's defaults. Edit a follower to change its settings."
+    );
 }
 
 #[tokio::test]
