@@ -56,6 +56,10 @@ pub struct Flash {
     pub more_names: usize,
     pub failures: Vec<Failure>,
     pub more_failures: usize,
+    /// Names the screen has a note about (the follower screen: resumed with Elasticsearch's
+    /// defaults because no settings were remembered); at most [`MAX_NAMES`].
+    #[serde(default)]
+    pub noted: Vec<String>,
 }
 
 fn cut(text: &str, max: usize) -> String {
@@ -68,7 +72,14 @@ fn cut(text: &str, max: usize) -> String {
 
 impl Flash {
     pub fn new<S: AsRef<str>>(outcome: Outcome, names: impl IntoIterator<Item = S>) -> Flash {
-        let mut flash = Flash { outcome, names: Vec::new(), more_names: 0, failures: Vec::new(), more_failures: 0 };
+        let mut flash = Flash {
+            outcome,
+            names: Vec::new(),
+            more_names: 0,
+            failures: Vec::new(),
+            more_failures: 0,
+            noted: Vec::new(),
+        };
         for name in names {
             if flash.names.len() < MAX_NAMES {
                 flash.names.push(cut(name.as_ref(), MAX_NAME_CHARS));
@@ -90,6 +101,11 @@ impl Flash {
                 self.more_failures += 1;
             }
         }
+        self
+    }
+
+    pub fn with_noted<S: AsRef<str>>(mut self, names: impl IntoIterator<Item = S>) -> Flash {
+        self.noted = names.into_iter().take(MAX_NAMES).map(|n| cut(n.as_ref(), MAX_NAME_CHARS)).collect();
         self
     }
 

@@ -10,6 +10,7 @@ pub mod csrf;
 pub mod error;
 pub mod filters;
 pub mod flash;
+mod follower_indices;
 mod health;
 pub mod limiter;
 mod login;
@@ -18,7 +19,6 @@ pub mod page;
 mod preferences;
 pub mod refusals;
 pub mod remote_clusters;
-mod replication;
 pub mod session;
 
 use std::sync::Arc;
@@ -52,13 +52,15 @@ pub struct AppState {
     pub auth: Arc<AuthSettings>,
     /// Seals flash messages (derived from the session key).
     pub flash_key: flash::FlashKey,
+    /// Recent lag of the followers the panel has shown, for the detail page's chart.
+    pub lag_history: Arc<crate::ccr::followers::lag_history::LagHistory>,
 }
 
 impl AppState {
     pub fn new(clusters: Vec<ManagedCluster>, auth: AuthSettings) -> AppState {
         assert!(!clusters.is_empty(), "at least one cluster");
         let flash_key = flash::FlashKey::new(auth.sessions.derived_key("ccr-panel flash messages"));
-        AppState { clusters: Arc::new(clusters), auth: Arc::new(auth), flash_key }
+        AppState { clusters: Arc::new(clusters), auth: Arc::new(auth), flash_key, lag_history: Arc::default() }
     }
 
     /// The cluster chosen by name, or the default one.
@@ -94,7 +96,7 @@ pub fn app(state: AppState) -> Router {
         .merge(overview::router())
         .merge(remote_clusters::router())
         .merge(auto_follow::router())
-        .merge(replication::router())
+        .merge(follower_indices::router())
         .merge(login::router())
         .merge(preferences::router())
         .merge(health::router())

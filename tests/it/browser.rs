@@ -21,6 +21,10 @@ mod remote_clusters;
 #[path = "browser_auto_follow.rs"]
 mod auto_follow;
 
+/// The follower index screens in Chromium.
+#[path = "browser_followers.rs"]
+mod followers;
+
 /// A chromedriver process, killed when the test ends so it never outlives the run.
 struct Driver {
     child: Child,
@@ -178,15 +182,15 @@ async fn follower_list_renders_in_chinese() {
     let chinese = shows(&client, "h1", "Follower 索引").await;
     assert!(chinese, "the follower list switched to Chinese");
     assert_eq!(text(&client, ".sidenav a[aria-current=page]").await, "Follower 索引");
-    let headers = client.find_all(Locator::Css("#follower-indices thead th")).await.unwrap();
+    let headers = client.find_all(Locator::Css("#follower-indices thead th a")).await.unwrap();
     let mut names = Vec::new();
     for header in headers {
         // The DOM text, not the rendered one (the stylesheet upper-cases column heads).
         names.push(header.prop("textContent").await.unwrap().unwrap_or_default());
     }
-    assert_eq!(names, ["Follower 索引", "状态", "远程集群", "Leader 索引", "延迟（操作数）"]);
-    assert_eq!(text(&client, "tr[data-follower=myindex-copy] td").await, "已暂停");
-    assert_eq!(text(&client, "tr[data-follower=myindex-live] td").await, "活动中");
+    assert_eq!(names, ["Follower 索引", "状态", "远程集群", "Leader 索引", "延迟（操作数）", "上次读取"]);
+    assert_eq!(text(&client, "tr[data-follower=myindex-copy] td.status").await, "已暂停");
+    assert_eq!(text(&client, "tr[data-follower=myindex-live] td.status").await, "活动中");
     // The choice is kept in a cookie: another page comes in Chinese too.
     client.goto(&format!("{base}/remote-clusters")).await.unwrap();
     assert_eq!(text(&client, "h1").await, "远程集群");

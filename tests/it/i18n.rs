@@ -68,6 +68,21 @@ fn keys_from_enums() -> Vec<String> {
         keys.extend(["name", "status", "remote", "followers"].map(|c| format!("af-col-{c}")));
         keys.extend(["added", "updated", "deleted", "paused", "resumed"].map(|d| format!("af-done-{d}")));
     }
+    {
+        // Follower index screens (issue 11).
+        use ccr_panel::ccr::followers::create::FollowRefusal;
+        use ccr_panel::ccr::followers::{Diagnosis, FollowerStatus, SettingProblem};
+        keys.extend(FollowRefusal::ALL.iter().map(|r| r.message_key().to_owned()));
+        keys.extend(Diagnosis::ALL.iter().map(|d| d.message_key().to_owned()));
+        keys.extend(SettingProblem::ALL.iter().map(|p| p.message_key().to_owned()));
+        keys.extend(ccr_panel::ccr::names::NameProblem::ALL.iter().map(|p| p.message_key().to_owned()));
+        keys.extend(FollowerStatus::ALL.iter().map(|s| format!("follower-status-{}", s.as_str())));
+        keys.extend(
+            ccr_panel::ccr::followers::settings::SETTINGS
+                .iter()
+                .map(|s| format!("follower-setting-{}", s.name.replace('_', "-"))),
+        );
+    }
     keys
 }
 
@@ -99,6 +114,11 @@ const DYNAMIC_KEYS: &[&str] = &[
     "step-pause-follower",
     "step-resume-follower",
     "step-unfollow",
+    "step-outcome-done",
+    "step-outcome-failed",
+    "step-outcome-undone",
+    "step-outcome-undo-failed",
+    "step-outcome-not-run",
 ];
 
 #[test]
@@ -182,7 +202,7 @@ fn templates_hold_no_literal_text() {
 }
 
 /// Catalog sentences long enough that finding one in a page is no coincidence.
-fn english_sentences() -> Vec<String> {
+pub(crate) fn english_sentences() -> Vec<String> {
     let en = catalog("en-US");
     let zh = catalog("zh-CN");
     en.into_iter()

@@ -13,6 +13,7 @@ mod contract;
 mod doctor;
 mod error_pages;
 mod faults;
+mod follower_indices;
 mod followers;
 mod hardening;
 mod helpers;
