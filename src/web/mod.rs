@@ -12,6 +12,7 @@ pub mod flash;
 mod health;
 pub mod limiter;
 mod login;
+pub mod migrations;
 mod overview;
 pub mod page;
 mod preferences;
@@ -92,6 +93,7 @@ pub fn app(state: AppState) -> Router {
     let routes = Router::new()
         .merge(overview::router())
         .merge(remote_clusters::router())
+        .merge(migrations::router())
         .merge(replication::router())
         .merge(login::router())
         .merge(preferences::router())

@@ -1,0 +1,47 @@
+//! The replication overview: remotes, followers by state, operations behind with the worst
+//! followers, patterns with errors and migrations in progress, each linking to its screen.
+
+use super::*;
+
+#[tokio::test]
+async fn the_overview_shows_replication_health_in_both_languages() {
+    let clusters = TwoClusters::start().await;
+    let panel = clusters.panel();
+    let mut visitor = Visitor::new(&panel);
+    let at = plan(&mut visitor, "orders").await;
+    run(&mut visitor, &at, "prepare", &[]).await;
+    run(&mut visitor, &at, "connect", &[]).await;
+    let page = run(&mut visitor, &at, "follow", &[]).await;
+    assert_eq!(outcome(&page, "follow", "orders"), "migration-followed", "{}", page.body);
+    let new = client(&clusters.local);
+    new.pause_follow("orders").await.unwrap();
+
+    let page = visitor.get("/").await;
+    assert_eq!(page.status, 200);
+    assert_eq!(page.text("#health-remotes .figure a"), "1 / 1");
+    assert_eq!(page.attr("#health-remotes .figure a", "href").as_deref(), Some("/remote-clusters"));
+    assert_eq!(page.text("#health-followers [data-status=paused] a"), "1");
+    assert_eq!(page.text("#health-followers [data-status=active] a"), "0");
+    assert_eq!(
+        page.attr("#health-followers [data-status=paused] a", "href").as_deref(),
+        Some("/follower-indices?status=paused")
+    );
+    assert_eq!(page.text("#health-migrations .figure a"), "1");
+    assert_eq!(page.attr("#health-migrations li a", "href").as_deref(), Some(at.as_str()));
+    assert_eq!(page.attr("#replication-health", "hx-trigger").as_deref(), Some("every 5s"), "refreshes itself");
+    assert!(page.text("#health-migrations li").contains("Verify"), "the next step is named");
+
+    // The section refreshes alone; a paused follower counts no operations behind.
+    let fragment = get(&panel, "/overview/replication").await;
+    assert_eq!(fragment.text("#health-behind .figure a"), "0");
+    assert!(fragment.texts("#health-behind .worst li").is_empty());
+
+    visitor.headers.push(("accept-language".into(), "zh-CN".into()));
+    let chinese = visitor.get("/").await;
+    assert!(chinese.text("#health-followers").contains("已暂停"), "{}", chinese.text("#health-followers"));
+    assert!(chinese.text("#health-migrations h2").contains("进行中的迁移"));
+    let migrations = visitor.get("/migrations").await;
+    assert!(migrations.text("#migrations [data-col=state]").contains("下一步"));
+    let detail = visitor.get(&at).await;
+    assert!(detail.text("#step-follow h2").contains("跟随"));
+}
