@@ -17,6 +17,10 @@ use crate::helpers::eventually;
 #[path = "browser_remote_clusters.rs"]
 mod remote_clusters;
 
+/// The guided migration in Chromium.
+#[path = "browser_migrations.rs"]
+mod migrations;
+
 /// A chromedriver process, killed when the test ends so it never outlives the run.
 struct Driver {
     child: Child,

@@ -98,8 +98,11 @@ pub struct Progress {
     pub tr: Tr,
     pub id: String,
     pub rows: Vec<ProgressRow>,
-    /// The query of the next refresh (`lags` as read now, and when): `None` once settled.
+    /// The query of the next refresh (`lags` as read now, and when): `None` once cut over.
     pub next_poll: Option<String>,
+    /// How often to refresh: often while a follower is behind, calmly once caught up (writes
+    /// keep arriving on the leader until the cut-over).
+    pub every: &'static str,
 }
 
 /// The progress table alone, for htmx polling.
@@ -194,8 +197,10 @@ async fn progress(
     let settled =
         rows.iter().all(|r| r.lag == Some(0) && (r.leader_count.is_none() || r.leader_count == r.follower_count));
     let lags: Vec<String> = rows.iter().map(|r| r.lag.map(|l| l.to_string()).unwrap_or_default()).collect();
-    let next_poll = (!settled).then(|| format!("lags={}&at={now}", lags.join("%2C")));
-    Progress { tr, id: plan.id.clone(), rows, next_poll }
+    let cut_over = plan.runs.get(&StepName::Cutover).is_some_and(|r| r.ok);
+    let next_poll = (!cut_over).then(|| format!("lags={}&at={now}", lags.join("%2C")));
+    let every = if settled { "every 10s" } else { "every 2s" };
+    Progress { tr, id: plan.id.clone(), rows, next_poll, every }
 }
 
 pub async fn show_migration(

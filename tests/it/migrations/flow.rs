@@ -68,6 +68,7 @@ async fn a_migration_runs_step_by_step_and_survives_a_restart() {
     assert_eq!(outcome(&page, "follow", "orders"), "migration-followed", "{}", page.body);
     assert!(page.text("#read-only-note").contains("read-only"));
     assert_eq!(page.texts("#follow-progress tbody tr").len(), 2);
+    assert!(page.attr("#follow-progress", "hx-get").is_some_and(|u| u.starts_with(&format!("{at}/progress?lags="))));
     // Writes keep arriving; the progress fragment shows the counts.
     documents(&old, "orders", 20, 5).await;
     let arrived = eventually(Duration::from_secs(10), || async {
@@ -89,6 +90,7 @@ async fn a_migration_runs_step_by_step_and_survives_a_restart() {
     let page = run(&mut visitor, &at, "cutover", &[("writes_stopped", "yes")]).await;
     assert_eq!(outcome(&page, "cutover", "orders"), "migration-converted", "{}", page.body);
     assert!(page.attr("#run-next", "action").is_none(), "finished");
+    assert!(page.attr("#follow-progress", "hx-get").is_none(), "no more polling once cut over");
     for (index, count) in [("legacy", 30), ("orders", 25)] {
         assert!(new.follow_info(index).await.unwrap().is_empty(), "{index} is a regular index");
         assert_eq!(new.count(index).await.unwrap(), count);
