@@ -412,3 +412,6 @@ overview-health-failing = failing
 overview-health-behind = Operations behind
 overview-health-pattern-errors = Auto-follow patterns with recent errors
 overview-health-migrations = Migrations in progress
+migration-version-follower-older = This cluster is older than the leader: a follower cluster must run the leader's version or newer.
+migration-version-too-far = The clusters are more than one major version apart: Elasticsearch cannot replicate between them.
+migration-licence-no-ccr = This cluster's licence does not include cross-cluster replication: start a trial or install a licence that does.

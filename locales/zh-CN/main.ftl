@@ -413,3 +413,6 @@ overview-health-failing = 出错
 overview-health-behind = 落后的操作数
 overview-health-pattern-errors = 最近有错误的自动跟随模式
 overview-health-migrations = 进行中的迁移
+migration-version-follower-older = 本集群比 Leader 旧：Follower 集群的版本必须不低于 Leader。
+migration-version-too-far = 两个集群相差超过一个主版本：Elasticsearch 无法在它们之间复制。
+migration-licence-no-ccr = 本集群的许可证不包含跨集群复制：请开始试用或安装包含该功能的许可证。

@@ -15,7 +15,7 @@ use serde::Deserialize;
 
 use super::{find, leader_client, now_millis};
 use crate::ccr::migrations::plan::{self, MigrationPlan, PlanWriteError, StepName, StoredPlan};
-use crate::ccr::migrations::recipe::{self, Clusters};
+use crate::ccr::migrations::recipe::{self, ClusterChecks, Clusters, VersionCheck};
 use crate::web::AppState;
 use crate::web::chrome::{Chrome, Nav};
 use crate::web::error::{AppError, AppResult};
@@ -69,6 +69,20 @@ fn back(state: &AppState, jar: PrivateCookieJar<FlashKey>, id: &str, flash: &Fla
     (flash.store(jar, state.auth.sessions.secure), Redirect::to(&to)).into_response()
 }
 
+/// The versions and licence found by prepare, as flash lines (name, message key).
+fn cluster_findings(checks: &ClusterChecks) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    match checks.versions {
+        Some(VersionCheck::FollowerOlder) => found.push(("version".into(), "migration-version-follower-older".into())),
+        Some(VersionCheck::TooFarApart) => found.push(("version".into(), "migration-version-too-far".into())),
+        _ => {}
+    }
+    if !checks.local_licence_allows_ccr {
+        found.push((checks.local_licence.clone(), "migration-licence-no-ccr".into()));
+    }
+    found
+}
+
 pub async fn run_step(
     State(state): State<AppState>,
     screen: Screen,
@@ -108,8 +122,14 @@ pub async fn run_step(
     let clusters = Clusters { local, leader: leader.as_ref() };
     let mut working = claimed.plan.clone();
     let alias = working.leader_cluster.clone().unwrap_or_else(|| "leader".into());
+    // What prepare finds about the clusters as a whole goes to the flash, beside the indices.
+    let mut cluster_problems: Vec<(String, String)> = Vec::new();
     let outcomes = match step {
-        StepName::Prepare => recipe::prepare(clusters, &mut working).await.1,
+        StepName::Prepare => {
+            let (checks, outcomes) = recipe::prepare(clusters, &mut working).await;
+            cluster_problems = cluster_findings(&checks);
+            outcomes
+        }
         StepName::Connect => recipe::connect(clusters, &mut working, &alias, WAIT).await,
         StepName::Follow => recipe::follow(clusters, &working).await,
         StepName::Verify => recipe::verify(clusters, &working, WAIT).await,
@@ -128,6 +148,7 @@ pub async fn run_step(
     }
     tracing::info!(migration = %id, step = step.as_str(), failed = failures.len(), "migration step ran");
     let mut failures = failures;
+    failures.splice(0..0, cluster_problems);
     if let Some(reason) = trial_failure {
         failures.insert(0, ("_license/start_trial".into(), reason));
     }

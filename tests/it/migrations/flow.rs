@@ -144,3 +144,18 @@ async fn the_form_checks_names_and_refuses_patterns_it_cannot_expand() {
     let page = visitor.follow(&at).await;
     assert_eq!(page.texts("#step-follow tbody tr td:first-of-type"), ["legacy-copy", "orders-copy"]);
 }
+
+#[tokio::test]
+async fn a_basic_licence_is_named_and_a_trial_is_offered_with_what_it_means() {
+    let clusters = TwoClusters::start_with_local_licence(ccr_panel::sim::LicenseKind::Basic).await;
+    let mut visitor = Visitor::new(&clusters.panel());
+    let at = plan(&mut visitor, "orders").await;
+    let page = run(&mut visitor, &at, "prepare", &[]).await;
+    assert!(page.text("#flash").contains("does not include cross-cluster replication"), "{}", page.text("#flash"));
+    let asked = visitor.post_form(&format!("{at}/prepare"), &[]).await;
+    assert_eq!(asked.texts("#start_trial").len(), 1, "a trial is offered");
+    assert!(asked.text("#confirm-form").contains("30 days"));
+    let page = run(&mut visitor, &at, "prepare", &[("start_trial", "yes")]).await;
+    assert!(!page.text("#flash").contains("licence"), "{}", page.text("#flash"));
+    assert_eq!(client(&clusters.local).license().await.unwrap().license_type, "trial");
+}

@@ -3,6 +3,7 @@
 
 mod failures;
 mod flow;
+mod keys;
 mod overview;
 
 use ccr_panel::es::{EsClient, Version};
@@ -23,10 +24,16 @@ pub struct TwoClusters {
 
 impl TwoClusters {
     pub async fn start() -> TwoClusters {
+        TwoClusters::start_with_local_licence(ccr_panel::sim::LicenseKind::Trial).await
+    }
+
+    pub async fn start_with_local_licence(licence: ccr_panel::sim::LicenseKind) -> TwoClusters {
         let mut leader_config = config("old", Version::new(7, 10, 2));
         leader_config.physical_replication = true;
         let leader = start_sim_with(leader_config).await;
-        let local = start_sim_with(config("new", Version::new(7, 10, 2))).await;
+        let mut local_config = config("new", Version::new(7, 10, 2));
+        local_config.license = licence;
+        let local = start_sim_with(local_config).await;
         let old = client(&leader);
         old.create_index("orders", &json!({"settings": {"index.soft_deletes.enabled": true}})).await.unwrap();
         old.create_index("legacy", &json!({"settings": {"index.soft_deletes.enabled": false}})).await.unwrap();
