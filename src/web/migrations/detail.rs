@@ -9,11 +9,12 @@ use axum::response::{IntoResponse, Response};
 use axum_extra::extract::cookie::PrivateCookieJar;
 use serde::Deserialize;
 
-use super::requests::{self, ShownRequest};
+use super::requests::{self, ShownRequest, Targets};
 use super::run::BUSY;
 use super::{find, leader_client, now_millis};
 use crate::ccr::followers;
 use crate::ccr::migrations::plan::{IndexOutcome, MigrationPlan, StepName, StepRun};
+use crate::ccr::migrations::recipe;
 use crate::es::EsClient;
 use crate::i18n::Tr;
 use crate::web::AppState;
@@ -219,6 +220,14 @@ pub async fn show_migration(
     let leader_url = leader.as_ref().and_then(|l| l.urls().into_iter().next());
     let local_url = local.urls().into_iter().next().unwrap_or_default();
     let alias = plan.leader_cluster.clone().unwrap_or_else(|| "leader".into());
+    // The seeds connect would write, while it has not connected yet.
+    let seeds = match &leader {
+        Some(leader) if !plan.runs.get(&StepName::Connect).is_some_and(|r| r.ok) => {
+            recipe::leader_seeds(leader).await.unwrap_or_default()
+        }
+        _ => Vec::new(),
+    };
+    let targets = Targets { leader_url: leader_url.as_deref(), local_url: &local_url, alias: &alias, seeds: &seeds };
     let steps = StepName::ALL
         .into_iter()
         .map(|step| StepView {
@@ -233,7 +242,7 @@ pub async fn show_migration(
                     (i.leader_index.clone(), i.source_index.clone(), i.follower_index.clone(), o)
                 })
                 .collect(),
-            requests: requests::for_step(step, &plan, leader_url.as_deref(), &local_url, &alias),
+            requests: requests::for_step(step, &plan, &targets),
         })
         .collect();
     let followed = plan.runs.contains_key(&StepName::Follow);

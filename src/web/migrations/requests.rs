@@ -54,15 +54,19 @@ fn request(
     ShownRequest { side, when_key, console, curl }
 }
 
-/// The requests `step` sends for `plan`. `leader_url` is `None` when the panel does not know
-/// the leader's endpoint; `alias` is the remote `connect` would write.
-pub fn for_step(
-    step: StepName,
-    plan: &MigrationPlan,
-    leader_url: Option<&str>,
-    local_url: &str,
-    alias: &str,
-) -> Vec<ShownRequest> {
+/// Where the requests go: the leader's endpoint (`None` when the panel does not know it), this
+/// cluster's, the remote `connect` would write, and the seeds it would give it (read from the
+/// leader's nodes; empty when unknown).
+pub struct Targets<'a> {
+    pub leader_url: Option<&'a str>,
+    pub local_url: &'a str,
+    pub alias: &'a str,
+    pub seeds: &'a [String],
+}
+
+/// The requests `step` sends for `plan`.
+pub fn for_step(step: StepName, plan: &MigrationPlan, targets: &Targets<'_>) -> Vec<ShownRequest> {
+    let (leader_url, local_url, alias) = (targets.leader_url, targets.local_url, targets.alias);
     let leader = leader_url.unwrap_or("$LEADER_URL");
     let remote = plan.remote_cluster.as_deref().unwrap_or(alias);
     let mut out = Vec::new();
@@ -140,6 +144,11 @@ pub fn for_step(
         }
     }
     if step == StepName::Connect {
+        let seeds: Vec<&str> = if targets.seeds.is_empty() {
+            vec!["<transport publish address>"]
+        } else {
+            targets.seeds.iter().map(String::as_str).collect()
+        };
         out.push(request(Side::Leader, "", leader, "GET", "_nodes/transport", None));
         out.push(request(
             Side::Local,
@@ -147,7 +156,7 @@ pub fn for_step(
             local_url,
             "PUT",
             "_cluster/settings",
-            Some(json!({"persistent": {format!("cluster.remote.{remote}.seeds"): ["<transport publish address>"]}})),
+            Some(json!({"persistent": {format!("cluster.remote.{remote}.seeds"): seeds}})),
         ));
     }
     out
