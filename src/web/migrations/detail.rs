@@ -186,13 +186,8 @@ async fn progress(
         };
         let follower_count = local.count(&index.follower_index).await.ok();
         let lag = listed.iter().find(|f| f.name == index.follower_index).and_then(|f| f.lag);
-        let estimate = match (lag, before.get(i).copied().flatten()) {
-            (Some(0), _) => Some(0),
-            (Some(now_lag), Some(then)) if then > now_lag && elapsed > 0 && previous.at > 0 => {
-                Some(now_lag.saturating_mul(elapsed) / (then - now_lag))
-            }
-            _ => None,
-        };
+        let then = before.get(i).copied().flatten().filter(|_| previous.at > 0);
+        let estimate = catch_up_estimate(lag, then, elapsed);
         rows.push(ProgressRow { follower: index.follower_index.clone(), leader_count, follower_count, lag, estimate });
     }
     let settled =
@@ -202,6 +197,16 @@ async fn progress(
     let next_poll = (!cut_over).then(|| format!("lags={}&at={now}", lags.join("%2C")));
     let every = if settled { "every 10s" } else { "every 2s" };
     Progress { tr, id: plan.id.clone(), rows, next_poll, every }
+}
+
+/// Milliseconds until a follower catches up, at the rate its lag fell over `elapsed` ms since
+/// it was `then`: `Some(0)` when caught up, `None` when not falling (or nothing to compare).
+pub fn catch_up_estimate(now: Option<u64>, then: Option<u64>, elapsed: u64) -> Option<u64> {
+    match (now, then) {
+        (Some(0), _) => Some(0),
+        (Some(now), Some(then)) if then > now && elapsed > 0 => Some(now.saturating_mul(elapsed) / (then - now)),
+        _ => None,
+    }
 }
 
 pub async fn show_migration(
@@ -269,4 +274,20 @@ pub async fn follow_progress(
     let leader = leader_client(&state, &screen, plan.leader_cluster.as_deref());
     let progress = progress(screen.tr(), local, leader.as_ref(), &plan, &query).await;
     Ok(render(&ProgressFragment { progress })?.into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::catch_up_estimate;
+
+    #[test]
+    fn the_estimate_follows_the_rate_the_lag_falls_at() {
+        // 100 operations caught up in 2 s, 300 left: 6 s more.
+        assert_eq!(catch_up_estimate(Some(300), Some(400), 2_000), Some(6_000));
+        assert_eq!(catch_up_estimate(Some(0), None, 0), Some(0), "caught up");
+        assert_eq!(catch_up_estimate(Some(300), Some(300), 2_000), None, "not falling: unknown");
+        assert_eq!(catch_up_estimate(Some(300), Some(200), 2_000), None, "growing: unknown");
+        assert_eq!(catch_up_estimate(Some(300), None, 2_000), None, "first reading");
+        assert_eq!(catch_up_estimate(None, Some(10), 2_000), None, "paused");
+    }
 }

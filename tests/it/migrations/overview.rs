@@ -1,6 +1,8 @@
 //! The replication overview: remotes, followers by state, operations behind with the worst
 //! followers, patterns with errors and migrations in progress, each linking to its screen.
 
+use serde_json::json;
+
 use super::*;
 
 #[tokio::test]
@@ -15,6 +17,16 @@ async fn the_overview_shows_replication_health_in_both_languages() {
     assert_eq!(outcome(&page, "follow", "orders"), "migration-followed", "{}", page.body);
     let new = client(&clusters.local);
     new.pause_follow("orders").await.unwrap();
+    // A pattern that meets a new leader index without soft deletes records a recent error.
+    let pattern = json!({"remote_cluster": "old", "leader_index_patterns": ["archive-*"]});
+    new.put_auto_follow_pattern_raw("legacy-auto", &pattern).await.unwrap();
+    let settings = json!({"settings": {"index.soft_deletes.enabled": false}});
+    client(&clusters.leader).create_index("archive-1", &settings).await.unwrap();
+    let failed = eventually(std::time::Duration::from_secs(5), || async {
+        new.ccr_stats().await.is_ok_and(|s| !s.auto_follow_stats.recent_auto_follow_errors.is_empty())
+    })
+    .await;
+    assert!(failed, "the pattern fails on legacy");
 
     let page = visitor.get("/").await;
     assert_eq!(page.status, 200);
@@ -30,6 +42,8 @@ async fn the_overview_shows_replication_health_in_both_languages() {
     assert_eq!(page.attr("#health-migrations li a", "href").as_deref(), Some(at.as_str()));
     assert_eq!(page.attr("#replication-health", "hx-trigger").as_deref(), Some("every 5s"), "refreshes itself");
     assert!(page.text("#health-migrations li").contains("Verify"), "the next step is named");
+    assert_eq!(page.text("#health-patterns .figure a"), "1");
+    assert_eq!(page.attr("#health-patterns li a", "href").as_deref(), Some("/auto-follow-patterns/legacy-auto"));
 
     // The section refreshes alone; a paused follower counts no operations behind.
     let fragment = get(&panel, "/overview/replication").await;
