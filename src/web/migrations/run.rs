@@ -113,7 +113,7 @@ pub async fn run_step(
     let mut trial_failure = None;
     if step == StepName::Prepare && fields.start_trial == "yes" {
         match local.start_trial().await {
-            Ok(answer) if answer.trial_was_started => tracing::info!(migration = %id, "trial licence started"),
+            Ok(answer) if answer.trial_was_started => tracing::info!(migration = ?id, "trial licence started"),
             Ok(answer) => trial_failure = Some(answer.error_message.unwrap_or_else(|| "trial not started".into())),
             Err(e) => trial_failure = Some(e.reason()),
         }
@@ -146,7 +146,7 @@ pub async fn run_step(
         }
         Err(PlanWriteError::Es(e)) => return Err(e.into()),
     }
-    tracing::info!(migration = %id, step = step.as_str(), failed = failures.len(), "migration step ran");
+    tracing::info!(migration = ?id, step = step.as_str(), failed = failures.len(), "migration step ran");
     let mut failures = failures;
     failures.splice(0..0, cluster_problems);
     if let Some(reason) = trial_failure {
