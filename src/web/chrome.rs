@@ -16,11 +16,13 @@ pub enum Nav {
     RemoteClusters,
     FollowerIndices,
     AutoFollow,
+    Migrations,
 }
 
 impl Nav {
     /// The sections in the order the navigation shows them.
-    pub const ALL: [Nav; 4] = [Nav::Overview, Nav::RemoteClusters, Nav::FollowerIndices, Nav::AutoFollow];
+    pub const ALL: [Nav; 5] =
+        [Nav::Overview, Nav::RemoteClusters, Nav::FollowerIndices, Nav::AutoFollow, Nav::Migrations];
 
     /// The catalog key of the section's name.
     pub fn key(self) -> &'static str {
@@ -30,6 +32,7 @@ impl Nav {
             Nav::RemoteClusters => "nav-remote-clusters",
             Nav::FollowerIndices => "nav-follower-indices",
             Nav::AutoFollow => "nav-auto-follow",
+            Nav::Migrations => "nav-migrations",
         }
     }
 
@@ -39,6 +42,7 @@ impl Nav {
             Nav::RemoteClusters => "/remote-clusters",
             Nav::FollowerIndices => "/follower-indices",
             Nav::AutoFollow => "/auto-follow-patterns",
+            Nav::Migrations => "/migrations",
         }
     }
 }

@@ -14,6 +14,7 @@ mod follower_indices;
 mod health;
 pub mod limiter;
 mod login;
+pub mod migrations;
 mod overview;
 pub mod page;
 mod preferences;
@@ -97,6 +98,7 @@ pub fn app(state: AppState) -> Router {
         .merge(remote_clusters::router())
         .merge(auto_follow::router())
         .merge(follower_indices::router())
+        .merge(migrations::router())
         .merge(login::router())
         .merge(preferences::router())
         .merge(health::router())

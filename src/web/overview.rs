@@ -8,11 +8,95 @@ use axum::routing::get;
 use super::chrome::{Chrome, Nav};
 use super::error::AppResult;
 use super::{AppState, Screen, render};
-use crate::ccr::{followers, remote_clusters};
+use crate::ccr::{followers, migrations, remote_clusters};
 use crate::es::{Capabilities, EsError};
+use crate::web::filters;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/", get(show_overview))
+    Router::new().route("/", get(show_overview)).route("/overview/replication", get(replication_fragment))
+}
+
+/// How many followers the "worst" list shows.
+const WORST: usize = 5;
+
+/// Replication health at a glance; each figure links to the screen that explains it.
+#[derive(Template)]
+#[template(path = "overview_replication.html")]
+pub struct Replication {
+    tr: crate::i18n::Tr,
+    /// Remotes connected, and in all (`None`: could not be read).
+    remotes: Option<(usize, usize)>,
+    /// Followers active, paused, failing.
+    followers: Option<[(followers::FollowerStatus, usize); 3]>,
+    behind: u64,
+    /// The followers furthest behind: name and operations behind.
+    worst: Vec<(String, u64)>,
+    /// Auto-follow patterns with recent errors: name and how many.
+    pattern_errors: Vec<(String, usize)>,
+    /// Migrations not finished yet: id and the next step.
+    migrations: Vec<(String, &'static str)>,
+}
+
+/// What the overview reads once, shared by its cards and the replication section.
+struct Readings {
+    remotes: Result<Vec<remote_clusters::RemoteCluster>, EsError>,
+    followers: Result<Vec<followers::FollowerIndex>, EsError>,
+    patterns: Result<Vec<crate::es::NamedAutoFollowPattern>, EsError>,
+    /// Recent auto-follow errors, keyed `<pattern>` or `<pattern>:<index>`.
+    pattern_errors: Vec<String>,
+    plans: Result<Vec<migrations::plan::MigrationPlan>, EsError>,
+}
+
+async fn read(client: &crate::es::EsClient) -> Readings {
+    // Not `auto_follow::list`: it reads `_all/_ccr/info` again, which `followers::list` just did.
+    let (remotes, followers, patterns, stats, plans) = tokio::join!(
+        remote_clusters::list(client),
+        followers::list(client),
+        client.auto_follow_patterns(),
+        client.ccr_stats(),
+        migrations::plan::list(client, 100),
+    );
+    let pattern_errors = stats
+        .map(|s| s.auto_follow_stats.recent_auto_follow_errors.into_iter().map(|e| e.leader_index).collect())
+        .unwrap_or_default();
+    Readings { remotes, followers, patterns, pattern_errors, plans }
+}
+
+fn replication(tr: crate::i18n::Tr, readings: &Readings) -> Replication {
+    let remotes = readings.remotes.as_ref().ok().map(|list| (list.iter().filter(|r| r.connected).count(), list.len()));
+    let listed = readings.followers.as_ref().ok();
+    let followers = listed.map(|list| {
+        followers::FollowerStatus::ALL.map(|status| (status, list.iter().filter(|f| f.status == status).count()))
+    });
+    let mut worst: Vec<(String, u64)> =
+        listed.into_iter().flatten().filter_map(|f| f.lag.map(|lag| (f.name.clone(), lag))).collect();
+    let behind = worst.iter().map(|(_, lag)| lag).sum();
+    worst.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    worst.retain(|(_, lag)| *lag > 0);
+    worst.truncate(WORST);
+    let pattern_errors = readings
+        .patterns
+        .iter()
+        .flatten()
+        .filter_map(|p| {
+            let mine =
+                |key: &String| key == &p.name || key.strip_prefix(p.name.as_str()).is_some_and(|r| r.starts_with(':'));
+            let count = readings.pattern_errors.iter().filter(|k| mine(k)).count();
+            (count > 0).then(|| (p.name.clone(), count))
+        })
+        .collect();
+    let migrations = readings
+        .plans
+        .iter()
+        .flatten()
+        .filter_map(|p| p.next_step().map(|step| (p.id.clone(), step.as_str())))
+        .collect();
+    Replication { tr, remotes, followers, behind, worst, pattern_errors, migrations }
+}
+
+/// The replication section alone, for its own refresh.
+async fn replication_fragment(screen: Screen) -> AppResult<Html<String>> {
+    render(&replication(screen.tr(), &read(screen.client()).await))
 }
 
 /// A count, or why it could not be read (a missing privilege should not blank the page).
@@ -31,6 +115,7 @@ struct OverviewPage {
     followers: Figure,
     patterns: Figure,
     capabilities: Capabilities,
+    replication: Replication,
 }
 
 impl OverviewPage {
@@ -53,34 +138,30 @@ async fn show_overview(screen: Screen) -> AppResult<Html<String>> {
     let tr = chrome.tr;
     let client = screen.client();
     // The node count comes with the header's health answer: no second `_cluster/health`.
-    let (remotes, followers, patterns, capabilities) = tokio::join!(
-        remote_clusters::list(client),
-        followers::list(client),
-        client.auto_follow_patterns(),
-        client.capabilities(),
-    );
-    let remotes = match remotes {
+    let (readings, capabilities) = tokio::join!(read(client), client.capabilities());
+    let replication = replication(tr, &readings);
+    let remotes = match &readings.remotes {
         Ok(list) => {
             let connected = list.iter().filter(|r| r.connected).count().to_string();
             Figure::Known { total: list.len(), detail: tr.t1("overview-remotes-connected", "count", &connected) }
         }
-        Err(e) => unavailable(&e),
+        Err(e) => unavailable(e),
     };
-    let followers = match followers {
+    let followers = match &readings.followers {
         Ok(list) => {
             let active = list.iter().filter(|f| f.status == followers::FollowerStatus::Active).count().to_string();
             Figure::Known { total: list.len(), detail: tr.t1("overview-followers-active", "count", &active) }
         }
-        Err(e) => unavailable(&e),
+        Err(e) => unavailable(e),
     };
-    let patterns = match patterns {
+    let patterns = match &readings.patterns {
         Ok(list) => {
             let active = list.iter().filter(|p| p.pattern.active).count().to_string();
             Figure::Known { total: list.len(), detail: tr.t1("overview-patterns-active", "count", &active) }
         }
-        Err(e) => unavailable(&e),
+        Err(e) => unavailable(e),
     };
     let nodes = chrome.header.as_ref().and_then(|h| h.nodes);
-    let page = OverviewPage { chrome, nodes, remotes, followers, patterns, capabilities: capabilities? };
+    let page = OverviewPage { chrome, nodes, remotes, followers, patterns, capabilities: capabilities?, replication };
     render(&page)
 }

@@ -25,6 +25,10 @@ mod auto_follow;
 #[path = "browser_followers.rs"]
 mod followers;
 
+/// The guided migration in Chromium.
+#[path = "browser_migrations.rs"]
+mod migrations;
+
 /// A chromedriver process, killed when the test ends so it never outlives the run.
 struct Driver {
     child: Child,

@@ -23,6 +23,7 @@ mod i18n;
 mod load;
 mod migration_plans;
 mod migration_recipe;
+mod migrations;
 mod properties;
 mod remote_clusters;
 mod replication;

@@ -1,0 +1,163 @@
+//! "Show request" for every step: the exact requests a step sends, in Console syntax and as
+//! curl, on the cluster each goes to. Without the leader's endpoint the leader's requests are
+//! the ones to run by hand (curl then names `$LEADER_URL`).
+
+use serde_json::{Value, json};
+
+use crate::ccr::migrations::plan::{MigrationPlan, StepName};
+use crate::ccr::migrations::recipe::{MARKER_ID, REPLICATION_TYPE, reindexed_name};
+use crate::web::filters::encode_segment;
+
+/// Which cluster a request goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    Leader,
+    Local,
+}
+
+impl Side {
+    pub fn key(self) -> &'static str {
+        match self {
+            Side::Leader => "migration-side-leader",
+            Side::Local => "migration-side-local",
+        }
+    }
+}
+
+/// One request, ready to copy.
+#[derive(Debug, Clone)]
+pub struct ShownRequest {
+    pub side: Side,
+    /// A catalog key saying when it is sent (empty: always).
+    pub when_key: &'static str,
+    pub console: String,
+    pub curl: String,
+}
+
+fn request(
+    side: Side,
+    when_key: &'static str,
+    base: &str,
+    method: &str,
+    path: &str,
+    body: Option<Value>,
+) -> ShownRequest {
+    let console = match &body {
+        Some(body) => format!("{method} {path}\n{}", serde_json::to_string_pretty(body).unwrap_or_default()),
+        None => format!("{method} {path}"),
+    };
+    let mut curl = format!("curl -X {method} \"{}/{}\" -u \"$ES_USER\"", base.trim_end_matches('/'), path);
+    if let Some(body) = &body {
+        let compact = serde_json::to_string(body).unwrap_or_default().replace('\'', r"'\''");
+        curl.push_str(&format!(" -H 'Content-Type: application/json' -d '{compact}'"));
+    }
+    ShownRequest { side, when_key, console, curl }
+}
+
+/// Where the requests go: the leader's endpoint (`None` when the panel does not know it), this
+/// cluster's, the remote `connect` would write, and the seeds it would give it (read from the
+/// leader's nodes; empty when unknown).
+pub struct Targets<'a> {
+    pub leader_url: Option<&'a str>,
+    pub local_url: &'a str,
+    pub alias: &'a str,
+    pub seeds: &'a [String],
+}
+
+/// The requests `step` sends for `plan`.
+pub fn for_step(step: StepName, plan: &MigrationPlan, targets: &Targets<'_>) -> Vec<ShownRequest> {
+    let (leader_url, local_url, alias) = (targets.leader_url, targets.local_url, targets.alias);
+    let leader = leader_url.unwrap_or("$LEADER_URL");
+    let remote = plan.remote_cluster.as_deref().unwrap_or(alias);
+    let mut out = Vec::new();
+    for index in &plan.indices {
+        let source = encode_segment(&index.source_index);
+        let follower = encode_segment(&index.follower_index);
+        match step {
+            StepName::Prepare => {
+                out.push(request(Side::Leader, "", leader, "GET", &format!("{source}/_settings"), None));
+                let copy = reindexed_name(&index.leader_index);
+                out.push(request(
+                    Side::Leader,
+                    "migration-when-soft-deletes-off",
+                    leader,
+                    "PUT",
+                    &encode_segment(&copy),
+                    Some(json!({"settings": {"index.soft_deletes.enabled": true}})),
+                ));
+                out.push(request(
+                    Side::Leader,
+                    "migration-when-soft-deletes-off",
+                    leader,
+                    "POST",
+                    "_reindex?wait_for_completion=false",
+                    Some(json!({"source": {"index": index.source_index}, "dest": {"index": copy}})),
+                ));
+                out.push(request(
+                    Side::Leader,
+                    "migration-when-replication-type",
+                    leader,
+                    "POST",
+                    &format!("{source}/_close"),
+                    None,
+                ));
+                out.push(request(
+                    Side::Leader,
+                    "migration-when-replication-type",
+                    leader,
+                    "PUT",
+                    &format!("{source}/_settings"),
+                    Some(json!({ REPLICATION_TYPE: null })),
+                ));
+                out.push(request(
+                    Side::Leader,
+                    "migration-when-replication-type",
+                    leader,
+                    "POST",
+                    &format!("{source}/_open"),
+                    None,
+                ));
+            }
+            StepName::Follow => out.push(request(
+                Side::Local,
+                "",
+                local_url,
+                "PUT",
+                &format!("{follower}/_ccr/follow?wait_for_active_shards=1"),
+                Some(json!({"remote_cluster": remote, "leader_index": index.source_index})),
+            )),
+            StepName::Verify => {
+                out.push(request(Side::Leader, "", leader, "GET", &format!("{source}/_count"), None));
+                out.push(request(Side::Local, "", local_url, "GET", &format!("{follower}/_count"), None));
+                let marker = format!("{source}/_doc/{MARKER_ID}");
+                out.push(request(Side::Leader, "", leader, "PUT", &marker, Some(json!({"ccr_panel_verify": true}))));
+                out.push(request(Side::Local, "", local_url, "GET", &format!("{follower}/_doc/{MARKER_ID}"), None));
+                out.push(request(Side::Leader, "", leader, "DELETE", &marker, None));
+                out.push(request(Side::Local, "", local_url, "GET", &format!("{follower}/_search?size=1"), None));
+            }
+            StepName::Cutover => {
+                for action in ["_ccr/pause_follow", "_close", "_ccr/unfollow", "_open"] {
+                    out.push(request(Side::Local, "", local_url, "POST", &format!("{follower}/{action}"), None));
+                }
+            }
+            StepName::Connect => {}
+        }
+    }
+    if step == StepName::Connect {
+        let seeds: Vec<&str> = if targets.seeds.is_empty() {
+            vec!["<transport publish address>"]
+        } else {
+            targets.seeds.iter().map(String::as_str).collect()
+        };
+        out.push(request(Side::Leader, "", leader, "GET", "_nodes/transport", None));
+        out.push(request(
+            Side::Local,
+            "",
+            local_url,
+            "PUT",
+            "_cluster/settings",
+            Some(json!({"persistent": {format!("cluster.remote.{remote}.seeds"): seeds}})),
+        ));
+    }
+    out
+}

@@ -1,0 +1,156 @@
+//! Running one step: `POST /migrations/{id}/{step}`. Prepare and cutover first show what will
+//! happen and need the person's word; then the step is claimed on the plan (a conditional
+//! write: a second person gets "someone else is running it"), run, and its per-index outcomes
+//! recorded; POST, redirect, GET with a flash that names what needs attention.
+
+use std::time::Duration;
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::cookie::PrivateCookieJar;
+use serde::Deserialize;
+
+use super::{find, leader_client, now_millis};
+use crate::ccr::migrations::plan::{self, MigrationPlan, PlanWriteError, StepName, StoredPlan};
+use crate::ccr::migrations::recipe::{self, ClusterChecks, Clusters, VersionCheck};
+use crate::web::AppState;
+use crate::web::chrome::{Chrome, Nav};
+use crate::web::error::{AppError, AppResult};
+use crate::web::filters;
+use crate::web::flash::{Flash, FlashKey, Outcome};
+use crate::web::{Screen, render};
+
+/// A claim older than this belongs to a panel that died mid-step and may be taken over.
+const STALE_CLAIM_MILLIS: i64 = 10 * 60 * 1000;
+/// How long `connect` waits for the remote to connect, and `verify` for the marker.
+const WAIT: Duration = Duration::from_secs(10);
+/// The flash's second name when the step was already running (see [`super::detail`]).
+pub const BUSY: &str = "busy";
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct StepFields {
+    confirm: String,
+    start_trial: String,
+    writes_stopped: String,
+}
+
+#[derive(Template)]
+#[template(path = "migrations/confirm.html")]
+struct ConfirmPage {
+    chrome: Chrome,
+    plan: MigrationPlan,
+    step: &'static str,
+    /// The local licence is basic: offer a trial.
+    offer_trial: bool,
+    /// Cutover was sent without the box ticked.
+    needs_box: bool,
+}
+
+impl ConfirmPage {
+    fn is_prepare(&self) -> bool {
+        self.step == "prepare"
+    }
+}
+
+async fn confirmation(screen: &Screen, plan: MigrationPlan, step: StepName, needs_box: bool) -> AppResult<Response> {
+    let chrome = screen.chrome(Nav::Migrations).await?;
+    let offer_trial = step == StepName::Prepare && chrome.header.as_ref().is_some_and(|h| h.license == "basic");
+    let page = ConfirmPage { chrome, plan, step: step.as_str(), offer_trial, needs_box };
+    let status = if needs_box { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    Ok((status, render(&page)?).into_response())
+}
+
+fn back(state: &AppState, jar: PrivateCookieJar<FlashKey>, id: &str, flash: &Flash) -> Response {
+    let to = format!("/migrations/{}", filters::encode_segment(id));
+    (flash.store(jar, state.auth.sessions.secure), Redirect::to(&to)).into_response()
+}
+
+/// The versions and licence found by prepare, as flash lines (name, message key).
+fn cluster_findings(checks: &ClusterChecks) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    match checks.versions {
+        Some(VersionCheck::FollowerOlder) => found.push(("version".into(), "migration-version-follower-older".into())),
+        Some(VersionCheck::TooFarApart) => found.push(("version".into(), "migration-version-too-far".into())),
+        _ => {}
+    }
+    if !checks.local_licence_allows_ccr {
+        found.push((checks.local_licence.clone(), "migration-licence-no-ccr".into()));
+    }
+    found
+}
+
+pub async fn run_step(
+    State(state): State<AppState>,
+    screen: Screen,
+    jar: PrivateCookieJar<FlashKey>,
+    Path((id, step)): Path<(String, String)>,
+    Form(fields): Form<StepFields>,
+) -> AppResult<Response> {
+    let Some(step) = StepName::parse(&step) else {
+        return Err(AppError::NotFound(format!("/migrations/{id}/{step}")));
+    };
+    let local = screen.client();
+    let stored = find(local, &id).await?;
+    let confirmed = fields.confirm == "yes";
+    if step == StepName::Prepare && !confirmed {
+        return confirmation(&screen, stored.plan, step, false).await;
+    }
+    if step == StepName::Cutover && fields.writes_stopped != "yes" {
+        return confirmation(&screen, stored.plan, step, confirmed).await;
+    }
+    let user = screen.cluster.user.audit_name().to_owned();
+    let claimed = match plan::claim(local, &stored, step, &user, now_millis(), STALE_CLAIM_MILLIS).await {
+        Ok(claimed) => claimed,
+        Err(PlanWriteError::Conflict) => {
+            return Ok(back(&state, jar, &id, &Flash::new(Outcome::Updated, [step.as_str(), BUSY])));
+        }
+        Err(PlanWriteError::Es(e)) => return Err(e.into()),
+    };
+    let mut trial_failure = None;
+    if step == StepName::Prepare && fields.start_trial == "yes" {
+        match local.start_trial().await {
+            Ok(answer) if answer.trial_was_started => tracing::info!(migration = ?id, "trial licence started"),
+            Ok(answer) => trial_failure = Some(answer.error_message.unwrap_or_else(|| "trial not started".into())),
+            Err(e) => trial_failure = Some(e.reason()),
+        }
+    }
+    let leader = leader_client(&state, &screen, claimed.plan.leader_cluster.as_deref());
+    let clusters = Clusters { local, leader: leader.as_ref() };
+    let mut working = claimed.plan.clone();
+    let alias = working.leader_cluster.clone().unwrap_or_else(|| "leader".into());
+    // What prepare finds about the clusters as a whole goes to the flash, beside the indices.
+    let mut cluster_problems: Vec<(String, String)> = Vec::new();
+    let outcomes = match step {
+        StepName::Prepare => {
+            let (checks, outcomes) = recipe::prepare(clusters, &mut working).await;
+            cluster_problems = cluster_findings(&checks);
+            outcomes
+        }
+        StepName::Connect => recipe::connect(clusters, &mut working, &alias, WAIT).await,
+        StepName::Follow => recipe::follow(clusters, &working).await,
+        StepName::Verify => recipe::verify(clusters, &working, WAIT).await,
+        StepName::Cutover => recipe::cutover(clusters, &working, true).await,
+    };
+    let failures: Vec<(String, String)> =
+        outcomes.iter().filter(|(_, o)| !o.ok).map(|(name, o)| (name.clone(), o.key.clone())).collect();
+    // The step's own changes to the plan (the re-indexed copy, the remote) go in with its outcomes.
+    let with_changes = StoredPlan { plan: working, seq_no: claimed.seq_no, primary_term: claimed.primary_term };
+    match plan::finish(local, &with_changes, step, &user, now_millis(), outcomes).await {
+        Ok(_) => {}
+        Err(PlanWriteError::Conflict) => {
+            return Ok(back(&state, jar, &id, &Flash::new(Outcome::Updated, [step.as_str(), BUSY])));
+        }
+        Err(PlanWriteError::Es(e)) => return Err(e.into()),
+    }
+    tracing::info!(migration = ?id, step = step.as_str(), failed = failures.len(), "migration step ran");
+    let mut failures = failures;
+    failures.splice(0..0, cluster_problems);
+    if let Some(reason) = trial_failure {
+        failures.insert(0, ("_license/start_trial".into(), reason));
+    }
+    Ok(back(&state, jar, &id, &Flash::new(Outcome::Updated, [step.as_str()]).with_failures(failures)))
+}

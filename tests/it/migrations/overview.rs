@@ -1,0 +1,61 @@
+//! The replication overview: remotes, followers by state, operations behind with the worst
+//! followers, patterns with errors and migrations in progress, each linking to its screen.
+
+use serde_json::json;
+
+use super::*;
+
+#[tokio::test]
+async fn the_overview_shows_replication_health_in_both_languages() {
+    let clusters = TwoClusters::start().await;
+    let panel = clusters.panel();
+    let mut visitor = Visitor::new(&panel);
+    let at = plan(&mut visitor, "orders").await;
+    run(&mut visitor, &at, "prepare", &[]).await;
+    run(&mut visitor, &at, "connect", &[]).await;
+    let page = run(&mut visitor, &at, "follow", &[]).await;
+    assert_eq!(outcome(&page, "follow", "orders"), "migration-followed", "{}", page.body);
+    let new = client(&clusters.local);
+    new.pause_follow("orders").await.unwrap();
+    // A pattern that meets a new leader index without soft deletes records a recent error.
+    let pattern = json!({"remote_cluster": "old", "leader_index_patterns": ["archive-*"]});
+    new.put_auto_follow_pattern_raw("legacy-auto", &pattern).await.unwrap();
+    let settings = json!({"settings": {"index.soft_deletes.enabled": false}});
+    client(&clusters.leader).create_index("archive-1", &settings).await.unwrap();
+    let failed = eventually(std::time::Duration::from_secs(5), || async {
+        new.ccr_stats().await.is_ok_and(|s| !s.auto_follow_stats.recent_auto_follow_errors.is_empty())
+    })
+    .await;
+    assert!(failed, "the pattern fails on legacy");
+
+    let page = visitor.get("/").await;
+    assert_eq!(page.status, 200);
+    assert_eq!(page.text("#health-remotes .figure a"), "1 / 1");
+    assert_eq!(page.attr("#health-remotes .figure a", "href").as_deref(), Some("/remote-clusters"));
+    assert_eq!(page.text("#health-followers [data-status=paused] a"), "1");
+    assert_eq!(page.text("#health-followers [data-status=active] a"), "0");
+    assert_eq!(
+        page.attr("#health-followers [data-status=paused] a", "href").as_deref(),
+        Some("/follower-indices?status=paused")
+    );
+    assert_eq!(page.text("#health-migrations .figure a"), "1");
+    assert_eq!(page.attr("#health-migrations li a", "href").as_deref(), Some(at.as_str()));
+    assert_eq!(page.attr("#replication-health", "hx-trigger").as_deref(), Some("every 5s"), "refreshes itself");
+    assert!(page.text("#health-migrations li").contains("Verify"), "the next step is named");
+    assert_eq!(page.text("#health-patterns .figure a"), "1");
+    assert_eq!(page.attr("#health-patterns li a", "href").as_deref(), Some("/auto-follow-patterns/legacy-auto"));
+
+    // The section refreshes alone; a paused follower counts no operations behind.
+    let fragment = get(&panel, "/overview/replication").await;
+    assert_eq!(fragment.text("#health-behind .figure a"), "0");
+    assert!(fragment.texts("#health-behind .worst li").is_empty());
+
+    visitor.headers.push(("accept-language".into(), "zh-CN".into()));
+    let chinese = visitor.get("/").await;
+    assert!(chinese.text("#health-followers").contains("已暂停"), "{}", chinese.text("#health-followers"));
+    assert!(chinese.text("#health-migrations h2").contains("进行中的迁移"));
+    let migrations = visitor.get("/migrations").await;
+    assert!(migrations.text("#migrations [data-col=state]").contains("下一步"));
+    let detail = visitor.get(&at).await;
+    assert!(detail.text("#step-follow h2").contains("跟随"));
+}
