@@ -29,6 +29,23 @@ mod followers;
 #[path = "browser_migrations.rs"]
 mod migrations;
 
+/// Adds the demo's leader as the remote `leader` of the local cluster and waits until it is
+/// connected; the local cluster's client.
+pub async fn connect_leader(clusters: &demo::DemoClusters) -> ccr_panel::es::EsClient {
+    let local = demo::client_for(&clusters.local);
+    let mut update = ccr_panel::es::ClusterSettingsUpdate::default();
+    update
+        .persistent
+        .insert("cluster.remote.leader.seeds".into(), json!([clusters.leader.transport_address.to_string()]));
+    local.put_cluster_settings(&update).await.unwrap();
+    let connected = eventually(Duration::from_secs(5), || async {
+        local.remote_info().await.unwrap().get("leader").is_some_and(|r| r.connected)
+    })
+    .await;
+    assert!(connected);
+    local
+}
+
 /// A chromedriver process, killed when the test ends so it never outlives the run.
 struct Driver {
     child: Child,
@@ -163,17 +180,7 @@ async fn demo_panel_navigation_in_chromium() {
 #[tokio::test]
 async fn follower_list_renders_in_chinese() {
     let (clusters, base) = demo_panel().await;
-    let local = demo::client_for(&clusters.local);
-    let mut update = ccr_panel::es::ClusterSettingsUpdate::default();
-    update
-        .persistent
-        .insert("cluster.remote.leader.seeds".into(), json!([clusters.leader.transport_address.to_string()]));
-    local.put_cluster_settings(&update).await.unwrap();
-    let connected = eventually(Duration::from_secs(5), || async {
-        local.remote_info().await.unwrap().get("leader").is_some_and(|r| r.connected)
-    })
-    .await;
-    assert!(connected);
+    let local = connect_leader(&clusters).await;
     ccr_panel::ccr::followers::follow(&local, "myindex-copy", "leader", "myindex", Default::default()).await.unwrap();
     local.pause_follow("myindex-copy").await.unwrap();
     ccr_panel::ccr::followers::follow(&local, "myindex-live", "leader", "myindex", Default::default()).await.unwrap();

@@ -14,18 +14,8 @@ use crate::helpers::eventually;
 #[tokio::test]
 async fn a_pattern_follows_only_new_matches_pauses_resumes_and_deletes_in_chromium() {
     let (clusters, base) = demo_panel().await;
-    let local = demo::client_for(&clusters.local);
+    let local = super::connect_leader(&clusters).await;
     let leader = demo::client_for(&clusters.leader);
-    let mut update = ccr_panel::es::ClusterSettingsUpdate::default();
-    update
-        .persistent
-        .insert("cluster.remote.leader.seeds".into(), json!([clusters.leader.transport_address.to_string()]));
-    local.put_cluster_settings(&update).await.unwrap();
-    let connected = eventually(Duration::from_secs(5), || async {
-        local.remote_info().await.unwrap().get("leader").is_some_and(|r| r.connected)
-    })
-    .await;
-    assert!(connected);
     leader.create_index("logs-old", &json!({})).await.unwrap();
 
     let (_driver, client) = browser().await;

@@ -8,23 +8,8 @@ use ccr_panel::demo;
 use fantoccini::{Client, Locator};
 use serde_json::json;
 
-use super::{browser, click, demo_panel, fill, shows, text};
+use super::{browser, click, connect_leader, demo_panel, fill, shows, text};
 use crate::helpers::eventually;
-
-async fn connect_leader(clusters: &demo::DemoClusters) -> ccr_panel::es::EsClient {
-    let local = demo::client_for(&clusters.local);
-    let mut update = ccr_panel::es::ClusterSettingsUpdate::default();
-    update
-        .persistent
-        .insert("cluster.remote.leader.seeds".into(), json!([clusters.leader.transport_address.to_string()]));
-    local.put_cluster_settings(&update).await.unwrap();
-    let connected = eventually(Duration::from_secs(5), || async {
-        local.remote_info().await.unwrap().get("leader").is_some_and(|r| r.connected)
-    })
-    .await;
-    assert!(connected);
-    local
-}
 
 async fn create_through_the_form(client: &Client, base: &str, follower: &str) {
     client.goto(&format!("{base}/follower-indices/new")).await.unwrap();
