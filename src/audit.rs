@@ -37,10 +37,18 @@ pub enum Action {
     ResumeAutoFollowPattern,
     DeleteAutoFollowPattern,
     FollowExistingIndex,
+    CreateFollowerIndex,
+    EditFollowerIndex,
+    PauseFollowerIndex,
+    ResumeFollowerIndex,
+    ConvertFollowerIndex,
+    CreateMigration,
+    StartTrial,
+    RunMigrationStep,
 }
 
 impl Action {
-    pub const ALL: [Action; 10] = [
+    pub const ALL: [Action; 18] = [
         Action::SignIn,
         Action::AddRemoteCluster,
         Action::UpdateRemoteCluster,
@@ -51,6 +59,14 @@ impl Action {
         Action::ResumeAutoFollowPattern,
         Action::DeleteAutoFollowPattern,
         Action::FollowExistingIndex,
+        Action::CreateFollowerIndex,
+        Action::EditFollowerIndex,
+        Action::PauseFollowerIndex,
+        Action::ResumeFollowerIndex,
+        Action::ConvertFollowerIndex,
+        Action::CreateMigration,
+        Action::StartTrial,
+        Action::RunMigrationStep,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -65,6 +81,14 @@ impl Action {
             Action::ResumeAutoFollowPattern => "resume_auto_follow_pattern",
             Action::DeleteAutoFollowPattern => "delete_auto_follow_pattern",
             Action::FollowExistingIndex => "follow_existing_index",
+            Action::CreateFollowerIndex => "create_follower_index",
+            Action::EditFollowerIndex => "edit_follower_index",
+            Action::PauseFollowerIndex => "pause_follower_index",
+            Action::ResumeFollowerIndex => "resume_follower_index",
+            Action::ConvertFollowerIndex => "convert_follower_index",
+            Action::CreateMigration => "create_migration",
+            Action::StartTrial => "start_trial",
+            Action::RunMigrationStep => "run_migration_step",
         }
     }
 }
@@ -96,5 +120,43 @@ impl Event {
             detail = self.detail.as_str(),
             "cluster change"
         );
+    }
+}
+
+impl Event {
+    /// The event of a multi-step action, its outcome read from the step report: succeeded,
+    /// rolled back (everything done was undone) or failed, with the first reason given.
+    pub fn of_report(action: Action, target: &str, request: String, report: &crate::ccr::steps::Report) -> Event {
+        use crate::ccr::steps::StepOutcome;
+        let outcome = if report.succeeded() {
+            Outcome::Succeeded
+        } else if report.rolled_back_cleanly() && report.steps.iter().any(|s| s.outcome == StepOutcome::Undone) {
+            // A lone failed step undid nothing: that is a plain failure.
+            Outcome::RolledBack
+        } else {
+            Outcome::Failed
+        };
+        let detail = report
+            .steps
+            .iter()
+            .find_map(|s| match &s.outcome {
+                StepOutcome::Failed(reason) | StepOutcome::UndoFailed(reason) => Some(reason.clone()),
+                _ => None,
+            })
+            .unwrap_or_default();
+        Event { action, target: target.to_owned(), request, outcome, detail }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Action;
+
+    #[test]
+    fn every_action_has_its_own_name() {
+        let mut names: Vec<&str> = Action::ALL.iter().map(|a| a.as_str()).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), Action::ALL.len());
     }
 }

@@ -4,6 +4,7 @@
 //! loopback ports; browser tests drive the same in headless Chromium.
 
 mod attacks;
+mod audit_trail;
 mod auto_follow;
 mod auto_follow_pages;
 mod browser;

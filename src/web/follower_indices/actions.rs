@@ -10,6 +10,7 @@ use serde::Deserialize;
 
 use super::MAX_BULK;
 use super::list::ListParams;
+use crate::audit::{Action as AuditAction, Event};
 use crate::ccr::followers;
 use crate::ccr::steps::Report;
 use crate::es::EsClient;
@@ -31,6 +32,14 @@ pub struct ActionForm {
 enum Action {
     Pause,
     Resume,
+}
+
+/// The audit line's action and request for `name`.
+fn audit_of(action: Action, name: &str) -> (AuditAction, String) {
+    match action {
+        Action::Pause => (AuditAction::PauseFollowerIndex, format!("POST {name}/_ccr/pause_follow")),
+        Action::Resume => (AuditAction::ResumeFollowerIndex, format!("POST {name}/_ccr/resume_follow")),
+    }
 }
 
 /// Runs the action; the flag says a resume used Elasticsearch's defaults (nothing remembered).
@@ -76,6 +85,8 @@ async fn act(
     let mut with_defaults = Vec::new();
     for name in &names {
         let (report, defaults) = run(screen.client(), action, name).await;
+        let (audit_action, request) = audit_of(action, name);
+        screen.record(&Event::of_report(audit_action, name, request, &report));
         match report.failure() {
             None if defaults => {
                 done.push(name.clone());

@@ -14,6 +14,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use super::Checked;
 use super::list::{LicenceNotice, licence_notice};
 use super::report::{ItemReport, ReportPage};
+use crate::audit::{Action, Event, Outcome as AuditOutcome};
 use crate::ccr::followers::create::{self, Created, FollowRefusal, NewFollower};
 use crate::ccr::followers::settings::SETTINGS;
 use crate::ccr::followers::{self, FollowSettings, FollowerStatus};
@@ -243,7 +244,22 @@ pub async fn create_follower(screen: Screen, Form(fields): Form<HashMap<String, 
     let mut refusal = None;
     let mut status = StatusCode::UNPROCESSABLE_ENTITY;
     if let Some(follower) = &follower {
-        match create::create(screen.client(), follower).await {
+        let result = create::create(screen.client(), follower).await;
+        let request = format!(
+            "PUT {}/_ccr/follow (leader {} on {}, {})",
+            follower.follower_index,
+            follower.leader_index,
+            follower.remote_cluster,
+            super::settings_keys(&follower.settings.to_parameters())
+        );
+        screen.record(&Event {
+            action: Action::CreateFollowerIndex,
+            target: follower.follower_index.clone(),
+            request,
+            outcome: if result.is_ok() { AuditOutcome::Succeeded } else { AuditOutcome::Failed },
+            detail: result.as_ref().err().map(|e| e.reason()).unwrap_or_default(),
+        });
+        match result {
             Ok(created) => {
                 let state = if created == Created::Starting { "starting" } else { "following" };
                 let to = format!("/follower-indices/{}?created={state}", encode_segment(&follower.follower_index));
@@ -340,12 +356,14 @@ pub async fn update_follower(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
     };
     let new = settings.to_parameters();
-    let report = if detail.status == FollowerStatus::Paused {
-        followers::resume(screen.client(), &name, &new).await
+    let keys = super::settings_keys(&new);
+    let (report, request) = if detail.status == FollowerStatus::Paused {
+        (followers::resume(screen.client(), &name, &new).await, format!("resume {name} with {keys}"))
     } else {
         let old = detail.settings.as_ref().map(FollowSettings::to_parameters).unwrap_or_default();
-        followers::edit(screen.client(), &name, &old, &new).await
+        (followers::edit(screen.client(), &name, &old, &new).await, format!("pause {name}, resume with {keys}"))
     };
+    screen.record(&Event::of_report(Action::EditFollowerIndex, &name, request, &report));
     let state = followers::index_state(screen.client(), &name).await.ok();
     let chrome = screen.chrome(Nav::FollowerIndices).await?;
     let item = ItemReport::new(&chrome.tr, &name, &report, state);

@@ -62,5 +62,15 @@ pub struct Checked {
     pub notes: FieldMessages,
 }
 
+/// The settings keys a request sets, for the audit line (the values are the person's own
+/// choice and add nothing to who-did-what; keys keep the line short).
+pub fn settings_keys(parameters: &crate::es::FollowParameters) -> String {
+    let keys = match serde_json::to_value(parameters) {
+        Ok(serde_json::Value::Object(map)) => map.into_iter().filter(|(_, v)| !v.is_null()).map(|(k, _)| k).collect(),
+        _ => Vec::new(),
+    };
+    if keys.is_empty() { "default settings".to_owned() } else { format!("settings {}", keys.join(", ")) }
+}
+
 /// Most names a bulk action takes in one request.
 pub const MAX_BULK: usize = 500;

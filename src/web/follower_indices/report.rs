@@ -10,6 +10,7 @@ use axum_extra::extract::Form;
 use serde::Deserialize;
 
 use super::MAX_BULK;
+use crate::audit::{Action, Event, Outcome as AuditOutcome};
 use crate::ccr::followers::{self, FollowerStatus, IndexState};
 use crate::ccr::steps::{Report, StepOutcome};
 use crate::i18n::{Message, Tr};
@@ -122,7 +123,21 @@ async fn convert(screen: &Screen, names: Vec<String>, form: &UnfollowForm) -> Ap
     let tr = screen.tr();
     let mut items = Vec::new();
     for name in &names {
-        let converted = followers::convert_to_regular(screen.client(), name).await?;
+        let request = format!("convert {name} to a regular index (pause, close, unfollow, open)");
+        let converted = match followers::convert_to_regular(screen.client(), name).await {
+            Ok(converted) => converted,
+            Err(error) => {
+                screen.record(&Event {
+                    action: Action::ConvertFollowerIndex,
+                    target: name.clone(),
+                    request,
+                    outcome: AuditOutcome::Failed,
+                    detail: error.reason(),
+                });
+                return Err(error.into());
+            }
+        };
+        screen.record(&Event::of_report(Action::ConvertFollowerIndex, name, request, &converted.report));
         items.push(ItemReport::new(&tr, name, &converted.report, converted.state));
     }
     let status = if items.iter().all(|i| i.succeeded) { StatusCode::OK } else { StatusCode::BAD_GATEWAY };

@@ -2,6 +2,7 @@
 //! leader, which remote (or none yet), which leader indices (names or patterns, one a line,
 //! patterns expanded now so the plan names real indices) and the follower names.
 
+use crate::audit::{Action, Event, Outcome as AuditOutcome};
 use std::collections::BTreeMap;
 
 use askama::Template;
@@ -237,7 +238,23 @@ pub async fn create_migration(
         Ok(plan) => plan,
         Err(checked) => return form_page(&screen, &state, form, checked).await,
     };
-    match plan::create(screen.client(), &plan).await {
+    let written = plan::create(screen.client(), &plan).await;
+    screen.record(&Event {
+        action: Action::CreateMigration,
+        target: plan.id.clone(),
+        request: format!(
+            "write migration plan of {} indices from {}",
+            plan.indices.len(),
+            plan.leader_cluster.as_deref().unwrap_or("a leader not yet connected")
+        ),
+        outcome: if written.is_ok() { AuditOutcome::Succeeded } else { AuditOutcome::Failed },
+        detail: match &written {
+            Ok(()) => String::new(),
+            Err(PlanWriteError::Conflict) => "a plan with this id exists".to_owned(),
+            Err(PlanWriteError::Es(e)) => e.reason(),
+        },
+    });
+    match written {
         Ok(()) => {}
         Err(PlanWriteError::Es(e)) => return Err(e.into()),
         Err(PlanWriteError::Conflict) => {

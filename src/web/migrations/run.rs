@@ -14,6 +14,7 @@ use axum_extra::extract::cookie::PrivateCookieJar;
 use serde::Deserialize;
 
 use super::{find, leader_client, now_millis};
+use crate::audit::{Action, Event, Outcome as AuditOutcome};
 use crate::ccr::migrations::plan::{self, MigrationPlan, PlanWriteError, StepName, StoredPlan};
 use crate::ccr::migrations::recipe::{self, ClusterChecks, Clusters, VersionCheck};
 use crate::web::AppState;
@@ -83,6 +84,27 @@ fn cluster_findings(checks: &ClusterChecks) -> Vec<(String, String)> {
     found
 }
 
+/// The audit line of one step run: failed when an index failed or its outcome could not be
+/// written to the plan; the detail names the first few failed indices and their message keys.
+fn step_event(id: &str, step: StepName, failures: &[(String, String)], write: Option<&PlanWriteError>) -> Event {
+    let mut detail: Vec<String> = failures.iter().take(5).map(|(name, key)| format!("{name}: {key}")).collect();
+    if failures.len() > 5 {
+        detail.push(format!("{} more", failures.len() - 5));
+    }
+    match write {
+        Some(PlanWriteError::Conflict) => detail.push("outcome not saved: the plan changed meanwhile".to_owned()),
+        Some(PlanWriteError::Es(e)) => detail.push(format!("outcome not saved: {}", e.reason())),
+        None => {}
+    }
+    Event {
+        action: Action::RunMigrationStep,
+        target: id.to_owned(),
+        request: format!("run step {} of migration {id}", step.as_str()),
+        outcome: if detail.is_empty() { AuditOutcome::Succeeded } else { AuditOutcome::Failed },
+        detail: detail.join("; "),
+    }
+}
+
 pub async fn run_step(
     State(state): State<AppState>,
     screen: Screen,
@@ -117,6 +139,13 @@ pub async fn run_step(
             Ok(answer) => trial_failure = Some(answer.error_message.unwrap_or_else(|| "trial not started".into())),
             Err(e) => trial_failure = Some(e.reason()),
         }
+        screen.record(&Event {
+            action: Action::StartTrial,
+            target: id.clone(),
+            request: format!("POST _license/start_trial (prepare of migration {id})"),
+            outcome: if trial_failure.is_none() { AuditOutcome::Succeeded } else { AuditOutcome::Failed },
+            detail: trial_failure.clone().unwrap_or_default(),
+        });
     }
     let leader = leader_client(&state, &screen, claimed.plan.leader_cluster.as_deref());
     let clusters = Clusters { local, leader: leader.as_ref() };
@@ -139,7 +168,9 @@ pub async fn run_step(
         outcomes.iter().filter(|(_, o)| !o.ok).map(|(name, o)| (name.clone(), o.key.clone())).collect();
     // The step's own changes to the plan (the re-indexed copy, the remote) go in with its outcomes.
     let with_changes = StoredPlan { plan: working, seq_no: claimed.seq_no, primary_term: claimed.primary_term };
-    match plan::finish(local, &with_changes, step, &user, now_millis(), outcomes).await {
+    let finished = plan::finish(local, &with_changes, step, &user, now_millis(), outcomes).await;
+    screen.record(&step_event(&id, step, &failures, finished.as_ref().err()));
+    match finished {
         Ok(_) => {}
         Err(PlanWriteError::Conflict) => {
             return Ok(back(&state, jar, &id, &Flash::new(Outcome::Updated, [step.as_str(), BUSY])));

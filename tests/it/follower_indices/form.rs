@@ -1,6 +1,9 @@
 //! Creating a follower through the form: checks before anything is sent, the exact request
 //! body, Elasticsearch's refusals beside their field, the licence.
 
+use ccr_panel::ccr::followers;
+use ccr_panel::es::FollowParameters;
+use ccr_panel::sim::fault::{Fault, FaultKind};
 use serde_json::json;
 
 use super::sent;
@@ -180,4 +183,33 @@ async fn a_disconnected_remote_is_marked_and_refused_with_a_link_to_fix_it() {
     );
     assert_eq!(refused.attr("#fix-remote a", "href").as_deref(), Some("/remote-clusters/down"));
     assert!(sent(&local, "PUT", "/x/_ccr/follow").is_empty(), "nothing was sent");
+}
+
+#[tokio::test]
+async fn created_with_shards_not_yet_started_is_reported_as_created_and_starting_not_a_failure() {
+    let (_leader, local, _lc, client) = connected_pair().await;
+    let panel = panel_for(&local);
+    let mut visitor = Visitor::new(&panel);
+    // Elasticsearch's answer when the wait for active shards timed out: created, not started.
+    let answer =
+        json!({"follow_index_created": true, "follow_index_shards_acked": false, "index_following_started": false});
+    local.sim.inject_fault(
+        Fault::new("/copy/_ccr/follow", FaultKind::Status { status: 200, body: answer }).for_method("PUT").once(),
+    );
+    let created = visitor
+        .post_form(
+            "/follower-indices",
+            &[("remote_cluster", "leader"), ("leader_index", "myindex"), ("follower_index", "copy")],
+        )
+        .await;
+    assert!(created.status.is_redirection(), "{}: {}", created.status, created.body);
+    assert_eq!(created.header("location"), Some("/follower-indices/copy?created=starting"));
+    // The fault answered in Elasticsearch's place: make the follower as Elasticsearch had.
+    followers::follow(&client, "copy", "leader", "myindex", FollowParameters::default()).await.unwrap();
+    let detail = visitor.follow(&created).await;
+    assert_eq!(detail.status, 200, "{}", detail.body);
+    assert_eq!(detail.text("h1"), "copy");
+    assert!(detail.texts(".alert.error").is_empty(), "no failure shown: {}", detail.body);
+    let polls = detail.attr("#follower-detail", "hx-get");
+    assert_eq!(polls.as_deref(), Some("/follower-indices/copy?created=starting"), "it refreshes until it replicates");
 }
