@@ -113,7 +113,6 @@ follower-col-lag = Lag (operations)
 
 pattern-intro = An auto-follow pattern creates a follower index for every new leader index whose name matches.
 pattern-empty-title = No auto-follow patterns yet
-pattern-empty-body = Auto-follow patterns follow new indices of a remote cluster automatically, such as daily time-based indices. The panel cannot create them yet: use PUT _ccr/auto_follow/<name>.
 pattern-col-name = Name
 pattern-col-status = Status
 pattern-col-remote = Remote cluster

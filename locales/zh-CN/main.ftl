@@ -114,7 +114,6 @@ follower-col-lag = 延迟（操作数）
 
 pattern-intro = 自动跟随模式会为每个名称匹配的新 Leader 索引自动创建 Follower 索引。
 pattern-empty-title = 还没有自动跟随模式
-pattern-empty-body = 自动跟随模式会自动跟随远程集群中的新索引，例如按天创建的基于时间的索引。面板暂时还不能创建：请使用 PUT _ccr/auto_follow/<name>。
 pattern-col-name = 名称
 pattern-col-status = 状态
 pattern-col-remote = 远程集群
