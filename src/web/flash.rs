@@ -71,6 +71,15 @@ fn cut(text: &str, max: usize) -> String {
 }
 
 impl Flash {
+    /// The names concerned as a sentence part ("a, b and 3 more"), in the reader's language.
+    pub fn names_text(&self, tr: &crate::i18n::Tr) -> String {
+        let names = self.names.join(&tr.t("list-separator"));
+        if self.more_names == 0 {
+            return names;
+        }
+        tr.t_args("list-and-more", &[("names", &names), ("count", &self.more_names.to_string())])
+    }
+
     pub fn new<S: AsRef<str>>(outcome: Outcome, names: impl IntoIterator<Item = S>) -> Flash {
         let mut flash = Flash {
             outcome,

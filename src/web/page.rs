@@ -100,3 +100,38 @@ pub fn path_and_query(uri: &axum::http::Uri) -> String {
 pub fn render(template: &impl Template) -> AppResult<Html<String>> {
     Ok(Html(template.render().map_err(AppError::Render)?))
 }
+
+/// A sortable column header of a list: its label's catalog key, the link that sorts by it, and
+/// its state. Following the current column's link flips the direction; another column's link
+/// sorts ascending.
+pub struct SortLink {
+    pub label_key: String,
+    pub href: String,
+    /// `none`, `ascending` or `descending`, as `aria-sort` wants it.
+    pub aria_sort: &'static str,
+}
+
+impl SortLink {
+    /// `href` gets whether the link sorts descending.
+    pub fn new(
+        label_key: impl Into<String>,
+        current: bool,
+        descending: bool,
+        href: impl FnOnce(bool) -> String,
+    ) -> SortLink {
+        SortLink {
+            label_key: label_key.into(),
+            href: href(current && !descending),
+            aria_sort: match (current, descending) {
+                (false, _) => "none",
+                (true, false) => "ascending",
+                (true, true) => "descending",
+            },
+        }
+    }
+}
+
+/// The search text as a query-string pair (`q=...`), for links that keep it.
+pub fn search_pair(q: &str) -> String {
+    serde_urlencoded::to_string([("q", q)]).unwrap_or_default()
+}

@@ -281,7 +281,7 @@ async fn save(
             spec.name,
             serde_json::to_string(&spec.body(existing.as_ref())).unwrap_or_default()
         );
-        let outcome = result.as_ref().map(|_| ()).map_err(super::reason);
+        let outcome = result.as_ref().map(|_| ()).map_err(crate::es::EsError::reason);
         screen.record(&event(action, &spec.name, request, &outcome));
         match result {
             Ok(()) => {

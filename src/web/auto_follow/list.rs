@@ -15,6 +15,7 @@ use crate::web::chrome::{Chrome, Nav};
 use crate::web::error::AppResult;
 use crate::web::filters;
 use crate::web::flash::{Flash, FlashKey};
+use crate::web::page::{SortLink, search_pair};
 use crate::web::{Screen, ValidQuery, render};
 
 /// How many followers a row names; the rest are counted.
@@ -47,13 +48,6 @@ impl SortColumn {
         (SortColumn::Remote, "remote"),
         (SortColumn::Followers, "followers"),
     ];
-}
-
-/// A sortable column header.
-pub struct SortLink {
-    pub label_key: String,
-    pub href: String,
-    pub aria_sort: &'static str,
 }
 
 /// How followers are named, for a cell: the pattern, or "same as the leader".
@@ -111,10 +105,6 @@ struct ListPage {
     flash: Option<FlashView>,
 }
 
-fn encode(value: &str) -> String {
-    serde_urlencoded::to_string([("q", value)]).unwrap_or_default()
-}
-
 pub async fn list_patterns(
     screen: Screen,
     jar: PrivateCookieJar<FlashKey>,
@@ -147,21 +137,13 @@ pub async fn list_patterns(
     let sort_links = SortColumn::ALL
         .iter()
         .map(|(column, key)| {
-            let current = *column == query.sort;
-            let desc = current && !query.desc;
-            SortLink {
-                label_key: format!("af-col-{key}"),
-                href: format!(
+            SortLink::new(format!("af-col-{key}"), *column == query.sort, query.desc, |desc| {
+                format!(
                     "/auto-follow-patterns?{}&sort={key}{}",
-                    encode(&query.q),
+                    search_pair(&query.q),
                     if desc { "&desc=true" } else { "" }
-                ),
-                aria_sort: match (current, query.desc) {
-                    (false, _) => "none",
-                    (true, false) => "ascending",
-                    (true, true) => "descending",
-                },
-            }
+                )
+            })
         })
         .collect();
     let (jar, flash) = Flash::take(jar, &headers);

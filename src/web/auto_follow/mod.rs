@@ -20,7 +20,7 @@ use axum::routing::{get, post};
 use super::AppState;
 use crate::audit::{Action, Event, Outcome};
 use crate::ccr::auto_follow::{self, PatternView};
-use crate::es::{EsClient, EsError};
+use crate::es::EsClient;
 use crate::i18n::Tr;
 use crate::web::error::{AppError, AppResult};
 use crate::web::flash::{Failure, Flash, Outcome as FlashOutcome};
@@ -59,10 +59,6 @@ fn event(action: Action, target: &str, request: String, result: &Result<(), Stri
     }
 }
 
-fn reason(error: &EsError) -> String {
-    error.reason()
-}
-
 /// A flash message about patterns, ready to show.
 pub struct FlashView {
     /// `ok`, `warn` or `error`: the alert's class.
@@ -74,10 +70,7 @@ pub struct FlashView {
 
 impl FlashView {
     fn new(flash: Flash, tr: &Tr) -> FlashView {
-        let mut names = flash.names.join(&tr.t("list-separator"));
-        if flash.more_names > 0 {
-            names = tr.t_args("list-and-more", &[("names", &names), ("count", &flash.more_names.to_string())]);
-        }
+        let names = flash.names_text(tr);
         let (class, message) = match flash.outcome {
             _ if flash.names.is_empty()
                 && !matches!(flash.outcome, FlashOutcome::NothingSelected | FlashOutcome::TooMany { .. }) =>

@@ -17,6 +17,7 @@ use crate::web::chrome::{Chrome, Nav};
 use crate::web::error::AppResult;
 use crate::web::filters;
 use crate::web::flash::{Failure, Flash, FlashKey, Outcome};
+use crate::web::page::SortLink;
 use crate::web::{AppState, Screen, ValidQuery, render};
 
 /// The query string, as typed (unknown values fall back to defaults in [`ListQuery::new`]).
@@ -79,10 +80,7 @@ pub struct FlashView {
 
 impl FlashView {
     pub fn new_for(flash: Flash, tr: &Tr) -> FlashView {
-        let mut names = flash.names.join(&tr.t("list-separator"));
-        if flash.more_names > 0 {
-            names = tr.t_args("list-and-more", &[("names", &names), ("count", &flash.more_names.to_string())]);
-        }
+        let names = flash.names_text(tr);
         let (class, message) = match flash.outcome {
             Outcome::NothingSelected => ("warn", tr.t("follower-done-none-selected")),
             Outcome::TooMany { max } => ("warn", tr.t1("follower-done-too-many", "max", &max.to_string())),
@@ -102,13 +100,6 @@ impl FlashView {
             more_failures: flash.more_failures,
         }
     }
-}
-
-/// A sortable column header.
-pub struct SortLink {
-    pub label_key: &'static str,
-    pub href: String,
-    pub aria_sort: &'static str,
 }
 
 /// The licence of the local cluster does not allow CCR: what it is and how to get one.
@@ -199,28 +190,21 @@ pub async fn list_followers(
     let sort_links = SortKey::ALL
         .iter()
         .map(|key| {
-            let current = *key == query.sort;
-            let descending = current && !query.descending;
-            SortLink {
-                label_key: match key {
-                    SortKey::Name => "follower-col-name",
-                    SortKey::Status => "follower-col-status",
-                    SortKey::RemoteCluster => "follower-col-remote",
-                    SortKey::LeaderIndex => "follower-col-leader",
-                    SortKey::Lag => "follower-col-lag",
-                    SortKey::LastRead => "follower-col-last-read",
-                },
-                href: params.href(|p| {
+            let label = match key {
+                SortKey::Name => "follower-col-name",
+                SortKey::Status => "follower-col-status",
+                SortKey::RemoteCluster => "follower-col-remote",
+                SortKey::LeaderIndex => "follower-col-leader",
+                SortKey::Lag => "follower-col-lag",
+                SortKey::LastRead => "follower-col-last-read",
+            };
+            SortLink::new(label, *key == query.sort, query.descending, |descending| {
+                params.href(|p| {
                     p.sort = key.as_str().into();
                     p.order = if descending { "desc".into() } else { String::new() };
                     p.page = String::new();
-                }),
-                aria_sort: match (current, query.descending) {
-                    (false, _) => "none",
-                    (true, false) => "ascending",
-                    (true, true) => "descending",
-                },
-            }
+                })
+            })
         })
         .collect();
     let (jar, flash) = Flash::take(jar, &headers);

@@ -17,6 +17,7 @@ use crate::web::chrome::{Chrome, Nav};
 use crate::web::error::AppResult;
 use crate::web::filters;
 use crate::web::flash::{Failure, Flash, FlashKey, Outcome};
+use crate::web::page::{SortLink, search_pair};
 use crate::web::{Screen, ValidQuery, render};
 
 /// The list's view state, in the query string so a view can be shared. The outcome of the
@@ -46,10 +47,7 @@ pub struct FlashView {
 
 impl FlashView {
     fn new(flash: Flash, tr: &Tr) -> FlashView {
-        let mut names = flash.names.join(&tr.t("list-separator"));
-        if flash.more_names > 0 {
-            names = tr.t_args("list-and-more", &[("names", &names), ("count", &flash.more_names.to_string())]);
-        }
+        let names = flash.names_text(tr);
         let single = flash.names.len() == 1 && flash.more_names == 0;
         let (class, message) = match flash.outcome {
             Outcome::Added => ("ok", tr.t1("remote-done-added", "names", &names)),
@@ -190,14 +188,6 @@ impl RemoteRow {
     }
 }
 
-/// A sortable column header: its label key, the link that sorts by it, and its state.
-pub struct SortLink {
-    pub label_key: String,
-    pub href: String,
-    /// `none`, `ascending` or `descending`, as `aria-sort` wants it.
-    pub aria_sort: &'static str,
-}
-
 #[derive(Template)]
 #[template(path = "remote_clusters/list.html")]
 struct ListPage {
@@ -217,10 +207,6 @@ impl ListPage {
     fn any_editable(&self) -> bool {
         self.rows.iter().any(|r| r.editable)
     }
-}
-
-fn encode(value: &str) -> String {
-    serde_urlencoded::to_string([("q", value)]).unwrap_or_default()
 }
 
 pub async fn list_remote_clusters(
@@ -258,21 +244,9 @@ pub async fn list_remote_clusters(
     let sort_links = SortColumn::ALL
         .iter()
         .map(|(column, key)| {
-            let current = *column == query.sort;
-            let desc = current && !query.desc;
-            SortLink {
-                label_key: format!("remote-col-{key}"),
-                href: format!(
-                    "/remote-clusters?{}&sort={key}{}",
-                    encode(&query.q),
-                    if desc { "&desc=true" } else { "" }
-                ),
-                aria_sort: match (current, query.desc) {
-                    (false, _) => "none",
-                    (true, false) => "ascending",
-                    (true, true) => "descending",
-                },
-            }
+            SortLink::new(format!("remote-col-{key}"), *column == query.sort, query.desc, |desc| {
+                format!("/remote-clusters?{}&sort={key}{}", search_pair(&query.q), if desc { "&desc=true" } else { "" })
+            })
         })
         .collect();
     let (jar, flash) = Flash::take(jar, &headers);
