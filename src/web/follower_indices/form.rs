@@ -167,7 +167,7 @@ impl FormPage {
 }
 
 #[derive(Template)]
-#[template(path = "follower_indices/_preview.html")]
+#[template(path = "_request_preview.html")]
 struct PreviewFragment {
     tr: Tr,
     preview: Option<Preview>,

@@ -143,7 +143,7 @@ impl FormPage {
 }
 
 #[derive(Template)]
-#[template(path = "remote_clusters/_preview.html")]
+#[template(path = "_request_preview.html")]
 struct PreviewFragment {
     tr: Tr,
     preview: Option<Preview>,
