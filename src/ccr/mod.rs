@@ -5,6 +5,7 @@ pub mod auto_follow;
 pub mod bulk;
 pub mod doctor;
 pub mod followers;
+pub mod leaders;
 pub mod migrations;
 pub mod names;
 pub mod panel_store;

@@ -69,6 +69,19 @@ impl AppState {
         name.and_then(|n| self.clusters.iter().find(|c| c.name == n)).unwrap_or(&self.clusters[0])
     }
 
+    /// Every configured cluster but `selected`, as possible leaders of its remotes (see
+    /// [`crate::ccr::leaders`]), each called as `user`.
+    pub fn leader_candidates(&self, selected: &str, user: &CurrentUser) -> Vec<crate::ccr::leaders::Candidate> {
+        self.clusters
+            .iter()
+            .filter(|c| c.name != selected)
+            .map(|c| crate::ccr::leaders::Candidate {
+                name: c.name.clone(),
+                client: self.client_for(Some(&c.name), user),
+            })
+            .collect()
+    }
+
     /// The client for the cluster chosen by name, calling Elasticsearch as `user` when people
     /// sign in with their own credentials (`--auth es`), else with the configured ones.
     pub fn client_for(&self, cluster: Option<&str>, user: &CurrentUser) -> EsClient {

@@ -232,3 +232,15 @@ async fn existing_matches_of_a_pattern_are_named_until_followed() {
         Verdict::Pass
     );
 }
+
+#[tokio::test]
+async fn the_leader_behind_a_remote_is_found_among_the_configured_clusters() {
+    use ccr_panel::ccr::leaders::{Candidate, match_remotes};
+    let (_leader_sim, local_sim, leader, local) = connected_pair().await;
+    add_remote(&local_sim, "elsewhere", &["127.0.0.1:1"]).await;
+    let remotes = local.remote_info().await.unwrap();
+    let candidates = [Candidate { name: "old".into(), client: leader.clone() }];
+    let known = match_remotes(&remotes, &candidates, WAIT).await;
+    let pairs: Vec<(&str, &str)> = known.iter().map(|k| (k.remote.as_str(), k.cluster.as_str())).collect();
+    assert_eq!(pairs, [("leader", "old")], "only the remote whose seeds are the leader's transport address");
+}
