@@ -45,10 +45,11 @@ pub enum Action {
     CreateMigration,
     StartTrial,
     RunMigrationStep,
+    ForgetFollower,
 }
 
 impl Action {
-    pub const ALL: [Action; 18] = [
+    pub const ALL: [Action; 19] = [
         Action::SignIn,
         Action::AddRemoteCluster,
         Action::UpdateRemoteCluster,
@@ -67,6 +68,7 @@ impl Action {
         Action::CreateMigration,
         Action::StartTrial,
         Action::RunMigrationStep,
+        Action::ForgetFollower,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -89,6 +91,7 @@ impl Action {
             Action::CreateMigration => "create_migration",
             Action::StartTrial => "start_trial",
             Action::RunMigrationStep => "run_migration_step",
+            Action::ForgetFollower => "forget_follower",
         }
     }
 }

@@ -17,12 +17,13 @@ pub enum Nav {
     FollowerIndices,
     AutoFollow,
     Migrations,
+    Doctor,
 }
 
 impl Nav {
     /// The sections in the order the navigation shows them.
-    pub const ALL: [Nav; 5] =
-        [Nav::Overview, Nav::RemoteClusters, Nav::FollowerIndices, Nav::AutoFollow, Nav::Migrations];
+    pub const ALL: [Nav; 6] =
+        [Nav::Overview, Nav::RemoteClusters, Nav::FollowerIndices, Nav::AutoFollow, Nav::Migrations, Nav::Doctor];
 
     /// The catalog key of the section's name.
     pub fn key(self) -> &'static str {
@@ -33,6 +34,7 @@ impl Nav {
             Nav::FollowerIndices => "nav-follower-indices",
             Nav::AutoFollow => "nav-auto-follow",
             Nav::Migrations => "nav-migrations",
+            Nav::Doctor => "nav-doctor",
         }
     }
 
@@ -43,6 +45,7 @@ impl Nav {
             Nav::FollowerIndices => "/follower-indices",
             Nav::AutoFollow => "/auto-follow-patterns",
             Nav::Migrations => "/migrations",
+            Nav::Doctor => "/doctor",
         }
     }
 }

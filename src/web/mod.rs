@@ -7,6 +7,7 @@ pub mod auto_follow;
 pub mod chrome;
 pub mod context;
 pub mod csrf;
+mod doctor;
 pub mod error;
 pub mod filters;
 pub mod flash;
@@ -112,6 +113,7 @@ pub fn app(state: AppState) -> Router {
         .merge(auto_follow::router())
         .merge(follower_indices::router())
         .merge(migrations::router())
+        .merge(doctor::router())
         .merge(login::router())
         .merge(preferences::router())
         .merge(health::router())

@@ -17,7 +17,10 @@ async fn overview_shows_the_connected_cluster() {
     assert!(page.text("#cluster-header").contains("8.15.0"));
     assert!(page.text("#cluster-header").contains("trial"));
     let nav = page.texts(".sidenav a");
-    assert_eq!(nav, ["Overview", "Remote clusters", "Follower indices", "Auto-follow patterns", "Migrations"]);
+    assert_eq!(
+        nav,
+        ["Overview", "Remote clusters", "Follower indices", "Auto-follow patterns", "Migrations", "Doctor"]
+    );
     assert_eq!(page.attr(".sidenav a[aria-current=page]", "href").as_deref(), Some("/"));
     assert!(page.header("x-request-id").is_some_and(|id| page.body.contains(id)), "the page shows its request id");
 }

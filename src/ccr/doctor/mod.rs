@@ -8,6 +8,7 @@
 pub mod checks;
 pub mod evidence;
 pub mod leases;
+pub mod run;
 
 /// The checks, by their documented ids.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -1,0 +1,241 @@
+//! One run of the doctor for one cluster, as the screens use it: find the leaders the panel
+//! can call (the configured clusters behind the remotes, see [`crate::ccr::leaders`]),
+//! gather the evidence, diagnose, and read the leaders' retention leases (D11).
+//!
+//! Every call has the same bounded wait, so a slow cluster makes checks "not checked (timed
+//! out)" instead of holding the page. The phases run one after another (the leaders must be
+//! known before their side is read), so the worst case is a few waits, not one per call.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use super::evidence::{self, Evidence, bounded};
+use super::{CheckId, Finding, Fix, Subject, Verdict};
+use crate::audit::{Action, Event, Outcome};
+use crate::ccr::leaders::{Candidate, KnownLeader, match_remotes};
+use crate::es::{EsClient, EsError, ForgetFollower};
+
+/// What one run found, sorted for reading (failures first), and who it could ask.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub findings: Vec<Finding>,
+    /// The remotes whose leader the panel could call.
+    pub leaders: Vec<KnownLeader>,
+}
+
+impl Report {
+    /// The findings about one subject, in the report's order.
+    pub fn about<'a>(&'a self, subject: &'a Subject) -> impl Iterator<Item = &'a Finding> + 'a {
+        self.findings.iter().filter(move |f| &f.subject == subject)
+    }
+
+    /// How many findings have this verdict.
+    pub fn count(&self, verdict: Verdict) -> usize {
+        self.findings.iter().filter(|f| f.verdict == verdict).count()
+    }
+}
+
+/// The one place the evidence is gathered: the leaders go in as the evidence module takes
+/// them (today one leader, the first one known).
+async fn gather(local: &EsClient, leaders: &[KnownLeader], wait: Duration) -> Evidence {
+    evidence::gather(local, leaders.first().map(|l| (l.remote.as_str(), &l.client)), wait).await
+}
+
+/// Runs every check on `local`, asking `candidates` (the other configured clusters) for the
+/// leaders' side, each call within `wait`.
+pub async fn run(local: &EsClient, candidates: &[Candidate], wait: Duration, now_millis: i64) -> Report {
+    let remotes = bounded(wait, local.remote_info()).await.unwrap_or_default();
+    let leaders = match_remotes(&remotes, candidates, wait).await;
+    let evidence = gather(local, &leaders, wait).await;
+    let mut findings = super::diagnose(&evidence, now_millis);
+    findings.extend(retention_leases(local, &evidence, &leaders, wait, now_millis).await);
+    super::sort(&mut findings);
+    Report { findings, leaders }
+}
+
+/// D11 for every remote that followers read: on the leader when the panel can call it,
+/// else "not checked" with what to run by hand.
+async fn retention_leases(
+    local: &EsClient,
+    evidence: &Evidence,
+    leaders: &[KnownLeader],
+    wait: Duration,
+    now_millis: i64,
+) -> Vec<Finding> {
+    let Ok(followers) = &evidence.followers else { return Vec::new() };
+    let used: BTreeSet<&str> = followers.iter().map(|f| f.remote_cluster.as_str()).collect();
+    let mut out = Vec::new();
+    for remote in &used {
+        if !leaders.iter().any(|l| l.remote == *remote) {
+            out.push(
+                Finding::new(
+                    CheckId::D11RetentionLeases,
+                    Subject::Remote((*remote).to_owned()),
+                    Verdict::NotChecked,
+                    "doctor-not-checked-no-leader",
+                )
+                .arg("detail", ""),
+            );
+        }
+    }
+    let known: Vec<&KnownLeader> = leaders.iter().filter(|l| used.contains(l.remote.as_str())).collect();
+    if known.is_empty() {
+        return out;
+    }
+    // Leases are named after the follower cluster's `cluster.name`.
+    let cluster_name = match bounded(wait, local.root()).await {
+        Ok(root) => root.cluster_name.clone(),
+        Err(_) => return out,
+    };
+    let checks = known.iter().map(|leader| {
+        let cluster_name = cluster_name.as_str();
+        async move {
+            let call = super::leases::check(&leader.client, &leader.remote, cluster_name, followers, now_millis);
+            match tokio::time::timeout(wait, call).await {
+                Ok(findings) => findings,
+                Err(_) => vec![
+                    Finding::new(
+                        CheckId::D11RetentionLeases,
+                        Subject::Remote(leader.remote.clone()),
+                        Verdict::NotChecked,
+                        "doctor-not-checked-timeout",
+                    )
+                    .arg("detail", ""),
+                ],
+            }
+        }
+    });
+    out.extend(futures_util::future::join_all(checks).await.into_iter().flatten());
+    out
+}
+
+/// The remote alias whose leader a fix's request must be sent to, when it is not the local
+/// cluster: `forget_follower` runs on the leader and names the remote in its body.
+pub fn leader_of(fix: &Fix) -> Option<String> {
+    match fix {
+        Fix::Request { path, body: Some(body), .. } if path.ends_with("/_ccr/forget_follower") => {
+            serde_json::from_str::<serde_json::Value>(body).ok()?["leader_remote_cluster"].as_str().map(str::to_owned)
+        }
+        _ => None,
+    }
+}
+
+/// An orphan lease to release: the leader index and what `forget_follower` needs.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct OrphanLease {
+    pub leader_index: String,
+    pub follower_cluster: String,
+    pub follower_index: String,
+    pub follower_index_uuid: String,
+    pub leader_remote_cluster: String,
+}
+
+impl OrphanLease {
+    /// The orphan lease a D11 finding's fix names, if it is one.
+    pub fn of(finding: &Finding) -> Option<OrphanLease> {
+        let Some(Fix::Request { path, body: Some(body), .. }) = &finding.fix else { return None };
+        let leader_index = path.strip_prefix('/')?.strip_suffix("/_ccr/forget_follower")?;
+        let body: serde_json::Value = serde_json::from_str(body).ok()?;
+        let field = |k: &str| body[k].as_str().map(str::to_owned);
+        Some(OrphanLease {
+            leader_index: leader_index.to_owned(),
+            follower_cluster: field("follower_cluster")?,
+            follower_index: field("follower_index")?,
+            follower_index_uuid: field("follower_index_uuid")?,
+            leader_remote_cluster: field("leader_remote_cluster")?,
+        })
+    }
+
+    /// The request as the audit line describes it.
+    pub fn describe(&self) -> String {
+        format!(
+            "POST {}/_ccr/forget_follower (follower {}/{} on remote {})",
+            self.leader_index, self.follower_cluster, self.follower_index, self.leader_remote_cluster
+        )
+    }
+}
+
+/// What became of a request to release an orphan lease.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Forgotten {
+    Released,
+    /// A follower of that name exists on the local cluster: its lease is not an orphan, and
+    /// releasing it would make the follower fail for good.
+    StillFollowing,
+    /// The panel cannot call the leader behind that remote.
+    NoLeader,
+    /// Elasticsearch refused, in its words.
+    Refused(String),
+}
+
+/// Releases an orphan lease on the leader behind its remote, after checking that the local
+/// cluster really has no follower of that name. The audit event when a request was sent.
+pub async fn forget_follower(
+    local: &EsClient,
+    leaders: &[KnownLeader],
+    lease: &OrphanLease,
+) -> (Forgotten, Option<Event>) {
+    match local.follow_info("_all").await {
+        Ok(followers) if followers.iter().any(|f| f.follower_index == lease.follower_index) => {
+            return (Forgotten::StillFollowing, None);
+        }
+        Ok(_) => {}
+        Err(e) => return (Forgotten::Refused(e.reason()), None),
+    }
+    let Some(leader) = leaders.iter().find(|l| l.remote == lease.leader_remote_cluster) else {
+        return (Forgotten::NoLeader, None);
+    };
+    let request = ForgetFollower {
+        follower_cluster: lease.follower_cluster.clone(),
+        follower_index: lease.follower_index.clone(),
+        follower_index_uuid: lease.follower_index_uuid.clone(),
+        leader_remote_cluster: lease.leader_remote_cluster.clone(),
+    };
+    let result = leader.client.forget_follower(&lease.leader_index, &request).await;
+    let event = Event {
+        action: Action::ForgetFollower,
+        target: lease.follower_index.clone(),
+        request: lease.describe(),
+        outcome: if result.is_ok() { Outcome::Succeeded } else { Outcome::Failed },
+        detail: result.as_ref().err().map(EsError::reason).unwrap_or_default(),
+    };
+    let outcome = match result {
+        Ok(_) => Forgotten::Released,
+        Err(e) => Forgotten::Refused(e.reason()),
+    };
+    (outcome, Some(event))
+}
+
+/// Finds the leaders of `local`'s remotes among `candidates`, within `wait` (for the fix
+/// actions, which need the leader again after the run that offered them).
+pub async fn known_leaders(local: &EsClient, candidates: &[Candidate], wait: Duration) -> Vec<KnownLeader> {
+    let remotes = bounded(wait, local.remote_info()).await.unwrap_or_default();
+    match_remotes(&remotes, candidates, wait).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_orphan_lease_is_read_back_from_its_fix() {
+        let body = serde_json::json!({"follower_cluster": "local", "follower_index": "gone",
+            "follower_index_uuid": "u1", "leader_remote_cluster": "leader"});
+        let finding = Finding::new(
+            CheckId::D11RetentionLeases,
+            Subject::Follower("gone".into()),
+            Verdict::Warn,
+            "doctor-d11-orphan",
+        )
+        .fix(Fix::Request {
+            method: "POST",
+            path: "/orders/_ccr/forget_follower".into(),
+            body: Some(body.to_string()),
+        });
+        let lease = OrphanLease::of(&finding).unwrap();
+        assert_eq!((lease.leader_index.as_str(), lease.follower_index.as_str()), ("orders", "gone"));
+        assert_eq!(leader_of(finding.fix.as_ref().unwrap()).as_deref(), Some("leader"));
+        let trial = Fix::Request { method: "POST", path: "/_license/start_trial".into(), body: None };
+        assert_eq!(leader_of(&trial), None);
+    }
+}
