@@ -29,6 +29,10 @@ mod followers;
 #[path = "browser_migrations.rs"]
 mod migrations;
 
+/// The doctor in Chromium.
+#[path = "browser_doctor.rs"]
+mod doctor;
+
 /// Adds the demo's leader as the remote `leader` of the local cluster and waits until it is
 /// connected; the local cluster's client.
 pub async fn connect_leader(clusters: &demo::DemoClusters) -> ccr_panel::es::EsClient {
