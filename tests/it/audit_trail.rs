@@ -135,3 +135,22 @@ async fn creating_a_migration_and_running_a_step_are_audited() {
     assert!(step["request"].as_str().unwrap().contains("prepare"), "{step}");
     assert_eq!(step["outcome"], "succeeded", "{step}");
 }
+
+#[tokio::test]
+async fn the_doctor_releasing_an_orphan_lease_is_audited() {
+    let complete = |lines: &[Value]| find(lines, "forget_follower", "gone-copy").is_some();
+    let lines = audited(complete, || async {
+        let (_leader, _local, panel) = crate::doctor_pages::fixes::an_orphan_lease().await;
+        let mut visitor = Visitor::new(&panel);
+        let page = visitor.get("/doctor").await;
+        let fields = crate::doctor_pages::fixes::lease_fields(&page);
+        let mut form: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        form.push(("confirm", "yes"));
+        let done = visitor.post_form("/doctor/forget-follower", &form).await;
+        assert_eq!(done.status, 200, "{}", done.body);
+    })
+    .await;
+    let forget = line(&lines, "forget_follower", "gone-copy");
+    assert_eq!(forget["outcome"], "succeeded", "{forget}");
+    assert!(forget["request"].as_str().unwrap().contains("gone/_ccr/forget_follower"), "{forget}");
+}

@@ -213,6 +213,113 @@ pub async fn known_leaders(local: &EsClient, candidates: &[Candidate], wait: Dur
     match_remotes(&remotes, candidates, wait).await
 }
 
+/// D6's fix around an upgrade: pause every follower and pattern before it, resume them after.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Halt {
+    Pause,
+    Resume,
+}
+
+impl Halt {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Halt::Pause => "pause",
+            Halt::Resume => "resume",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Halt> {
+        match text {
+            "pause" => Some(Halt::Pause),
+            "resume" => Some(Halt::Resume),
+            _ => None,
+        }
+    }
+}
+
+/// What a pause or a resume of everything touches: the followers and patterns not already in
+/// that state. Patterns are left out before 7.5, which cannot pause them (`patterns_supported`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HaltPlan {
+    pub followers: Vec<String>,
+    pub patterns: Vec<String>,
+    pub patterns_supported: bool,
+}
+
+pub async fn halt_plan(local: &EsClient, halt: Halt) -> Result<HaltPlan, EsError> {
+    use crate::ccr::followers::{self, FollowerStatus};
+    let (caps, followers, patterns) =
+        tokio::join!(local.capabilities(), followers::list(local), local.auto_follow_patterns());
+    let pausing = halt == Halt::Pause;
+    let followers =
+        followers?.into_iter().filter(|f| (f.status == FollowerStatus::Paused) != pausing).map(|f| f.name).collect();
+    let patterns_supported = caps?.auto_follow_pause();
+    let patterns = if patterns_supported {
+        patterns?.into_iter().filter(|p| p.pattern.active == pausing).map(|p| p.name).collect()
+    } else {
+        Vec::new()
+    };
+    Ok(HaltPlan { followers, patterns, patterns_supported })
+}
+
+/// One item of a pause or resume of everything.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Halted {
+    /// `follower` or `pattern`.
+    pub kind: &'static str,
+    pub name: String,
+    /// Elasticsearch's reason when it failed.
+    pub failure: Option<String>,
+}
+
+/// Pauses (patterns first, so none creates a follower meanwhile, then followers) or resumes
+/// (followers first, then patterns) the given names, one at a time, each reported and with its
+/// audit event. A follower resumes with the settings remembered when it was paused.
+pub async fn halt(local: &EsClient, halt: Halt, plan: &HaltPlan) -> Vec<(Halted, Event)> {
+    use crate::ccr::auto_follow::{self, PatternAction};
+    use crate::ccr::followers;
+    let mut out = Vec::new();
+    let audit = |kind: &'static str, name: &str, report: &crate::ccr::steps::Report| {
+        let (action, request) = match (kind, halt) {
+            ("pattern", Halt::Pause) => (Action::PauseAutoFollowPattern, format!("POST _ccr/auto_follow/{name}/pause")),
+            ("pattern", _) => (Action::ResumeAutoFollowPattern, format!("POST _ccr/auto_follow/{name}/resume")),
+            (_, Halt::Pause) => (Action::PauseFollowerIndex, format!("POST {name}/_ccr/pause_follow")),
+            _ => (Action::ResumeFollowerIndex, format!("POST {name}/_ccr/resume_follow")),
+        };
+        let failure = (!report.succeeded()).then(|| report.failure().unwrap_or_default().to_owned());
+        let event = Event {
+            action,
+            target: name.to_owned(),
+            request,
+            outcome: if failure.is_none() { Outcome::Succeeded } else { Outcome::Failed },
+            detail: failure.clone().unwrap_or_default(),
+        };
+        (Halted { kind, name: name.to_owned(), failure }, event)
+    };
+    let action = if halt == Halt::Pause { PatternAction::Pause } else { PatternAction::Resume };
+    let pattern_names: &[String] = if halt == Halt::Pause { &plan.patterns } else { &[] };
+    for name in pattern_names {
+        let report = auto_follow::act(local, name, action).await;
+        out.push(audit("pattern", name, &report));
+    }
+    for name in &plan.followers {
+        let report = match halt {
+            Halt::Pause => followers::pause(local, name).await.report,
+            Halt::Resume => {
+                let remembered = followers::settings_for_resume(local, name).await.ok().flatten();
+                followers::resume(local, name, &remembered.unwrap_or_default()).await
+            }
+        };
+        out.push(audit("follower", name, &report));
+    }
+    let pattern_names: &[String] = if halt == Halt::Resume { &plan.patterns } else { &[] };
+    for name in pattern_names {
+        let report = auto_follow::act(local, name, action).await;
+        out.push(audit("pattern", name, &report));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

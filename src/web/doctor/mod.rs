@@ -2,12 +2,14 @@
 //! for monitoring scripts (`/doctor.json`), the findings about one remote, follower or pattern
 //! for its detail page (`/doctor/panel`), the failing count for the overview
 //! (`/doctor/count`), and the one fix that needs its own confirmation: releasing a retention
-//! lease a deleted follower left on the leader (`/doctor/forget-follower`).
+//! lease a deleted follower left on the leader (`/doctor/forget-follower`); and around an
+//! upgrade, pausing or resuming every follower and pattern (`/doctor/replication`).
 //!
 //! Each request runs the doctor afresh ([`crate::ccr::doctor::run`]) with a bounded wait per
 //! call, so a slow cluster gives "not checked (timed out)" instead of a hung page.
 
 mod forget;
+mod halt;
 mod json;
 mod page;
 mod panel;
@@ -33,6 +35,7 @@ pub fn router() -> Router<AppState> {
         .route("/doctor/panel", get(panel::panel_fragment))
         .route("/doctor/count", get(panel::count_fragment))
         .route("/doctor/forget-follower", get(forget::confirm_forget).post(forget::forget_follower))
+        .route("/doctor/replication", get(halt::confirm_halt).post(halt::halt_replication))
 }
 
 fn now_millis() -> i64 {

@@ -40,6 +40,8 @@ pub enum Action {
     FollowExisting(String),
     /// D11: release an orphan lease (after a confirmation page).
     Forget(OrphanLease),
+    /// D6: before an upgrade, pause every follower and pattern; after it, resume them.
+    Halt,
 }
 
 pub struct FindingView {
@@ -162,6 +164,7 @@ impl FindingView {
             (CheckId::D11RetentionLeases, _) if orphan => OrphanLease::of(finding)
                 .filter(|l| report.leaders.iter().any(|k| k.remote == l.leader_remote_cluster))
                 .map(Action::Forget),
+            (CheckId::D6Versions, Subject::Remote(_)) => Some(Action::Halt),
             _ => None,
         };
         let es_says = finding

@@ -13,7 +13,7 @@ use crate::helpers::*;
 
 /// The leader keeps a lease for `gone-copy`, which was deleted on the local cluster without
 /// unfollowing; `orders-copy` still follows. The panel manages both clusters.
-async fn an_orphan_lease() -> (ccr_panel::sim::SimServer, ccr_panel::sim::SimServer, axum::Router) {
+pub(crate) async fn an_orphan_lease() -> (ccr_panel::sim::SimServer, ccr_panel::sim::SimServer, axum::Router) {
     let leader_sim = start_sim("leader").await;
     let local_sim = start_sim("local").await;
     let (leader, local) = (client(&leader_sim), client(&local_sim));
@@ -36,7 +36,7 @@ async fn an_orphan_lease() -> (ccr_panel::sim::SimServer, ccr_panel::sim::SimSer
 const ORPHAN: &str = "li.finding[data-check=D11][data-subject='follower:gone-copy']";
 
 /// The hidden fields of the orphan's "Release the lease" form.
-fn lease_fields(page: &Page) -> Vec<(String, String)> {
+pub(crate) fn lease_fields(page: &Page) -> Vec<(String, String)> {
     let html = page.html();
     let selector = scraper::Selector::parse(&format!("{ORPHAN} form.fix-action input[type=hidden]")).unwrap();
     html.select(&selector)
@@ -142,4 +142,65 @@ async fn leader_indices_a_pattern_missed_are_followed_from_the_doctor() {
     assert!(local.index_exists("logs-old-copy").await.unwrap(), "followed");
     let after = visitor.get("/doctor").await;
     assert_eq!(after.attr(d13, "data-verdict").as_deref(), Some("pass"));
+}
+
+/// The ticked checkboxes of a form: (name, value).
+fn ticked(page: &Page, form: &str) -> Vec<(String, String)> {
+    let html = page.html();
+    let selector = scraper::Selector::parse(&format!("{form} input[type=checkbox][checked]")).unwrap();
+    html.select(&selector)
+        .map(|i| (i.value().attr("name").unwrap().to_owned(), i.value().attr("value").unwrap().to_owned()))
+        .collect()
+}
+
+#[tokio::test]
+async fn before_an_upgrade_everything_pauses_and_after_it_resumes() {
+    let (leader_sim, local_sim, _leader, local) = crate::replication::connected_pair().await;
+    followers::follow(&local, "copy", "leader", "myindex", FollowParameters::default()).await.unwrap();
+    local
+        .put_auto_follow_pattern_raw("logs", &json!({"remote_cluster": "leader", "leader_index_patterns": ["logs-*"]}))
+        .await
+        .unwrap();
+    let panel = pair_panel(&local_sim, &leader_sim);
+    let mut visitor = Visitor::new(&panel);
+    let page = visitor.get("/doctor").await;
+    let d6 = "li.finding[data-check=D6][data-subject='remote:leader']";
+    assert!(page.text(&format!("{d6} .explanation")).contains("upgrade this cluster (the follower side) first"));
+    assert_eq!(page.attr("#halt-pause-leader", "href").as_deref(), Some("/doctor/replication?action=pause"));
+
+    // The page says what will be paused, each ticked; nothing happens before the POST.
+    let confirm = visitor.get("/doctor/replication?action=pause").await;
+    assert_eq!(confirm.status, 200);
+    let chosen = ticked(&confirm, "#halt-form");
+    assert_eq!(chosen, [("patterns".to_owned(), "logs".to_owned()), ("followers".to_owned(), "copy".to_owned())]);
+    assert_eq!(local.follow_info("copy").await.unwrap()[0].status, "active");
+
+    let mut form: Vec<(&str, &str)> = vec![("action", "pause")];
+    // Nothing ticked: nothing done, and the page says so.
+    let nothing = visitor.post_form("/doctor/replication", &form).await;
+    assert!(nothing.text("#confirm-error").contains("Nothing was chosen"));
+    form.extend(chosen.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    let forged = post_form_raw(&panel, "/doctor/replication", &form, None).await;
+    assert_eq!(forged.status, 403);
+    assert_eq!(local.follow_info("copy").await.unwrap()[0].status, "active");
+
+    let report = visitor.post_form("/doctor/replication", &form).await;
+    assert_eq!(report.status, 200, "{}", report.body);
+    assert_eq!(report.texts("#halt-report li .badge"), ["done", "done"]);
+    assert_eq!(local.follow_info("copy").await.unwrap()[0].status, "paused");
+    let patterns = local.auto_follow_patterns().await.unwrap();
+    assert!(!patterns[0].pattern.active, "the pattern is paused");
+
+    // After the upgrade: resume them all.
+    let confirm = visitor.get("/doctor/replication?action=resume").await;
+    let chosen = ticked(&confirm, "#halt-form");
+    assert_eq!(chosen, [("patterns".to_owned(), "logs".to_owned()), ("followers".to_owned(), "copy".to_owned())]);
+    let mut form: Vec<(&str, &str)> = vec![("action", "resume")];
+    form.extend(chosen.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    let report = visitor.post_form("/doctor/replication", &form).await;
+    assert_eq!(report.texts("#halt-report li .badge"), ["done", "done"]);
+    assert_eq!(local.follow_info("copy").await.unwrap()[0].status, "active");
+    assert!(local.auto_follow_patterns().await.unwrap()[0].pattern.active);
+    let nothing_left = visitor.get("/doctor/replication?action=resume").await;
+    assert!(nothing_left.text("#halt-nothing").contains("Nothing to resume"));
 }

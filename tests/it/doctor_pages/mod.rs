@@ -1,7 +1,7 @@
 //! The doctor's screens, in-process: `/doctor`, `/doctor.json`, the panels on detail pages,
 //! the overview's count, and the fixes the panel applies itself.
 
-mod fixes;
+pub(crate) mod fixes;
 mod json;
 mod keys;
 mod page;
