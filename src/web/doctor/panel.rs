@@ -41,7 +41,14 @@ pub async fn panel_fragment(
     let report = super::diagnose(&state, &screen).await;
     let tr = screen.tr();
     let local_url = screen.client().urls().into_iter().next().unwrap_or_default();
-    let findings = view::findings(&report, report.about(&subject), &tr, &local_url);
+    let mut findings = view::findings(&report, report.about(&subject), &tr, &local_url);
+    // On the subject's own page, a fix that is "open this page" says nothing.
+    let own_page = view::subject_href(&subject);
+    for finding in &mut findings {
+        if finding.page.is_some() && finding.page == own_page {
+            finding.page = None;
+        }
+    }
     let problems = report.about(&subject).filter(|f| matches!(f.verdict, Verdict::Fail | Verdict::Warn)).count();
     render(&Panel { tr, csrf: screen.context.csrf.clone(), findings, problems })
 }

@@ -76,6 +76,16 @@ fn parts(subject: &Subject) -> (&'static str, &str) {
     }
 }
 
+/// The page of a subject, its name encoded (`None` for the cluster).
+pub fn subject_href(subject: &Subject) -> Option<String> {
+    match subject {
+        Subject::Cluster => None,
+        Subject::Remote(name) => Some(format!("/remote-clusters/{}", encode_segment(name))),
+        Subject::Follower(name) => Some(format!("/follower-indices/{}", encode_segment(name))),
+        Subject::Pattern(name) => Some(format!("/auto-follow-patterns/{}", encode_segment(name))),
+    }
+}
+
 /// `remote:leader` back into a subject (the panel's query parameter); `None` for anything else.
 pub fn parse_subject(label: &str) -> Option<Subject> {
     if label == "cluster" {

@@ -29,6 +29,8 @@ async fn a_follower_page_loads_the_findings_about_that_follower_only() {
     assert!(found.iter().all(|(_, subject, _)| subject == "follower:other"), "{found:?}");
     assert!(found.contains(&("D9".into(), "follower:other".into(), "warn".into())), "{found:?}");
     assert!(fragment.text("li.finding[data-check=D9] .explanation").contains("The follower is paused"));
+    // The fix "open the follower's page" is not offered on that very page.
+    assert_eq!(fragment.attr("li.finding[data-check=D9] a.fix-page", "href"), None);
 
     let healthy = get_with(&panel, "/doctor/panel?subject=follower:copy", &[("hx-request", "true")]).await;
     assert!(findings(&healthy).iter().all(|(_, s, v)| s == "follower:copy" && v == "pass"));
