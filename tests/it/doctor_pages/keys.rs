@@ -53,3 +53,45 @@ fn every_key_the_doctor_can_produce_is_in_both_catalogs() {
         assert!(missing.is_empty(), "{lang} lacks {missing:#?}");
     }
 }
+
+/// Keys the doctor's screens build at run time from a prefix and a value.
+const SCREEN_KEYS: &[&str] = &[
+    "doctor-verdict-fail",
+    "doctor-verdict-warn",
+    "doctor-verdict-not-checked",
+    "doctor-verdict-pass",
+    "doctor-subject-cluster",
+    "doctor-subject-remote",
+    "doctor-subject-follower",
+    "doctor-subject-pattern",
+    "doctor-side-local",
+    "doctor-side-leader",
+    "doctor-licence-status-active",
+    "doctor-licence-status-expired",
+    "doctor-licence-status-invalid",
+    "doctor-halt-pause-title",
+    "doctor-halt-pause-explains",
+    "doctor-halt-pause-nothing",
+    "doctor-halt-pause-button",
+    "doctor-halt-resume-title",
+    "doctor-halt-resume-explains",
+    "doctor-halt-resume-nothing",
+    "doctor-halt-resume-button",
+    "doctor-forget-released",
+    "doctor-forget-still-following",
+    "doctor-forget-no-leader",
+    "doctor-forget-refused",
+    "doctor-forget-confirm-required",
+    "doctor-halt-bad-action",
+    "doctor-halt-nothing-chosen",
+    "doctor-bad-subject",
+];
+
+#[test]
+fn every_key_the_doctor_screens_build_is_in_both_catalogs() {
+    for lang in ["en-US", "zh-CN"] {
+        let catalog = catalog_keys(lang);
+        let missing: Vec<&&str> = SCREEN_KEYS.iter().filter(|k| !catalog.contains(**k)).collect();
+        assert!(missing.is_empty(), "{lang} lacks {missing:?}");
+    }
+}
