@@ -693,3 +693,14 @@ overview-health-migrations = Migrations in progress
 migration-version-follower-older = This cluster is older than the leader: a follower cluster must run the leader's version or newer.
 migration-version-too-far = The clusters are more than one major version apart: Elasticsearch cannot replicate between them.
 migration-licence-no-ccr = This cluster's licence does not include cross-cluster replication: start a trial or install a licence that does.
+
+## migrations: session leader, aliases, mappings
+migration-aliases-title = Aliases (optional)
+migration-aliases-intro = After its conversion, each index can get aliases, so that applications keep the name they know. Aliases follow Elasticsearch's index name rules and must not be the name of an index or alias on this cluster.
+migration-aliases-choose = Add aliases…
+migration-alias-leader-name = Add the leader index's name “{ $name }” as an alias
+migration-alias-field = Another alias for { $follower }
+migration-alias-taken = “{ $name }” is already the name of an index or alias on this cluster: choose another.
+migration-alias-twice = “{ $name }” is asked for two indices: an alias added here points at one index.
+migration-converted-alias = Regular index, alias added
+migration-alias-failed = Regular index (open and writable), but Elasticsearch refused the alias

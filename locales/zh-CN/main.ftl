@@ -694,3 +694,14 @@ overview-health-migrations = 进行中的迁移
 migration-version-follower-older = 本集群比 Leader 旧：Follower 集群的版本必须不低于 Leader。
 migration-version-too-far = 两个集群相差超过一个主版本：Elasticsearch 无法在它们之间复制。
 migration-licence-no-ccr = 本集群的许可证不包含跨集群复制：请开始试用或安装包含该功能的许可证。
+
+## migrations: session leader, aliases, mappings
+migration-aliases-title = 别名（可选）
+migration-aliases-intro = 转换之后，可以为每个索引添加别名，让应用继续使用它们熟悉的名称。别名遵循 Elasticsearch 的索引命名规则，且不能与本集群上的索引或别名同名。
+migration-aliases-choose = 添加别名…
+migration-alias-leader-name = 把 Leader 索引的名称“{ $name }”添加为别名
+migration-alias-field = { $follower } 的其他别名
+migration-alias-taken = “{ $name }”已是本集群上某个索引或别名的名称：请换一个。
+migration-alias-twice = “{ $name }”被用于两个索引：这里添加的别名只能指向一个索引。
+migration-converted-alias = 普通索引，已添加别名
+migration-alias-failed = 普通索引（已打开、可写入），但 Elasticsearch 拒绝了该别名

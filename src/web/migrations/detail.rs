@@ -232,7 +232,19 @@ pub async fn show_migration(
         }
         _ => Vec::new(),
     };
-    let targets = Targets { leader_url: leader_url.as_deref(), local_url: &local_url, alias: &alias, seeds: &seeds };
+    let copies = match &leader {
+        Some(leader) if !plan.runs.get(&StepName::Prepare).is_some_and(|r| r.ok) => {
+            crate::ccr::migrations::copy::copy_bodies(leader, &plan).await
+        }
+        _ => Default::default(),
+    };
+    let targets = Targets {
+        leader_url: leader_url.as_deref(),
+        local_url: &local_url,
+        alias: &alias,
+        seeds: &seeds,
+        copies: &copies,
+    };
     let steps = StepName::ALL
         .into_iter()
         .map(|step| StepView {

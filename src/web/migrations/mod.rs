@@ -3,6 +3,7 @@
 //! next action. The plan lives in the local cluster (`ccr::migrations::plan`); the steps are
 //! `ccr::migrations::recipe`; this layer only reads forms, runs one step and picks a page.
 
+mod cutover;
 pub mod detail;
 mod new;
 mod requests;

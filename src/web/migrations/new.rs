@@ -86,7 +86,7 @@ struct NewPage {
     remotes: Vec<String>,
 }
 
-fn problem_key(problem: NameProblem) -> &'static str {
+pub(super) fn problem_key(problem: NameProblem) -> &'static str {
     match problem {
         NameProblem::Empty => "migration-name-empty",
         NameProblem::TooLong => "migration-name-too-long",

@@ -1,6 +1,8 @@
 //! The guided migration screens through the panel (issue 13): each step, its failures, a
 //! restart in the middle, and the replication overview.
 
+mod aliases;
+mod copies;
 mod failures;
 mod flow;
 mod keys;
