@@ -30,6 +30,7 @@ fn new_plan() -> MigrationPlan {
         created_by: "alice".into(),
         created_at: 0,
         leader_cluster: Some("old".into()),
+        leader_endpoint: None,
         remote_cluster: None,
         follower_index_prefix: String::new(),
         follower_index_suffix: String::new(),

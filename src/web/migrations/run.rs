@@ -17,6 +17,7 @@ use std::collections::BTreeMap;
 
 use super::cutover::{self, AliasRow};
 use super::requests::{self, ShownRequest, Targets};
+use super::session_leader::InSession;
 use super::{find, leader_client, now_millis};
 use crate::audit::{Action, Event, Outcome as AuditOutcome};
 use crate::ccr::migrations::aliases::Aliases;
@@ -170,6 +171,7 @@ fn step_event(id: &str, step: StepName, failures: &[(String, String)], write: Op
 pub async fn run_step(
     State(state): State<AppState>,
     screen: Screen,
+    InSession(session): InSession,
     jar: PrivateCookieJar<FlashKey>,
     Path((id, step)): Path<(String, String)>,
     Form(fields): Form<StepFields>,
@@ -180,7 +182,7 @@ pub async fn run_step(
     let local = screen.client();
     let stored = find(local, &id).await?;
     let confirmed = fields.confirm == "yes";
-    let leader = leader_client(&state, &screen, stored.plan.leader_cluster.as_deref());
+    let leader = leader_client(&state, &screen, &stored.plan, session.as_ref());
     if step == StepName::Prepare && !confirmed {
         let asking = Asking { needs_box: false, fields: &fields.more, alias_rows: None };
         return confirmation(&screen, leader.as_ref(), stored.plan, step, asking).await;

@@ -7,6 +7,7 @@ mod failures;
 mod flow;
 mod keys;
 mod overview;
+mod session_leader;
 
 use ccr_panel::es::{EsClient, Version};
 use ccr_panel::sim::SimServer;
