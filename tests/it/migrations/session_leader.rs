@@ -232,3 +232,18 @@ async fn signing_out_forgets_the_endpoint() {
     let cookie = format!("{}; ccr_leader={sealed}", visitor.cookie_header());
     assert_eq!(get_with(&panel, &at, &[("cookie", &cookie)]).await.texts("#leader-unknown").len(), 1);
 }
+
+#[tokio::test]
+async fn the_endpoint_fields_speak_chinese() {
+    let (leader, local) = leader_and_local().await;
+    let panel = panel_without_leader(&local);
+    let page = get_with(&panel, "/migrations/new", &[("accept-language", "zh-CN")]).await;
+    assert!(page.text("#leader-endpoint legend").contains("仅用于本次会话"));
+    assert!(!page.text("#leader-endpoint").contains("this session"), "{}", page.text("#leader-endpoint"));
+    let mut visitor = Visitor::new(&panel);
+    visitor.headers.push(("accept-language".into(), "zh-CN".into()));
+    let mut fields = endpoint_fields(&leader, PASSWORD);
+    fields[1].1 = "http://es:9200/x".into();
+    let page = post_new(&mut visitor, &fields).await;
+    assert_eq!(page.text("#leader_url-messages"), "只写协议、主机和端口：不要路径、查询参数或片段。");
+}
