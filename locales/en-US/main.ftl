@@ -732,3 +732,4 @@ migration-leader-session-unknown-notice = The leader ({ $url }) was entered for 
 migration-leader-enter-title = Enter the leader's endpoint for this session
 migration-leader-enter = Use this endpoint
 migration-leader-entered = The leader's endpoint is known for this session: the steps that touch the leader use it.
+migration-when-aliases = only when aliases are asked for (the alias here is an example)

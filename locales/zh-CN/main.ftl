@@ -733,3 +733,4 @@ migration-leader-session-unknown-notice = Leader（{ $url }）是在某次会话
 migration-leader-enter-title = 为本次会话输入 Leader 的地址
 migration-leader-enter = 使用此地址
 migration-leader-entered = 本次会话已知道 Leader 的地址：涉及 Leader 的步骤会使用它。
+migration-when-aliases = 仅当要求添加别名时（此处的别名仅为示例）

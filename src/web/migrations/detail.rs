@@ -229,7 +229,7 @@ pub async fn show_migration(
     let local = screen.client();
     let stored = find(local, &id).await?;
     let plan = stored.plan;
-    let leader = leader_client(&state, &screen, &plan, session.as_ref());
+    let leader = leader_client(&state, &screen, &plan, &session);
     // Without a client, the URL the plan records (entered in another session) still tells
     // where the leader's requests go.
     let leader_url = leader.as_ref().and_then(|l| l.urls().into_iter().next()).or_else(|| plan.leader_endpoint.clone());
@@ -295,7 +295,7 @@ pub async fn follow_progress(
 ) -> AppResult<Response> {
     let local = screen.client();
     let plan = find(local, &id).await?.plan;
-    let leader = leader_client(&state, &screen, &plan, session.as_ref());
+    let leader = leader_client(&state, &screen, &plan, &session);
     let progress = progress(screen.tr(), local, leader.as_ref(), &plan, &query).await;
     Ok(render(&ProgressFragment { progress })?.into_response())
 }

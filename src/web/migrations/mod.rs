@@ -49,7 +49,7 @@ fn leader_client(
     state: &AppState,
     screen: &Screen,
     plan: &MigrationPlan,
-    session: Option<&SessionLeader>,
+    session: &[SessionLeader],
 ) -> Option<EsClient> {
     if let Some(name) = plan.leader_cluster.as_deref() {
         return state
@@ -58,6 +58,6 @@ fn leader_client(
             .any(|c| c.name == name)
             .then(|| state.client_for(Some(name), &screen.cluster.user));
     }
-    let entered = session?;
-    (plan.leader_endpoint.as_deref() == Some(entered.url_text().as_str())).then(|| entered.client()).flatten()
+    let recorded = plan.leader_endpoint.as_deref()?;
+    session.iter().find(|entered| entered.url_text() == recorded)?.client()
 }

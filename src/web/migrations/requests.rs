@@ -4,6 +4,7 @@
 
 use serde_json::{Value, json};
 
+use crate::ccr::migrations::aliases::add_body;
 use crate::ccr::migrations::plan::{MigrationPlan, StepName};
 use crate::ccr::migrations::recipe::{MARKER_ID, REPLICATION_TYPE, reindexed_name};
 use crate::web::filters::encode_segment;
@@ -163,6 +164,16 @@ pub fn for_step(step: StepName, plan: &MigrationPlan, targets: &Targets<'_>) -> 
                 for action in ["_ccr/pause_follow", "_close", "_ccr/unfollow", "_open"] {
                     out.push(request(Side::Local, "", local_url, "POST", &format!("{follower}/{action}"), None));
                 }
+                // The alias a person would most often add: the leader index's own name.
+                let alias = if index.leader_index != index.follower_index { &index.leader_index } else { "<alias>" };
+                out.push(request(
+                    Side::Local,
+                    "migration-when-aliases",
+                    local_url,
+                    "POST",
+                    "_aliases",
+                    Some(add_body(&index.follower_index, &[alias.to_owned()])),
+                ));
             }
             StepName::Connect => {}
         }

@@ -182,7 +182,7 @@ pub async fn run_step(
     let local = screen.client();
     let stored = find(local, &id).await?;
     let confirmed = fields.confirm == "yes";
-    let leader = leader_client(&state, &screen, &stored.plan, session.as_ref());
+    let leader = leader_client(&state, &screen, &stored.plan, &session);
     if step == StepName::Prepare && !confirmed {
         let asking = Asking { needs_box: false, fields: &fields.more, alias_rows: None };
         return confirmation(&screen, leader.as_ref(), stored.plan, step, asking).await;

@@ -1,5 +1,5 @@
-//! A leader endpoint entered for this session only: its HTTP URL and credentials, kept in a
-//! sealed cookie of its own (AES-GCM, under a key derived from the session key, so every panel
+//! Leader endpoints entered for this session only (one per old cluster, at most
+//! [`MAX_ENDPOINTS`]): HTTP URL and credentials, kept in a sealed cookie of its own (AES-GCM, under a key derived from the session key, so every panel
 //! instance sharing that key reads it) and never anywhere else: not in Elasticsearch (the plan
 //! records only the URL), not in a page, a log line or a URL.
 //!
@@ -69,9 +69,18 @@ enum StoredAuth {
 }
 
 #[derive(Serialize, Deserialize)]
-struct Stored {
+struct StoredEndpoint {
     url: String,
     auth: StoredAuth,
+}
+
+/// How many endpoints a session keeps (one per old cluster being migrated from); entering
+/// one more forgets the one entered first.
+pub const MAX_ENDPOINTS: usize = 4;
+
+#[derive(Serialize, Deserialize)]
+struct Stored {
+    endpoints: Vec<StoredEndpoint>,
     /// Digest of the session it belongs to (see the module's documentation).
     bound: String,
     /// Seconds since the epoch when it was entered.
@@ -120,8 +129,7 @@ fn build(state: &AppState, value: String, max_age: i64) -> Cookie<'static> {
         .build()
 }
 
-/// The `Set-Cookie` value that keeps `leader` for this session (`None`: nothing to bind to).
-pub fn seal(state: &AppState, headers: &HeaderMap, leader: &SessionLeader) -> Option<String> {
+fn stored(leader: &SessionLeader) -> StoredEndpoint {
     let auth = match &leader.auth {
         None => StoredAuth::None,
         Some(Auth::Basic { username, password }) => {
@@ -129,7 +137,17 @@ pub fn seal(state: &AppState, headers: &HeaderMap, leader: &SessionLeader) -> Op
         }
         Some(Auth::ApiKey(key)) => StoredAuth::ApiKey { key: key.expose_secret().to_owned() },
     };
-    let stored = Stored { url: leader.url.to_string(), auth, bound: binding(state, headers)?, created: now() };
+    StoredEndpoint { url: leader.url.to_string(), auth }
+}
+
+/// The `Set-Cookie` value that keeps `leader` for this session beside the endpoints it knows
+/// already (replacing one with the same URL); `None`: nothing to bind to.
+pub fn seal(state: &AppState, headers: &HeaderMap, leader: &SessionLeader) -> Option<String> {
+    let mut known: Vec<SessionLeader> = open(state, headers).into_iter().filter(|l| l.url != leader.url).collect();
+    known.push(leader.clone());
+    let skip = known.len().saturating_sub(MAX_ENDPOINTS);
+    let endpoints = known.iter().skip(skip).map(stored).collect();
+    let stored = Stored { endpoints, bound: binding(state, headers)?, created: now() };
     let value = serde_json::to_string(&stored).ok()?;
     let mut jar = CookieJar::new();
     let lifetime = state.auth.sessions.lifetime.as_secs() as i64;
@@ -142,31 +160,38 @@ pub fn clear(state: &AppState) -> String {
     build(state, String::new(), 0).to_string()
 }
 
-/// The endpoint entered in this session, if any (and still within the session's lifetime).
-pub fn open(state: &AppState, headers: &HeaderMap) -> Option<SessionLeader> {
+/// The endpoints entered in this session (none when the cookie is absent, foreign to this
+/// session, or older than a session may live).
+pub fn open(state: &AppState, headers: &HeaderMap) -> Vec<SessionLeader> {
     let name = cookie_name(state.auth.sessions.secure);
-    let sealed = read_cookie(headers, name)?;
+    let Some(sealed) = read_cookie(headers, name) else { return Vec::new() };
     let mut jar = CookieJar::new();
     jar.add_original(Cookie::new(name, sealed));
-    let opened = jar.private(&key(state)).get(name)?;
-    let stored: Stored = serde_json::from_str(opened.value()).ok()?;
+    let Some(opened) = jar.private(&key(state)).get(name) else { return Vec::new() };
+    let Ok(stored) = serde_json::from_str::<Stored>(opened.value()) else { return Vec::new() };
     if Some(&stored.bound) != binding(state, headers).as_ref()
         || now().saturating_sub(stored.created) > state.auth.sessions.lifetime.as_secs()
     {
-        return None;
+        return Vec::new();
     }
-    let auth = match stored.auth {
-        StoredAuth::None => None,
-        StoredAuth::Basic { username, password } => {
-            Some(Auth::Basic { username, password: SecretString::from(password) })
-        }
-        StoredAuth::ApiKey { key } => Some(Auth::ApiKey(SecretString::from(key))),
-    };
-    Some(SessionLeader { url: Url::parse(&stored.url).ok()?, auth })
+    stored
+        .endpoints
+        .into_iter()
+        .filter_map(|endpoint| {
+            let auth = match endpoint.auth {
+                StoredAuth::None => None,
+                StoredAuth::Basic { username, password } => {
+                    Some(Auth::Basic { username, password: SecretString::from(password) })
+                }
+                StoredAuth::ApiKey { key } => Some(Auth::ApiKey(SecretString::from(key))),
+            };
+            Some(SessionLeader { url: Url::parse(&endpoint.url).ok()?, auth })
+        })
+        .collect()
 }
 
-/// The session's leader endpoint as an extractor (`None` inside when there is none).
-pub struct InSession(pub Option<SessionLeader>);
+/// The session's leader endpoints as an extractor.
+pub struct InSession(pub Vec<SessionLeader>);
 
 impl FromRequestParts<AppState> for InSession {
     type Rejection = std::convert::Infallible;

@@ -45,6 +45,10 @@ async fn the_leader_index_s_name_and_another_alias_are_added_after_the_conversio
     let mut visitor = Visitor::new(&clusters.panel());
     let at = ready_to_cut_over(&clusters, &mut visitor).await;
 
+    let page = visitor.get(&at).await;
+    let shown = page.text("#step-cutover details");
+    assert!(shown.contains("POST _aliases") && shown.contains(r#""alias": "orders""#), "Show request: {shown}");
+
     // The options: the leader's name is free here, so it is offered.
     let page = visitor.post_form(&format!("{at}/cutover"), &[("confirm", "yes"), ("options", "aliases")]).await;
     assert_eq!(page.status, 200, "{}", page.body);

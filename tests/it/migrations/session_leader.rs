@@ -247,3 +247,28 @@ async fn the_endpoint_fields_speak_chinese() {
     let page = post_new(&mut visitor, &fields).await;
     assert_eq!(page.text("#leader_url-messages"), "只写协议、主机和端口：不要路径、查询参数或片段。");
 }
+
+#[tokio::test]
+async fn a_session_keeps_the_endpoints_of_several_old_clusters() {
+    let (first_leader, local) = leader_and_local().await;
+    let second_leader = start_sim_with(crate::sim_migration::config("older", Version::new(8, 15, 0))).await;
+    client(&second_leader).create_index("orders", &json!({})).await.unwrap();
+    let panel = panel_without_leader(&local);
+    let mut visitor = Visitor::new(&panel);
+    let first = post_new(&mut visitor, &endpoint_fields(&first_leader, PASSWORD)).await;
+    let first = first.header("location").unwrap().to_owned();
+    // The second cluster has no security: no credentials.
+    let fields = vec![
+        ("leader_cluster", String::new()),
+        ("leader_url", second_leader.url()),
+        ("leader_indices", "orders".into()),
+    ];
+    let second = post_new(&mut visitor, &fields).await;
+    assert!(second.status.is_redirection(), "{}", second.body);
+    let second = second.header("location").unwrap().to_owned();
+    for at in [&first, &second] {
+        let page = run(&mut visitor, at, "prepare", &[]).await;
+        assert!(page.texts("#leader-unknown").is_empty(), "{at}");
+        assert_eq!(outcome(&page, "prepare", "orders"), "migration-ready", "{at}: {}", page.body);
+    }
+}
