@@ -45,10 +45,11 @@ pub enum Action {
     CreateMigration,
     StartTrial,
     RunMigrationStep,
+    SetMigrationLeader,
 }
 
 impl Action {
-    pub const ALL: [Action; 18] = [
+    pub const ALL: [Action; 19] = [
         Action::SignIn,
         Action::AddRemoteCluster,
         Action::UpdateRemoteCluster,
@@ -67,6 +68,7 @@ impl Action {
         Action::CreateMigration,
         Action::StartTrial,
         Action::RunMigrationStep,
+        Action::SetMigrationLeader,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -89,6 +91,7 @@ impl Action {
             Action::CreateMigration => "create_migration",
             Action::StartTrial => "start_trial",
             Action::RunMigrationStep => "run_migration_step",
+            Action::SetMigrationLeader => "set_migration_leader",
         }
     }
 }

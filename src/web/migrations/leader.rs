@@ -15,6 +15,7 @@ use serde::Deserialize;
 use super::find;
 use super::new::{Checked, Messages};
 use super::session_leader::{self, SessionLeader};
+use crate::audit::{Action, Event, Outcome as AuditOutcome};
 use crate::ccr::migrations::plan::{self, MigrationPlan, PlanWriteError};
 use crate::es::{EsClient, EsError};
 use crate::i18n::Message;
@@ -148,7 +149,20 @@ pub async fn enter_leader(
         // The plan records where the leader is (never how to sign in there).
         let mut changed = stored.plan.clone();
         changed.leader_endpoint = Some(url.clone());
-        match plan::update(local, &stored, &changed).await {
+        let written = plan::update(local, &stored, &changed).await;
+        screen.record(&Event {
+            action: Action::SetMigrationLeader,
+            target: id.clone(),
+            // The URL only: the credentials stay in the session.
+            request: format!("record the leader endpoint {url} in migration {id}"),
+            outcome: if written.is_ok() { AuditOutcome::Succeeded } else { AuditOutcome::Failed },
+            detail: match &written {
+                Ok(_) => String::new(),
+                Err(PlanWriteError::Conflict) => "the plan changed meanwhile".to_owned(),
+                Err(PlanWriteError::Es(e)) => e.reason(),
+            },
+        });
+        match written {
             Ok(_) => {}
             Err(PlanWriteError::Conflict) => {
                 let mut checked = Checked::default();
