@@ -46,10 +46,11 @@ pub enum Action {
     StartTrial,
     RunMigrationStep,
     ForgetFollower,
+    SetMigrationLeader,
 }
 
 impl Action {
-    pub const ALL: [Action; 19] = [
+    pub const ALL: [Action; 20] = [
         Action::SignIn,
         Action::AddRemoteCluster,
         Action::UpdateRemoteCluster,
@@ -69,6 +70,7 @@ impl Action {
         Action::StartTrial,
         Action::RunMigrationStep,
         Action::ForgetFollower,
+        Action::SetMigrationLeader,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -92,6 +94,7 @@ impl Action {
             Action::StartTrial => "start_trial",
             Action::RunMigrationStep => "run_migration_step",
             Action::ForgetFollower => "forget_follower",
+            Action::SetMigrationLeader => "set_migration_leader",
         }
     }
 }

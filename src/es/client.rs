@@ -218,6 +218,20 @@ impl EsClient {
         self.call(&routes::INDEX_CLOSE, &[index], &[], None::<&Value>).await
     }
 
+    /// One index's aliases, mappings and settings (dotted keys); `None` when the answer does
+    /// not name it.
+    pub async fn index_definition(&self, index: &str) -> Result<Option<IndexDefinition>, EsError> {
+        let index = one(index)?;
+        let mut found: BTreeMap<String, IndexDefinition> =
+            self.get(&routes::INDEX_GET, &[index], &[("flat_settings", "true")]).await?;
+        Ok(found.remove(index))
+    }
+
+    /// `POST /_aliases` with `actions` as given.
+    pub async fn update_aliases(&self, actions: &Value) -> Result<Acknowledged, EsError> {
+        self.call(&routes::UPDATE_ALIASES, &[], &[], Some(actions)).await
+    }
+
     /// Index settings with dotted keys, including defaults when `include_defaults`.
     pub async fn index_settings(&self, index: &str) -> Result<IndexSettingsByIndex, EsError> {
         self.get(&routes::INDEX_GET_SETTINGS, &[index], &[("flat_settings", "true")]).await

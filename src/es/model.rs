@@ -268,6 +268,18 @@ pub struct IndexSettings {
     pub settings: BTreeMap<String, Value>,
 }
 
+/// `GET /{index}?flat_settings=true`: one index's aliases, mappings (typeless from 7.0, under
+/// the mapping type before) and settings with dotted keys.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct IndexDefinition {
+    #[serde(default)]
+    pub aliases: BTreeMap<String, Value>,
+    #[serde(default)]
+    pub mappings: serde_json::Map<String, Value>,
+    #[serde(default)]
+    pub settings: BTreeMap<String, Value>,
+}
+
 /// `POST /{index}/_doc`, `PUT /{index}/_doc/{id}`
 #[derive(Debug, Clone, Deserialize)]
 pub struct DocWritten {

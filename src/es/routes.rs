@@ -42,6 +42,8 @@ routes! {
     REINDEX = "reindex" POST "/_reindex";
     TASK_GET = "tasks.get" GET "/_tasks/{task_id}";
     INDEX_EXISTS = "indices.exists" HEAD "/{index}";
+    INDEX_GET = "indices.get" GET "/{index}";
+    UPDATE_ALIASES = "indices.update_aliases" POST "/_aliases";
     INDEX_CREATE = "indices.create" PUT "/{index}";
     INDEX_DELETE = "indices.delete" DELETE "/{index}";
     INDEX_OPEN = "indices.open" POST "/{index}/_open";

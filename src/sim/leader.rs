@@ -44,6 +44,7 @@ pub fn read_index(state: &ClusterState, request: &Value) -> Value {
     json!({
         "uuid": index.uuid,
         "settings": index.settings,
+        "mappings": index.mappings,
         "soft_deletes": soft_deletes,
         "shards": index.shards.len(),
         "license": state.license_type.as_str(),

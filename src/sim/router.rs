@@ -34,6 +34,11 @@ pub enum Op {
     OpenIndex,
     CloseIndex,
     GetIndexSettings,
+    GetIndex,
+    GetMapping,
+    UpdateAliases,
+    GetAlias,
+    GetAliasByName,
     PutIndexSettings,
     IndexDoc,
     GetDoc,
@@ -105,6 +110,14 @@ table! {
     "tasks.get" GET "/_tasks/{task_id}" ANY => GetTask;
     "ilm.explain_lifecycle" GET "/{index}/_ilm/explain" Version::new(6, 6, 0) => IlmExplain;
     "indices.exists" HEAD "/{index}" ANY => IndexExists;
+    "indices.get" GET "/{index}" ANY => GetIndex;
+    "indices.get_mapping" GET "/_mapping" ANY => GetMapping;
+    "indices.get_mapping" GET "/{index}/_mapping" ANY => GetMapping;
+    "indices.update_aliases" POST "/_aliases" ANY => UpdateAliases;
+    "indices.get_alias" GET "/_alias" ANY => GetAlias;
+    "indices.get_alias" GET "/_alias/{name}" ANY => GetAliasByName;
+    "indices.get_alias" GET "/{index}/_alias" ANY => GetAlias;
+    "indices.get_alias" GET "/{index}/_alias/{name}" ANY => GetAlias;
     "indices.create" PUT "/{index}" ANY => CreateIndex;
     "indices.delete" DELETE "/{index}" ANY => DeleteIndex;
     "indices.open" POST "/{index}/_open" ANY => OpenIndex;

@@ -177,6 +177,12 @@ fn needs(op: Op) -> Needs {
         Op::CatIndices => Cluster("cluster:monitor/state", &["monitor"]),
         Op::ResolveIndex | Op::ResolveCluster => Index("indices:admin/resolve/index", &["view_index_metadata"]),
         Op::IndexExists | Op::GetIndexSettings => Index("indices:monitor/settings/get", &["view_index_metadata"]),
+        Op::GetIndex => Index("indices:admin/get", &["view_index_metadata"]),
+        Op::GetMapping => Index("indices:admin/mappings/get", &["view_index_metadata"]),
+        Op::GetAlias | Op::GetAliasByName => Index("indices:admin/aliases/get", &["view_index_metadata"]),
+        // The indices are in the body: `manage` on every index is asked for (stricter than
+        // Elasticsearch, which checks the named ones).
+        Op::UpdateAliases => Index("indices:admin/aliases", &["manage"]),
         Op::CreateIndex => Index("indices:admin/create", &["create_index"]),
         Op::DeleteIndex => Index("indices:admin/delete", &["delete_index"]),
         Op::OpenIndex => Index("indices:admin/open", &["manage"]),

@@ -129,6 +129,13 @@ pub struct Index {
     pub shards: Vec<Shard>,
     /// Set while the index follows a leader index of a remote cluster.
     pub follower: Option<super::follower::FollowerState>,
+    /// The root mapping in 7.0+'s typeless shape (`{"properties": {...}}`, `{}` when none);
+    /// 6.x answers print it under [`Index::mapping_type`].
+    pub mappings: serde_json::Map<String, serde_json::Value>,
+    /// The mapping type a 6.x index was created with (`_doc` unless told otherwise).
+    pub mapping_type: String,
+    /// Aliases pointing at this index, each with its properties (`is_write_index`...).
+    pub aliases: BTreeMap<String, serde_json::Value>,
 }
 
 impl Index {
@@ -142,6 +149,9 @@ impl Index {
             docs: BTreeMap::new(),
             shards: (0..count).map(|_| Shard::default()).collect(),
             follower: None,
+            mappings: serde_json::Map::new(),
+            mapping_type: "_doc".to_owned(),
+            aliases: BTreeMap::new(),
         }
     }
 
@@ -180,6 +190,7 @@ impl Index {
             .or_else(|| self.shards[shard].tombstones.get(id).map(|t| t.version + 1))
             .unwrap_or(1);
         self.shards[shard].tombstones.remove(id);
+        super::api::mappings::grow(self, &source);
         self.docs.insert(id.to_owned(), Doc { source, version, seq_no });
         (shard, seq_no, version)
     }

@@ -168,6 +168,10 @@ async fn sign_out(State(state): State<AppState>, user: Option<Extension<CurrentU
     if let Ok(cookie) = HeaderValue::from_str(&state.auth.sessions.clear()) {
         response.headers_mut().append(header::SET_COOKIE, cookie);
     }
+    // A leader endpoint entered for the session goes with it.
+    if let Ok(cookie) = HeaderValue::from_str(&super::migrations::session_leader::clear(&state)) {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
     rotate_csrf(&state, &mut response);
     response
 }

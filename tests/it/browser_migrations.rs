@@ -93,3 +93,57 @@ async fn a_whole_migration_through_the_pages_in_chromium() {
     assert!(shows(&browser, "#health-followers", "活动").await);
     browser.close().await.unwrap();
 }
+
+/// A leader known only by the endpoint entered for this session, and aliases at the cut-over,
+/// in Chromium; then the endpoint fields in Chinese.
+#[tokio::test]
+async fn a_session_endpoint_and_aliases_at_the_cut_over_in_chromium() {
+    let clusters = TwoClusters::start().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address: SocketAddr = listener.local_addr().unwrap();
+    let panel = crate::helpers::panel_for(&clusters.local);
+    tokio::spawn(async move { axum::serve(listener, panel).await });
+    let base = format!("http://{address}");
+    let new = client(&clusters.local);
+    let (_driver, browser) = browser().await;
+
+    browser.goto(&format!("{base}/migrations/new")).await.unwrap();
+    fill(&browser, "#leader_url", &clusters.leader.url()).await;
+    fill(&browser, "#leader_indices", "orders").await;
+    fill(&browser, "#follower_index_prefix", "new-").await;
+    click(&browser, "#create-migration").await;
+    assert!(shows(&browser, "#leader", "entered for a session only").await);
+    click(&browser, "#run-next button").await;
+    assert!(shows(&browser, "#confirm-requests summary", "The request").await, "prepare shows its requests");
+    click(&browser, "#confirm-step").await;
+    assert_eq!(outcome(&browser, "prepare", "orders").await, "migration-setting-cleared");
+    for step in ["connect", "follow"] {
+        click(&browser, "#run-next button").await;
+        assert!(shows(&browser, "#flash", "every index came through").await, "{step}");
+    }
+    assert!(shows(&browser, "tr[data-follower=new-orders] [data-col=follower-count]", "20").await);
+
+    // The cut-over with aliases: the leader index's name, and another.
+    click(&browser, "#run-next button").await;
+    assert!(shows(&browser, "#flash", "every index came through").await, "verified");
+    click(&browser, "#choose-aliases").await;
+    click(&browser, "#leader_alias_0").await;
+    fill(&browser, "#alias_0", "shop-orders").await;
+    click(&browser, "#writes_stopped").await;
+    click(&browser, "#confirm-step").await;
+    for _ in 0..20 {
+        if outcome(&browser, "cutover", "orders").await == "migration-converted-alias" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(outcome(&browser, "cutover", "orders").await, "migration-converted-alias");
+    assert_eq!(new.count("orders").await.unwrap(), 20, "the alias reads the converted index");
+    new.index_doc("shop-orders", Some("after"), &json!({"n": 0})).await.expect("and writes to it");
+
+    browser.find(Locator::Css("#lang-switch option[value='zh-CN']")).await.unwrap().click().await.unwrap();
+    click(&browser, "form[action='/preferences/language'] button").await;
+    browser.goto(&format!("{base}/migrations/new")).await.unwrap();
+    assert!(shows(&browser, "#leader-endpoint legend", "仅用于本次会话").await);
+    browser.close().await.unwrap();
+}

@@ -34,6 +34,7 @@ mod sim_api;
 mod sim_auto_follow;
 mod sim_docs;
 mod sim_doctor;
+mod sim_mappings;
 mod sim_migration;
 mod sim_nodes;
 mod sim_reindex;

@@ -16,6 +16,7 @@ fn new_plan(id: &str) -> MigrationPlan {
         created_by: "alice".into(),
         created_at: 1_000,
         leader_cluster: Some("leader".into()),
+        leader_endpoint: None,
         remote_cluster: None,
         follower_index_prefix: String::new(),
         follower_index_suffix: String::new(),

@@ -30,6 +30,7 @@ fn new_plan() -> MigrationPlan {
         created_by: "alice".into(),
         created_at: 0,
         leader_cluster: Some("old".into()),
+        leader_endpoint: None,
         remote_cluster: None,
         follower_index_prefix: String::new(),
         follower_index_suffix: String::new(),
@@ -107,15 +108,18 @@ async fn the_whole_recipe_leaves_regular_indices_with_every_document() {
     assert!(all_ok(&outcomes), "{outcomes:?}");
     assert!(leader.get_doc("orders", recipe::MARKER_ID).await.unwrap().is_none(), "the marker is gone");
 
-    assert!(!all_ok(&recipe::cutover(clusters, &plan, false).await), "not without the person's word");
-    let outcomes = recipe::cutover(clusters, &plan, true).await;
+    assert!(
+        !all_ok(&recipe::cutover(clusters, &plan, false, &Default::default()).await),
+        "not without the person's word"
+    );
+    let outcomes = recipe::cutover(clusters, &plan, true, &Default::default()).await;
     assert!(all_ok(&outcomes), "{outcomes:?}");
     for (index, count) in [("legacy", 30), ("orders", 25)] {
         assert!(local.follow_info(index).await.unwrap().is_empty(), "{index} is a regular index");
         assert_eq!(local.count(index).await.unwrap(), count, "{index}: every document");
         local.index_doc(index, Some("after"), &json!({"n": 0})).await.expect("writable");
     }
-    assert!(all_ok(&recipe::cutover(clusters, &plan, true).await), "safe to repeat");
+    assert!(all_ok(&recipe::cutover(clusters, &plan, true, &Default::default()).await), "safe to repeat");
 }
 
 #[tokio::test]
@@ -137,4 +141,62 @@ fn versions_follow_elasticsearch_s_rules() {
     assert_eq!(recipe::check_versions(v(7, 17, 0), v(8, 15, 0)), VersionCheck::Compatible);
     assert_eq!(recipe::check_versions(v(7, 10, 2), v(7, 10, 1)), VersionCheck::FollowerOlder);
     assert_eq!(recipe::check_versions(v(6, 8, 0), v(8, 15, 0)), VersionCheck::TooFarApart);
+}
+
+#[tokio::test]
+async fn the_re_indexed_copy_has_the_source_s_mappings_and_analysis_settings() {
+    let mut leader_config = config("old", Version::new(7, 10, 2));
+    leader_config.physical_replication = true;
+    let leader_sim = start_sim_with(leader_config).await;
+    let local_sim = start_sim_with(config("new", Version::new(7, 10, 2))).await;
+    let (leader, local) = (client(&leader_sim), client(&local_sim));
+    let mappings = json!({"properties": {"title": {"type": "text", "analyzer": "folded"}, "sku": {"type": "keyword"}}});
+    let source = json!({
+        "settings": {
+            "index.soft_deletes.enabled": false,
+            "index.number_of_shards": 2,
+            "index.refresh_interval": "5s",
+            "index.analysis.analyzer.folded.type": "custom",
+            "index.analysis.analyzer.folded.tokenizer": "standard",
+            "index.analysis.analyzer.folded.filter": ["lowercase", "asciifolding"],
+            "index.blocks.write": true
+        },
+        "mappings": mappings
+    });
+    leader.create_index("legacy", &source).await.unwrap();
+    let clusters = Clusters { local: &local, leader: Some(&leader) };
+    let mut plan = new_plan();
+    plan.indices.retain(|i| i.leader_index == "legacy");
+
+    let (_, outcomes) = recipe::prepare(clusters, &mut plan).await;
+    assert_eq!(outcomes["legacy"].key, "migration-reindexing", "{outcomes:?}");
+    let created: Vec<serde_json::Value> = leader_sim
+        .sim
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "PUT" && r.path == "/legacy-ccr")
+        .map(|r| r.body.unwrap_or_default())
+        .collect();
+    // Exactly the source's user settings and mappings: no identity, no write block, no soft
+    // deletes off, and the vendor's setting explicitly null.
+    let expected = json!({
+        "settings": {
+            "index.analysis.analyzer.folded.filter": ["lowercase", "asciifolding"],
+            "index.analysis.analyzer.folded.tokenizer": "standard",
+            "index.analysis.analyzer.folded.type": "custom",
+            "index.number_of_replicas": "1",
+            "index.number_of_shards": "2",
+            "index.refresh_interval": "5s",
+            "index.replication.type": null,
+            "index.soft_deletes.enabled": true
+        },
+        "mappings": mappings
+    });
+    assert_eq!(created, vec![expected]);
+    let copy = leader.index_definition("legacy-ccr").await.unwrap().unwrap();
+    assert_eq!(serde_json::Value::Object(copy.mappings), mappings);
+    assert_eq!(copy.settings["index.analysis.analyzer.folded.filter"], json!(["lowercase", "asciifolding"]));
+    assert_eq!(copy.settings["index.soft_deletes.enabled"], "true");
+    assert!(!copy.settings.contains_key("index.replication.type"));
+    assert!(!copy.settings.contains_key("index.blocks.write"), "the copy takes writes");
 }

@@ -88,6 +88,10 @@ pub struct MigrationPlan {
     pub created_at: i64,
     /// A configured cluster whose HTTP endpoint is the leader, if the panel knows it.
     pub leader_cluster: Option<String>,
+    /// The leader's URL when it was entered for a session only (its credentials are never
+    /// stored): another session, or the same after a restart or sign-out, must enter it again.
+    #[serde(default)]
+    pub leader_endpoint: Option<String>,
     /// The remote cluster alias on the local cluster (chosen, or made by `connect`).
     pub remote_cluster: Option<String>,
     pub follower_index_prefix: String,

@@ -8,11 +8,13 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::super::followers::create::{self as follower_create, NewFollower};
 use super::super::followers::{self, FollowSettings};
 use super::super::steps;
+use super::aliases::{Aliases, add_body};
+use super::copy::copy_body;
 use super::plan::{IndexOutcome, MigrationPlan, PlannedIndex, StepName};
 use crate::es::{EsClient, EsError, Version};
 
@@ -98,9 +100,6 @@ pub fn reindexed_name(leader_index: &str) -> String {
     format!("{leader_index}-ccr")
 }
 
-/// Settings carried over to the re-indexed copy: its shape, not its identity.
-const CARRIED_SETTINGS: [&str; 3] = ["index.number_of_shards", "index.number_of_replicas", "index.refresh_interval"];
-
 /// Step 1: checks each leader index and fixes what can be fixed. Soft deletes off: re-index into
 /// a copy with soft deletes on (a task; `prepare` again shows its progress and, once done, makes
 /// the copy the index to follow). `index.replication.type` present: close, set it to null, open
@@ -159,18 +158,9 @@ async fn prepare_one(leader: &EsClient, index: &mut PlannedIndex, version: Versi
     let facts = leader_facts(leader, &index.source_index, version).await?;
     if !facts.soft_deletes {
         let copy = reindexed_name(&index.leader_index);
-        let settings = leader.index_settings(&index.source_index).await?;
-        let source_settings = settings.get(&index.source_index).map(|s| s.settings.clone()).unwrap_or_default();
-        let mut settings: serde_json::Map<String, Value> = CARRIED_SETTINGS
-            .iter()
-            .filter_map(|k| source_settings.get(*k).map(|v| ((*k).to_owned(), v.clone())))
-            .collect();
-        settings.insert("index.soft_deletes.enabled".into(), json!(true));
-        if facts.replication_type {
-            settings.insert(REPLICATION_TYPE.into(), Value::Null);
-        }
         if !leader.index_exists(&copy).await? {
-            leader.create_index(&copy, &json!({ "settings": settings })).await?;
+            let source = leader.index_definition(&index.source_index).await?.unwrap_or_default();
+            leader.create_index(&copy, &copy_body(&source)).await?;
         }
         let task = leader.reindex_async(&index.source_index, &copy).await?;
         return Ok(outcome(false, "migration-reindexing", task));
@@ -340,9 +330,11 @@ async fn verify_one(leader: &EsClient, local: &EsClient, index: &PlannedIndex, w
 }
 
 /// Step 5: when every follower has caught up (lag 0), converts each into a regular index
-/// (pause, close, unfollow, open; a failed index is left open and named with its step).
+/// (pause, close, unfollow, open; a failed index is left open and named with its step), then
+/// adds the aliases asked for it (checked beforehand, see [`super::aliases`]); an alias
+/// Elasticsearch refuses leaves the converted index as it is and is named in its outcome.
 /// `confirmed` is the person's word that writes to the old cluster have stopped.
-pub async fn cutover(clusters: Clusters<'_>, plan: &MigrationPlan, confirmed: bool) -> Outcomes {
+pub async fn cutover(clusters: Clusters<'_>, plan: &MigrationPlan, confirmed: bool, aliases: &Aliases) -> Outcomes {
     if !confirmed {
         return for_every_index(plan, || outcome(false, "migration-cutover-not-confirmed", ""));
     }
@@ -362,29 +354,48 @@ pub async fn cutover(clusters: Clusters<'_>, plan: &MigrationPlan, confirmed: bo
     }
     let mut outcomes = Outcomes::new();
     for index in &plan.indices {
-        let state = followers::index_state(clusters.local, &index.follower_index).await;
-        let result = match state {
-            Ok(s) if s.following.is_none() && s.open => outcome(true, "migration-converted", ""),
-            _ => match followers::convert_to_regular(clusters.local, &index.follower_index).await {
-                Ok(converted) if converted.report.succeeded() => outcome(true, "migration-converted", ""),
-                Ok(converted) => {
-                    let failed = converted
-                        .report
-                        .steps
-                        .iter()
-                        .find(|s| matches!(s.outcome, steps::StepOutcome::Failed(_)))
-                        .map(|s| s.key)
-                        .unwrap_or_default();
-                    outcome(
-                        false,
-                        "migration-convert-failed",
-                        format!("{failed}: {}", converted.report.failure().unwrap_or_default()),
-                    )
+        let converted = convert_one(clusters.local, index).await;
+        let result = match aliases.get(&index.leader_index) {
+            Some(wanted) if converted.ok && !wanted.is_empty() => {
+                match clusters.local.update_aliases(&add_body(&index.follower_index, wanted)).await {
+                    Ok(_) => outcome(true, "migration-converted-alias", wanted.join(", ")),
+                    Err(e) => {
+                        outcome(false, "migration-alias-failed", format!("{}: {}", wanted.join(", "), reason(&e)))
+                    }
                 }
-                Err(e) => outcome(false, "migration-failed", reason(&e)),
-            },
+            }
+            _ => converted,
         };
         outcomes.insert(index.leader_index.clone(), result);
     }
     outcomes
+}
+
+/// Converts one follower into a regular index (already regular and open counts as done).
+async fn convert_one(local: &EsClient, index: &PlannedIndex) -> IndexOutcome {
+    let state = followers::index_state(local, &index.follower_index).await;
+    if let Ok(s) = state
+        && s.following.is_none()
+        && s.open
+    {
+        return outcome(true, "migration-converted", "");
+    }
+    match followers::convert_to_regular(local, &index.follower_index).await {
+        Ok(converted) if converted.report.succeeded() => outcome(true, "migration-converted", ""),
+        Ok(converted) => {
+            let failed = converted
+                .report
+                .steps
+                .iter()
+                .find(|s| matches!(s.outcome, steps::StepOutcome::Failed(_)))
+                .map(|s| s.key)
+                .unwrap_or_default();
+            outcome(
+                false,
+                "migration-convert-failed",
+                format!("{failed}: {}", converted.report.failure().unwrap_or_default()),
+            )
+        }
+        Err(e) => outcome(false, "migration-failed", reason(&e)),
+    }
 }

@@ -29,6 +29,8 @@ pub(super) fn generated_id() -> String {
 /// The index a write goes to, created on first use when `auto_create`; Elasticsearch's
 /// refusal when it is closed or a follower (which only takes replicated operations).
 pub(super) fn writable<'a>(state: &'a mut ClusterState, name: &str, auto_create: bool) -> SimResult<&'a mut Index> {
+    // An alias stands for its write index.
+    let name = &super::aliases::write_target(state, name)?;
     if auto_create && !state.indices.contains_key(name) {
         create_index(state, name, &BTreeMap::new())?;
     }
@@ -86,13 +88,14 @@ pub(super) fn write_body(
 }
 
 pub fn index(sim: &Sim, request: &Request) -> SimResult {
-    let name = request.param(0).unwrap_or_default().to_owned();
     let source = request.json_body()?;
     if !source.is_object() {
         return Err(EsException::parse("request body must be a JSON object"));
     }
     let mut state = sim.state();
     let version = state.version();
+    // Answers name the index written to, not the alias.
+    let name = super::aliases::write_target(&state, request.param(0).unwrap_or_default())?;
     let index = writable(&mut state, &name, true)?;
     let id = request.param(1).map(str::to_owned).unwrap_or_else(generated_id);
     let existed = index.docs.contains_key(&id);

@@ -141,6 +141,8 @@ pub async fn put_follow(sim: &Arc<Sim>, request: &Request) -> SimResult {
         create_index(&mut state, &name, &copied)?;
         let index = state.indices.get_mut(&name).expect("just created");
         index.settings.insert("index.xpack.ccr.following_index".into(), "true".into());
+        // A follower starts with its leader's mappings (and keeps them in step after).
+        index.mappings = leader_info["mappings"].as_object().cloned().unwrap_or_default();
         index.follower =
             Some(FollowerState::new(&remote_name, &leader, &leader_uuid, follow_parameters(&body), shard_count));
     }

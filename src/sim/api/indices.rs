@@ -49,6 +49,12 @@ pub fn expand_expression(state: &ClusterState, expression: &str, closed: bool) -
                     names.push(name.clone());
                 }
             }
+        } else if !state.indices.contains_key(part) && !super::aliases::indices_of(state, part).is_empty() {
+            for name in super::aliases::indices_of(state, part) {
+                if !names.contains(&name) {
+                    names.push(name);
+                }
+            }
         } else {
             state.index(part)?;
             if !names.iter().any(|n| n == part) {
@@ -139,11 +145,35 @@ const INDEX_SETTINGS: &[(&str, bool)] = &[
 /// (`physical`) instead of documents; static, so changing it needs close, update, open.
 pub const PHYSICAL_REPLICATION: &str = "index.replication.type";
 
+/// Groups of settings accepted by prefix, and whether they can change on an open index:
+/// analysis (analyzers, tokenizers, filters; static) and mapping limits (dynamic).
+const INDEX_SETTING_PREFIXES: &[(&str, bool)] = &[("index.analysis.", false), ("index.mapping.", true)];
+
+/// Settings Elasticsearch sets itself and refuses from a request (`PrivateIndex`).
+const PRIVATE_INDEX_SETTINGS: &[&str] =
+    &["index.uuid", "index.creation_date", "index.version.created", "index.version.upgraded"];
+
+/// Whether `key` can change on an open index (`None`: not a setting the simulator knows).
+fn is_dynamic(key: &str) -> Option<bool> {
+    INDEX_SETTINGS
+        .iter()
+        .find(|(k, _)| *k == key)
+        .or_else(|| INDEX_SETTING_PREFIXES.iter().find(|(prefix, _)| key.starts_with(prefix)))
+        .map(|(_, dynamic)| *dynamic)
+}
+
 fn normalise_index_settings(body: &Value, physical: bool) -> SimResult<BTreeMap<String, Value>> {
     let mut out = BTreeMap::new();
     for (key, value) in flatten(body) {
         let key = if key.starts_with("index.") { key } else { format!("index.{key}") };
-        let known = INDEX_SETTINGS.iter().any(|(k, _)| *k == key) && (physical || key != PHYSICAL_REPLICATION);
+        if PRIVATE_INDEX_SETTINGS.contains(&key.as_str()) {
+            return Err(EsException::new(
+                400,
+                "validation_exception",
+                format!("Validation Failed: 1: private index setting [{key}] can not be set explicitly;"),
+            ));
+        }
+        let known = is_dynamic(&key).is_some() && (physical || key != PHYSICAL_REPLICATION);
         if !known {
             return Err(EsException::illegal_argument(format!(
                 "unknown setting [{key}] please check that any required plugins are installed, or check the breaking changes documentation for removed settings"
@@ -154,11 +184,27 @@ fn normalise_index_settings(body: &Value, physical: bool) -> SimResult<BTreeMap<
     Ok(out)
 }
 
+/// How a setting value is stored: text as it is, numbers and booleans as their text, and a
+/// list (analysis `filter: [...]`) as its JSON, read back as a list by [`rendered_settings`].
 fn setting_text(value: &Value) -> String {
     match value {
         Value::String(s) => s.clone(),
         other => other.to_string(),
     }
+}
+
+/// An index's settings as `GET _settings` and `GET /{index}` print them.
+pub fn rendered_settings(index: &Index, flat: bool) -> Value {
+    use super::super::state::SettingValue;
+    let settings: super::super::state::Settings = index
+        .settings
+        .iter()
+        .map(|(k, v)| {
+            let list = v.starts_with('[').then(|| serde_json::from_str::<Vec<String>>(v).ok()).flatten();
+            (k.clone(), list.map(SettingValue::List).unwrap_or_else(|| SettingValue::Text(v.clone())))
+        })
+        .collect();
+    super::super::settings::render(&settings, flat)
 }
 
 /// Creates an index in `state` (also used when a write auto-creates one).
@@ -215,7 +261,16 @@ pub fn create(sim: &Sim, request: &Request) -> SimResult {
         None => BTreeMap::new(),
     };
     let mut state = sim.state();
+    let mappings = match body.get("mappings") {
+        Some(m) => Some(super::mappings::parse(m, state.version())?),
+        None => None,
+    };
     create_index(&mut state, &name, &settings)?;
+    if let Some((root, type_name)) = mappings {
+        let index = state.index_mut(&name)?;
+        index.mappings = root;
+        index.mapping_type = type_name;
+    }
     Ok(Reply::ok(json!({"acknowledged": true, "shards_acknowledged": true, "index": name})))
 }
 
@@ -259,12 +314,7 @@ pub fn get_settings(sim: &Sim, request: &Request) -> SimResult {
     let mut out = Map::new();
     for name in names {
         let index = state.index(&name)?;
-        let settings: super::super::state::Settings = index
-            .settings
-            .iter()
-            .map(|(k, v)| (k.clone(), super::super::state::SettingValue::Text(v.clone())))
-            .collect();
-        out.insert(name, json!({"settings": super::super::settings::render(&settings, flat)}));
+        out.insert(name, json!({"settings": rendered_settings(index, flat)}));
     }
     Ok(Reply::ok(Value::Object(out)))
 }
@@ -277,11 +327,8 @@ pub fn put_settings(sim: &Sim, request: &Request) -> SimResult {
     let names = expand_expression(&state, request.param(0).unwrap_or_default(), true)?;
     for name in &names {
         let index = state.index(name)?;
-        let static_keys: Vec<&str> = changes
-            .keys()
-            .filter(|k| INDEX_SETTINGS.iter().any(|(s, dynamic)| s == k && !dynamic))
-            .map(String::as_str)
-            .collect();
+        let static_keys: Vec<&str> =
+            changes.keys().filter(|k| is_dynamic(k) == Some(false)).map(String::as_str).collect();
         if !static_keys.is_empty() && index.state == IndexState::Open {
             return Err(EsException::illegal_argument(format!(
                 "Can't update non dynamic settings [[{}]] for open indices [[{name}/{}]]",

@@ -1,5 +1,6 @@
 //! The simulated APIs, one module per area, and what a request hands them.
 
+pub(super) mod aliases;
 mod bulk;
 pub(super) mod ccr;
 mod cluster;
@@ -8,6 +9,7 @@ pub(super) mod follow;
 pub(super) mod indices;
 mod leader_checks;
 mod lifecycle;
+pub(super) mod mappings;
 mod remote;
 mod stats;
 pub mod tasks;
@@ -105,6 +107,11 @@ pub async fn dispatch(sim: &Arc<Sim>, op: Op, request: Request) -> SimResult {
         Op::OpenIndex => indices::open(sim, &request),
         Op::CloseIndex => indices::close(sim, &request),
         Op::GetIndexSettings => indices::get_settings(sim, &request),
+        Op::GetIndex => mappings::get_index(sim, &request),
+        Op::GetMapping => mappings::get_mapping(sim, &request),
+        Op::UpdateAliases => aliases::update_aliases(sim, &request),
+        Op::GetAlias => aliases::get_alias(sim, &request, false),
+        Op::GetAliasByName => aliases::get_alias(sim, &request, true),
         Op::PutIndexSettings => indices::put_settings(sim, &request),
         Op::IndexDoc => docs::index(sim, &request),
         Op::GetDoc => docs::get(sim, &request),

@@ -9,8 +9,10 @@ use axum::response::{IntoResponse, Response};
 use axum_extra::extract::cookie::PrivateCookieJar;
 use serde::Deserialize;
 
+use super::leader::EndpointView;
 use super::requests::{self, ShownRequest, Targets};
 use super::run::BUSY;
+use super::session_leader::InSession;
 use super::{find, leader_client, now_millis};
 use crate::ccr::followers;
 use crate::ccr::migrations::plan::{IndexOutcome, MigrationPlan, StepName, StepRun};
@@ -122,6 +124,9 @@ pub struct FlashView {
 
 fn flash_view(flash: Flash, tr: &Tr) -> FlashView {
     let step = flash.names.first().cloned().unwrap_or_default();
+    if step == "leader" {
+        return FlashView { class: "ok", message: tr.t("migration-leader-entered"), failures: Vec::new() };
+    }
     let step_name = tr.t(&format!("migration-step-{step}"));
     if flash.names.get(1).map(String::as_str) == Some(BUSY) {
         return FlashView { class: "warn", message: tr.t1("migration-busy", "step", &step_name), failures: Vec::new() };
@@ -151,6 +156,8 @@ struct DetailPage {
     leader_known: bool,
     flash: Option<FlashView>,
     progress: Option<Progress>,
+    /// The form that enters the leader's endpoint for this session (when it is not known).
+    endpoint: EndpointView,
 }
 
 impl DetailPage {
@@ -212,6 +219,7 @@ pub fn catch_up_estimate(now: Option<u64>, then: Option<u64>, elapsed: u64) -> O
 pub async fn show_migration(
     State(state): State<AppState>,
     screen: Screen,
+    InSession(session): InSession,
     jar: PrivateCookieJar<FlashKey>,
     headers: HeaderMap,
     Path(id): Path<String>,
@@ -221,8 +229,10 @@ pub async fn show_migration(
     let local = screen.client();
     let stored = find(local, &id).await?;
     let plan = stored.plan;
-    let leader = leader_client(&state, &screen, plan.leader_cluster.as_deref());
-    let leader_url = leader.as_ref().and_then(|l| l.urls().into_iter().next());
+    let leader = leader_client(&state, &screen, &plan, &session);
+    // Without a client, the URL the plan records (entered in another session) still tells
+    // where the leader's requests go.
+    let leader_url = leader.as_ref().and_then(|l| l.urls().into_iter().next()).or_else(|| plan.leader_endpoint.clone());
     let local_url = local.urls().into_iter().next().unwrap_or_default();
     let alias = plan.leader_cluster.clone().unwrap_or_else(|| "leader".into());
     // The seeds connect would write, while it has not connected yet.
@@ -232,7 +242,19 @@ pub async fn show_migration(
         }
         _ => Vec::new(),
     };
-    let targets = Targets { leader_url: leader_url.as_deref(), local_url: &local_url, alias: &alias, seeds: &seeds };
+    let copies = match &leader {
+        Some(leader) if !plan.runs.get(&StepName::Prepare).is_some_and(|r| r.ok) => {
+            crate::ccr::migrations::copy::copy_bodies(leader, &plan).await
+        }
+        _ => Default::default(),
+    };
+    let targets = Targets {
+        leader_url: leader_url.as_deref(),
+        local_url: &local_url,
+        alias: &alias,
+        seeds: &seeds,
+        copies: &copies,
+    };
     let steps = StepName::ALL
         .into_iter()
         .map(|step| StepView {
@@ -258,7 +280,8 @@ pub async fn show_migration(
     };
     let flash = flash.map(|f| flash_view(f, &chrome.tr));
     let next = plan.next_step().map(StepName::as_str);
-    let page = DetailPage { chrome, leader_known: leader.is_some(), plan, steps, next, flash, progress };
+    let endpoint = EndpointView { url: plan.leader_endpoint.clone().unwrap_or_default(), ..EndpointView::default() };
+    let page = DetailPage { chrome, leader_known: leader.is_some(), plan, steps, next, flash, progress, endpoint };
     Ok((jar, render(&page)?).into_response())
 }
 
@@ -266,12 +289,13 @@ pub async fn show_migration(
 pub async fn follow_progress(
     State(state): State<AppState>,
     screen: Screen,
+    InSession(session): InSession,
     Path(id): Path<String>,
     ValidQuery(query): ValidQuery<ProgressQuery>,
 ) -> AppResult<Response> {
     let local = screen.client();
     let plan = find(local, &id).await?.plan;
-    let leader = leader_client(&state, &screen, plan.leader_cluster.as_deref());
+    let leader = leader_client(&state, &screen, &plan, &session);
     let progress = progress(screen.tr(), local, leader.as_ref(), &plan, &query).await;
     Ok(render(&ProgressFragment { progress })?.into_response())
 }

@@ -3,10 +3,13 @@
 //! next action. The plan lives in the local cluster (`ccr::migrations::plan`); the steps are
 //! `ccr::migrations::recipe`; this layer only reads forms, runs one step and picks a page.
 
+mod cutover;
 pub mod detail;
+mod leader;
 mod new;
 mod requests;
 mod run;
+pub mod session_leader;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -15,9 +18,10 @@ use axum::routing::get;
 
 use super::AppState;
 use super::Screen;
-use crate::ccr::migrations::plan::{self, StoredPlan};
+use crate::ccr::migrations::plan::{self, MigrationPlan, StoredPlan};
 use crate::es::EsClient;
 use crate::web::error::{AppError, AppResult};
+use session_leader::SessionLeader;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -25,6 +29,7 @@ pub fn router() -> Router<AppState> {
         .route("/migrations/new", get(new::new_migration))
         .route("/migrations/{id}", get(detail::show_migration))
         .route("/migrations/{id}/progress", get(detail::follow_progress))
+        .route("/migrations/{id}/leader", axum::routing::post(leader::enter_leader))
         .route("/migrations/{id}/{step}", axum::routing::post(run::run_step))
 }
 
@@ -38,8 +43,21 @@ async fn find(client: &EsClient, id: &str) -> AppResult<StoredPlan> {
     plan::read(client, id).await?.ok_or_else(|| AppError::NotFound(format!("/migrations/{id}")))
 }
 
-/// The leader's client when the plan names a configured cluster (as the signed-in user).
-fn leader_client(state: &AppState, screen: &Screen, leader_cluster: Option<&str>) -> Option<EsClient> {
-    let name = leader_cluster?;
-    state.clusters.iter().any(|c| c.name == name).then(|| state.client_for(Some(name), &screen.cluster.user))
+/// The leader's client: a configured cluster the plan names (called as the signed-in user), or
+/// the endpoint entered in this session when it is the one the plan records.
+fn leader_client(
+    state: &AppState,
+    screen: &Screen,
+    plan: &MigrationPlan,
+    session: &[SessionLeader],
+) -> Option<EsClient> {
+    if let Some(name) = plan.leader_cluster.as_deref() {
+        return state
+            .clusters
+            .iter()
+            .any(|c| c.name == name)
+            .then(|| state.client_for(Some(name), &screen.cluster.user));
+    }
+    let recorded = plan.leader_endpoint.as_deref()?;
+    session.iter().find(|entered| entered.url_text() == recorded)?.client()
 }

@@ -12,7 +12,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::{leader_client, now_millis};
+use super::leader::{EndpointFields, EndpointView, check_endpoint, keep};
+use super::now_millis;
 use crate::ccr::migrations::plan::{self, MigrationPlan, PlanWriteError, PlannedIndex};
 use crate::ccr::names::{self, NameProblem, NameRules};
 use crate::ccr::remote_clusters;
@@ -23,6 +24,7 @@ use crate::web::chrome::{Chrome, Nav};
 use crate::web::error::AppResult;
 use crate::web::filters;
 use crate::web::{Screen, render};
+use axum::http::HeaderMap;
 
 /// How many leader indices one migration takes (after expanding patterns).
 pub const MAX_INDICES: usize = 200;
@@ -51,12 +53,22 @@ pub struct NewFields {
     pub follower_index_suffix: String,
 }
 
+/// The whole form as posted: the fields above, and the leader endpoint for this session.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct NewForm {
+    #[serde(flatten)]
+    pub fields: NewFields,
+    #[serde(flatten)]
+    pub endpoint: EndpointFields,
+}
+
 /// The messages per field, read by `macros.html` (`errors.on(field)`).
 #[derive(Debug, Default)]
 pub struct Messages(BTreeMap<&'static str, Vec<Message>>);
 
 impl Messages {
-    fn add(&mut self, field: &'static str, message: Message) {
+    pub(super) fn add(&mut self, field: &'static str, message: Message) {
         self.0.entry(field).or_default().push(message);
     }
     pub fn on(&self, field: &str) -> &[Message] {
@@ -84,9 +96,11 @@ struct NewPage {
     /// Configured clusters other than this one: candidates for the leader.
     leaders: Vec<String>,
     remotes: Vec<String>,
+    /// The leader endpoint fields (URL and user name shown again, never the secrets).
+    endpoint: EndpointView,
 }
 
-fn problem_key(problem: NameProblem) -> &'static str {
+pub(super) fn problem_key(problem: NameProblem) -> &'static str {
     match problem {
         NameProblem::Empty => "migration-name-empty",
         NameProblem::TooLong => "migration-name-too-long",
@@ -107,16 +121,23 @@ fn name_messages(checked: &mut Checked, field: &'static str, name: &str, found: 
     }
 }
 
-async fn form_page(screen: &Screen, state: &AppState, form: NewFields, checked: Checked) -> AppResult<Response> {
+async fn form_page(
+    screen: &Screen,
+    state: &AppState,
+    form: NewFields,
+    checked: Checked,
+    endpoint: EndpointView,
+) -> AppResult<Response> {
     let chrome = screen.chrome(Nav::Migrations).await?;
     let leaders = state.clusters.iter().filter(|c| c.name != screen.cluster.name).map(|c| c.name.clone()).collect();
     let remotes = remote_clusters::list(screen.client()).await?.into_iter().map(|r| r.name).collect();
-    let status = if checked.errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    Ok((status, render(&NewPage { chrome, form, checked, leaders, remotes })?).into_response())
+    let invalid = !checked.errors.is_empty() || !endpoint.checked.errors.is_empty();
+    let status = if invalid { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    Ok((status, render(&NewPage { chrome, form, checked, leaders, remotes, endpoint })?).into_response())
 }
 
 pub async fn new_migration(State(state): State<AppState>, screen: Screen) -> AppResult<Response> {
-    form_page(&screen, &state, NewFields::default(), Checked::default()).await
+    form_page(&screen, &state, NewFields::default(), Checked::default(), EndpointView::default()).await
 }
 
 /// Expands one line: a name stays itself; a pattern asks the leader (or the remote).
@@ -152,19 +173,25 @@ async fn expand(
     Ok(names)
 }
 
-/// Reads the form into a plan, or every problem per field.
-async fn plan_from(screen: &Screen, state: &AppState, form: &NewFields) -> AppResult<Result<MigrationPlan, Checked>> {
+/// Reads the form into a plan, or every problem per field. `entered`: the leader endpoint
+/// entered for this session, already checked.
+async fn plan_from(
+    screen: &Screen,
+    state: &AppState,
+    form: &NewFields,
+    entered: Option<&EsClient>,
+) -> AppResult<Result<MigrationPlan, Checked>> {
     let mut checked = Checked::default();
     let local = screen.client();
     let major = local.version().await?.major;
     let leader_name = form.leader_cluster.trim();
     let leader = if leader_name.is_empty() {
-        None
+        entered.cloned()
     } else if leader_name == screen.cluster.name || !state.clusters.iter().any(|c| c.name == leader_name) {
         checked.errors.add("leader_cluster", Message::new("migration-leader-not-configured").arg("name", leader_name));
         None
     } else {
-        leader_client(state, screen, Some(leader_name))
+        Some(state.client_for(Some(leader_name), &screen.cluster.user))
     };
     let remote = form.remote_cluster.trim();
     if !remote.is_empty() && !remote_clusters::list(local).await?.iter().any(|r| r.name == remote) {
@@ -220,6 +247,7 @@ async fn plan_from(screen: &Screen, state: &AppState, form: &NewFields) -> AppRe
         created_by: screen.cluster.user.audit_name().to_owned(),
         created_at: now,
         leader_cluster: (!leader_name.is_empty()).then(|| leader_name.to_owned()),
+        leader_endpoint: None,
         remote_cluster: remote.map(str::to_owned),
         follower_index_prefix: prefix.to_owned(),
         follower_index_suffix: suffix.to_owned(),
@@ -232,12 +260,29 @@ async fn plan_from(screen: &Screen, state: &AppState, form: &NewFields) -> AppRe
 pub async fn create_migration(
     State(state): State<AppState>,
     screen: Screen,
-    Form(form): Form<NewFields>,
+    headers: HeaderMap,
+    Form(NewForm { fields: form, endpoint }): Form<NewForm>,
 ) -> AppResult<Response> {
-    let plan = match plan_from(&screen, &state, &form).await? {
-        Ok(plan) => plan,
-        Err(checked) => return form_page(&screen, &state, form, checked).await,
+    // The leader's endpoint for this session: checked and probed before anything is kept.
+    let mut endpoint_checked = Checked::default();
+    let mut entered = None;
+    if !endpoint.is_empty() {
+        if !form.leader_cluster.trim().is_empty() {
+            endpoint_checked.errors.add("leader_url", Message::new("migration-leader-both"));
+        } else {
+            match check_endpoint(&endpoint).await {
+                Ok(found) => entered = Some(found),
+                Err(errors) => endpoint_checked.errors = errors,
+            }
+        }
+    }
+    let planned = plan_from(&screen, &state, &form, entered.as_ref().map(|(_, client)| client)).await?;
+    let mut plan = match planned {
+        Ok(plan) if endpoint_checked.errors.is_empty() => plan,
+        Ok(_) => return form_page(&screen, &state, form, Checked::default(), endpoint.view(endpoint_checked)).await,
+        Err(checked) => return form_page(&screen, &state, form, checked, endpoint.view(endpoint_checked)).await,
     };
+    plan.leader_endpoint = entered.as_ref().map(|(leader, _)| leader.url_text());
     let written = plan::create(screen.client(), &plan).await;
     screen.record(&Event {
         action: Action::CreateMigration,
@@ -245,7 +290,7 @@ pub async fn create_migration(
         request: format!(
             "write migration plan of {} indices from {}",
             plan.indices.len(),
-            plan.leader_cluster.as_deref().unwrap_or("a leader not yet connected")
+            plan.leader_cluster.as_deref().or(plan.leader_endpoint.as_deref()).unwrap_or("a leader not yet connected")
         ),
         outcome: if written.is_ok() { AuditOutcome::Succeeded } else { AuditOutcome::Failed },
         detail: match &written {
@@ -260,9 +305,13 @@ pub async fn create_migration(
         Err(PlanWriteError::Conflict) => {
             let mut checked = Checked::default();
             checked.errors.add("leader_indices", Message::new("migration-someone-else"));
-            return form_page(&screen, &state, form, checked).await;
+            return form_page(&screen, &state, form, checked, endpoint.view(Checked::default())).await;
         }
     }
     tracing::info!(migration = %plan.id, indices = plan.indices.len(), "migration planned");
-    Ok(Redirect::to(&format!("/migrations/{}", filters::encode_segment(&plan.id))).into_response())
+    let mut response = Redirect::to(&format!("/migrations/{}", filters::encode_segment(&plan.id))).into_response();
+    if let Some((leader, _)) = &entered {
+        keep(&state, &headers, leader, &mut response);
+    }
+    Ok(response)
 }

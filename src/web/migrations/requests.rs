@@ -4,6 +4,7 @@
 
 use serde_json::{Value, json};
 
+use crate::ccr::migrations::aliases::add_body;
 use crate::ccr::migrations::plan::{MigrationPlan, StepName};
 use crate::ccr::migrations::recipe::{MARKER_ID, REPLICATION_TYPE, reindexed_name};
 use crate::web::filters::encode_segment;
@@ -62,6 +63,20 @@ pub struct Targets<'a> {
     pub local_url: &'a str,
     pub alias: &'a str,
     pub seeds: &'a [String],
+    /// Per leader index, the body that creates its re-indexed copy (read from the leader;
+    /// missing when unknown: the page then says what to put in it).
+    pub copies: &'a std::collections::BTreeMap<String, Value>,
+}
+
+/// The copy's body when the leader cannot be asked: what to fill in by hand.
+fn copy_placeholder(source: &str) -> Value {
+    json!({
+        "settings": {
+            "index.soft_deletes.enabled": true,
+            "…": format!("the settings of GET {source}?flat_settings=true, without index.uuid, index.creation_date, index.provided_name, index.version.*, index.soft_deletes.*, index.blocks.*")
+        },
+        "mappings": format!("the mappings of GET {source}")
+    })
 }
 
 /// The requests `step` sends for `plan`.
@@ -81,9 +96,19 @@ pub fn for_step(step: StepName, plan: &MigrationPlan, targets: &Targets<'_>) -> 
                     Side::Leader,
                     "migration-when-soft-deletes-off",
                     leader,
+                    "GET",
+                    &format!("{source}?flat_settings=true"),
+                    None,
+                ));
+                let body =
+                    targets.copies.get(&index.leader_index).cloned().unwrap_or_else(|| copy_placeholder(&source));
+                out.push(request(
+                    Side::Leader,
+                    "migration-when-soft-deletes-off",
+                    leader,
                     "PUT",
                     &encode_segment(&copy),
-                    Some(json!({"settings": {"index.soft_deletes.enabled": true}})),
+                    Some(body),
                 ));
                 out.push(request(
                     Side::Leader,
@@ -139,6 +164,16 @@ pub fn for_step(step: StepName, plan: &MigrationPlan, targets: &Targets<'_>) -> 
                 for action in ["_ccr/pause_follow", "_close", "_ccr/unfollow", "_open"] {
                     out.push(request(Side::Local, "", local_url, "POST", &format!("{follower}/{action}"), None));
                 }
+                // The alias a person would most often add: the leader index's own name.
+                let alias = if index.leader_index != index.follower_index { &index.leader_index } else { "<alias>" };
+                out.push(request(
+                    Side::Local,
+                    "migration-when-aliases",
+                    local_url,
+                    "POST",
+                    "_aliases",
+                    Some(add_body(&index.follower_index, &[alias.to_owned()])),
+                ));
             }
             StepName::Connect => {}
         }

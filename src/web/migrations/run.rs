@@ -13,10 +13,18 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::PrivateCookieJar;
 use serde::Deserialize;
 
+use std::collections::BTreeMap;
+
+use super::cutover::{self, AliasRow};
+use super::requests::{self, ShownRequest, Targets};
+use super::session_leader::InSession;
 use super::{find, leader_client, now_millis};
 use crate::audit::{Action, Event, Outcome as AuditOutcome};
+use crate::ccr::migrations::aliases::Aliases;
+use crate::ccr::migrations::copy;
 use crate::ccr::migrations::plan::{self, MigrationPlan, PlanWriteError, StepName, StoredPlan};
 use crate::ccr::migrations::recipe::{self, ClusterChecks, Clusters, VersionCheck};
+use crate::es::EsClient;
 use crate::web::AppState;
 use crate::web::chrome::{Chrome, Nav};
 use crate::web::error::{AppError, AppResult};
@@ -37,6 +45,9 @@ pub struct StepFields {
     confirm: String,
     start_trial: String,
     writes_stopped: String,
+    /// The cut-over's alias fields (`alias_{n}`, `leader_alias_{n}`; see [`super::cutover`]).
+    #[serde(flatten)]
+    more: BTreeMap<String, String>,
 }
 
 #[derive(Template)]
@@ -49,6 +60,10 @@ struct ConfirmPage {
     offer_trial: bool,
     /// Cutover was sent without the box ticked.
     needs_box: bool,
+    /// The cut-over's alias options per index.
+    alias_rows: Vec<AliasRow>,
+    /// Prepare: the requests it sends (the copies' bodies read from the leader).
+    requests: Vec<ShownRequest>,
 }
 
 impl ConfirmPage {
@@ -57,11 +72,59 @@ impl ConfirmPage {
     }
 }
 
-async fn confirmation(screen: &Screen, plan: MigrationPlan, step: StepName, needs_box: bool) -> AppResult<Response> {
+/// What the confirmation page shows besides the plan: whether the cut-over's box was missing,
+/// and the alias rows (with their problems) when they were already checked.
+struct Asking<'a> {
+    needs_box: bool,
+    fields: &'a BTreeMap<String, String>,
+    alias_rows: Option<Vec<AliasRow>>,
+}
+
+async fn confirmation(
+    screen: &Screen,
+    leader: Option<&EsClient>,
+    plan: MigrationPlan,
+    step: StepName,
+    asking: Asking<'_>,
+) -> AppResult<Response> {
     let chrome = screen.chrome(Nav::Migrations).await?;
     let offer_trial = step == StepName::Prepare && chrome.header.as_ref().is_some_and(|h| h.license == "basic");
-    let page = ConfirmPage { chrome, plan, step: step.as_str(), offer_trial, needs_box };
-    let status = if needs_box { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let local = screen.client();
+    let invalid = asking.needs_box || asking.alias_rows.is_some();
+    let alias_rows = match (step, asking.alias_rows) {
+        (StepName::Cutover, Some(rows)) => rows,
+        (StepName::Cutover, None) => cutover::rows(local, &plan, asking.fields, &[]).await?,
+        _ => Vec::new(),
+    };
+    let requests = match (step, leader) {
+        (StepName::Prepare, leader) => {
+            let copies = match leader {
+                Some(leader) => copy::copy_bodies(leader, &plan).await,
+                None => Default::default(),
+            };
+            let leader_url = leader.and_then(|l| l.urls().into_iter().next());
+            let local_url = local.urls().into_iter().next().unwrap_or_default();
+            let targets = Targets {
+                leader_url: leader_url.as_deref(),
+                local_url: &local_url,
+                alias: "",
+                seeds: &[],
+                copies: &copies,
+            };
+            requests::for_step(StepName::Prepare, &plan, &targets)
+        }
+        _ => Vec::new(),
+    };
+    let page = ConfirmPage {
+        chrome,
+        plan,
+        step: step.as_str(),
+        offer_trial,
+        needs_box: asking.needs_box,
+        alias_rows,
+        requests,
+    };
+    let status = if invalid { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     Ok((status, render(&page)?).into_response())
 }
 
@@ -108,6 +171,7 @@ fn step_event(id: &str, step: StepName, failures: &[(String, String)], write: Op
 pub async fn run_step(
     State(state): State<AppState>,
     screen: Screen,
+    InSession(session): InSession,
     jar: PrivateCookieJar<FlashKey>,
     Path((id, step)): Path<(String, String)>,
     Form(fields): Form<StepFields>,
@@ -118,11 +182,27 @@ pub async fn run_step(
     let local = screen.client();
     let stored = find(local, &id).await?;
     let confirmed = fields.confirm == "yes";
+    let leader = leader_client(&state, &screen, &stored.plan, &session);
     if step == StepName::Prepare && !confirmed {
-        return confirmation(&screen, stored.plan, step, false).await;
+        let asking = Asking { needs_box: false, fields: &fields.more, alias_rows: None };
+        return confirmation(&screen, leader.as_ref(), stored.plan, step, asking).await;
     }
-    if step == StepName::Cutover && fields.writes_stopped != "yes" {
-        return confirmation(&screen, stored.plan, step, confirmed).await;
+    let choosing_aliases = fields.more.get("options").is_some_and(|o| o == "aliases");
+    if step == StepName::Cutover && (fields.writes_stopped != "yes" || choosing_aliases) {
+        let needs_box = confirmed && !choosing_aliases && fields.writes_stopped != "yes";
+        let asking = Asking { needs_box, fields: &fields.more, alias_rows: None };
+        return confirmation(&screen, leader.as_ref(), stored.plan, step, asking).await;
+    }
+    // The aliases asked at the cut-over are checked before anything runs.
+    let mut aliases = Aliases::new();
+    if step == StepName::Cutover {
+        match cutover::checked(local, &stored.plan, &fields.more).await? {
+            Ok(checked) => aliases = checked,
+            Err(rows) => {
+                let asking = Asking { needs_box: false, fields: &fields.more, alias_rows: Some(rows) };
+                return confirmation(&screen, leader.as_ref(), stored.plan, step, asking).await;
+            }
+        }
     }
     let user = screen.cluster.user.audit_name().to_owned();
     let claimed = match plan::claim(local, &stored, step, &user, now_millis(), STALE_CLAIM_MILLIS).await {
@@ -147,7 +227,6 @@ pub async fn run_step(
             detail: trial_failure.clone().unwrap_or_default(),
         });
     }
-    let leader = leader_client(&state, &screen, claimed.plan.leader_cluster.as_deref());
     let clusters = Clusters { local, leader: leader.as_ref() };
     let mut working = claimed.plan.clone();
     let alias = working.leader_cluster.clone().unwrap_or_else(|| "leader".into());
@@ -162,7 +241,7 @@ pub async fn run_step(
         StepName::Connect => recipe::connect(clusters, &mut working, &alias, WAIT).await,
         StepName::Follow => recipe::follow(clusters, &working).await,
         StepName::Verify => recipe::verify(clusters, &working, WAIT).await,
-        StepName::Cutover => recipe::cutover(clusters, &working, true).await,
+        StepName::Cutover => recipe::cutover(clusters, &working, true, &aliases).await,
     };
     let failures: Vec<(String, String)> =
         outcomes.iter().filter(|(_, o)| !o.ok).map(|(name, o)| (name.clone(), o.key.clone())).collect();

@@ -1,10 +1,13 @@
 //! The guided migration screens through the panel (issue 13): each step, its failures, a
 //! restart in the middle, and the replication overview.
 
+mod aliases;
+mod copies;
 mod failures;
 mod flow;
 mod keys;
 mod overview;
+mod session_leader;
 
 use ccr_panel::es::{EsClient, Version};
 use ccr_panel::sim::SimServer;
