@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use crate::ccr::leaders::KnownLeader;
 use crate::es::{CcrStats, EsClient, EsError, FollowerInfo, License, NodesInfo, RemoteInfo, Version};
 
 /// Why a piece of evidence is missing.
@@ -35,14 +36,15 @@ pub struct Evidence {
     pub nodes: Piece<NodesInfo>,
     /// The indices of each remote an auto-follow pattern reads (through `_resolve/index`, 7.9+).
     pub remote_indices: BTreeMap<String, Piece<Vec<String>>>,
-    /// The leader's side, when the panel knows its endpoint.
-    pub leader: Option<LeaderEvidence>,
+    /// The leader's side of each remote whose endpoint the panel knows, by remote alias.
+    pub leaders: BTreeMap<String, LeaderEvidence>,
 }
 
+/// What the checks read on one leader cluster.
 #[derive(Debug, Clone)]
 pub struct LeaderEvidence {
-    /// The remote alias on the local cluster that points at this leader.
-    pub remote: String,
+    /// The configured cluster's name (the remote alias is the map key).
+    pub cluster: String,
     pub version: Piece<Version>,
     pub licence: Piece<License>,
 }
@@ -63,9 +65,9 @@ pub async fn bounded<T>(wait: Duration, call: impl Future<Output = Result<T, EsE
     }
 }
 
-/// Reads the local cluster (and the leader, given its client and the remote alias that
-/// points at it), all at once.
-pub async fn gather(local: &EsClient, leader: Option<(&str, &EsClient)>, wait: Duration) -> Evidence {
+/// Reads the local cluster and every known leader (found by
+/// [`crate::ccr::leaders::match_remotes`]), all at once.
+pub async fn gather(local: &EsClient, leaders: &[KnownLeader], wait: Duration) -> Evidence {
     let (version, licence, remotes, followers, stats, patterns, nodes) = tokio::join!(
         bounded(wait, local.version()),
         bounded(wait, local.license()),
@@ -85,13 +87,14 @@ pub async fn gather(local: &EsClient, leader: Option<(&str, &EsClient)>, wait: D
         let indices = indices.and_then(|found| found.ok_or(Missing::Failed("_resolve/index needs 7.9".into())));
         (remote, indices)
     });
-    let remote_indices = futures_util::future::join_all(lookups).await.into_iter().collect();
-    let leader = match leader {
-        Some((remote, client)) => {
-            let (version, licence) = tokio::join!(bounded(wait, client.version()), bounded(wait, client.license()));
-            Some(LeaderEvidence { remote: remote.to_owned(), version, licence })
-        }
-        None => None,
-    };
-    Evidence { version, licence, remotes, followers, stats, patterns, nodes, remote_indices, leader }
+    let leader_reads = leaders.iter().map(|known| async move {
+        let client = &known.client;
+        let (version, licence) = tokio::join!(bounded(wait, client.version()), bounded(wait, client.license()));
+        (known.remote.clone(), LeaderEvidence { cluster: known.cluster.clone(), version, licence })
+    });
+    let (remote_indices, leaders) =
+        tokio::join!(futures_util::future::join_all(lookups), futures_util::future::join_all(leader_reads));
+    let remote_indices = remote_indices.into_iter().collect();
+    let leaders = leaders.into_iter().collect();
+    Evidence { version, licence, remotes, followers, stats, patterns, nodes, remote_indices, leaders }
 }
