@@ -129,6 +129,9 @@ pub struct Index {
     pub shards: Vec<Shard>,
     /// Set while the index follows a leader index of a remote cluster.
     pub follower: Option<super::follower::FollowerState>,
+    /// Primaries left unassigned after failed allocation attempts (the doctor's D14 fault),
+    /// until `POST _cluster/reroute?retry_failed=true` assigns them again.
+    pub failed_primaries: std::collections::BTreeSet<usize>,
 }
 
 impl Index {
@@ -142,6 +145,7 @@ impl Index {
             docs: BTreeMap::new(),
             shards: (0..count).map(|_| Shard::default()).collect(),
             follower: None,
+            failed_primaries: Default::default(),
         }
     }
 
@@ -297,6 +301,10 @@ pub struct ClusterState {
     /// Tasks started with `wait_for_completion=false`, by their number (`node:number`).
     pub tasks: BTreeMap<u64, super::api::tasks::SimTask>,
     pub next_task_id: u64,
+    /// ILM policies by name, as stored (`{"policy": ...}` bodies).
+    pub ilm_policies: BTreeMap<String, Value>,
+    /// Composable index templates by name, as stored.
+    pub index_templates: BTreeMap<String, Value>,
 }
 
 #[derive(Debug, Clone)]
