@@ -12,7 +12,7 @@ use crate::es::License;
 /// A trial licence ending within this many days is worth a warning.
 pub const TRIAL_WARNING_DAYS: i64 = 14;
 
-fn not_checked(check: CheckId, subject: Subject, missing: &Missing) -> Finding {
+pub(super) fn not_checked(check: CheckId, subject: Subject, missing: &Missing) -> Finding {
     let (key, detail) = match missing {
         Missing::TimedOut => ("doctor-not-checked-timeout", String::new()),
         Missing::Failed(reason) => ("doctor-not-checked-error", reason.clone()),
@@ -358,8 +358,13 @@ pub fn all(evidence: &Evidence, now_millis: i64) -> Vec<Finding> {
     node_roles(evidence, &mut out);
     licences(evidence, now_millis, &mut out);
     versions(evidence, &mut out);
+    super::privileges::check(evidence, &mut out);
+    super::leader_prereqs::check(evidence, &mut out);
     follower_state(evidence, &mut out);
+    super::lag_trend::check(evidence, &mut out);
     auto_follow_health(evidence, &mut out);
     auto_follow_coverage(evidence, &mut out);
+    super::allocation::check(evidence, &mut out);
+    super::lifecycle::check(evidence, now_millis, &mut out);
     out
 }
