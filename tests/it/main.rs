@@ -12,6 +12,7 @@ mod cli;
 mod client;
 mod contract;
 mod doctor;
+mod doctor_checks;
 mod error_pages;
 mod faults;
 mod follower_indices;
