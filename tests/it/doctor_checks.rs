@@ -171,6 +171,18 @@ async fn d8_a_pattern_matching_a_leader_index_without_soft_deletes_is_sent_to_re
     let d8 = find(&findings, CheckId::D8LeaderPrerequisites, &Subject::Pattern("logs".into()));
     assert_eq!((d8.verdict, d8.key), (Verdict::Fail, "doctor-d8-soft-deletes"));
     assert_eq!(d8.fix, Some(Fix::Page("/migrations/new".into())));
+
+    // A closed match is skipped by auto-follow until it opens: a warning, with the fix.
+    leader.delete_index("logs-old").await.unwrap();
+    leader.create_index("logs-new", &json!({})).await.unwrap();
+    leader.close_index("logs-new").await.unwrap();
+    let findings = diagnose(&local, Some(&leader)).await;
+    let d8 = find(&findings, CheckId::D8LeaderPrerequisites, &Subject::Pattern("logs".into()));
+    assert_eq!((d8.verdict, d8.key), (Verdict::Warn, "doctor-d8-closed"));
+    leader.open_index("logs-new").await.unwrap();
+    let findings = diagnose(&local, Some(&leader)).await;
+    let d8 = find(&findings, CheckId::D8LeaderPrerequisites, &Subject::Pattern("logs".into()));
+    assert_eq!((d8.verdict, d8.key), (Verdict::Pass, "doctor-d8-pass"));
 }
 
 #[tokio::test]

@@ -112,8 +112,12 @@ pub fn check(evidence: &Evidence, out: &mut Vec<Finding>) {
                 }
             };
             let major = leader.version.as_ref().ok().map(|v| v.major);
-            // One finding per pattern: the first matching index with a problem.
-            let problem = matched.iter().find_map(|index| judge(leader, index, subject.clone(), major));
+            // One finding per pattern: the first matching index with a problem. A closed one
+            // is only skipped by auto-follow until it opens (D13 names it): a warning here.
+            let problem = matched
+                .iter()
+                .find_map(|index| judge(leader, index, subject.clone(), major))
+                .map(|f| if f.key == "doctor-d8-closed" { Finding { verdict: Verdict::Warn, ..f } } else { f });
             out.push(problem.unwrap_or_else(|| {
                 Finding::new(check, subject, Verdict::Pass, "doctor-d8-pass").arg("leader_index", matched.join(", "))
             }));
