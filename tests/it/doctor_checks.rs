@@ -412,3 +412,22 @@ async fn d11_runs_on_each_known_leader_and_says_not_checked_for_the_others() {
     let other = find(&findings, CheckId::D11RetentionLeases, &Subject::Remote("other".into()));
     assert_eq!((other.verdict, other.key), (Verdict::NotChecked, "doctor-not-checked-no-leader"));
 }
+
+#[tokio::test]
+async fn the_new_calls_are_bounded_too_and_a_timeout_says_not_checked() {
+    use ccr_panel::sim::{Fault, FaultKind};
+    let (_l, local_sim, leader, local) = follower_of_myindex().await;
+    local_sim.sim.fail_allocation("copy", 0).unwrap();
+    for path in ["/_cluster/allocation/explain", "/_ilm/policy", "/_security/user/_has_privileges"] {
+        local_sim.sim.inject_fault(Fault::new(path, FaultKind::Hang { millis: 3_000 }));
+    }
+    let started = Instant::now();
+    let options = GatherOptions { wait: Duration::from_millis(400), ..options() };
+    let evidence = evidence::gather_with(&local, &known(Some(&leader)), options).await;
+    assert!(started.elapsed() < Duration::from_millis(1_500), "bounded: {:?}", started.elapsed());
+    let findings = doctor::diagnose(&evidence, now_millis());
+    let d14 = find(&findings, CheckId::D14ShardAllocation, &Subject::Follower("copy".into()));
+    assert_eq!((d14.verdict, d14.key), (Verdict::NotChecked, "doctor-not-checked-timeout"));
+    let d7 = find(&findings, CheckId::D7Privileges, &Subject::Cluster);
+    assert_eq!((d7.verdict, d7.key), (Verdict::NotChecked, "doctor-not-checked-timeout"));
+}

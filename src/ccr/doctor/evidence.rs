@@ -140,7 +140,9 @@ pub async fn gather(local: &EsClient, leaders: &[KnownLeader], wait: Duration) -
     gather_with(local, leaders, GatherOptions::new(wait)).await
 }
 
-/// [`gather`], with the lag history and the resampling pause given.
+/// [`gather`], with the lag history and the resampling pause given. Two rounds of calls, each
+/// within `options.wait`: the second needs the followers and patterns the first read (the
+/// privileges to ask, the leader indices, the second lag reading).
 pub async fn gather_with(local: &EsClient, leaders: &[KnownLeader], options: GatherOptions<'_>) -> Evidence {
     let wait = options.wait;
     let (version, licence, remotes, followers, stats, patterns, nodes) = tokio::join!(
@@ -167,18 +169,27 @@ pub async fn gather_with(local: &EsClient, leaders: &[KnownLeader], options: Gat
         let query = asked.leader.get(&known.remote).cloned().unwrap_or_else(leader_query_for_nothing);
         async move { (known.remote.clone(), read_leader(known, &query, wait).await) }
     });
-    let (remote_indices, leaders, privileges, index_health, ilm, policies, templates, trend) = tokio::join!(
+    // Health, then the allocation of the followers it shows unhealthy, within one wait.
+    let allocation = async {
+        let started = std::time::Instant::now();
+        let health = bounded(wait, local.index_health()).await;
+        let left = wait.saturating_sub(started.elapsed());
+        let allocations = explain_allocations(local, followers.as_ref().ok(), health.as_ref().ok(), left).await;
+        (health, allocations)
+    };
+    let (remote_indices, leaders, privileges, (index_health, allocations), ilm, policies, templates, trend, root) = tokio::join!(
         futures_util::future::join_all(lookups),
         futures_util::future::join_all(leader_reads),
         bounded(wait, privileges_of(local, &asked.local)),
-        bounded(wait, local.index_health()),
+        allocation,
         bounded(wait, local.ilm_explain("*")),
         bounded(wait, local.ilm_policies()),
         bounded(wait, local.index_templates()),
         read_trend(local, followers.as_ref().ok(), stats.as_ref().ok(), &options),
+        // Read once already for the version: normally no request.
+        bounded(wait, local.root()),
     );
-    let cluster_name = local.root().await.ok().map(|root| root.cluster_name.clone());
-    let allocations = explain_allocations(local, followers.as_ref().ok(), index_health.as_ref().ok(), wait).await;
+    let cluster_name = root.ok().map(|root| root.cluster_name.clone());
     Evidence {
         version,
         licence,
