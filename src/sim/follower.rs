@@ -223,6 +223,9 @@ pub fn apply_changes(
             index.docs.insert(id.to_owned(), Doc { source: op["source"].clone(), version, seq_no });
         }
     }
+    if changes["indexing_complete"] == true {
+        index.settings.insert("index.lifecycle.indexing_complete".into(), "true".into());
+    }
     let covered = changes["covered_seq_no"].as_i64().unwrap_or(-1);
     task.follower_global_checkpoint = task.follower_global_checkpoint.max(covered);
     task.last_requested_seq_no = task.last_requested_seq_no.max(covered);

@@ -171,7 +171,11 @@ pub fn shard_changes(state: &mut ClusterState, request: &Value) -> Value {
     // everything up to the leader's max sequence number.
     let covered =
         if truncated { ops.last().and_then(|op| op["seq_no"].as_i64()).unwrap_or(from - 1) } else { max_seq_no };
-    json!({"ok": {"ops": ops, "max_seq_no": max_seq_no, "global_checkpoint": max_seq_no, "covered_seq_no": covered}})
+    // The one leader setting the follower's lifecycle waits for (Elasticsearch replicates the
+    // leader's settings to its followers).
+    let indexing_complete = index.settings.get("index.lifecycle.indexing_complete").is_some_and(|v| v == "true");
+    json!({"ok": {"ops": ops, "max_seq_no": max_seq_no, "global_checkpoint": max_seq_no, "covered_seq_no": covered,
+        "indexing_complete": indexing_complete}})
 }
 
 /// Leader side: `forget_follower` removes the lease a follower holds on every shard.

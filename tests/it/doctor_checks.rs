@@ -304,7 +304,18 @@ async fn d15_a_policy_only_on_the_leader_is_copied_and_the_follower_then_waits_i
     assert_eq!(arg(d15, "step"), "wait-for-indexing-complete");
     let (method, path, body) = request_fix(d15);
     assert_eq!((method, path.as_str()), ("PUT", "/myindex/_settings"));
-    assert_eq!(body.unwrap(), json!({"index.lifecycle.indexing_complete": true}));
+    assert_eq!(body.as_ref().unwrap(), &json!({"index.lifecycle.indexing_complete": true}));
+
+    // The fix, on the leader: the setting reaches the follower with its next read, and its
+    // lifecycle moves on once it has read everything.
+    leader.put_index_settings("myindex", &body.unwrap()).await.unwrap();
+    let moved_on = eventually(WAIT, || async {
+        let findings = diagnose(&local, Some(&leader)).await;
+        find(&findings, CheckId::D15Lifecycle, &copy).verdict == Verdict::Pass
+    })
+    .await;
+    assert!(moved_on, "{:#?}", local.ilm_explain("copy").await);
+    assert_eq!(local.ilm_explain("copy").await.unwrap()["copy"].step.as_deref(), Some("pause-follower-index"));
 }
 
 #[tokio::test]
