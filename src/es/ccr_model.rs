@@ -115,6 +115,9 @@ pub struct ShardFollowStats {
     pub bytes_read: u64,
     #[serde(default)]
     pub total_read_time_millis: u64,
+    /// Of the read time, how long the leader took to answer (the rest is the network).
+    #[serde(default)]
+    pub total_read_remote_exec_time_millis: u64,
     #[serde(default)]
     pub successful_write_requests: u64,
     #[serde(default)]

@@ -46,7 +46,7 @@ impl EsClient {
         self.transport.urls().iter().map(|u| u.to_string()).collect()
     }
 
-    async fn call<T: DeserializeOwned>(
+    pub(super) async fn call<T: DeserializeOwned>(
         &self,
         route: &Route,
         parts: &[&str],
@@ -71,7 +71,7 @@ impl EsClient {
         self.transport.send(self.auth.as_ref(), &Outgoing::new(route, route.fill(parts), query, body)).await
     }
 
-    async fn get<T: DeserializeOwned>(
+    pub(super) async fn get<T: DeserializeOwned>(
         &self,
         route: &Route,
         parts: &[&str],

@@ -5,6 +5,7 @@
 mod capabilities;
 mod ccr_model;
 mod client;
+mod diagnostics;
 mod error;
 mod model;
 pub mod routes;
@@ -13,6 +14,7 @@ mod transport;
 pub use capabilities::{BadVersion, Capabilities, Version};
 pub use ccr_model::*;
 pub use client::EsClient;
+pub use diagnostics::{AllocationExplanation, Decider, IlmIndex, IndexHealth, NodeDecision, UnassignedInfo};
 pub use error::{ApiError, Cause, EsError};
 pub use model::*;
 pub use transport::{Auth, ConfigError, EsConfig};

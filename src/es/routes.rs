@@ -32,6 +32,13 @@ routes! {
     CLUSTER_GET_SETTINGS = "cluster.get_settings" GET "/_cluster/settings";
     CLUSTER_PUT_SETTINGS = "cluster.put_settings" PUT "/_cluster/settings";
     CLUSTER_HEALTH = "cluster.health" GET "/_cluster/health";
+    ALLOCATION_EXPLAIN = "cluster.allocation_explain" POST "/_cluster/allocation/explain";
+    CLUSTER_REROUTE = "cluster.reroute" POST "/_cluster/reroute";
+    ILM_EXPLAIN = "ilm.explain_lifecycle" GET "/{index}/_ilm/explain";
+    ILM_POLICIES = "ilm.get_lifecycle" GET "/_ilm/policy";
+    ILM_PUT_POLICY = "ilm.put_lifecycle" PUT "/_ilm/policy/{policy}";
+    INDEX_TEMPLATES = "indices.get_index_template" GET "/_index_template";
+    INDEX_TEMPLATE_PUT = "indices.put_index_template" PUT "/_index_template/{name}";
     REMOTE_INFO = "cluster.remote_info" GET "/_remote/info";
     RESOLVE_INDEX = "indices.resolve_index" GET "/_resolve/index/{name}";
     RESOLVE_CLUSTER = "indices.resolve_cluster" GET "/_resolve/cluster/{name}";

@@ -144,6 +144,8 @@ pub struct ReadTarget {
     pub lease_id: String,
     /// The initial copy: every live document, whatever history the leader still keeps.
     pub restore: bool,
+    /// `max_read_request_operation_count`, when the follow request set it.
+    pub max_operations: Option<u64>,
 }
 
 /// Follower side: one read per shard over one connection; each result is the leader's
@@ -168,7 +170,8 @@ pub async fn fetch_round(
             continue;
         };
         let request = json!({"action": "shard_changes", "index": target.leader, "uuid": target.uuid,
-            "shard": shard, "from_seq_no": from, "lease_id": target.lease_id, "restore": target.restore});
+            "shard": shard, "from_seq_no": from, "lease_id": target.lease_id, "restore": target.restore,
+            "max_operation_count": target.max_operations});
         let result = match channel.request(&request).await {
             Ok(reply) => match reply.get("ok") {
                 Some(changes) => Ok(changes.clone()),
@@ -219,6 +222,9 @@ pub fn apply_changes(
             bytes += op["source"].to_string().len() as u64 + id.len() as u64;
             index.docs.insert(id.to_owned(), Doc { source: op["source"].clone(), version, seq_no });
         }
+    }
+    if changes["indexing_complete"] == true {
+        index.settings.insert("index.lifecycle.indexing_complete".into(), "true".into());
     }
     let covered = changes["covered_seq_no"].as_i64().unwrap_or(-1);
     task.follower_global_checkpoint = task.follower_global_checkpoint.max(covered);
@@ -272,7 +278,14 @@ pub fn target(state: &ClusterState, follower: &str) -> Option<ReadTarget> {
     let f = index.follower.as_ref()?;
     let lease_id =
         lease_id(&state.config.cluster_name, follower, &index.uuid, &f.remote_cluster, &f.leader_index, &f.leader_uuid);
-    Some(ReadTarget { leader: f.leader_index.clone(), uuid: f.leader_uuid.clone(), lease_id, restore: false })
+    let max_operations = f.parameters["max_read_request_operation_count"].as_u64();
+    Some(ReadTarget {
+        leader: f.leader_index.clone(),
+        uuid: f.leader_uuid.clone(),
+        lease_id,
+        restore: false,
+        max_operations,
+    })
 }
 
 async fn pull(sim: Weak<Sim>, follower: String, generation: u64) {

@@ -161,13 +161,22 @@ pub fn shard_changes(state: &mut ClusterState, request: &Value) -> Value {
         )
         .collect();
     ops.sort_by_key(|op| op["seq_no"].as_i64());
-    let truncated = !restore && ops.len() > MAX_OPS_PER_READ;
-    ops.truncate(MAX_OPS_PER_READ);
+    // `max_operation_count` of the shard-changes request (the follower's
+    // `max_read_request_operation_count`) caps a read; a restore copies everything at once.
+    let limit =
+        request["max_operation_count"].as_u64().map_or(MAX_OPS_PER_READ, |m| (m as usize).clamp(1, MAX_OPS_PER_READ));
+    let limit = if restore { MAX_OPS_PER_READ } else { limit };
+    let truncated = !restore && ops.len() > limit;
+    ops.truncate(limit);
     // Operations overwritten since are no-ops for the follower: a complete answer covers
     // everything up to the leader's max sequence number.
     let covered =
         if truncated { ops.last().and_then(|op| op["seq_no"].as_i64()).unwrap_or(from - 1) } else { max_seq_no };
-    json!({"ok": {"ops": ops, "max_seq_no": max_seq_no, "global_checkpoint": max_seq_no, "covered_seq_no": covered}})
+    // The one leader setting the follower's lifecycle waits for (Elasticsearch replicates the
+    // leader's settings to its followers).
+    let indexing_complete = index.settings.get("index.lifecycle.indexing_complete").is_some_and(|v| v == "true");
+    json!({"ok": {"ops": ops, "max_seq_no": max_seq_no, "global_checkpoint": max_seq_no, "covered_seq_no": covered,
+        "indexing_complete": indexing_complete}})
 }
 
 /// Leader side: `forget_follower` removes the lease a follower holds on every shard.

@@ -117,6 +117,12 @@ impl Sim {
         self.state().license_expiry_millis = Some(state::now_millis() + (hours * 3_600_000.0) as i64);
     }
 
+    /// Leaves a primary of an index unassigned after failed allocation attempts, until
+    /// `POST _cluster/reroute?retry_failed=true` (the doctor's D14 fault).
+    pub fn fail_allocation(&self, index: &str, shard: usize) -> Result<(), String> {
+        api::allocation::fail_primary(&mut self.state(), index, shard).map_err(|e| e.reason.to_string())
+    }
+
     /// The simulator's own control endpoints, under `/_sim/`.
     fn control(&self, method: &Method, path: &str, body: &Bytes) -> Reply {
         match (method.as_str(), path) {
@@ -127,6 +133,15 @@ impl Sim {
                 }
                 Err(e) => reply::EsException::bad_json(&e.to_string()).into_reply(),
             },
+            // `{"index": "logs-copy", "shard": 0}`: that primary fails allocation past its retries.
+            ("POST", "/_sim/allocation_failure") => {
+                let body = serde_json::from_slice::<Value>(body).unwrap_or_default();
+                let shard = body["shard"].as_u64().unwrap_or(0) as usize;
+                match self.fail_allocation(body["index"].as_str().unwrap_or_default(), shard) {
+                    Ok(()) => Reply::acknowledged(),
+                    Err(reason) => reply::EsException::bad_json(&reason).into_reply(),
+                }
+            }
             ("DELETE", "/_sim/faults") => {
                 self.clear_faults();
                 Reply::acknowledged()
@@ -316,6 +331,8 @@ impl SimServer {
             metadata_version: 1,
             tasks: Default::default(),
             next_task_id: 1,
+            ilm_policies: Default::default(),
+            index_templates: Default::default(),
             node,
             other_nodes,
             config,

@@ -65,6 +65,12 @@ pub enum Op {
     Reindex,
     GetTask,
     IlmExplain,
+    AllocationExplain,
+    Reroute,
+    GetIlmPolicy,
+    PutIlmPolicy,
+    GetIndexTemplate,
+    PutIndexTemplate,
 }
 
 /// A route: the spec API name (checked by the contract test), method, path, and the first
@@ -109,6 +115,16 @@ table! {
     "reindex" POST "/_reindex" ANY => Reindex;
     "tasks.get" GET "/_tasks/{task_id}" ANY => GetTask;
     "ilm.explain_lifecycle" GET "/{index}/_ilm/explain" Version::new(6, 6, 0) => IlmExplain;
+    "ilm.get_lifecycle" GET "/_ilm/policy" Version::new(6, 6, 0) => GetIlmPolicy;
+    "ilm.get_lifecycle" GET "/_ilm/policy/{policy}" Version::new(6, 6, 0) => GetIlmPolicy;
+    "ilm.put_lifecycle" PUT "/_ilm/policy/{policy}" Version::new(6, 6, 0) => PutIlmPolicy;
+    "indices.get_index_template" GET "/_index_template" Version::new(7, 8, 0) => GetIndexTemplate;
+    "indices.get_index_template" GET "/_index_template/{name}" Version::new(7, 8, 0) => GetIndexTemplate;
+    "indices.put_index_template" PUT "/_index_template/{name}" Version::new(7, 8, 0) => PutIndexTemplate;
+    "indices.put_index_template" POST "/_index_template/{name}" Version::new(7, 8, 0) => PutIndexTemplate;
+    "cluster.allocation_explain" GET "/_cluster/allocation/explain" ANY => AllocationExplain;
+    "cluster.allocation_explain" POST "/_cluster/allocation/explain" ANY => AllocationExplain;
+    "cluster.reroute" POST "/_cluster/reroute" ANY => Reroute;
     "indices.exists" HEAD "/{index}" ANY => IndexExists;
     "indices.get" GET "/{index}" ANY => GetIndex;
     "indices.get_mapping" GET "/_mapping" ANY => GetMapping;

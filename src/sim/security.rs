@@ -213,6 +213,12 @@ fn needs(op: Op) -> Needs {
         Op::Reindex => Nothing,
         Op::GetTask => Cluster("cluster:monitor/task/get", &["monitor"]),
         Op::IlmExplain => Index("indices:admin/ilm/explain", &["view_index_metadata", "manage_ilm"]),
+        Op::AllocationExplain => Cluster("cluster:monitor/allocation/explain", &["monitor"]),
+        Op::Reroute => Cluster("cluster:admin/reroute", &["manage"]),
+        Op::GetIlmPolicy => Cluster("cluster:admin/ilm/get", &["read_ilm", "manage_ilm"]),
+        Op::PutIlmPolicy => Cluster("cluster:admin/ilm/put", &["manage_ilm"]),
+        Op::GetIndexTemplate => Cluster("indices:admin/index_template/get", &["monitor", "manage_index_templates"]),
+        Op::PutIndexTemplate => Cluster("indices:admin/index_template/put", &["manage_index_templates"]),
     }
 }
 

@@ -136,6 +136,9 @@ pub struct Index {
     pub mapping_type: String,
     /// Aliases pointing at this index, each with its properties (`is_write_index`...).
     pub aliases: BTreeMap<String, serde_json::Value>,
+    /// Primaries left unassigned after failed allocation attempts (the doctor's D14 fault),
+    /// until `POST _cluster/reroute?retry_failed=true` assigns them again.
+    pub failed_primaries: std::collections::BTreeSet<usize>,
 }
 
 impl Index {
@@ -152,6 +155,7 @@ impl Index {
             mappings: serde_json::Map::new(),
             mapping_type: "_doc".to_owned(),
             aliases: BTreeMap::new(),
+            failed_primaries: Default::default(),
         }
     }
 
@@ -308,6 +312,10 @@ pub struct ClusterState {
     /// Tasks started with `wait_for_completion=false`, by their number (`node:number`).
     pub tasks: BTreeMap<u64, super::api::tasks::SimTask>,
     pub next_task_id: u64,
+    /// ILM policies by name, as stored (`{"policy": ...}` bodies).
+    pub ilm_policies: BTreeMap<String, Value>,
+    /// Composable index templates by name, as stored.
+    pub index_templates: BTreeMap<String, Value>,
 }
 
 #[derive(Debug, Clone)]

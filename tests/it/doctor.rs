@@ -6,6 +6,7 @@ use std::time::Duration;
 use ccr_panel::ccr::doctor::evidence::{self, Evidence};
 use ccr_panel::ccr::doctor::{self, CheckId, Finding, Subject, Verdict};
 use ccr_panel::ccr::followers;
+use ccr_panel::ccr::leaders::KnownLeader;
 use ccr_panel::es::{ClusterSettingsUpdate, EsClient, FollowParameters, Version};
 use ccr_panel::sim::{LicenseKind, SimConfig};
 use serde_json::json;
@@ -16,7 +17,11 @@ use crate::replication::connected_pair;
 const WAIT: Duration = Duration::from_secs(5);
 
 async fn diagnose(local: &EsClient, leader: Option<&EsClient>) -> Vec<Finding> {
-    let evidence: Evidence = evidence::gather(local, leader.map(|l| ("leader", l)), WAIT).await;
+    let known: Vec<KnownLeader> = leader
+        .map(|l| KnownLeader { remote: "leader".into(), cluster: "leader".into(), client: l.clone() })
+        .into_iter()
+        .collect();
+    let evidence: Evidence = evidence::gather(local, &known, WAIT).await;
     doctor::diagnose(&evidence, now_millis())
 }
 
@@ -143,7 +148,7 @@ async fn a_slow_cluster_makes_checks_not_checked_not_a_hung_page() {
     let (_leader, local_sim, _leader_client, local) = connected_pair().await;
     local_sim.sim.inject_fault(Fault::new("/_ccr/stats", FaultKind::Hang { millis: 3_000 }));
     let started = std::time::Instant::now();
-    let evidence = evidence::gather(&local, None, Duration::from_millis(300)).await;
+    let evidence = evidence::gather(&local, &[], Duration::from_millis(300)).await;
     assert!(started.elapsed() < Duration::from_secs(2), "bounded: {:?}", started.elapsed());
     assert_eq!(evidence.stats.unwrap_err(), evidence::Missing::TimedOut);
 }

@@ -12,6 +12,7 @@ mod cli;
 mod client;
 mod contract;
 mod doctor;
+mod doctor_checks;
 mod doctor_pages;
 mod error_pages;
 mod faults;

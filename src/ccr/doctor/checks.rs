@@ -12,7 +12,7 @@ use crate::es::License;
 /// A trial licence ending within this many days is worth a warning.
 pub const TRIAL_WARNING_DAYS: i64 = 14;
 
-fn not_checked(check: CheckId, subject: Subject, missing: &Missing) -> Finding {
+pub(super) fn not_checked(check: CheckId, subject: Subject, missing: &Missing) -> Finding {
     let (key, detail) = match missing {
         Missing::TimedOut => ("doctor-not-checked-timeout", String::new()),
         Missing::Failed(reason) => ("doctor-not-checked-error", reason.clone()),
@@ -182,52 +182,54 @@ fn licence_finding(licence: &License, subject: Subject, side: &'static str, now_
     }
 }
 
+/// Every remote the leader-side checks are about: those in use and those whose leader is known.
+pub(super) fn leader_side_remotes(evidence: &Evidence) -> BTreeSet<String> {
+    let mut remotes = remotes_in_use(evidence);
+    remotes.extend(evidence.leaders.keys().cloned());
+    remotes
+}
+
 /// D5: licences on both sides allow CCR and are active; a trial ending soon is a warning.
 pub fn licences(evidence: &Evidence, now_millis: i64, out: &mut Vec<Finding>) {
     if let Some(licence) = need(&evidence.licence, CheckId::D5Licences, out) {
         out.push(licence_finding(licence, Subject::Cluster, "local", now_millis));
     }
-    match &evidence.leader {
-        Some(leader) => match &leader.licence {
-            Ok(licence) => {
-                out.push(licence_finding(licence, Subject::Remote(leader.remote.clone()), "leader", now_millis))
-            }
-            Err(missing) => out.push(not_checked(CheckId::D5Licences, Subject::Remote(leader.remote.clone()), missing)),
-        },
-        None => {
-            for remote in remotes_in_use(evidence) {
-                out.push(not_checked(CheckId::D5Licences, Subject::Remote(remote), &Missing::NoLeaderEndpoint));
-            }
-        }
+    for remote in leader_side_remotes(evidence) {
+        let subject = Subject::Remote(remote.clone());
+        out.push(match evidence.leaders.get(&remote).map(|l| &l.licence) {
+            Some(Ok(licence)) => licence_finding(licence, subject, "leader", now_millis),
+            Some(Err(missing)) => not_checked(CheckId::D5Licences, subject, missing),
+            None => not_checked(CheckId::D5Licences, subject, &Missing::NoLeaderEndpoint),
+        });
     }
 }
 
 /// D6: the follower cluster at the leader's version or newer, within one major version.
 pub fn versions(evidence: &Evidence, out: &mut Vec<Finding>) {
-    let Some(leader) = &evidence.leader else {
-        for remote in remotes_in_use(evidence) {
-            out.push(not_checked(CheckId::D6Versions, Subject::Remote(remote), &Missing::NoLeaderEndpoint));
-        }
-        return;
-    };
-    let subject = Subject::Remote(leader.remote.clone());
-    let (local, theirs) = match (&evidence.version, &leader.version) {
-        (Ok(local), Ok(theirs)) => (*local, *theirs),
-        (Err(missing), _) | (_, Err(missing)) => {
-            out.push(not_checked(CheckId::D6Versions, subject, missing));
-            return;
-        }
-    };
-    let (verdict, key) = match check_versions(theirs, local) {
-        VersionCheck::Compatible => (Verdict::Pass, "doctor-d6-pass"),
-        VersionCheck::FollowerOlder => (Verdict::Fail, "doctor-d6-follower-older"),
-        VersionCheck::TooFarApart => (Verdict::Fail, "doctor-d6-too-far"),
-    };
-    out.push(
-        Finding::new(CheckId::D6Versions, subject, verdict, key)
-            .arg("local", local.to_string())
-            .arg("leader", theirs.to_string()),
-    );
+    for remote in leader_side_remotes(evidence) {
+        let subject = Subject::Remote(remote.clone());
+        let Some(leader) = evidence.leaders.get(&remote) else {
+            out.push(not_checked(CheckId::D6Versions, subject, &Missing::NoLeaderEndpoint));
+            continue;
+        };
+        let (local, theirs) = match (&evidence.version, &leader.version) {
+            (Ok(local), Ok(theirs)) => (*local, *theirs),
+            (Err(missing), _) | (_, Err(missing)) => {
+                out.push(not_checked(CheckId::D6Versions, subject, missing));
+                continue;
+            }
+        };
+        let (verdict, key) = match check_versions(theirs, local) {
+            VersionCheck::Compatible => (Verdict::Pass, "doctor-d6-pass"),
+            VersionCheck::FollowerOlder => (Verdict::Fail, "doctor-d6-follower-older"),
+            VersionCheck::TooFarApart => (Verdict::Fail, "doctor-d6-too-far"),
+        };
+        out.push(
+            Finding::new(CheckId::D6Versions, subject, verdict, key)
+                .arg("local", local.to_string())
+                .arg("leader", theirs.to_string()),
+        );
+    }
 }
 
 /// D9: a follower whose shard stopped (fatal exception), reads being retried, or a pause.
@@ -356,8 +358,13 @@ pub fn all(evidence: &Evidence, now_millis: i64) -> Vec<Finding> {
     node_roles(evidence, &mut out);
     licences(evidence, now_millis, &mut out);
     versions(evidence, &mut out);
+    super::privileges::check(evidence, &mut out);
+    super::leader_prereqs::check(evidence, &mut out);
     follower_state(evidence, &mut out);
+    super::lag_trend::check(evidence, &mut out);
     auto_follow_health(evidence, &mut out);
     auto_follow_coverage(evidence, &mut out);
+    super::allocation::check(evidence, &mut out);
+    super::lifecycle::check(evidence, now_millis, &mut out);
     out
 }

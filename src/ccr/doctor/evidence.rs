@@ -7,7 +7,12 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::es::{CcrStats, EsClient, EsError, FollowerInfo, License, NodesInfo, RemoteInfo, Version};
+use crate::ccr::followers::lag_history::LagHistory;
+use crate::ccr::leaders::KnownLeader;
+use crate::es::{
+    AllocationExplanation, CatIndex, CcrStats, EsClient, EsError, FollowerInfo, IlmIndex, IndexHealth,
+    IndexSettingsByIndex, License, NodesInfo, PrivilegesAnswer, PrivilegesQuery, RemoteInfo, Version,
+};
 
 /// Why a piece of evidence is missing.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,16 +40,82 @@ pub struct Evidence {
     pub nodes: Piece<NodesInfo>,
     /// The indices of each remote an auto-follow pattern reads (through `_resolve/index`, 7.9+).
     pub remote_indices: BTreeMap<String, Piece<Vec<String>>>,
-    /// The leader's side, when the panel knows its endpoint.
-    pub leader: Option<LeaderEvidence>,
+    /// The leader's side of each remote whose endpoint the panel knows, by remote alias.
+    pub leaders: BTreeMap<String, LeaderEvidence>,
+    /// D7: what the panel's user may do here, for what CCR needs on the follower side.
+    pub privileges: Piece<Privileges>,
+    /// D14: the health of every index, and why a follower's primary is not active.
+    pub index_health: Piece<BTreeMap<String, IndexHealth>>,
+    pub allocations: BTreeMap<String, Piece<AllocationExplanation>>,
+    /// D15: the lifecycle state of every index, the local policies and index templates.
+    pub ilm: Piece<BTreeMap<String, IlmIndex>>,
+    pub policies: Piece<BTreeMap<String, Value>>,
+    pub templates: Piece<Vec<(String, Value)>>,
+    /// D10: the earlier lag of each follower to compare the current one with.
+    pub trend: TrendEvidence,
+    /// This cluster's name, as the leader's retention leases name it.
+    pub cluster_name: Option<String>,
 }
 
+/// D7's answer: `_has_privileges`, or the error that says the cluster has no security.
+#[derive(Debug, Clone)]
+pub enum Privileges {
+    Answered(PrivilegesAnswer),
+    /// Security is off: Elasticsearch's words for it.
+    SecurityOff(String),
+}
+
+/// The two readings of each follower's lag D10 compares.
+#[derive(Debug, Clone, Default)]
+pub struct TrendEvidence {
+    /// Per follower: the earlier lag and how long before the current reading it was taken.
+    pub earlier: BTreeMap<String, (u64, Duration)>,
+    /// A second `_ccr/stats` read, taken after a short pause when the history had no earlier
+    /// sample; the current reading is then this one, the earlier one `Evidence::stats`.
+    pub second: Option<Piece<CcrStats>>,
+}
+
+/// What the checks read on one leader cluster.
 #[derive(Debug, Clone)]
 pub struct LeaderEvidence {
-    /// The remote alias on the local cluster that points at this leader.
-    pub remote: String,
+    /// The configured cluster's name (the remote alias is the map key).
+    pub cluster: String,
     pub version: Piece<Version>,
     pub licence: Piece<License>,
+    /// D7: what the panel's user may do on the leader, for what CCR needs there.
+    pub privileges: Piece<Privileges>,
+    /// D8: every index (exists, open or closed) and their settings (flat keys).
+    pub indices: Piece<Vec<CatIndex>>,
+    pub settings: Piece<IndexSettingsByIndex>,
+    /// D15: the leader's lifecycle states, policies, templates, and its shards' leases.
+    pub ilm: Piece<BTreeMap<String, IlmIndex>>,
+    pub policies: Piece<BTreeMap<String, Value>>,
+    pub templates: Piece<Vec<(String, Value)>>,
+    pub shard_stats: Piece<Value>,
+}
+
+/// How `gather` reads: the wait, and where D10's earlier lag comes from.
+#[derive(Debug, Clone, Copy)]
+pub struct GatherOptions<'a> {
+    /// The longest any one call may take.
+    pub wait: Duration,
+    /// The pause before a second `_ccr/stats` read when the history has no earlier sample
+    /// (kept within the wait).
+    pub resample_after: Duration,
+    /// The panel's lag history and this cluster's name in it.
+    pub history: Option<(&'a LagHistory, &'a str)>,
+}
+
+/// The pause before the second lag reading, by default: long enough to see a trend on a busy
+/// follower, short enough not to hold the page.
+pub const RESAMPLE_AFTER: Duration = Duration::from_millis(1_000);
+/// A history sample younger than this is too close to tell a trend from noise.
+pub const MIN_TREND_SPAN: Duration = Duration::from_secs(10);
+
+impl GatherOptions<'_> {
+    pub fn new(wait: Duration) -> GatherOptions<'static> {
+        GatherOptions { wait, resample_after: RESAMPLE_AFTER, history: None }
+    }
 }
 
 fn reason(error: &EsError) -> String {
@@ -63,9 +134,17 @@ pub async fn bounded<T>(wait: Duration, call: impl Future<Output = Result<T, EsE
     }
 }
 
-/// Reads the local cluster (and the leader, given its client and the remote alias that
-/// points at it), all at once.
-pub async fn gather(local: &EsClient, leader: Option<(&str, &EsClient)>, wait: Duration) -> Evidence {
+/// Reads the local cluster and every known leader (found by
+/// [`crate::ccr::leaders::match_remotes`]), all at once, with the default options.
+pub async fn gather(local: &EsClient, leaders: &[KnownLeader], wait: Duration) -> Evidence {
+    gather_with(local, leaders, GatherOptions::new(wait)).await
+}
+
+/// [`gather`], with the lag history and the resampling pause given. Two rounds of calls, each
+/// within `options.wait`: the second needs the followers and patterns the first read (the
+/// privileges to ask, the leader indices, the second lag reading).
+pub async fn gather_with(local: &EsClient, leaders: &[KnownLeader], options: GatherOptions<'_>) -> Evidence {
+    let wait = options.wait;
     let (version, licence, remotes, followers, stats, patterns, nodes) = tokio::join!(
         bounded(wait, local.version()),
         bounded(wait, local.license()),
@@ -85,13 +164,170 @@ pub async fn gather(local: &EsClient, leader: Option<(&str, &EsClient)>, wait: D
         let indices = indices.and_then(|found| found.ok_or(Missing::Failed("_resolve/index needs 7.9".into())));
         (remote, indices)
     });
-    let remote_indices = futures_util::future::join_all(lookups).await.into_iter().collect();
-    let leader = match leader {
-        Some((remote, client)) => {
-            let (version, licence) = tokio::join!(bounded(wait, client.version()), bounded(wait, client.license()));
-            Some(LeaderEvidence { remote: remote.to_owned(), version, licence })
-        }
-        None => None,
+    let asked = asked_privileges(followers.as_ref().ok(), patterns.as_ref().ok());
+    let leader_reads = leaders.iter().map(|known| {
+        let query = asked.leader.get(&known.remote).cloned().unwrap_or_else(leader_query_for_nothing);
+        async move { (known.remote.clone(), read_leader(known, &query, wait).await) }
+    });
+    // Health, then the allocation of the followers it shows unhealthy, within one wait.
+    let allocation = async {
+        let started = std::time::Instant::now();
+        let health = bounded(wait, local.index_health()).await;
+        let left = wait.saturating_sub(started.elapsed());
+        let allocations = explain_allocations(local, followers.as_ref().ok(), health.as_ref().ok(), left).await;
+        (health, allocations)
     };
-    Evidence { version, licence, remotes, followers, stats, patterns, nodes, remote_indices, leader }
+    let (remote_indices, leaders, privileges, (index_health, allocations), ilm, policies, templates, trend, root) = tokio::join!(
+        futures_util::future::join_all(lookups),
+        futures_util::future::join_all(leader_reads),
+        bounded(wait, privileges_of(local, &asked.local)),
+        allocation,
+        bounded(wait, local.ilm_explain("*")),
+        bounded(wait, local.ilm_policies()),
+        bounded(wait, local.index_templates()),
+        read_trend(local, followers.as_ref().ok(), stats.as_ref().ok(), &options),
+        // Read once already for the version: normally no request.
+        bounded(wait, local.root()),
+    );
+    let cluster_name = root.ok().map(|root| root.cluster_name.clone());
+    Evidence {
+        version,
+        licence,
+        remotes,
+        followers,
+        stats,
+        patterns,
+        nodes,
+        remote_indices: remote_indices.into_iter().collect(),
+        leaders: leaders.into_iter().collect(),
+        privileges,
+        index_health,
+        allocations,
+        ilm,
+        policies,
+        templates,
+        trend,
+        cluster_name,
+    }
+}
+
+/// Everything one leader is asked, all at once.
+async fn read_leader(known: &KnownLeader, query: &PrivilegesQuery, wait: Duration) -> LeaderEvidence {
+    let client = &known.client;
+    let (version, licence, privileges, indices, settings, ilm, policies, templates, shard_stats) = tokio::join!(
+        bounded(wait, client.version()),
+        bounded(wait, client.license()),
+        bounded(wait, privileges_of(client, query)),
+        bounded(wait, client.cat_indices(None)),
+        bounded(wait, client.index_settings("_all")),
+        bounded(wait, client.ilm_explain("*")),
+        bounded(wait, client.ilm_policies()),
+        bounded(wait, client.index_templates()),
+        bounded(wait, client.shard_stats("_all")),
+    );
+    LeaderEvidence {
+        cluster: known.cluster.clone(),
+        version,
+        licence,
+        privileges,
+        indices,
+        settings,
+        ilm,
+        policies,
+        templates,
+        shard_stats,
+    }
+}
+
+/// `_has_privileges`, with "security is off" as an answer rather than an error.
+async fn privileges_of(client: &EsClient, query: &PrivilegesQuery) -> Result<Privileges, EsError> {
+    match client.has_privileges(query).await {
+        Ok(answer) => Ok(Privileges::Answered(answer)),
+        Err(error) => match super::privileges::security_off(&error) {
+            Some(reason) => Ok(Privileges::SecurityOff(reason)),
+            None => Err(error),
+        },
+    }
+}
+
+fn leader_query_for_nothing() -> PrivilegesQuery {
+    super::privileges::leader_query(&[])
+}
+
+/// The privileges D7 asks for: here for the followers, on each leader for what it leads.
+fn asked_privileges(
+    followers: Option<&Vec<FollowerInfo>>,
+    patterns: Option<&Vec<(String, Value)>>,
+) -> super::privileges::Asked {
+    super::privileges::asked(
+        followers.map(Vec::as_slice).unwrap_or_default(),
+        patterns.map(Vec::as_slice).unwrap_or_default(),
+    )
+}
+
+/// Why each follower with a primary that is not active is so (its first such shard; a few
+/// shards asked at once, the first not started wins).
+async fn explain_allocations(
+    local: &EsClient,
+    followers: Option<&Vec<FollowerInfo>>,
+    health: Option<&BTreeMap<String, IndexHealth>>,
+    wait: Duration,
+) -> BTreeMap<String, Piece<AllocationExplanation>> {
+    let (Some(followers), Some(health)) = (followers, health) else { return BTreeMap::new() };
+    let troubled: Vec<(&str, u32)> = followers
+        .iter()
+        .filter_map(|f| health.get(&f.follower_index).map(|h| (f.follower_index.as_str(), h)))
+        .filter(|(_, h)| h.active_primary_shards < h.number_of_shards)
+        .map(|(name, h)| (name, h.number_of_shards))
+        .take(super::allocation::MAX_EXPLAINED)
+        .collect();
+    let reads = troubled.into_iter().map(|(name, shards)| async move {
+        let asks = (0..shards.min(super::allocation::MAX_SHARDS_ASKED))
+            .map(|shard| bounded(wait, local.allocation_explain(name, shard, true)));
+        let answers = futures_util::future::join_all(asks).await;
+        let first_error = answers.iter().find_map(|a| a.as_ref().err().cloned());
+        let found = answers.into_iter().flatten().find(|a| a.current_state != "started");
+        (name.to_owned(), found.ok_or_else(|| first_error.unwrap_or(Missing::Failed(String::new()))))
+    });
+    futures_util::future::join_all(reads).await.into_iter().collect()
+}
+
+/// D10's earlier reading: from the history when it has a sample far enough back for every
+/// follower that lags, else a second `_ccr/stats` after a short pause.
+async fn read_trend(
+    local: &EsClient,
+    followers: Option<&Vec<FollowerInfo>>,
+    stats: Option<&CcrStats>,
+    options: &GatherOptions<'_>,
+) -> TrendEvidence {
+    let (Some(followers), Some(stats)) = (followers, stats) else { return TrendEvidence::default() };
+    let now = std::time::Instant::now();
+    let lags: BTreeMap<&str, u64> =
+        stats.follow_stats.indices.iter().map(|i| (i.index.as_str(), crate::ccr::followers::list::lag(i))).collect();
+    let mut earlier = BTreeMap::new();
+    if let Some((history, cluster)) = options.history {
+        for follower in followers {
+            let samples = history.samples(cluster, &follower.follower_index);
+            let usable = samples.iter().rev().find(|s| now.saturating_duration_since(s.at) >= MIN_TREND_SPAN);
+            if let Some(sample) = usable {
+                earlier.insert(follower.follower_index.clone(), (sample.lag, now.saturating_duration_since(sample.at)));
+            }
+        }
+    }
+    // This reading is the next run's earlier sample (and a point on the detail page's chart).
+    if let Some((history, cluster)) = options.history {
+        history.record(cluster, now, lags.iter().map(|(name, lag)| (*name, *lag)));
+    }
+    // Only a follower that is behind needs a trend: one at zero has caught up.
+    let missing = lags.iter().any(|(name, lag)| *lag > 0 && !earlier.contains_key(*name));
+    if !missing {
+        return TrendEvidence { earlier, second: None };
+    }
+    let pause = options.resample_after.min(options.wait / 2);
+    tokio::time::sleep(pause).await;
+    let second = bounded(options.wait.saturating_sub(pause), local.ccr_stats()).await;
+    for (name, lag) in lags {
+        earlier.entry(name.to_owned()).or_insert((lag, pause));
+    }
+    TrendEvidence { earlier, second: Some(second) }
 }

@@ -200,3 +200,46 @@ pub async fn check(
     }
     out
 }
+
+/// D11 for every remote in use: through its leader's endpoint when the panel knows it (all
+/// leaders at once, each within `wait`), "not checked" for the others.
+pub async fn check_all(
+    leaders: &[crate::ccr::leaders::KnownLeader],
+    local_cluster: &str,
+    followers: &[FollowerInfo],
+    now_millis: i64,
+    wait: std::time::Duration,
+) -> Vec<Finding> {
+    let reads = leaders.iter().map(|known| async move {
+        match tokio::time::timeout(wait, check(&known.client, &known.remote, local_cluster, followers, now_millis))
+            .await
+        {
+            Ok(findings) => findings,
+            Err(_) => vec![
+                Finding::new(
+                    CheckId::D11RetentionLeases,
+                    Subject::Remote(known.remote.clone()),
+                    Verdict::NotChecked,
+                    "doctor-not-checked-timeout",
+                )
+                .arg("detail", String::new()),
+            ],
+        }
+    });
+    let mut out: Vec<Finding> = futures_util::future::join_all(reads).await.into_iter().flatten().collect();
+    let known: std::collections::BTreeSet<&str> = leaders.iter().map(|l| l.remote.as_str()).collect();
+    let unknown: std::collections::BTreeSet<&str> =
+        followers.iter().map(|f| f.remote_cluster.as_str()).filter(|r| !known.contains(r)).collect();
+    for remote in unknown {
+        out.push(
+            Finding::new(
+                CheckId::D11RetentionLeases,
+                Subject::Remote(remote.to_owned()),
+                Verdict::NotChecked,
+                "doctor-not-checked-no-leader",
+            )
+            .arg("detail", String::new()),
+        );
+    }
+    out
+}

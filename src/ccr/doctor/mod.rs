@@ -5,9 +5,14 @@
 //! checks ([`checks`]) are plain functions over it, so each is tested on its own. A call that
 //! failed or timed out makes the checks that needed it "not checked", with why.
 
+pub mod allocation;
 pub mod checks;
 pub mod evidence;
+pub mod lag_trend;
+pub mod leader_prereqs;
 pub mod leases;
+pub mod lifecycle;
+pub mod privileges;
 pub mod run;
 
 /// The checks, by their documented ids.

@@ -1,6 +1,7 @@
 //! One run of the doctor for one cluster, as the screens use it: find the leaders the panel
 //! can call (the configured clusters behind the remotes, see [`crate::ccr::leaders`]),
-//! gather the evidence, diagnose, and read the leaders' retention leases (D11).
+//! gather the evidence, diagnose, and read the leaders' retention leases (D11, which needs
+//! the followers first).
 //!
 //! Every call has the same bounded wait, so a slow cluster makes checks "not checked (timed
 //! out)" instead of holding the page. The phases run one after another (the leaders must be
@@ -9,8 +10,8 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use super::evidence::{self, Evidence, bounded};
-use super::{CheckId, Finding, Fix, Subject, Verdict};
+use super::evidence::{self, Evidence, GatherOptions, bounded};
+use super::{Finding, Fix, Subject, Verdict};
 use crate::audit::{Action, Event, Outcome};
 use crate::ccr::leaders::{Candidate, KnownLeader, match_remotes};
 use crate::es::{EsClient, EsError, ForgetFollower};
@@ -35,78 +36,33 @@ impl Report {
     }
 }
 
-/// The one place the evidence is gathered: the leaders go in as the evidence module takes
-/// them (today one leader, the first one known).
-async fn gather(local: &EsClient, leaders: &[KnownLeader], wait: Duration) -> Evidence {
-    evidence::gather(local, leaders.first().map(|l| (l.remote.as_str(), &l.client)), wait).await
-}
-
 /// Runs every check on `local`, asking `candidates` (the other configured clusters) for the
-/// leaders' side, each call within `wait`.
-pub async fn run(local: &EsClient, candidates: &[Candidate], wait: Duration, now_millis: i64) -> Report {
+/// leaders' side, each call within `options.wait`; D10 reads the earlier lag from
+/// `options.history` when it has it.
+pub async fn run(local: &EsClient, candidates: &[Candidate], options: GatherOptions<'_>, now_millis: i64) -> Report {
+    let wait = options.wait;
     let remotes = bounded(wait, local.remote_info()).await.unwrap_or_default();
     let leaders = match_remotes(&remotes, candidates, wait).await;
-    let evidence = gather(local, &leaders, wait).await;
+    let evidence = evidence::gather_with(local, &leaders, options).await;
     let mut findings = super::diagnose(&evidence, now_millis);
-    findings.extend(retention_leases(local, &evidence, &leaders, wait, now_millis).await);
+    findings.extend(retention_leases(&evidence, &leaders, wait, now_millis).await);
     super::sort(&mut findings);
     Report { findings, leaders }
 }
 
 /// D11 for every remote that followers read: on the leader when the panel can call it,
-/// else "not checked" with what to run by hand.
+/// else "not checked" with what to run by hand. Leases are named after the follower
+/// cluster's `cluster.name`, so without it there is nothing to compare.
 async fn retention_leases(
-    local: &EsClient,
     evidence: &Evidence,
     leaders: &[KnownLeader],
     wait: Duration,
     now_millis: i64,
 ) -> Vec<Finding> {
-    let Ok(followers) = &evidence.followers else { return Vec::new() };
+    let (Ok(followers), Some(cluster_name)) = (&evidence.followers, &evidence.cluster_name) else { return Vec::new() };
     let used: BTreeSet<&str> = followers.iter().map(|f| f.remote_cluster.as_str()).collect();
-    let mut out = Vec::new();
-    for remote in &used {
-        if !leaders.iter().any(|l| l.remote == *remote) {
-            out.push(
-                Finding::new(
-                    CheckId::D11RetentionLeases,
-                    Subject::Remote((*remote).to_owned()),
-                    Verdict::NotChecked,
-                    "doctor-not-checked-no-leader",
-                )
-                .arg("detail", ""),
-            );
-        }
-    }
-    let known: Vec<&KnownLeader> = leaders.iter().filter(|l| used.contains(l.remote.as_str())).collect();
-    if known.is_empty() {
-        return out;
-    }
-    // Leases are named after the follower cluster's `cluster.name`.
-    let cluster_name = match bounded(wait, local.root()).await {
-        Ok(root) => root.cluster_name.clone(),
-        Err(_) => return out,
-    };
-    let checks = known.iter().map(|leader| {
-        let cluster_name = cluster_name.as_str();
-        async move {
-            let call = super::leases::check(&leader.client, &leader.remote, cluster_name, followers, now_millis);
-            match tokio::time::timeout(wait, call).await {
-                Ok(findings) => findings,
-                Err(_) => vec![
-                    Finding::new(
-                        CheckId::D11RetentionLeases,
-                        Subject::Remote(leader.remote.clone()),
-                        Verdict::NotChecked,
-                        "doctor-not-checked-timeout",
-                    )
-                    .arg("detail", ""),
-                ],
-            }
-        }
-    });
-    out.extend(futures_util::future::join_all(checks).await.into_iter().flatten());
-    out
+    let leaders: Vec<KnownLeader> = leaders.iter().filter(|l| used.contains(l.remote.as_str())).cloned().collect();
+    super::leases::check_all(&leaders, cluster_name, followers, now_millis, wait).await
 }
 
 /// The remote alias whose leader a fix's request must be sent to, when it is not the local
@@ -323,6 +279,7 @@ pub async fn halt(local: &EsClient, halt: Halt, plan: &HaltPlan) -> Vec<(Halted,
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ccr::doctor::CheckId;
 
     #[test]
     fn an_orphan_lease_is_read_back_from_its_fix() {

@@ -162,13 +162,20 @@ pub fn health(sim: &Sim, request: &Request) -> SimResult {
         Some(expression) => super::expand_expression(&state, expression, true)?,
         None => state.indices.keys().cloned().collect(),
     };
-    let indices: Vec<_> = names.iter().filter_map(|n| state.indices.get(n)).collect();
-    let primaries: u32 = indices.iter().map(|i| i.shards()).sum();
-    let unassigned: u32 = indices.iter().map(|i| i.shards() * i.replicas()).sum();
-    let status = if unassigned > 0 { "yellow" } else { "green" };
+    let indices: Vec<_> = names.iter().filter_map(|n| state.indices.get(n).map(|i| (n, i))).collect();
+    let failed: u32 = indices.iter().map(|(_, i)| i.failed_primaries.len() as u32).sum();
+    let primaries: u32 = indices.iter().map(|(_, i)| i.shards()).sum::<u32>() - failed;
+    let unassigned: u32 = indices.iter().map(|(_, i)| i.shards() * i.replicas()).sum::<u32>() + failed;
+    let status = if failed > 0 {
+        "red"
+    } else if unassigned > 0 {
+        "yellow"
+    } else {
+        "green"
+    };
     let total = primaries + unassigned;
     let percent = if total == 0 { 100.0 } else { f64::from(primaries) * 100.0 / f64::from(total) };
-    Ok(Reply::ok(json!({
+    let mut body = json!({
         "cluster_name": state.config.cluster_name,
         "status": status,
         "timed_out": false,
@@ -184,7 +191,14 @@ pub fn health(sim: &Sim, request: &Request) -> SimResult {
         "number_of_in_flight_fetch": 0,
         "task_max_waiting_in_queue_millis": 0,
         "active_shards_percent_as_number": percent,
-    })))
+    });
+    // `level=indices` (and `shards`) add one entry per index (`ClusterIndexHealth`).
+    if matches!(request.query("level"), Some("indices" | "shards")) {
+        let per_index: serde_json::Map<String, Value> =
+            indices.iter().map(|(n, i)| ((*n).clone(), super::allocation::index_health(i))).collect();
+        body["indices"] = Value::Object(per_index);
+    }
+    Ok(Reply::ok(body))
 }
 
 /// The sections `_nodes/{metric}` can ask for; any other value names nodes.

@@ -137,6 +137,7 @@ const INDEX_SETTINGS: &[(&str, bool)] = &[
     ("index.blocks.read", true),
     ("index.blocks.metadata", true),
     ("index.lifecycle.name", true),
+    ("index.lifecycle.indexing_complete", true),
     // Only on clusters started with `physical_replication` (see [`PHYSICAL_REPLICATION`]).
     (PHYSICAL_REPLICATION, false),
 ];

@@ -1,6 +1,7 @@
 //! The simulated APIs, one module per area, and what a request hands them.
 
 pub(super) mod aliases;
+pub(super) mod allocation;
 mod bulk;
 pub(super) mod ccr;
 mod cluster;
@@ -13,6 +14,7 @@ pub(super) mod mappings;
 mod remote;
 mod stats;
 pub mod tasks;
+mod templates;
 
 use std::sync::Arc;
 
@@ -136,15 +138,40 @@ pub async fn dispatch(sim: &Arc<Sim>, op: Op, request: Request) -> SimResult {
         Op::Reindex => tasks::reindex(sim, &request),
         Op::GetTask => tasks::get_task(sim, &request),
         Op::IlmExplain => lifecycle::explain(sim, &request),
+        Op::AllocationExplain => allocation::explain(sim, &request),
+        Op::Reroute => allocation::reroute(sim, &request),
+        Op::GetIlmPolicy => templates::get_policies(sim, &request),
+        Op::PutIlmPolicy => templates::put_policy(sim, &request),
+        Op::GetIndexTemplate => templates::get_templates(sim, &request),
+        Op::PutIndexTemplate => templates::put_template(sim, &request),
         Op::Authenticate => match &request.principal {
             Some(principal) => Ok(Reply::ok(security::authenticate_body(principal))),
-            None => Err(EsException::new(500, "exception", "security is not enabled")),
+            None => Ok(security_off(sim, "GET", "/_security/_authenticate")),
         },
         Op::HasPrivileges => match &request.principal {
             Some(principal) => Ok(Reply::ok(security::has_privileges_body(principal, &request.json_body()?))),
-            None => Err(EsException::new(500, "exception", "security is not enabled")),
+            None => Ok(security_off(sim, "POST", "/_security/user/_has_privileges")),
         },
     }
+}
+
+/// What a security API answers on a cluster without security. From 8.0 security is on unless
+/// `xpack.security.enabled: false`, and then its REST handlers are not registered at all
+/// (400 `no handler found`); before 8.0 a basic or trial licence left security off by default
+/// with the handlers in place, answering `SecurityBaseRestHandler`'s 500.
+fn security_off(sim: &Sim, method: &str, path: &str) -> Reply {
+    let state = sim.state();
+    if state.version().major >= 8 {
+        return Reply::with_status(
+            400,
+            json!({"error": format!("no handler found for uri [{path}] and method [{method}]")}),
+        );
+    }
+    let reason = format!(
+        "Security must be explicitly enabled when using a [{}] license. Enable security by setting [xpack.security.enabled] to [true] in the elasticsearch.yml file and restart the node.",
+        state.license_type.as_str()
+    );
+    EsException::new(500, "exception", reason).into_reply()
 }
 
 /// Whether the version a handshake announces can talk to `local` (an unannounced one can).

@@ -21,6 +21,7 @@ use axum::Router;
 use axum::routing::get;
 
 use super::{AppState, Screen};
+use crate::ccr::doctor::evidence::GatherOptions;
 use crate::ccr::doctor::run::{self, Report};
 
 /// How long each call of a run may take: long enough for a cluster under load, short enough
@@ -46,5 +47,7 @@ fn now_millis() -> i64 {
 /// possible leaders, called as the signed-in user.
 async fn diagnose(state: &AppState, screen: &Screen) -> Report {
     let candidates = state.leader_candidates(&screen.cluster.name, &screen.cluster.user);
-    run::run(screen.client(), &candidates, WAIT, now_millis()).await
+    let options =
+        GatherOptions { history: Some((&state.lag_history, &screen.cluster.name)), ..GatherOptions::new(WAIT) };
+    run::run(screen.client(), &candidates, options, now_millis()).await
 }
