@@ -45,11 +45,38 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         None => args.cluster.to_cluster().map(|c| vec![c]),
     }
     .map_err(|e| e.to_string())?;
+    let metrics_auth: Vec<_> = clusters.iter().map(|c| c.metrics_auth.clone()).collect();
     let clusters = startup::managed(clusters)?;
     let auth = startup::auth_settings(&args.security, args.listen, &clusters[0].client).await?;
-    let state = AppState::new(clusters, auth);
+    let metrics = startup::metrics_endpoint(&args.metrics, &clusters, &metrics_auth, &auth.mode)?;
+    let mut state = AppState::new(clusters, auth);
+    if let Some(endpoint) = metrics {
+        if let Some(address) = args.metrics.metrics_listen {
+            serve_metrics(address, endpoint.clone()).await?;
+        }
+        state = state.with_metrics(endpoint);
+    }
     let tls = args.security.tls_cert.clone().zip(args.security.tls_key.clone());
     serve_panel(args.listen, state, tls).await
+}
+
+/// `/metrics` alone on its own address, in the background.
+async fn serve_metrics(
+    address: SocketAddr,
+    endpoint: std::sync::Arc<ccr_panel::web::metrics::MetricsEndpoint>,
+) -> Result<(), String> {
+    let listener =
+        tokio::net::TcpListener::bind(address).await.map_err(|e| format!("cannot serve metrics on {address}: {e}"))?;
+    let bound = listener.local_addr().map_err(|e| e.to_string())?;
+    tracing::info!(address = %bound, "metrics listening");
+    println!("metrics at http://{bound}/metrics");
+    let app = ccr_panel::web::metrics::router(endpoint);
+    tokio::spawn(async move {
+        if let Err(error) = axum::serve(listener, app).await {
+            tracing::error!(%error, "the metrics listener stopped");
+        }
+    });
+    Ok(())
 }
 
 async fn serve_panel(
