@@ -80,9 +80,9 @@ impl Families {
         if let Some(fatal) = f.fatal {
             self.fatal.get_or_create(&base_labels).set(i64::from(fatal));
         }
-        if f.status == Status::Paused {
+        if let Some(by_panel) = f.paused_by_panel.filter(|_| f.status == Status::Paused) {
             let who = labels(&[("cluster", cluster), ("follower_index", f.follower_index.as_str())]);
-            self.paused_by_panel.get_or_create(&who).set(i64::from(f.paused_by_panel));
+            self.paused_by_panel.get_or_create(&who).set(i64::from(by_panel));
         }
         for shard in &f.shards {
             let mut with_shard = base_labels.clone();

@@ -70,8 +70,9 @@ pub struct FollowerReading {
     pub remote_cluster: String,
     pub leader_index: String,
     pub status: Status,
-    /// Paused, and the panel holds the settings it saved when it paused it.
-    pub paused_by_panel: bool,
+    /// For a paused follower: whether the panel holds the settings it saved when it paused it
+    /// (`None` when active, or when the panel's records could not be read).
+    pub paused_by_panel: Option<bool>,
     /// Leader minus follower global checkpoint, summed over shards; `None` when unknown (a
     /// paused follower whose leader is not a configured cluster): never a false 0.
     pub lag: Option<i64>,

@@ -134,7 +134,7 @@ fn follower_from_stats(entry: InfoEntry, stats: Option<&IndexStats>, detailed: b
         remote_cluster: entry.remote_cluster,
         leader_index: entry.leader_index,
         status: if paused { Status::Paused } else { Status::Active },
-        paused_by_panel: false,
+        paused_by_panel: None,
         lag: None,
         time_since_last_read_seconds: None,
         read_exceptions: None,
@@ -212,7 +212,7 @@ pub async fn read_cluster(
         .collect();
     followers.sort_by(|a, b| a.follower_index.cmp(&b.follower_index));
     for follower in followers.iter_mut().filter(|f| f.status == Status::Paused) {
-        follower.paused_by_panel = pauses.as_ref().is_some_and(|p| p.contains(&follower.follower_index));
+        follower.paused_by_panel = pauses.as_ref().map(|p| p.contains(&follower.follower_index));
     }
 
     // The leaders' side, only when something needs it.
