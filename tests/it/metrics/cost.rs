@@ -88,3 +88,33 @@ async fn a_cluster_that_does_not_answer_gives_a_fast_scrape_that_says_so() {
     assert_eq!(value(&body, "ccr_panel_scrape_error", &[("cluster", "slow"), ("error", "timed_out")]), Some(1.0));
     assert_eq!(value(&body, "ccr_panel_scrape_success", &[("cluster", "fast")]), Some(1.0));
 }
+
+#[tokio::test]
+async fn the_reads_ask_only_for_what_they_use() {
+    let local = cluster_with_followers(3).await;
+    let (sent, _) = requests_of_one_scrape(&local).await;
+    let requests = local.sim.requests();
+    for path in ["/_all/_ccr/info", "/_ccr/stats", "/ccr-panel-follow-settings/_search"] {
+        let filtered = requests.iter().filter(|r| r.path == path).any(|r| r.query.contains("filter_path="));
+        assert!(filtered, "{path} is trimmed with filter_path: {sent:?}");
+    }
+    // The simulator trims as Elasticsearch does (error bodies never).
+    let http = reqwest::Client::new();
+    let trimmed: serde_json::Value = http
+        .get(format!("{}/_ccr/stats?filter_path=follow_stats.indices.index", local.url()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let names: Vec<&str> =
+        trimmed["follow_stats"]["indices"].as_array().unwrap().iter().map(|i| i["index"].as_str().unwrap()).collect();
+    assert_eq!(names, ["follower-0000", "follower-0001", "follower-0002"]);
+    assert_eq!(trimmed["follow_stats"]["indices"][0].as_object().unwrap().len(), 1, "{trimmed}");
+    assert!(trimmed.get("auto_follow_stats").is_none());
+    let missing = http.get(format!("{}/nope/_stats?filter_path=indices", local.url())).send().await.unwrap();
+    assert_eq!(missing.status(), 404);
+    let error: serde_json::Value = missing.json().await.unwrap();
+    assert_eq!(error["error"]["type"], "index_not_found_exception");
+}
