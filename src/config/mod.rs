@@ -227,6 +227,8 @@ pub struct DemoArgs {
     /// Allow the demo (which has no sign-in) on an address other than loopback.
     #[arg(long)]
     pub allow_anonymous_on_network: bool,
+    #[command(flatten)]
+    pub metrics: MetricsArgs,
 }
 
 /// Parses `30s`, `1500ms`, `2m`, `1h`, or a bare number of seconds.

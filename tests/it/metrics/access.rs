@@ -113,3 +113,134 @@ async fn a_separate_listener_serves_metrics_and_the_panel_does_not() {
     let other = reqwest::get(format!("http://{address}/")).await.unwrap();
     assert_eq!(other.status(), 404, "nothing of the panel there");
 }
+
+/// `ccr-panel serve` as a process, its stdout read line by line.
+struct Served {
+    child: std::process::Child,
+    lines: std::sync::mpsc::Receiver<String>,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Served {
+    fn start(args: &[&str], env: &[(&str, &str)]) -> Served {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ccr-panel"))
+            .arg("serve")
+            .args(args)
+            .envs(env.iter().copied())
+            .env("CCR_PANEL_LOG", "debug")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("the binary starts");
+        let (sender, lines) = std::sync::mpsc::channel();
+        for stream in [
+            Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
+            Box::new(child.stderr.take().unwrap()),
+        ] {
+            let sender = sender.clone();
+            std::thread::spawn(move || {
+                for line in std::io::BufReader::new(stream).lines().map_while(Result::ok) {
+                    let _ = sender.send(line);
+                }
+            });
+        }
+        Served { child, lines }
+    }
+
+    /// Lines until one holds `marker` (within 20 s); all of them.
+    fn until(&self, marker: &str) -> Vec<String> {
+        let mut seen = Vec::new();
+        while let Ok(line) = self.lines.recv_timeout(Duration::from_secs(20)) {
+            let done = line.contains(marker);
+            seen.push(line);
+            if done {
+                return seen;
+            }
+        }
+        panic!("no line with {marker:?} in {seen:#?}");
+    }
+}
+
+fn address_in(line: &str) -> String {
+    let start = line.find("http://").expect("an address") + "http://".len();
+    line[start..].split(['/', ' ']).next().unwrap().to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_wires_the_flags_and_never_shows_the_token() {
+    let local = start_sim("local").await;
+    let secret = "s3cret-metrics-token-do-not-print";
+    let served = Served::start(
+        &["--es-url", &local.url(), "--auth", "none", "--listen", "127.0.0.1:0", "--metrics"],
+        &[("CCR_PANEL_METRICS_TOKEN", secret)],
+    );
+    let mut lines = served.until("ccr-panel is running at");
+    let panel = address_in(lines.last().unwrap());
+    let http = reqwest::Client::new();
+    let refused = http.get(format!("http://{panel}/metrics")).send().await.unwrap();
+    assert_eq!(refused.status(), 401);
+    let answer = http.get(format!("http://{panel}/metrics")).bearer_auth(secret).send().await.unwrap();
+    assert_eq!(answer.status(), 200);
+    let body = answer.text().await.unwrap();
+    assert_eq!(value(&body, "ccr_panel_scrape_success", &[("cluster", "default")]), Some(1.0), "{body}");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    lines.extend(served.lines.try_iter());
+    drop(served);
+    assert!(lines.iter().all(|l| !l.contains(secret)), "{lines:#?}");
+
+    // A separate listener: open there, absent from the panel's address.
+    let served = Served::start(
+        &[
+            "--es-url",
+            &local.url(),
+            "--auth",
+            "none",
+            "--listen",
+            "127.0.0.1:0",
+            "--metrics",
+            "--metrics-listen",
+            "127.0.0.1:0",
+        ],
+        &[],
+    );
+    let metrics = address_in(served.until("metrics at").last().unwrap());
+    let panel = address_in(served.until("ccr-panel is running at").last().unwrap());
+    assert_eq!(http.get(format!("http://{metrics}/metrics")).send().await.unwrap().status(), 200);
+    assert_eq!(http.get(format!("http://{panel}/metrics")).send().await.unwrap().status(), 404);
+
+    let help = std::process::Command::new(env!("CARGO_BIN_EXE_ccr-panel"))
+        .args(["serve", "--help"])
+        .env("CCR_PANEL_METRICS_TOKEN", secret)
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&help.stdout);
+    for flag in [
+        "--metrics",
+        "--metrics-listen",
+        "--metrics-token",
+        "CCR_PANEL_METRICS_TOKEN",
+        "--metrics-cache",
+        "--metrics-detailed",
+    ] {
+        assert!(help.contains(flag), "serve --help mentions {flag}");
+    }
+    assert!(!help.contains(secret), "the token's value stays out of --help");
+}
+
+#[test]
+fn metrics_without_a_listener_or_a_token_refuses_to_start() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_ccr-panel"))
+        .args(["serve", "--es-url", "http://127.0.0.1:9", "--auth", "none", "--metrics"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(said.contains("--metrics-listen") && said.contains("--metrics-token"), "{said}");
+}
