@@ -3,26 +3,9 @@
 
 use std::time::Instant;
 
-use ccr_panel::sim::follower::FollowerState;
-use ccr_panel::sim::state::Index;
 use ccr_panel::sim::{Fault, FaultKind};
 
 use super::*;
-
-/// A cluster with `count` active followers of `leader:myindex`, made directly in its state.
-async fn cluster_with_followers(count: usize) -> SimServer {
-    let local = start_sim("local").await;
-    {
-        let mut state = local.sim.state();
-        for i in 0..count {
-            let settings = [("index.number_of_shards".to_owned(), "1".to_owned())].into();
-            let mut index = Index::new(format!("uuid-{i}"), settings);
-            index.follower = Some(FollowerState::new("leader", "myindex", "leader-uuid", serde_json::json!({}), 1));
-            state.indices.insert(format!("follower-{i:04}"), index);
-        }
-    }
-    local
-}
 
 /// The requests one scrape sent, and its body.
 async fn requests_of_one_scrape(local: &SimServer) -> (Vec<String>, String) {

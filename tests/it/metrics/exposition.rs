@@ -147,3 +147,38 @@ async fn openmetrics_is_served_to_whoever_asks_for_it() {
     let text = scrape(&panel).await;
     assert!(!text.contains("# EOF") && text.contains("# TYPE ccr_panel_es_requests_total counter"));
 }
+
+#[tokio::test]
+async fn lag_slow_reads_and_exceptions_of_active_followers_come_from_their_stats() {
+    let local = cluster_with_followers(3).await;
+    {
+        let mut state = local.sim.state();
+        let shards = |name: &str, state: &mut ccr_panel::sim::state::ClusterState| {
+            state.indices.get_mut(name).unwrap().follower.as_mut().unwrap().shards.clone()
+        };
+        let mut behind = shards("follower-0000", &mut state);
+        behind[0].leader_global_checkpoint = 40;
+        behind[0].follower_global_checkpoint = 12;
+        behind[0].last_read = Some(std::time::Instant::now() - Duration::from_secs(90));
+        behind[0].read_exception = Some((13, 2, json!({"type": "node_not_connected_exception", "reason": "gone"})));
+        state.indices.get_mut("follower-0000").unwrap().follower.as_mut().unwrap().shards = behind;
+        let mut stopped = shards("follower-0001", &mut state);
+        stopped[0].fatal_exception = Some(json!({"type": "illegal_state_exception", "reason": "history lost"}));
+        state.indices.get_mut("follower-0001").unwrap().follower.as_mut().unwrap().shards = stopped;
+    }
+    let body = scrape(&panel(&local, None, uncached(), TOKEN)).await;
+    let of = |name: &'static str| [("cluster", "local"), ("follower_index", name)];
+    assert_eq!(value(&body, "elasticsearch_ccr_follow_index_global_checkpoint_lag", &of("follower-0000")), Some(28.0));
+    let last_read = value(&body, "elasticsearch_ccr_follow_index_time_since_last_read_seconds", &of("follower-0000"));
+    assert!(last_read.is_some_and(|s| (89.0..120.0).contains(&s)), "{last_read:?}");
+    assert_eq!(value(&body, "elasticsearch_ccr_follow_index_read_exceptions", &of("follower-0000")), Some(1.0));
+    assert_eq!(value(&body, "elasticsearch_ccr_follow_index_fatal", &of("follower-0001")), Some(1.0));
+    let status = |name: &'static str, status: &'static str| {
+        let labels = [("follower_index", name), ("status", status)];
+        value(&body, "elasticsearch_ccr_follower_index_status", &labels)
+    };
+    assert_eq!(status("follower-0001", "failing"), Some(1.0));
+    assert_eq!(status("follower-0001", "active"), Some(0.0));
+    assert_eq!(status("follower-0000", "active"), Some(1.0), "read exceptions are retried: still active");
+    assert_eq!(value(&body, "elasticsearch_ccr_follow_index_global_checkpoint_lag", &of("follower-0002")), Some(0.0));
+}

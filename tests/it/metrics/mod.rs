@@ -14,6 +14,8 @@ use ccr_panel::ccr::metrics::Target;
 use ccr_panel::ccr::metrics::cache::{Readings, Settings};
 use ccr_panel::es::EsClient;
 use ccr_panel::sim::SimServer;
+use ccr_panel::sim::follower::FollowerState;
+use ccr_panel::sim::state::Index;
 use ccr_panel::web::auth::AuthSettings;
 use ccr_panel::web::metrics::MetricsEndpoint;
 use ccr_panel::{AppState, ManagedCluster, app};
@@ -92,4 +94,19 @@ pub fn value(body: &str, name: &str, wanted: &[(&str, &str)]) -> Option<f64> {
         .collect();
     assert!(matching.len() <= 1, "{name} {wanted:?} matches {} samples", matching.len());
     matching.first().copied()
+}
+
+/// A cluster with `count` active followers of `leader:myindex`, made directly in its state.
+pub async fn cluster_with_followers(count: usize) -> SimServer {
+    let local = start_sim("local").await;
+    {
+        let mut state = local.sim.state();
+        for i in 0..count {
+            let settings = [("index.number_of_shards".to_owned(), "1".to_owned())].into();
+            let mut index = Index::new(format!("uuid-{i}"), settings);
+            index.follower = Some(FollowerState::new("leader", "myindex", "leader-uuid", serde_json::json!({}), 1));
+            state.indices.insert(format!("follower-{i:04}"), index);
+        }
+    }
+    local
 }
