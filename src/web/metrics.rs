@@ -89,7 +89,12 @@ async fn scrape(
     }
     let format = Format::from_accept(headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()));
     let readings = endpoint.readings.read(query.cluster.as_deref()).await;
-    let body = exposition::render(&readings, endpoint.readings.settings().detailed, format);
+    let detailed = endpoint.readings.settings().detailed;
+    // Thousands of followers make megabytes of text: written off the async workers.
+    let body = match tokio::task::spawn_blocking(move || exposition::render(&readings, detailed, format)).await {
+        Ok(body) => body,
+        Err(_) => return plain(StatusCode::INTERNAL_SERVER_ERROR, "the metrics could not be written\n"),
+    };
     let mut response = body.into_response();
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(format.content_type()));
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
