@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use std::sync::Arc;
 
+use secrecy::ExposeSecret;
+
 use crate::ccr::metrics::Target;
 use crate::ccr::metrics::cache::{Readings, Settings};
 use crate::config::{AuthChoice, ClusterConfig, MetricsArgs, SecurityArgs};
@@ -92,6 +94,9 @@ pub async fn auth_settings(
     Ok(AuthSettings { mode, sessions, limiter })
 }
 
+/// The shortest `--metrics-token` accepted.
+const MIN_TOKEN_BYTES: usize = 16;
+
 /// The `/metrics` endpoint, when `--metrics` is given. `metrics_auth` holds each cluster's
 /// metrics API key, in the order of `clusters`. With `--auth es` a cluster is read only with
 /// its own metrics key (nobody's sign-in is there to borrow); otherwise with that key or the
@@ -112,6 +117,12 @@ pub fn metrics_endpoint(
         return Err("--metrics needs --metrics-listen (a separate address) or --metrics-token (a bearer token \
                     on the panel's address): /metrics is not served to anyone who asks"
             .into());
+    }
+    // Anyone who reaches the address may guess: a token must be long enough not to be.
+    if args.metrics_token.as_ref().is_some_and(|t| t.expose_secret().len() < MIN_TOKEN_BYTES) {
+        return Err(format!(
+            "--metrics-token must be at least {MIN_TOKEN_BYTES} characters (e.g. `openssl rand -hex 32`)"
+        ));
     }
     let targets = clusters
         .iter()

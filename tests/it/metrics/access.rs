@@ -35,6 +35,9 @@ async fn without_metrics_there_is_no_endpoint() {
     let open = MetricsArgs { metrics_token: None, ..args() };
     let refused = startup::metrics_endpoint(&open, &managed, &[None], &AuthMode::None).unwrap_err();
     assert!(refused.contains("--metrics-listen") && refused.contains("--metrics-token"), "{refused}");
+    let short = MetricsArgs { metrics_token: Some(SecretString::from("hunter2")), ..args() };
+    let refused = startup::metrics_endpoint(&short, &managed, &[None], &AuthMode::None).unwrap_err();
+    assert!(refused.contains("at least 16") && !refused.contains("hunter2"), "{refused}");
 }
 
 #[tokio::test]
