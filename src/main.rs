@@ -45,11 +45,45 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         None => args.cluster.to_cluster().map(|c| vec![c]),
     }
     .map_err(|e| e.to_string())?;
+    let metrics_auth: Vec<_> = clusters.iter().map(|c| c.metrics_auth.clone()).collect();
     let clusters = startup::managed(clusters)?;
     let auth = startup::auth_settings(&args.security, args.listen, &clusters[0].client).await?;
-    let state = AppState::new(clusters, auth);
+    let metrics = startup::metrics_endpoint(&args.metrics, &clusters, &metrics_auth, &auth.mode)?;
+    let state = with_metrics(AppState::new(clusters, auth), &args.metrics, metrics).await?;
     let tls = args.security.tls_cert.clone().zip(args.security.tls_key.clone());
     serve_panel(args.listen, state, tls).await
+}
+
+/// Serves `/metrics` on the panel's address or its own (`--metrics-listen`).
+async fn with_metrics(
+    state: AppState,
+    args: &config::MetricsArgs,
+    endpoint: Option<std::sync::Arc<ccr_panel::web::metrics::MetricsEndpoint>>,
+) -> Result<AppState, String> {
+    let Some(endpoint) = endpoint else { return Ok(state) };
+    if let Some(address) = args.metrics_listen {
+        serve_metrics(address, endpoint.clone()).await?;
+    }
+    Ok(state.with_metrics(endpoint))
+}
+
+/// `/metrics` alone on its own address, in the background.
+async fn serve_metrics(
+    address: SocketAddr,
+    endpoint: std::sync::Arc<ccr_panel::web::metrics::MetricsEndpoint>,
+) -> Result<(), String> {
+    let listener =
+        tokio::net::TcpListener::bind(address).await.map_err(|e| format!("cannot serve metrics on {address}: {e}"))?;
+    let bound = listener.local_addr().map_err(|e| e.to_string())?;
+    tracing::info!(address = %bound, "metrics listening");
+    println!("metrics at http://{bound}/metrics");
+    let app = ccr_panel::web::metrics::router(endpoint);
+    tokio::spawn(async move {
+        if let Err(error) = axum::serve(listener, app).await {
+            tracing::error!(%error, "the metrics listener stopped");
+        }
+    });
+    Ok(())
 }
 
 async fn serve_panel(
@@ -141,13 +175,12 @@ async fn run_demo(args: DemoArgs) -> Result<(), String> {
     // Both clusters are configured, as a `--config` file would name them: the panel manages
     // `local` by default, knows the leader's HTTP address (so a seed typed at it is flagged as
     // the HTTP port it is), and can reach the leader for the steps of a migration.
-    let state = AppState::new(
-        vec![
-            ManagedCluster { name: "local".into(), client: demo::client_for(&clusters.local) },
-            ManagedCluster { name: "leader".into(), client: demo::client_for(&clusters.leader) },
-        ],
-        AuthSettings::anonymous(),
-    );
+    let managed = vec![
+        ManagedCluster { name: "local".into(), client: demo::client_for(&clusters.local) },
+        ManagedCluster { name: "leader".into(), client: demo::client_for(&clusters.leader) },
+    ];
+    let metrics = startup::metrics_endpoint(&args.metrics, &managed, &[], &auth::AuthMode::None)?;
+    let state = with_metrics(AppState::new(managed, AuthSettings::anonymous()), &args.metrics, metrics).await?;
     println!("Demo: two simulated clusters on this machine (simulators, not real Elasticsearch).");
     println!("  local  (managed by the panel): {}", clusters.local.url());
     println!(

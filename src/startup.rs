@@ -5,10 +5,17 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use crate::config::{AuthChoice, ClusterConfig, SecurityArgs};
-use crate::es::EsClient;
+use std::sync::Arc;
+
+use secrecy::ExposeSecret;
+
+use crate::ccr::metrics::Target;
+use crate::ccr::metrics::cache::{Readings, Settings};
+use crate::config::{AuthChoice, ClusterConfig, MetricsArgs, SecurityArgs};
+use crate::es::{Auth, EsClient};
 use crate::web::ManagedCluster;
 use crate::web::auth::{self, AuthMode, AuthSettings, LoginLimiter};
+use crate::web::metrics::MetricsEndpoint;
 use crate::web::session::SessionConfig;
 
 /// The configured clusters with their clients.
@@ -85,4 +92,67 @@ pub async fn auth_settings(
     // the proxy forwarded, not the proxy.
     let limiter = LoginLimiter::new(5, Duration::from_secs(300)).trusting(security.trusted_proxies.clone());
     Ok(AuthSettings { mode, sessions, limiter })
+}
+
+/// The shortest `--metrics-token` accepted.
+const MIN_TOKEN_BYTES: usize = 16;
+
+/// The `/metrics` endpoint, when `--metrics` is given. `metrics_auth` holds each cluster's
+/// metrics API key, in the order of `clusters`. With `--auth es` a cluster is read only with
+/// its own metrics key (nobody's sign-in is there to borrow); otherwise with that key or the
+/// configured credentials.
+pub fn metrics_endpoint(
+    args: &MetricsArgs,
+    clusters: &[ManagedCluster],
+    metrics_auth: &[Option<Auth>],
+    mode: &AuthMode,
+) -> Result<Option<Arc<MetricsEndpoint>>, String> {
+    if !args.metrics {
+        if args.metrics_listen.is_some() || args.metrics_token.is_some() {
+            return Err("--metrics-listen and --metrics-token need --metrics".into());
+        }
+        return Ok(None);
+    }
+    if args.metrics_listen.is_none() && args.metrics_token.is_none() {
+        return Err("--metrics needs --metrics-listen (a separate address) or --metrics-token (a bearer token \
+                    on the panel's address): /metrics is not served to anyone who asks"
+            .into());
+    }
+    // Anyone who reaches the address may guess: a token must be long enough not to be.
+    if args.metrics_token.as_ref().is_some_and(|t| t.expose_secret().len() < MIN_TOKEN_BYTES) {
+        return Err(format!(
+            "--metrics-token must be at least {MIN_TOKEN_BYTES} characters (e.g. `openssl rand -hex 32`)"
+        ));
+    }
+    let targets = clusters
+        .iter()
+        .enumerate()
+        .map(|(i, cluster)| {
+            let mut key = metrics_auth.get(i).cloned().flatten();
+            if i == 0 && key.is_none() {
+                key = args.metrics_es_api_key.clone().map(Auth::ApiKey);
+            }
+            let client = match (mode, key) {
+                (_, Some(key)) => Some(cluster.client.with_auth(Some(key))),
+                (AuthMode::Es, None) => {
+                    tracing::warn!(cluster = %cluster.name, "/metrics cannot read this cluster: with --auth es it needs a metrics API key");
+                    None
+                }
+                (_, None) => Some(cluster.client.clone()),
+            };
+            Target { name: cluster.name.clone(), client }
+        })
+        .collect();
+    let settings =
+        Settings { cache: args.metrics_cache, timeout: args.metrics_timeout, detailed: args.metrics_detailed };
+    tracing::info!(
+        separate_listener = args.metrics_listen.is_some(),
+        token = args.metrics_token.is_some(),
+        "metrics on"
+    );
+    Ok(Some(Arc::new(MetricsEndpoint {
+        readings: Readings::new(targets, settings),
+        token: args.metrics_token.clone(),
+        on_panel_address: args.metrics_listen.is_none(),
+    })))
 }

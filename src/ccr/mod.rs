@@ -6,6 +6,7 @@ pub mod bulk;
 pub mod doctor;
 pub mod followers;
 pub mod leaders;
+pub mod metrics;
 pub mod migrations;
 pub mod names;
 pub mod panel_store;

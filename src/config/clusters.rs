@@ -16,6 +16,8 @@ use crate::es::{Auth, EsConfig};
 pub struct ClusterConfig {
     pub name: String,
     pub es: EsConfig,
+    /// The API key `/metrics` uses with `--auth es` (`metrics_api_key[_env]`).
+    pub metrics_auth: Option<Auth>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -87,7 +89,7 @@ impl ClusterArgs {
             insecure: self.es_insecure,
             timeout: self.es_timeout,
         };
-        Ok(ClusterConfig { name: "default".into(), es })
+        Ok(ClusterConfig { name: "default".into(), es, metrics_auth: None })
     }
 }
 
@@ -117,6 +119,10 @@ struct ClusterEntry {
     ca_cert: Option<PathBuf>,
     #[serde(default)]
     insecure: bool,
+    /// The API key `/metrics` reads this cluster with when people sign in with their own
+    /// credentials (`--auth es`); prefer `metrics_api_key_env`.
+    metrics_api_key: Option<SecretString>,
+    metrics_api_key_env: Option<String>,
     timeout: Option<String>,
 }
 
@@ -153,6 +159,7 @@ pub fn parse_config(
             }
         };
         let api_key = entry.api_key.clone().or(secret(&entry.api_key_env)?);
+        let metrics_auth = entry.metrics_api_key.clone().or(secret(&entry.metrics_api_key_env)?).map(Auth::ApiKey);
         let password = entry.password.clone().or(secret(&entry.password_env)?);
         let auth = match (api_key, &entry.username, password) {
             (Some(key), _, _) => Some(Auth::ApiKey(key)),
@@ -178,7 +185,7 @@ pub fn parse_config(
             insecure: entry.insecure,
             timeout,
         };
-        clusters.push(ClusterConfig { name: entry.name, es });
+        clusters.push(ClusterConfig { name: entry.name, es, metrics_auth });
     }
     Ok(clusters)
 }
@@ -212,6 +219,7 @@ mod tests {
             url = "http://dr:9200"
             api_key_env = "DR_KEY"
             timeout = "5s"
+            metrics_api_key_env = "DR_METRICS_KEY"
 
             [[cluster]]
             name = "lab"
@@ -222,6 +230,7 @@ mod tests {
         let env = |v: &str| match v {
             "PROD_PW" => Some("pw".to_owned()),
             "DR_KEY" => Some("key".to_owned()),
+            "DR_METRICS_KEY" => Some("metrics-key".to_owned()),
             _ => None,
         };
         let clusters = parse_config(text, "test.toml", env).unwrap();
@@ -231,6 +240,7 @@ mod tests {
         assert_eq!(clusters[0].es.urls.len(), 2);
         assert!(matches!(clusters[1].es.auth, Some(Auth::ApiKey(_))));
         assert_eq!(clusters[1].es.timeout, Duration::from_secs(5));
+        assert!(matches!(clusters[1].metrics_auth, Some(Auth::ApiKey(_))) && clusters[0].metrics_auth.is_none());
         let missing = parse_config(text, "test.toml", |_| None).unwrap_err();
         assert!(missing.to_string().contains("PROD_PW"));
     }

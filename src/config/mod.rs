@@ -59,6 +59,37 @@ pub struct ServeArgs {
     pub config: Option<PathBuf>,
     #[command(flatten)]
     pub security: SecurityArgs,
+    #[command(flatten)]
+    pub metrics: MetricsArgs,
+}
+
+/// `GET /metrics` for Prometheus (see the README's "Prometheus" section).
+#[derive(Debug, Clone, Args)]
+pub struct MetricsArgs {
+    /// Serve replication metrics in the Prometheus text format at `/metrics` (off by default);
+    /// needs --metrics-listen or --metrics-token.
+    #[arg(long, env = "CCR_PANEL_METRICS")]
+    pub metrics: bool,
+    /// Serve `/metrics` on this separate address (e.g. one only the Prometheus network reaches)
+    /// instead of the panel's.
+    #[arg(long, env = "CCR_PANEL_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
+    /// Require `Authorization: Bearer <token>` on `/metrics` (prefer the environment variable).
+    #[arg(long, env = "CCR_PANEL_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<SecretString>,
+    /// How long one reading of Elasticsearch answers every scraper (e.g. 5s).
+    #[arg(long, env = "CCR_PANEL_METRICS_CACHE", default_value = "5s", value_parser = parse_duration)]
+    pub metrics_cache: Duration,
+    /// How long a scrape waits for one cluster before reporting `ccr_panel_scrape_success 0` for it.
+    #[arg(long, env = "CCR_PANEL_METRICS_TIMEOUT", default_value = "5s", value_parser = parse_duration)]
+    pub metrics_timeout: Duration,
+    /// Also export one series per follower shard (large clusters: many series).
+    #[arg(long, env = "CCR_PANEL_METRICS_DETAILED")]
+    pub metrics_detailed: bool,
+    /// With `--auth es` and `--es-url`: the API key `/metrics` reads Elasticsearch with (people's
+    /// own credentials are not there to borrow). In a `--config` file: `metrics_api_key_env`.
+    #[arg(long, env = "CCR_PANEL_METRICS_ES_API_KEY", hide_env_values = true)]
+    pub metrics_es_api_key: Option<SecretString>,
 }
 
 /// How people sign in.
@@ -196,6 +227,8 @@ pub struct DemoArgs {
     /// Allow the demo (which has no sign-in) on an address other than loopback.
     #[arg(long)]
     pub allow_anonymous_on_network: bool,
+    #[command(flatten)]
+    pub metrics: MetricsArgs,
 }
 
 /// Parses `30s`, `1500ms`, `2m`, `1h`, or a bare number of seconds.

@@ -23,6 +23,8 @@ pub struct EsClient {
     /// pay a request per page for it.
     root: Arc<OnceCell<RootInfo>>,
     auth: Option<Auth>,
+    /// Counts the requests sent through this client and its clones (see [`EsClient::counted`]).
+    sent: Option<Arc<std::sync::atomic::AtomicU64>>,
 }
 
 impl std::fmt::Debug for EsClient {
@@ -33,12 +35,18 @@ impl std::fmt::Debug for EsClient {
 
 impl EsClient {
     pub fn new(config: EsConfig) -> Result<EsClient, ConfigError> {
-        Ok(EsClient { transport: Transport::new(&config)?, root: Arc::default(), auth: config.auth })
+        Ok(EsClient { transport: Transport::new(&config)?, root: Arc::default(), auth: config.auth, sent: None })
     }
 
     /// The same cluster, called with someone else's credentials (the signed-in user's).
     pub fn with_auth(&self, auth: Option<Auth>) -> EsClient {
         EsClient { auth, ..self.clone() }
+    }
+
+    /// The same client, counting every request it (and its clones) sends in `sent`: the
+    /// metrics report what they cost Elasticsearch.
+    pub fn counted(&self, sent: Arc<std::sync::atomic::AtomicU64>) -> EsClient {
+        EsClient { sent: Some(sent), ..self.clone() }
     }
 
     /// The node URLs this client tries, for error pages ("what was tried").
@@ -67,6 +75,9 @@ impl EsClient {
         // URL normalisation would turn `/../_ccr/follow` into `/_ccr/follow`, another API.
         if let Some(part) = parts.iter().find(|p| p.is_empty() || **p == "." || **p == "..") {
             return Err(EsError::InvalidName { name: (*part).to_owned(), reason: "not a valid name in a URL path" });
+        }
+        if let Some(sent) = &self.sent {
+            sent.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         }
         self.transport.send(self.auth.as_ref(), &Outgoing::new(route, route.fill(parts), query, body)).await
     }
@@ -439,6 +450,23 @@ impl EsClient {
     pub async fn resume_auto_follow_pattern(&self, name: &str) -> Result<Acknowledged, EsError> {
         let name = one(name)?;
         self.call(&routes::CCR_AUTO_FOLLOW_RESUME, &[name], &[], None::<&Value>).await
+    }
+
+    // --- reads trimmed with filter_path (the metrics) ---------------------------------------
+
+    /// Any route's answer as JSON, trimmed to `filter_path` (Elasticsearch then leaves out
+    /// whatever does not match, empty objects and arrays included: read it with defaults).
+    pub async fn read_filtered(
+        &self,
+        route: &Route,
+        parts: &[&str],
+        query: &[(&str, &str)],
+        filter_path: &str,
+        body: Option<&Value>,
+    ) -> Result<Value, EsError> {
+        let mut query = query.to_vec();
+        query.push(("filter_path", filter_path));
+        self.call(route, parts, &query, body).await
     }
 }
 

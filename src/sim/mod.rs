@@ -12,6 +12,7 @@
 mod api;
 pub mod auto_follow;
 pub mod fault;
+mod filter_path;
 pub mod follower;
 pub mod leader;
 pub mod remote;
@@ -254,7 +255,13 @@ impl Sim {
                 };
                 let request = api::Request::new(matched.params, &query, body, principal);
                 match api::dispatch(self, matched.op, request).await {
-                    Ok(reply) => reply,
+                    // Successful answers only: Elasticsearch never filters an error body.
+                    Ok(mut reply) => {
+                        if let (Some(filter), Some(body)) = (filter_path::from_query(&query), reply.body.as_mut()) {
+                            *body = filter_path::apply(body, &filter);
+                        }
+                        reply
+                    }
                     Err(exception) => exception.into_reply(),
                 }
             }

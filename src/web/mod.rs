@@ -15,6 +15,7 @@ mod follower_indices;
 mod health;
 pub mod limiter;
 mod login;
+pub mod metrics;
 pub mod migrations;
 mod overview;
 pub mod page;
@@ -56,13 +57,27 @@ pub struct AppState {
     pub flash_key: flash::FlashKey,
     /// Recent lag of the followers the panel has shown, for the detail page's chart.
     pub lag_history: Arc<crate::ccr::followers::lag_history::LagHistory>,
+    /// `/metrics`, when `--metrics` is given (see [`AppState::with_metrics`]).
+    pub metrics: Option<Arc<metrics::MetricsEndpoint>>,
 }
 
 impl AppState {
     pub fn new(clusters: Vec<ManagedCluster>, auth: AuthSettings) -> AppState {
         assert!(!clusters.is_empty(), "at least one cluster");
         let flash_key = flash::FlashKey::new(auth.sessions.derived_key("ccr-panel flash messages"));
-        AppState { clusters: Arc::new(clusters), auth: Arc::new(auth), flash_key, lag_history: Arc::default() }
+        AppState {
+            clusters: Arc::new(clusters),
+            auth: Arc::new(auth),
+            flash_key,
+            lag_history: Arc::default(),
+            metrics: None,
+        }
+    }
+
+    /// Serves `/metrics` (on the panel's address when the endpoint says so).
+    pub fn with_metrics(mut self, endpoint: Arc<metrics::MetricsEndpoint>) -> AppState {
+        self.metrics = Some(endpoint);
+        self
     }
 
     /// The cluster chosen by name, or the default one.
@@ -132,7 +147,12 @@ pub fn app(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), context::with_context))
         // Adds `Vary: HX-Request` to the answers of requests whose htmx header was read.
         .layer(axum_htmx::AutoVaryLayer)
-        .with_state(state);
+        .with_state(state.clone());
+    // Outside sign-in and CSRF: Prometheus has no session; the endpoint checks its own token.
+    let routes = match state.metrics.clone().filter(|m| m.on_panel_address) {
+        Some(endpoint) => routes.merge(metrics::router(endpoint)),
+        None => routes,
+    };
     routes
         .layer(tower::util::option_layer(hsts))
         .layer(SetResponseHeaderLayer::if_not_present(

@@ -24,6 +24,7 @@ mod hostile_input;
 mod http_session;
 mod i18n;
 mod load;
+mod metrics;
 mod migration_plans;
 mod migration_recipe;
 mod migrations;
