@@ -43,9 +43,19 @@ pub async fn run(local: &EsClient, candidates: &[Candidate], options: GatherOpti
     let wait = options.wait;
     let remotes = bounded(wait, local.remote_info()).await.unwrap_or_default();
     let leaders = match_remotes(&remotes, candidates, wait).await;
+    run_with_leaders(local, leaders, options, now_millis).await
+}
+
+/// [`run`] when the leaders are already known (the metrics find them for their own reads).
+pub async fn run_with_leaders(
+    local: &EsClient,
+    leaders: Vec<KnownLeader>,
+    options: GatherOptions<'_>,
+    now_millis: i64,
+) -> Report {
     let evidence = evidence::gather_with(local, &leaders, options).await;
     let mut findings = super::diagnose(&evidence, now_millis);
-    findings.extend(retention_leases(&evidence, &leaders, wait, now_millis).await);
+    findings.extend(retention_leases(&evidence, &leaders, options.wait, now_millis).await);
     super::sort(&mut findings);
     Report { findings, leaders }
 }

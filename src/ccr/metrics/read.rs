@@ -227,16 +227,17 @@ pub async fn read_cluster(
     (Ok(Replication { followers, remotes, auto_follow }), doctor)
 }
 
-/// The one place the metrics call the doctor (so a change of `gather`'s arguments is made here).
+/// The one place the metrics call the doctor: every check, D11 included, with the leaders
+/// already found for the paused followers' lag.
 async fn doctor_lines(client: &EsClient, known: &[KnownLeader], wait: Duration) -> Vec<DoctorLine> {
-    use crate::ccr::doctor::{diagnose, evidence};
-    let leader = known.first().map(|l| (l.remote.as_str(), &l.client));
-    let evidence = evidence::gather(client, leader, wait).await;
+    use crate::ccr::doctor::{evidence::GatherOptions, run};
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
         .unwrap_or_default();
-    diagnose(&evidence, now)
+    run::run_with_leaders(client, known.to_vec(), GatherOptions::new(wait), now)
+        .await
+        .findings
         .into_iter()
         .map(|f| DoctorLine { id: f.check.code(), subject: f.subject.label(), verdict: f.verdict.as_str() })
         .collect()

@@ -28,7 +28,8 @@ async fn a_scrape_costs_the_same_calls_for_ten_followers_as_for_a_thousand() {
     few_sorted.sort();
     many_sorted.sort();
     assert_eq!(few_sorted, many_sorted, "the same calls whatever the number of followers");
-    assert!(many_sent.len() <= 12, "a handful (the doctor's reads included): {many_sent:?}");
+    // Four reads for the series, twelve for the doctor (which runs at most once a minute).
+    assert!(many_sent.len() <= 16, "a handful (the doctor's reads included): {many_sent:?}");
     let reported = value(&many_body, "ccr_panel_es_requests_total", &[("cluster", "local")]).unwrap();
     assert_eq!(reported as usize, many_sent.len(), "the panel counts what it sent");
 }
