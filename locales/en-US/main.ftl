@@ -794,3 +794,6 @@ doctor-halt-resume-title = Resume all replication
 doctor-halt-resume-explains = Resumes every ticked follower index (with the settings it had when it was paused), then every ticked auto-follow pattern.
 doctor-halt-resume-nothing = Nothing to resume: no follower or pattern is paused.
 doctor-halt-resume-button = Resume them
+
+# Doctor screens: attack review fixes
+doctor-forget-not-an-orphan = Nothing was done: the leader index { $leader_index } holds no retention lease of this cluster for the follower { $name }. Run the doctor again to see the leases it keeps.

@@ -795,3 +795,6 @@ doctor-halt-resume-title = 恢复全部复制
 doctor-halt-resume-explains = 先恢复所有勾选的 Follower 索引（使用暂停时的设置），再恢复所有勾选的自动跟随模式。
 doctor-halt-resume-nothing = 无需恢复：没有已暂停的 Follower 索引或模式。
 doctor-halt-resume-button = 恢复它们
+
+# Doctor screens: attack review fixes
+doctor-forget-not-an-orphan = 未执行任何操作：Leader 索引 { $leader_index } 没有为本集群的 Follower { $name } 保留租约。请重新运行诊断，查看它保留的租约。

@@ -164,12 +164,36 @@ pub enum Forgotten {
     StillFollowing,
     /// The panel cannot call the leader behind that remote.
     NoLeader,
+    /// The leader holds no such lease for this cluster: the form named a lease the doctor does
+    /// not report (another cluster's follower, or one already released).
+    NotAnOrphan,
     /// Elasticsearch refused, in its words.
     Refused(String),
 }
 
+/// Whether the leader holds exactly this lease for the local cluster (`cluster_name`): the
+/// form's fields are the client's, and only a lease the doctor would report is released.
+async fn leader_holds(leader: &EsClient, cluster_name: &str, lease: &OrphanLease) -> Result<bool, EsError> {
+    if lease.follower_cluster != cluster_name {
+        return Ok(false);
+    }
+    let stats = match leader.shard_stats(&lease.leader_index).await {
+        Ok(stats) => stats,
+        Err(e) if e.status() == Some(404) => return Ok(false),
+        Err(e) => return Err(e),
+    };
+    Ok(super::leases::leases(&stats, &lease.leader_index).iter().any(|held| {
+        held.follower_cluster == lease.follower_cluster
+            && held.follower_index == lease.follower_index
+            && held.follower_index_uuid == lease.follower_index_uuid
+            && held.remote == lease.leader_remote_cluster
+    }))
+}
+
 /// Releases an orphan lease on the leader behind its remote, after checking that the local
-/// cluster really has no follower of that name. The audit event when a request was sent.
+/// cluster really has no follower of that name and that the leader holds that very lease for
+/// this cluster (a lease of another cluster's follower is not this panel's to release). The
+/// audit event when a request was sent.
 pub async fn forget_follower(
     local: &EsClient,
     leaders: &[KnownLeader],
@@ -185,6 +209,16 @@ pub async fn forget_follower(
     let Some(leader) = leaders.iter().find(|l| l.remote == lease.leader_remote_cluster) else {
         return (Forgotten::NoLeader, None);
     };
+    // Leases are named after the follower cluster's `cluster.name`.
+    let held = match local.root().await {
+        Ok(root) => leader_holds(&leader.client, &root.cluster_name, lease).await,
+        Err(e) => Err(e),
+    };
+    match held {
+        Ok(true) => {}
+        Ok(false) => return (Forgotten::NotAnOrphan, None),
+        Err(e) => return (Forgotten::Refused(e.reason()), None),
+    }
     let request = ForgetFollower {
         follower_cluster: lease.follower_cluster.clone(),
         follower_index: lease.follower_index.clone(),
