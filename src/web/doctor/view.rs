@@ -135,6 +135,23 @@ fn encoded_page(href: &str, name: &str) -> String {
     href.replacen(&format!("/{name}"), &format!("/{}", encode_segment(name)), 1)
 }
 
+/// A request's path for a shell: every segment percent-encoded. Names in it (a leader index
+/// `logs$(id)`, with a backtick) are the leader's and could otherwise run a command inside
+/// the double quotes when someone pastes the line; encoded, only `%` and letters are left. The
+/// query string is the checks' own (`acknowledge=true`).
+fn curl_path(path: &str) -> String {
+    let (path, query) = match path.split_once('?') {
+        Some((path, query)) => (path, Some(query)),
+        None => (path, None),
+    };
+    let mut out = path.split('/').map(encode_segment).collect::<Vec<_>>().join("/");
+    if let Some(query) = query {
+        out.push('?');
+        out.push_str(query);
+    }
+    out
+}
+
 fn request(fix: &Fix, id: String, report: &Report, local_url: &str) -> Option<RequestView> {
     let Fix::Request { method, path, body } = fix else { return None };
     let on_leader = run::leader_of(fix);
@@ -152,7 +169,7 @@ fn request(fix: &Fix, id: String, report: &Report, local_url: &str) -> Option<Re
         Some(body) => format!("{method} {path}\n{body}"),
         None => format!("{method} {path}"),
     };
-    let mut curl = format!("curl -X {method} \"{url}{path}\" -u \"$ES_USER\"");
+    let mut curl = format!("curl -X {method} \"{url}{}\" -u \"$ES_USER\"", curl_path(path));
     if let Some(body) = body {
         let compact = serde_json::from_str::<serde_json::Value>(body)
             .map(|v| v.to_string())
@@ -245,6 +262,12 @@ mod tests {
             assert_eq!(parse_subject(&subject.label()), Some(subject));
         }
         assert_eq!(parse_subject("index:x"), None);
+    }
+
+    #[test]
+    fn a_curl_path_leaves_nothing_for_the_shell() {
+        assert_eq!(curl_path("/logs$(id)`x`/_ccr/forget_follower"), "/logs%24%28id%29%60x%60/_ccr/forget_follower");
+        assert_eq!(curl_path("/_license/start_trial?acknowledge=true"), "/_license/start_trial?acknowledge=true");
     }
 
     #[test]
