@@ -797,3 +797,6 @@ doctor-halt-resume-button = Resume them
 
 # Doctor screens: attack review fixes
 doctor-forget-not-an-orphan = Nothing was done: the leader index { $leader_index } holds no retention lease of this cluster for the follower { $name }. Run the doctor again to see the leases it keeps.
+doctor-halt-left = { $count } more ticked were not done yet: one round does at most { $max }, so that its report comes back in time.
+doctor-halt-pause-continue = Pause the rest
+doctor-halt-resume-continue = Resume the rest

@@ -798,3 +798,6 @@ doctor-halt-resume-button = 恢复它们
 
 # Doctor screens: attack review fixes
 doctor-forget-not-an-orphan = 未执行任何操作：Leader 索引 { $leader_index } 没有为本集群的 Follower { $name } 保留租约。请重新运行诊断，查看它保留的租约。
+doctor-halt-left = 另有 { $count } 项已勾选但尚未处理：每轮最多处理 { $max } 项，以便及时返回结果。
+doctor-halt-pause-continue = 暂停其余各项
+doctor-halt-resume-continue = 恢复其余各项

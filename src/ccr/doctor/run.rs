@@ -6,7 +6,7 @@
 //! out)" instead of holding the page. The phases run one after another (the leaders must be
 //! known before their side is read), so the worst case is a few waits, not one per call.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::time::Duration;
 
 use super::evidence::{self, Evidence, bounded};
@@ -280,6 +280,34 @@ pub struct HaltPlan {
     pub patterns_supported: bool,
 }
 
+/// The most items one pause or resume of everything does in one request. Each is a call or
+/// three, one after another; past this the request would outlast the wait of whoever reads
+/// its report (and a closed connection would stop it midway, unreported). What is left stays
+/// in the plan: the page, opened again, offers it.
+pub const MAX_HALT: usize = 100;
+
+impl HaltPlan {
+    /// The items of this plan a form ticked, each once (names not in the plan are ignored), at
+    /// most `max` in the order they are done (patterns first for a pause, last for a resume),
+    /// and how many ticked items are left for another round.
+    pub fn chosen(&self, halt: Halt, followers: &[String], patterns: &[String], max: usize) -> (HaltPlan, usize) {
+        let followers: HashSet<&str> = followers.iter().map(String::as_str).collect();
+        let patterns: HashSet<&str> = patterns.iter().map(String::as_str).collect();
+        let ticked = |names: &[String], set: &HashSet<&str>| -> Vec<String> {
+            names.iter().filter(|n| set.contains(n.as_str())).cloned().collect()
+        };
+        let (mut followers, mut patterns) = (ticked(&self.followers, &followers), ticked(&self.patterns, &patterns));
+        let left = (followers.len() + patterns.len()).saturating_sub(max);
+        let (first, second) = match halt {
+            Halt::Pause => (&mut patterns, &mut followers),
+            Halt::Resume => (&mut followers, &mut patterns),
+        };
+        first.truncate(max);
+        second.truncate(max - first.len());
+        (HaltPlan { followers, patterns, patterns_supported: self.patterns_supported }, left)
+    }
+}
+
 pub async fn halt_plan(local: &EsClient, halt: Halt) -> Result<HaltPlan, EsError> {
     use crate::ccr::followers::{self, FollowerStatus};
     let (caps, followers, patterns) =
@@ -357,6 +385,20 @@ pub async fn halt(local: &EsClient, halt: Halt, plan: &HaltPlan) -> Vec<(Halted,
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_halt_takes_the_ticked_items_of_its_plan_once_and_at_most_max() {
+        let names = |n: &[&str]| n.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let plan =
+            HaltPlan { followers: names(&["a", "b", "c"]), patterns: names(&["p", "q"]), patterns_supported: true };
+        let ticked = names(&["c", "a", "a", "zz", "c"]);
+        let (chosen, left) = plan.chosen(Halt::Pause, &ticked, &names(&["q", "p", "nope"]), 3);
+        assert_eq!((chosen.patterns, chosen.followers, left), (names(&["p", "q"]), names(&["a"]), 1));
+        let (chosen, left) = plan.chosen(Halt::Resume, &ticked, &names(&["q"]), 3);
+        assert_eq!((chosen.followers, chosen.patterns, left), (names(&["a", "c"]), names(&["q"]), 0));
+        let (chosen, left) = plan.chosen(Halt::Resume, &ticked, &[], 1);
+        assert_eq!((chosen.followers, chosen.patterns, left), (names(&["a"]), vec![], 1));
+    }
 
     #[test]
     fn an_orphan_lease_is_read_back_from_its_fix() {

@@ -34,6 +34,8 @@ struct ReportPage {
     chrome: Chrome,
     action: &'static str,
     items: Vec<Halted>,
+    /// How many ticked items were left for another round (past [`run::MAX_HALT`]).
+    left: usize,
 }
 
 impl ConfirmPage {
@@ -46,6 +48,12 @@ impl ConfirmPage {
 impl ReportPage {
     fn key(&self, part: &str) -> String {
         format!("doctor-halt-{}-{part}", self.action)
+    }
+
+    /// What was left for another round, in words.
+    fn left_text(&self) -> String {
+        let (count, max) = (self.left.to_string(), run::MAX_HALT.to_string());
+        self.chrome.tr.t_args("doctor-halt-left", &[("count", &count), ("max", &max)])
     }
 }
 
@@ -73,11 +81,7 @@ pub async fn halt_replication(screen: Screen, Form(form): Form<HaltForm>) -> App
     let chrome = screen.chrome(Nav::Doctor).await?;
     // Only what is still to pause or resume: the form's names are a choice among those.
     let plan = run::halt_plan(screen.client(), halt).await?;
-    let chosen = HaltPlan {
-        followers: plan.followers.iter().filter(|n| form.followers.contains(n)).cloned().collect(),
-        patterns: plan.patterns.iter().filter(|n| form.patterns.contains(n)).cloned().collect(),
-        patterns_supported: plan.patterns_supported,
-    };
+    let (chosen, left) = plan.chosen(halt, &form.followers, &form.patterns, run::MAX_HALT);
     if chosen.followers.is_empty() && chosen.patterns.is_empty() {
         let error = Some(Message::new("doctor-halt-nothing-chosen"));
         return render(&ConfirmPage { chrome, action: halt.as_str(), plan, error });
@@ -90,5 +94,5 @@ pub async fn halt_replication(screen: Screen, Form(form): Form<HaltForm>) -> App
             item
         })
         .collect();
-    render(&ReportPage { chrome, action: halt.as_str(), items })
+    render(&ReportPage { chrome, action: halt.as_str(), items, left })
 }

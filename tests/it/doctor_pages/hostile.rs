@@ -36,3 +36,46 @@ async fn a_shell_name_in_a_fix_request_cannot_run_when_pasted() {
     assert!(curl.contains("/gone%24%28id%29%60id%60/_ccr/forget_follower\""), "{curl} {:?}", findings(&page));
     assert!(!curl.contains('`') && !curl.contains("$("), "nothing for the shell: {curl}");
 }
+
+/// A pause of everything with a tampered list: names that are not in the plan, each name a
+/// thousand times, and more than one round's worth. Each planned item is paused once, at
+/// most 100 in one request, and the report says how many are left and where to go on.
+#[tokio::test]
+async fn a_pause_of_everything_takes_each_planned_item_once_and_at_most_a_round() {
+    let (leader_sim, local_sim, _leader, local) = crate::replication::connected_pair().await;
+    let names: Vec<String> = (0..101).map(|i| format!("p{i:03}")).collect();
+    for name in &names {
+        local
+            .put_auto_follow_pattern_raw(
+                name,
+                &json!({"remote_cluster": "leader", "leader_index_patterns": [format!("{name}-*")]}),
+            )
+            .await
+            .unwrap();
+    }
+    let panel = pair_panel(&local_sim, &leader_sim);
+    let mut visitor = Visitor::new(&panel);
+    let mut form: Vec<(&str, &str)> = vec![("action", "pause")];
+    for _ in 0..1000 {
+        form.push(("patterns", "p000"));
+        form.push(("patterns", "not-a-pattern"));
+        form.push(("followers", "not-a-follower"));
+    }
+    form.extend(names.iter().map(|n| ("patterns", n.as_str())));
+    let report = visitor.post_form("/doctor/replication", &form).await;
+    assert_eq!(report.status, 200, "{}", report.body);
+    let pauses: Vec<String> = local_sim
+        .sim
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST" && r.path.ends_with("/pause"))
+        .map(|r| r.path)
+        .collect();
+    assert_eq!(pauses.len(), 100, "one round: {}", pauses.len());
+    assert_eq!(pauses.iter().filter(|p| p.as_str() == "/_ccr/auto_follow/p000/pause").count(), 1);
+    assert_eq!(report.texts("#halt-report li").len(), 100);
+    assert!(report.text("#halt-left").contains("1 more ticked were not done yet"), "{}", report.text("main"));
+    assert_eq!(report.attr("#halt-continue", "href").as_deref(), Some("/doctor/replication?action=pause"));
+    let rest = visitor.get("/doctor/replication?action=pause").await;
+    assert_eq!(rest.texts("#halt-patterns input[checked]").len(), 1, "the one left is offered");
+}
