@@ -7,6 +7,7 @@
 
 pub mod checks;
 pub mod evidence;
+pub mod halt;
 pub mod leases;
 pub mod run;
 
