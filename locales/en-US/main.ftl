@@ -800,3 +800,4 @@ doctor-forget-not-an-orphan = Nothing was done: the leader index { $leader_index
 doctor-halt-left = { $count } more ticked were not done yet: one round does at most { $max }, so that its report comes back in time.
 doctor-halt-pause-continue = Pause the rest
 doctor-halt-resume-continue = Resume the rest
+doctor-not-checked-leader-silent = Not checked: the panel manages { $clusters }, which did not answer in time or answered with an error, so it cannot tell whether that is this remote's leader. Check that cluster, then run the doctor again.

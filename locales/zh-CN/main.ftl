@@ -801,3 +801,4 @@ doctor-forget-not-an-orphan = 未执行任何操作：Leader 索引 { $leader_in
 doctor-halt-left = 另有 { $count } 项已勾选但尚未处理：每轮最多处理 { $max } 项，以便及时返回结果。
 doctor-halt-pause-continue = 暂停其余各项
 doctor-halt-resume-continue = 恢复其余各项
+doctor-not-checked-leader-silent = 未检查：面板管理的集群 { $clusters } 未及时应答或返回了错误，因此无法判断它是否为此远程集群背后的 Leader。请检查该集群，然后重新运行诊断。

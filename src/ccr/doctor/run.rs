@@ -12,7 +12,7 @@ use std::time::Duration;
 use super::evidence::{self, Evidence, bounded};
 use super::{CheckId, Finding, Fix, Subject, Verdict};
 use crate::audit::{Action, Event, Outcome};
-use crate::ccr::leaders::{Candidate, KnownLeader, match_remotes};
+use crate::ccr::leaders::{Candidate, KnownLeader, Lookup, lookup, match_remotes};
 use crate::es::{EsClient, EsError, ForgetFollower};
 
 /// What one run found, sorted for reading (failures first), and who it could ask.
@@ -45,10 +45,18 @@ async fn gather(local: &EsClient, leaders: &[KnownLeader], wait: Duration) -> Ev
 /// leaders' side, each call within `wait`.
 pub async fn run(local: &EsClient, candidates: &[Candidate], wait: Duration, now_millis: i64) -> Report {
     let remotes = bounded(wait, local.remote_info()).await.unwrap_or_default();
-    let leaders = match_remotes(&remotes, candidates, wait).await;
+    let Lookup { leaders, silent } = lookup(&remotes, candidates, wait).await;
     let evidence = gather(local, &leaders, wait).await;
     let mut findings = super::diagnose(&evidence, now_millis);
     findings.extend(retention_leases(local, &evidence, &leaders, wait, now_millis).await);
+    if !silent.is_empty() {
+        // "Not one of the clusters this panel manages" would be wrong: one that is managed did
+        // not answer, and may well be the leader (a leader that is down, at night).
+        for finding in findings.iter_mut().filter(|f| f.key == "doctor-not-checked-no-leader") {
+            finding.key = "doctor-not-checked-leader-silent";
+            finding.args = vec![("clusters", silent.join(", "))];
+        }
+    }
     super::sort(&mut findings);
     Report { findings, leaders }
 }
