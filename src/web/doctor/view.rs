@@ -152,6 +152,14 @@ fn curl_path(path: &str) -> String {
     out
 }
 
+/// The page of a finding's fix, its subject's name encoded (the same link in HTML and JSON).
+pub fn page_of(finding: &Finding) -> Option<String> {
+    match &finding.fix {
+        Some(Fix::Page(href)) => Some(encoded_page(href, parts(&finding.subject).1)),
+        _ => None,
+    }
+}
+
 fn request(fix: &Fix, id: String, report: &Report, local_url: &str) -> Option<RequestView> {
     let Fix::Request { method, path, body } = fix else { return None };
     let on_leader = run::leader_of(fix);
@@ -213,10 +221,7 @@ impl FindingView {
             explanation: explanation(finding, tr),
             es_says,
             request: finding.fix.as_ref().and_then(|f| request(f, format!("fix-{index}"), report, local_url)),
-            page: match &finding.fix {
-                Some(Fix::Page(href)) => Some(encoded_page(href, name)),
-                _ => None,
-            },
+            page: page_of(finding),
             action,
         }
     }

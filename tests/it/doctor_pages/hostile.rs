@@ -79,3 +79,44 @@ async fn a_pause_of_everything_takes_each_planned_item_once_and_at_most_a_round(
     let rest = visitor.get("/doctor/replication?action=pause").await;
     assert_eq!(rest.texts("#halt-patterns input[checked]").len(), 1, "the one left is offered");
 }
+
+/// A pattern whose name is markup, with `#` and a space (Elasticsearch only refuses `,` and a
+/// leading `_`): the doctor's page shows it as text, and `/doctor.json` gives the same encoded
+/// link to its page as the HTML does.
+#[tokio::test]
+async fn a_markup_name_is_text_on_the_page_and_an_encoded_link_in_json() {
+    let (leader_sim, local_sim, leader, local) = crate::replication::connected_pair().await;
+    leader.create_index("logs-old", &json!({"settings": {"index.number_of_replicas": 0}})).await.unwrap();
+    let name = "\"><img src=x onerror=alert(1)> #1";
+    local
+        .put_auto_follow_pattern_raw(name, &json!({"remote_cluster": "leader", "leader_index_patterns": ["logs-*"]}))
+        .await
+        .unwrap();
+    let panel = pair_panel(&local_sim, &leader_sim);
+    let page = Visitor::new(&panel).get("/doctor").await;
+    assert!(page.html().select(&scraper::Selector::parse("img").unwrap()).next().is_none(), "no markup injected");
+    let subject = format!("pattern:{name}");
+    let d13 = page
+        .html()
+        .select(&scraper::Selector::parse("li.finding[data-check=D13]").unwrap())
+        .find(|li| li.value().attr("data-subject") == Some(subject.as_str()))
+        .map(|li| {
+            li.select(&scraper::Selector::parse("a.fix-page").unwrap())
+                .next()
+                .unwrap()
+                .value()
+                .attr("href")
+                .unwrap()
+                .to_owned()
+        });
+    let encoded = "/auto-follow-patterns/%22%3E%3Cimg%20src%3Dx%20onerror%3Dalert%281%29%3E%20%231";
+    assert_eq!(d13.as_deref(), Some(encoded), "{:?}", findings(&page));
+    let json: serde_json::Value = serde_json::from_str(&Visitor::new(&panel).get("/doctor.json").await.body).unwrap();
+    let check = json["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "D13" && c["subject"] == subject.as_str())
+        .unwrap();
+    assert_eq!(check["fix"]["page"], encoded, "{check}");
+}
