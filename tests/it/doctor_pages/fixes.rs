@@ -228,3 +228,23 @@ async fn before_an_upgrade_everything_pauses_and_after_it_resumes() {
     let nothing_left = visitor.get("/doctor/replication?action=resume").await;
     assert!(nothing_left.text("#halt-nothing").contains("Nothing to resume"));
 }
+
+#[tokio::test]
+async fn the_fix_pages_in_chinese_carry_no_english_sentence() {
+    let (_leader_sim, _local_sim, panel) = an_orphan_lease().await;
+    let page = Visitor::new(&panel).get("/doctor").await;
+    let query = serde_urlencoded::to_string(lease_fields(&page)).unwrap();
+    let english = crate::i18n::english_sentences();
+    for path in [
+        "/doctor/replication?action=pause".to_owned(),
+        "/doctor/replication?action=resume".to_owned(),
+        format!("/doctor/forget-follower?{query}"),
+    ] {
+        let page = get_with(&panel, &path, &[("accept-language", "zh-CN")]).await;
+        assert_eq!(page.status, 200, "{path}");
+        let text = page.texts("main").join(" ");
+        for sentence in &english {
+            assert!(!text.contains(sentence.as_str()), "{path} in zh-CN shows English: {sentence}");
+        }
+    }
+}
