@@ -879,3 +879,9 @@ doctor-d15-follower-waiting = The follower's lifecycle (policy { $policy }) has 
 doctor-d15-leader-waits-deleted = The leader index { $leader_index } waits in its lifecycle ({ $phase } phase) for its followers to stop, and one of them, { $follower }, was deleted here without being converted: its retention lease holds the leader back. Remove the lease on the leader (the request below).
 doctor-d15-leader-waits = The leader index { $leader_index } waits in its lifecycle ({ $phase } phase) for its followers to stop: { $followers }. Convert those followers to regular indices (or let their lifecycle do it) so the leader can move on.
 doctor-d15-template-missing = The leader cluster has the index template { $template } for the indices followed here ({ $indices }), but this cluster does not. Followers converted to regular indices, and followed data streams that roll over here, need it. Create it here (the request below copies the leader's).
+# Doctor screens: attack review fixes
+doctor-forget-not-an-orphan = Nothing was done: the leader index { $leader_index } holds no retention lease of this cluster for the follower { $name }. Run the doctor again to see the leases it keeps.
+doctor-halt-left = { $count } more ticked were not done yet: one round does at most { $max }, so that its report comes back in time.
+doctor-halt-pause-continue = Pause the rest
+doctor-halt-resume-continue = Resume the rest
+doctor-not-checked-leader-silent = Not checked: the panel manages { $clusters }, which did not answer in time or answered with an error, so it cannot tell whether that is this remote's leader. Check that cluster, then run the doctor again.

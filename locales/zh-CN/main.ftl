@@ -880,3 +880,9 @@ doctor-d15-follower-waiting = Follower 的生命周期（策略 { $policy }）�
 doctor-d15-leader-waits-deleted = Leader 索引 { $leader_index } 的生命周期（{ $phase } 阶段）在等待其 Follower 停止跟随，而其中的 { $follower } 已在本集群被删除且未转换：它的保留租约拖住了 Leader。请在 Leader 上移除该租约（见下方请求）。
 doctor-d15-leader-waits = Leader 索引 { $leader_index } 的生命周期（{ $phase } 阶段）在等待其 Follower 停止跟随：{ $followers }。请将这些 Follower 转换为普通索引（或让其生命周期完成转换），Leader 才能继续。
 doctor-d15-template-missing = Leader 集群有针对本集群所跟随索引（{ $indices }）的索引模板 { $template }，但本集群没有。转换为普通索引的 Follower 以及在本集群滚动更新的被跟随数据流需要它。请在本集群创建（下方请求复制 Leader 上的模板）。
+# Doctor screens: attack review fixes
+doctor-forget-not-an-orphan = 未执行任何操作：Leader 索引 { $leader_index } 没有为本集群的 Follower { $name } 保留租约。请重新运行诊断，查看它保留的租约。
+doctor-halt-left = 另有 { $count } 项已勾选但尚未处理：每轮最多处理 { $max } 项，以便及时返回结果。
+doctor-halt-pause-continue = 暂停其余各项
+doctor-halt-resume-continue = 恢复其余各项
+doctor-not-checked-leader-silent = 未检查：面板管理的集群 { $clusters } 未及时应答或返回了错误，因此无法判断它是否为此远程集群背后的 Leader。请检查该集群，然后重新运行诊断。

@@ -69,15 +69,31 @@ pub async fn match_remotes(
     candidates: &[Candidate],
     wait: Duration,
 ) -> Vec<KnownLeader> {
+    lookup(remotes, candidates, wait).await.leaders
+}
+
+/// The leaders found, and the configured clusters that could not be asked.
+#[derive(Debug, Clone, Default)]
+pub struct Lookup {
+    pub leaders: Vec<KnownLeader>,
+    /// Candidates that did not answer in time or answered with an error: any of them may be
+    /// the leader of a remote left unmatched.
+    pub silent: Vec<String>,
+}
+
+/// [`match_remotes`], saying which candidates were silent.
+pub async fn lookup(remotes: &BTreeMap<String, RemoteInfo>, candidates: &[Candidate], wait: Duration) -> Lookup {
     if remotes.is_empty() || candidates.is_empty() {
-        return Vec::new();
+        return Lookup::default();
     }
     let lookups = candidates.iter().map(|c| async move {
         let nodes = tokio::time::timeout(wait, c.client.nodes()).await.ok().and_then(Result::ok);
-        (c, nodes.map(|n| transport_addresses(&n)).unwrap_or_default())
+        (c, nodes.map(|n| transport_addresses(&n)))
     });
-    let known = futures_util::future::join_all(lookups).await;
-    remotes
+    let answers = futures_util::future::join_all(lookups).await;
+    let silent = answers.iter().filter(|(_, a)| a.is_none()).map(|(c, _)| c.name.clone()).collect();
+    let known: Vec<_> = answers.into_iter().map(|(c, a)| (c, a.unwrap_or_default())).collect();
+    let leaders = remotes
         .iter()
         .filter_map(|(alias, remote)| {
             let wanted = remote_addresses(remote);
@@ -88,7 +104,8 @@ pub async fn match_remotes(
                 client: candidate.client.clone(),
             })
         })
-        .collect()
+        .collect();
+    Lookup { leaders, silent }
 }
 
 #[cfg(test)]

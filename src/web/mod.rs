@@ -7,6 +7,7 @@ pub mod auto_follow;
 pub mod chrome;
 pub mod context;
 pub mod csrf;
+pub mod curl;
 mod doctor;
 pub mod error;
 pub mod filters;

@@ -8,6 +8,7 @@
 pub mod allocation;
 pub mod checks;
 pub mod evidence;
+pub mod halt;
 pub mod lag_trend;
 pub mod leader_prereqs;
 pub mod leases;

@@ -13,7 +13,7 @@ use std::time::Duration;
 use super::evidence::{self, Evidence, GatherOptions, bounded};
 use super::{Finding, Fix, Subject, Verdict};
 use crate::audit::{Action, Event, Outcome};
-use crate::ccr::leaders::{Candidate, KnownLeader, match_remotes};
+use crate::ccr::leaders::{Candidate, KnownLeader, Lookup, lookup, match_remotes};
 use crate::es::{EsClient, EsError, ForgetFollower};
 
 /// What one run found, sorted for reading (failures first), and who it could ask.
@@ -42,8 +42,17 @@ impl Report {
 pub async fn run(local: &EsClient, candidates: &[Candidate], options: GatherOptions<'_>, now_millis: i64) -> Report {
     let wait = options.wait;
     let remotes = bounded(wait, local.remote_info()).await.unwrap_or_default();
-    let leaders = match_remotes(&remotes, candidates, wait).await;
-    run_with_leaders(local, leaders, options, now_millis).await
+    let Lookup { leaders, silent } = lookup(&remotes, candidates, wait).await;
+    let mut report = run_with_leaders(local, leaders, options, now_millis).await;
+    if !silent.is_empty() {
+        // "Not one of the clusters this panel manages" would be wrong: one that is managed did
+        // not answer, and may well be the leader (a leader that is down, at night).
+        for finding in report.findings.iter_mut().filter(|f| f.key == "doctor-not-checked-no-leader") {
+            finding.key = "doctor-not-checked-leader-silent";
+            finding.args = vec![("clusters", silent.join(", "))];
+        }
+    }
+    report
 }
 
 /// [`run`] when the leaders are already known (the metrics find them for their own reads).
@@ -130,12 +139,36 @@ pub enum Forgotten {
     StillFollowing,
     /// The panel cannot call the leader behind that remote.
     NoLeader,
+    /// The leader holds no such lease for this cluster: the form named a lease the doctor does
+    /// not report (another cluster's follower, or one already released).
+    NotAnOrphan,
     /// Elasticsearch refused, in its words.
     Refused(String),
 }
 
+/// Whether the leader holds exactly this lease for the local cluster (`cluster_name`): the
+/// form's fields are the client's, and only a lease the doctor would report is released.
+async fn leader_holds(leader: &EsClient, cluster_name: &str, lease: &OrphanLease) -> Result<bool, EsError> {
+    if lease.follower_cluster != cluster_name {
+        return Ok(false);
+    }
+    let stats = match leader.shard_stats(&lease.leader_index).await {
+        Ok(stats) => stats,
+        Err(e) if e.status() == Some(404) => return Ok(false),
+        Err(e) => return Err(e),
+    };
+    Ok(super::leases::leases(&stats, &lease.leader_index).iter().any(|held| {
+        held.follower_cluster == lease.follower_cluster
+            && held.follower_index == lease.follower_index
+            && held.follower_index_uuid == lease.follower_index_uuid
+            && held.remote == lease.leader_remote_cluster
+    }))
+}
+
 /// Releases an orphan lease on the leader behind its remote, after checking that the local
-/// cluster really has no follower of that name. The audit event when a request was sent.
+/// cluster really has no follower of that name and that the leader holds that very lease for
+/// this cluster (a lease of another cluster's follower is not this panel's to release). The
+/// audit event when a request was sent.
 pub async fn forget_follower(
     local: &EsClient,
     leaders: &[KnownLeader],
@@ -151,6 +184,16 @@ pub async fn forget_follower(
     let Some(leader) = leaders.iter().find(|l| l.remote == lease.leader_remote_cluster) else {
         return (Forgotten::NoLeader, None);
     };
+    // Leases are named after the follower cluster's `cluster.name`.
+    let held = match local.root().await {
+        Ok(root) => leader_holds(&leader.client, &root.cluster_name, lease).await,
+        Err(e) => Err(e),
+    };
+    match held {
+        Ok(true) => {}
+        Ok(false) => return (Forgotten::NotAnOrphan, None),
+        Err(e) => return (Forgotten::Refused(e.reason()), None),
+    }
     let request = ForgetFollower {
         follower_cluster: lease.follower_cluster.clone(),
         follower_index: lease.follower_index.clone(),
@@ -177,113 +220,6 @@ pub async fn forget_follower(
 pub async fn known_leaders(local: &EsClient, candidates: &[Candidate], wait: Duration) -> Vec<KnownLeader> {
     let remotes = bounded(wait, local.remote_info()).await.unwrap_or_default();
     match_remotes(&remotes, candidates, wait).await
-}
-
-/// D6's fix around an upgrade: pause every follower and pattern before it, resume them after.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Halt {
-    Pause,
-    Resume,
-}
-
-impl Halt {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Halt::Pause => "pause",
-            Halt::Resume => "resume",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Halt> {
-        match text {
-            "pause" => Some(Halt::Pause),
-            "resume" => Some(Halt::Resume),
-            _ => None,
-        }
-    }
-}
-
-/// What a pause or a resume of everything touches: the followers and patterns not already in
-/// that state. Patterns are left out before 7.5, which cannot pause them (`patterns_supported`).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct HaltPlan {
-    pub followers: Vec<String>,
-    pub patterns: Vec<String>,
-    pub patterns_supported: bool,
-}
-
-pub async fn halt_plan(local: &EsClient, halt: Halt) -> Result<HaltPlan, EsError> {
-    use crate::ccr::followers::{self, FollowerStatus};
-    let (caps, followers, patterns) =
-        tokio::join!(local.capabilities(), followers::list(local), local.auto_follow_patterns());
-    let pausing = halt == Halt::Pause;
-    let followers =
-        followers?.into_iter().filter(|f| (f.status == FollowerStatus::Paused) != pausing).map(|f| f.name).collect();
-    let patterns_supported = caps?.auto_follow_pause();
-    let patterns = if patterns_supported {
-        patterns?.into_iter().filter(|p| p.pattern.active == pausing).map(|p| p.name).collect()
-    } else {
-        Vec::new()
-    };
-    Ok(HaltPlan { followers, patterns, patterns_supported })
-}
-
-/// One item of a pause or resume of everything.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Halted {
-    /// `follower` or `pattern`.
-    pub kind: &'static str,
-    pub name: String,
-    /// Elasticsearch's reason when it failed.
-    pub failure: Option<String>,
-}
-
-/// Pauses (patterns first, so none creates a follower meanwhile, then followers) or resumes
-/// (followers first, then patterns) the given names, one at a time, each reported and with its
-/// audit event. A follower resumes with the settings remembered when it was paused.
-pub async fn halt(local: &EsClient, halt: Halt, plan: &HaltPlan) -> Vec<(Halted, Event)> {
-    use crate::ccr::auto_follow::{self, PatternAction};
-    use crate::ccr::followers;
-    let mut out = Vec::new();
-    let audit = |kind: &'static str, name: &str, report: &crate::ccr::steps::Report| {
-        let (action, request) = match (kind, halt) {
-            ("pattern", Halt::Pause) => (Action::PauseAutoFollowPattern, format!("POST _ccr/auto_follow/{name}/pause")),
-            ("pattern", _) => (Action::ResumeAutoFollowPattern, format!("POST _ccr/auto_follow/{name}/resume")),
-            (_, Halt::Pause) => (Action::PauseFollowerIndex, format!("POST {name}/_ccr/pause_follow")),
-            _ => (Action::ResumeFollowerIndex, format!("POST {name}/_ccr/resume_follow")),
-        };
-        let failure = (!report.succeeded()).then(|| report.failure().unwrap_or_default().to_owned());
-        let event = Event {
-            action,
-            target: name.to_owned(),
-            request,
-            outcome: if failure.is_none() { Outcome::Succeeded } else { Outcome::Failed },
-            detail: failure.clone().unwrap_or_default(),
-        };
-        (Halted { kind, name: name.to_owned(), failure }, event)
-    };
-    let action = if halt == Halt::Pause { PatternAction::Pause } else { PatternAction::Resume };
-    let pattern_names: &[String] = if halt == Halt::Pause { &plan.patterns } else { &[] };
-    for name in pattern_names {
-        let report = auto_follow::act(local, name, action).await;
-        out.push(audit("pattern", name, &report));
-    }
-    for name in &plan.followers {
-        let report = match halt {
-            Halt::Pause => followers::pause(local, name).await.report,
-            Halt::Resume => {
-                let remembered = followers::settings_for_resume(local, name).await.ok().flatten();
-                followers::resume(local, name, &remembered.unwrap_or_default()).await
-            }
-        };
-        out.push(audit("follower", name, &report));
-    }
-    let pattern_names: &[String] = if halt == Halt::Resume { &plan.patterns } else { &[] };
-    for name in pattern_names {
-        let report = auto_follow::act(local, name, action).await;
-        out.push(audit("pattern", name, &report));
-    }
-    out
 }
 
 #[cfg(test)]

@@ -38,13 +38,13 @@ pub struct RequestText {
 
 pub fn request_text(name: &str, body: &Value, node_url: &str) -> RequestText {
     let pretty = serde_json::to_string_pretty(body).unwrap_or_default();
-    let compact = serde_json::to_string(body).unwrap_or_default().replace('\'', r"'\''");
     RequestText {
         console: format!("PUT _ccr/auto_follow/{name}\n{pretty}"),
-        curl: format!(
-            "curl -X PUT \"{}/_ccr/auto_follow/{}\" -u \"$ES_USER\" -H 'Content-Type: application/json' -d '{compact}'",
-            node_url.trim_end_matches('/'),
-            filters::encode_segment(name)
+        curl: crate::web::curl::curl_line(
+            "PUT",
+            node_url,
+            &format!("_ccr/auto_follow/{name}"),
+            Some(&body.to_string()),
         ),
     }
 }

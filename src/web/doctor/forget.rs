@@ -70,6 +70,12 @@ pub async fn forget_follower(
         Forgotten::NoLeader => {
             (Message::new("doctor-forget-no-leader").arg("remote", lease.leader_remote_cluster.as_str()), false)
         }
+        Forgotten::NotAnOrphan => (
+            Message::new("doctor-forget-not-an-orphan")
+                .arg("name", lease.follower_index.as_str())
+                .arg("leader_index", lease.leader_index.as_str()),
+            false,
+        ),
         Forgotten::Refused(reason) => (Message::new("doctor-forget-refused").arg("reason", reason), false),
     };
     render(&ReportPage { chrome, lease, message, released })

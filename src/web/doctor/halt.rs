@@ -7,7 +7,7 @@ use axum::response::Html;
 use axum_extra::extract::Form;
 use serde::Deserialize;
 
-use crate::ccr::doctor::run::{self, Halt, HaltPlan, Halted};
+use crate::ccr::doctor::halt::{self as replication, Halt, HaltPlan, Halted};
 use crate::i18n::Message;
 use crate::web::chrome::{Chrome, Nav};
 use crate::web::error::{AppError, AppResult};
@@ -34,6 +34,8 @@ struct ReportPage {
     chrome: Chrome,
     action: &'static str,
     items: Vec<Halted>,
+    /// How many ticked items were left for another round (past [`replication::MAX_HALT`]).
+    left: usize,
 }
 
 impl ConfirmPage {
@@ -47,6 +49,12 @@ impl ReportPage {
     fn key(&self, part: &str) -> String {
         format!("doctor-halt-{}-{part}", self.action)
     }
+
+    /// What was left for another round, in words.
+    fn left_text(&self) -> String {
+        let (count, max) = (self.left.to_string(), replication::MAX_HALT.to_string());
+        self.chrome.tr.t_args("doctor-halt-left", &[("count", &count), ("max", &max)])
+    }
 }
 
 fn parse(action: &str) -> AppResult<Halt> {
@@ -56,7 +64,7 @@ fn parse(action: &str) -> AppResult<Halt> {
 pub async fn confirm_halt(screen: Screen, ValidQuery(query): ValidQuery<HaltQuery>) -> AppResult<Html<String>> {
     let halt = parse(&query.action)?;
     let chrome = screen.chrome(Nav::Doctor).await?;
-    let plan = run::halt_plan(screen.client(), halt).await?;
+    let plan = replication::halt_plan(screen.client(), halt).await?;
     render(&ConfirmPage { chrome, action: halt.as_str(), plan, error: None })
 }
 
@@ -72,17 +80,13 @@ pub async fn halt_replication(screen: Screen, Form(form): Form<HaltForm>) -> App
     let halt = parse(&form.action)?;
     let chrome = screen.chrome(Nav::Doctor).await?;
     // Only what is still to pause or resume: the form's names are a choice among those.
-    let plan = run::halt_plan(screen.client(), halt).await?;
-    let chosen = HaltPlan {
-        followers: plan.followers.iter().filter(|n| form.followers.contains(n)).cloned().collect(),
-        patterns: plan.patterns.iter().filter(|n| form.patterns.contains(n)).cloned().collect(),
-        patterns_supported: plan.patterns_supported,
-    };
+    let plan = replication::halt_plan(screen.client(), halt).await?;
+    let (chosen, left) = plan.chosen(halt, &form.followers, &form.patterns, replication::MAX_HALT);
     if chosen.followers.is_empty() && chosen.patterns.is_empty() {
         let error = Some(Message::new("doctor-halt-nothing-chosen"));
         return render(&ConfirmPage { chrome, action: halt.as_str(), plan, error });
     }
-    let items = run::halt(screen.client(), halt, &chosen)
+    let items = replication::halt(screen.client(), halt, &chosen)
         .await
         .into_iter()
         .map(|(item, event)| {
@@ -90,5 +94,5 @@ pub async fn halt_replication(screen: Screen, Form(form): Form<HaltForm>) -> App
             item
         })
         .collect();
-    render(&ReportPage { chrome, action: halt.as_str(), items })
+    render(&ReportPage { chrome, action: halt.as_str(), items, left })
 }

@@ -58,7 +58,7 @@ fn check(finding: &Finding, tr: &Tr) -> CheckJson {
                 path: path.clone(),
                 body: body.as_ref().map(|b| serde_json::from_str(b).unwrap_or(serde_json::Value::String(b.clone()))),
             },
-            Fix::Page(href) => FixJson::Page(href.clone()),
+            Fix::Page(_) => FixJson::Page(view::page_of(finding).unwrap_or_default()),
         }),
     }
 }

@@ -135,6 +135,14 @@ fn encoded_page(href: &str, name: &str) -> String {
     href.replacen(&format!("/{name}"), &format!("/{}", encode_segment(name)), 1)
 }
 
+/// The page of a finding's fix, its subject's name encoded (the same link in HTML and JSON).
+pub fn page_of(finding: &Finding) -> Option<String> {
+    match &finding.fix {
+        Some(Fix::Page(href)) => Some(encoded_page(href, parts(&finding.subject).1)),
+        _ => None,
+    }
+}
+
 fn request(fix: &Fix, id: String, report: &Report, local_url: &str) -> Option<RequestView> {
     let Fix::Request { method, path, body } = fix else { return None };
     let on_leader = run::leader_of(fix);
@@ -152,14 +160,11 @@ fn request(fix: &Fix, id: String, report: &Report, local_url: &str) -> Option<Re
         Some(body) => format!("{method} {path}\n{body}"),
         None => format!("{method} {path}"),
     };
-    let mut curl = format!("curl -X {method} \"{url}{path}\" -u \"$ES_USER\"");
-    if let Some(body) = body {
-        let compact = serde_json::from_str::<serde_json::Value>(body)
-            .map(|v| v.to_string())
-            .unwrap_or_else(|_| body.clone())
-            .replace('\'', r"'\''");
-        curl.push_str(&format!(" -H 'Content-Type: application/json' -d '{compact}'"));
-    }
+    // Compact, so the line pastes as one.
+    let compact = body
+        .as_deref()
+        .map(|b| serde_json::from_str::<serde_json::Value>(b).map_or_else(|_| b.to_owned(), |v| v.to_string()));
+    let curl = crate::web::curl::curl_line(method, url, path, compact.as_deref());
     Some(RequestView { id, console, curl, on_leader })
 }
 
@@ -196,10 +201,7 @@ impl FindingView {
             explanation: explanation(finding, tr),
             es_says,
             request: finding.fix.as_ref().and_then(|f| request(f, format!("fix-{index}"), report, local_url)),
-            page: match &finding.fix {
-                Some(Fix::Page(href)) => Some(encoded_page(href, name)),
-                _ => None,
-            },
+            page: page_of(finding),
             action,
         }
     }

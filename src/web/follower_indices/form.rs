@@ -83,15 +83,9 @@ pub struct Preview {
 }
 
 fn preview(follower: &NewFollower, node_url: &str) -> Preview {
-    let compact = serde_json::to_string(&follower.request()).unwrap_or_default().replace('\'', r"'\''");
-    Preview {
-        console: follower.console(),
-        curl: format!(
-            "curl -X PUT \"{}/{}/_ccr/follow?wait_for_active_shards=1\" -u \"$ES_USER\" -H 'Content-Type: application/json' -d '{compact}'",
-            node_url.trim_end_matches('/'),
-            encode_segment(&follower.follower_index)
-        ),
-    }
+    let body = serde_json::to_string(&follower.request()).unwrap_or_default();
+    let path = format!("{}/_ccr/follow?wait_for_active_shards=1", follower.follower_index);
+    Preview { console: follower.console(), curl: crate::web::curl::curl_line("PUT", node_url, &path, Some(&body)) }
 }
 
 /// Checks the form against the cluster: names, remote, settings. The follower when all is well.

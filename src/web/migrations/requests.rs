@@ -47,11 +47,8 @@ fn request(
         Some(body) => format!("{method} {path}\n{}", serde_json::to_string_pretty(body).unwrap_or_default()),
         None => format!("{method} {path}"),
     };
-    let mut curl = format!("curl -X {method} \"{}/{}\" -u \"$ES_USER\"", base.trim_end_matches('/'), path);
-    if let Some(body) = &body {
-        let compact = serde_json::to_string(body).unwrap_or_default().replace('\'', r"'\''");
-        curl.push_str(&format!(" -H 'Content-Type: application/json' -d '{compact}'"));
-    }
+    let compact = body.as_ref().map(Value::to_string);
+    let curl = crate::web::curl::curl_line(method, base, path, compact.as_deref());
     ShownRequest { side, when_key, console, curl }
 }
 

@@ -85,14 +85,13 @@ pub struct Preview {
 }
 
 pub fn preview(update: &ClusterSettingsUpdate, node_url: &str) -> Preview {
-    let body = serde_json::to_string_pretty(update).expect("settings serialize");
-    let compact = serde_json::to_string(update).expect("settings serialize").replace('\'', r"'\''");
+    let body = serde_json::to_string(update).expect("settings serialize");
     Preview {
-        console: format!("PUT _cluster/settings\n{body}"),
-        curl: format!(
-            "curl -X PUT \"{}/_cluster/settings\" -u \"$ES_USER\" -H 'Content-Type: application/json' -d '{compact}'",
-            node_url.trim_end_matches('/')
+        console: format!(
+            "PUT _cluster/settings\n{}",
+            serde_json::to_string_pretty(update).expect("settings serialize")
         ),
+        curl: crate::web::curl::curl_line("PUT", node_url, "_cluster/settings", Some(&body)),
     }
 }
 

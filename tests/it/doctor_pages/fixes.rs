@@ -117,6 +117,30 @@ async fn a_lease_of_a_follower_that_still_exists_is_not_released() {
 }
 
 #[tokio::test]
+async fn only_a_lease_the_leader_holds_for_this_cluster_is_released() {
+    let (leader_sim, _local_sim, panel) = an_orphan_lease().await;
+    let mut visitor = Visitor::new(&panel);
+    let page = visitor.get("/doctor").await;
+    let fields = lease_fields(&page);
+    assert!(!fields.is_empty(), "the orphan's form: {:?}", findings(&page));
+    let forgets =
+        || leader_sim.sim.requests().into_iter().filter(|r| r.path.ends_with("/_ccr/forget_follower")).count();
+    // The same lease with one field changed: another cluster's follower (whose lease is none of
+    // this panel's business, and may still be needed), another uuid, another leader index.
+    for (field, value) in
+        [("follower_cluster", "elsewhere"), ("follower_index_uuid", "not-the-uuid"), ("leader_index", "orders")]
+    {
+        let mut form: Vec<(&str, &str)> =
+            fields.iter().map(|(k, v)| (k.as_str(), if k == field { value } else { v.as_str() })).collect();
+        form.push(("confirm", "yes"));
+        let done = visitor.post_form("/doctor/forget-follower", &form).await;
+        assert_eq!(done.status, 200, "{}", done.body);
+        assert!(done.text("#forget-outcome").contains("Nothing was done"), "{field}: {}", done.text("main"));
+        assert_eq!(forgets(), 0, "{field}: nothing sent to the leader");
+    }
+}
+
+#[tokio::test]
 async fn leader_indices_a_pattern_missed_are_followed_from_the_doctor() {
     let (leader_sim, local_sim, leader, local) = crate::replication::connected_pair().await;
     leader.create_index("logs-old", &json!({"settings": {"index.number_of_replicas": 0}})).await.unwrap();
@@ -203,4 +227,24 @@ async fn before_an_upgrade_everything_pauses_and_after_it_resumes() {
     assert!(local.auto_follow_patterns().await.unwrap()[0].pattern.active);
     let nothing_left = visitor.get("/doctor/replication?action=resume").await;
     assert!(nothing_left.text("#halt-nothing").contains("Nothing to resume"));
+}
+
+#[tokio::test]
+async fn the_fix_pages_in_chinese_carry_no_english_sentence() {
+    let (_leader_sim, _local_sim, panel) = an_orphan_lease().await;
+    let page = Visitor::new(&panel).get("/doctor").await;
+    let query = serde_urlencoded::to_string(lease_fields(&page)).unwrap();
+    let english = crate::i18n::english_sentences();
+    for path in [
+        "/doctor/replication?action=pause".to_owned(),
+        "/doctor/replication?action=resume".to_owned(),
+        format!("/doctor/forget-follower?{query}"),
+    ] {
+        let page = get_with(&panel, &path, &[("accept-language", "zh-CN")]).await;
+        assert_eq!(page.status, 200, "{path}");
+        let text = page.texts("main").join(" ");
+        for sentence in &english {
+            assert!(!text.contains(sentence.as_str()), "{path} in zh-CN shows English: {sentence}");
+        }
+    }
 }

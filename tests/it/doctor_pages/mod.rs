@@ -2,6 +2,7 @@
 //! the overview's count, and the fixes the panel applies itself.
 
 pub(crate) mod fixes;
+mod hostile;
 mod json;
 mod keys;
 mod page;

@@ -142,3 +142,21 @@ async fn the_doctor_in_chinese_carries_no_english_sentence() {
         page.text("li.finding[data-check=D5][data-subject=cluster] .explanation").starts_with("本集群的许可证：试用。")
     );
 }
+
+#[tokio::test]
+async fn a_managed_leader_that_does_not_answer_is_named_not_called_unmanaged() {
+    let (leader_sim, local_sim, _leader, local) = connected_pair().await;
+    followers::follow(&local, "copy", "leader", "myindex", FollowParameters::default()).await.unwrap();
+    leader_sim.sim.inject_fault(Fault::new("/_nodes", FaultKind::Hang { millis: 10_000 }));
+    let panel = pair_panel(&local_sim, &leader_sim);
+    let started = Instant::now();
+    let page = Visitor::new(&panel).get("/doctor").await;
+    assert!(started.elapsed() < Duration::from_secs(10), "bounded: {:?}", started.elapsed());
+    let leader_side = "li.finding[data-subject='remote:leader'][data-verdict=not_checked] .explanation";
+    let texts = page.texts(leader_side);
+    assert!(!texts.is_empty(), "{:?}", findings(&page));
+    for text in texts {
+        assert!(!text.contains("not one of the clusters this panel manages"), "{text}");
+        assert!(text.contains("the panel manages leader, which did not answer in time"), "{text}");
+    }
+}
