@@ -12,6 +12,7 @@
 mod api;
 pub mod auto_follow;
 pub mod fault;
+pub mod filter_path;
 pub mod follower;
 pub mod leader;
 pub mod remote;
@@ -238,8 +239,14 @@ impl Sim {
                     }
                 };
                 let request = api::Request::new(matched.params, &query, body, principal);
+                let filter = request.query("filter_path").map(str::to_owned);
                 match api::dispatch(self, matched.op, request).await {
-                    Ok(reply) => reply,
+                    Ok(mut reply) => {
+                        if let Some(filter) = filter {
+                            reply.body = reply.body.map(|body| filter_path::apply(body, &filter));
+                        }
+                        reply
+                    }
                     Err(exception) => exception.into_reply(),
                 }
             }
