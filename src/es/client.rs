@@ -356,6 +356,32 @@ impl EsClient {
         self.get(&routes::CCR_STATS, &[], &[]).await
     }
 
+    /// Name, remote, leader and status of the followers of `index` (`_all` for every one):
+    /// `_ccr/info` without the ten parameters of each, for lists of thousands.
+    pub async fn follower_summaries(&self, index: &str) -> Result<Vec<FollowerInfo>, EsError> {
+        let query = [("filter_path", FOLLOWER_SUMMARY_FILTER)];
+        Ok(self.get::<FollowInfoResponse>(&routes::CCR_FOLLOW_INFO, &[index], &query).await?.follower_indices)
+    }
+
+    /// The lag figures of the given followers (comma-separated names), from
+    /// `GET /<names>/_ccr/stats` cut down to what a list shows.
+    pub async fn follower_lag(&self, names: &str) -> Result<Vec<FollowerLag>, EsError> {
+        let query = [("filter_path", INDICES_LAG_FILTER)];
+        Ok(self.get::<FollowerLags>(&routes::CCR_FOLLOW_STATS, &[names], &query).await?.indices)
+    }
+
+    /// Every follower's lag figures and the recent auto-follow errors, from one `_ccr/stats`
+    /// cut down to those.
+    pub async fn ccr_lag_stats(&self) -> Result<CcrLagStats, EsError> {
+        self.get(&routes::CCR_STATS, &[], &[("filter_path", CCR_LAG_FILTER)]).await
+    }
+
+    /// The auto-follow part of `_ccr/stats`, without the follow stats of every follower.
+    pub async fn auto_follow_stats(&self) -> Result<AutoFollowStats, EsError> {
+        let query = [("filter_path", "auto_follow_stats")];
+        Ok(self.get::<CcrAutoFollowStats>(&routes::CCR_STATS, &[], &query).await?.auto_follow_stats)
+    }
+
     pub async fn auto_follow_patterns(&self) -> Result<Vec<NamedAutoFollowPattern>, EsError> {
         Ok(self.get::<AutoFollowPatterns>(&routes::CCR_AUTO_FOLLOW_LIST, &[], &[]).await?.patterns)
     }

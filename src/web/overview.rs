@@ -48,17 +48,14 @@ struct Readings {
 }
 
 async fn read(client: &crate::es::EsClient) -> Readings {
-    // Not `auto_follow::list`: it reads `_all/_ccr/info` again, which `followers::list` just did.
-    let (remotes, followers, patterns, stats, plans) = tokio::join!(
+    // Not `auto_follow::list`: it reads `_all/_ccr/info` again, which `followers::list` just did;
+    // the auto-follow errors come with the followers' lag, from one `_ccr/stats`.
+    let (remotes, (followers, pattern_errors), patterns, plans) = tokio::join!(
         remote_clusters::list(client),
-        followers::list(client),
+        followers::list_and_auto_follow_errors(client),
         client.auto_follow_patterns(),
-        client.ccr_stats(),
         migrations::plan::list(client, 100),
     );
-    let pattern_errors = stats
-        .map(|s| s.auto_follow_stats.recent_auto_follow_errors.into_iter().map(|e| e.leader_index).collect())
-        .unwrap_or_default();
     Readings { remotes, followers, patterns, pattern_errors, plans }
 }
 
