@@ -30,6 +30,7 @@ mod properties;
 mod remote_clusters;
 mod replication;
 mod security;
+mod shared_reads;
 mod shared_session;
 mod sim_api;
 mod sim_auto_follow;
