@@ -93,6 +93,7 @@ fn replication(tr: crate::i18n::Tr, readings: &Readings) -> Replication {
 
 /// The replication section alone, for its own refresh.
 async fn replication_fragment(screen: Screen) -> AppResult<Html<String>> {
+    let _turn = followers::whole_list_turn().await;
     render(&replication(screen.tr(), &read(screen.client()).await))
 }
 
@@ -134,6 +135,8 @@ async fn show_overview(screen: Screen) -> AppResult<Html<String>> {
     let chrome = screen.chrome(Nav::Overview).await?;
     let tr = chrome.tr;
     let client = screen.client();
+    // Every follower is read and held until the page is rendered: one turn of the few at once.
+    let _turn = followers::whole_list_turn().await;
     // The node count comes with the header's health answer: no second `_cluster/health`.
     let (readings, capabilities) = tokio::join!(read(client), client.capabilities());
     let replication = replication(tr, &readings);

@@ -20,11 +20,24 @@ pub use settings::{FollowSettings, SettingProblem, SettingProblems};
 /// Every follower index, sorted by name. Lag comes from `_ccr/stats`, which needs a CCR
 /// license and the `monitor` privilege; without them the list still shows, without lag.
 pub async fn list(client: &EsClient) -> Result<Vec<FollowerIndex>, EsError> {
+    let _turn = whole_list_turn().await;
     list_and_auto_follow_errors(client).await.0
+}
+
+/// How many whole-list reads (every follower, with its lag) may be decoded and held at once
+/// in this process. Each one holds a few MB at 10,000 followers; the work is CPU-bound, so
+/// more at once than the machine has cores only adds memory, not throughput. Pages past
+/// the limit wait their turn (and identical reads under way are shared, see the client).
+static WHOLE_LISTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(4);
+
+/// Waits for a turn to read and hold a whole list (see [`WHOLE_LISTS`]).
+pub async fn whole_list_turn() -> tokio::sync::SemaphorePermit<'static> {
+    WHOLE_LISTS.acquire().await.expect("the semaphore is never closed")
 }
 
 /// [`list`], and the keys of the recent auto-follow errors (`<pattern>` or
 /// `<pattern>:<index>`) from the same `_ccr/stats` answer (empty when it could not be read).
+/// The caller holds a [`whole_list_turn`] for as long as it keeps the list.
 pub async fn list_and_auto_follow_errors(client: &EsClient) -> (Result<Vec<FollowerIndex>, EsError>, Vec<String>) {
     // Both answers are cut down with `filter_path` to what a list shows: with thousands of
     // followers the full ones are megabytes of parameters and shard counters.
@@ -49,8 +62,9 @@ pub async fn list_and_auto_follow_errors(client: &EsClient) -> (Result<Vec<Follo
 /// page's active followers are asked for theirs (`GET /<names>/_ccr/stats`), after
 /// `_ccr/info` has decided the page.
 pub async fn page(client: &EsClient, query: &ListQuery) -> Result<(FollowerPage, Vec<String>), EsError> {
+    let _turn = whole_list_turn().await;
     let all = if query.needs_all_stats() {
-        list(client).await?
+        list_and_auto_follow_errors(client).await.0?
     } else {
         client.follower_summaries("_all").await?.into_iter().map(FollowerIndex::from_info).collect()
     };
