@@ -52,7 +52,91 @@ pub struct FollowCreated {
 /// `GET /{index}/_ccr/info`
 #[derive(Debug, Clone, Deserialize)]
 pub struct FollowInfoResponse {
+    /// Absent from a filtered answer without followers (`filter_path` drops empty arrays).
+    #[serde(default)]
     pub follower_indices: Vec<FollowerInfo>,
+}
+
+/// The `filter_path` of `_ccr/info` for lists: the parameters are left out.
+pub const FOLLOWER_SUMMARY_FILTER: &str = "follower_indices.follower_index,follower_indices.remote_cluster,\
+    follower_indices.leader_index,follower_indices.status";
+
+/// The `filter_path` of `GET /<names>/_ccr/stats` for lists: what [`FollowerLag`] reads.
+pub const INDICES_LAG_FILTER: &str = "indices.index,indices.total_global_checkpoint_lag,\
+    indices.shards.leader_global_checkpoint,indices.shards.follower_global_checkpoint,\
+    indices.shards.time_since_last_read_millis,indices.shards.fatal_exception.type";
+
+/// The `filter_path` of `GET /_ccr/stats` for the lists and the overview: every follower's
+/// [`FollowerLag`] and the keys of the recent auto-follow errors.
+pub const CCR_LAG_FILTER: &str = "follow_stats.indices.index,follow_stats.indices.total_global_checkpoint_lag,\
+    follow_stats.indices.shards.leader_global_checkpoint,follow_stats.indices.shards.follower_global_checkpoint,\
+    follow_stats.indices.shards.time_since_last_read_millis,follow_stats.indices.shards.fatal_exception.type,\
+    auto_follow_stats.recent_auto_follow_errors.leader_index";
+
+/// A follower's stats as far as a list needs them (asked with one of the filters above).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct FollowerLag {
+    pub index: String,
+    #[serde(default)]
+    pub total_global_checkpoint_lag: Option<i64>,
+    #[serde(default)]
+    pub shards: Vec<ShardLag>,
+}
+
+/// One shard's part of [`FollowerLag`].
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct ShardLag {
+    #[serde(default)]
+    pub leader_global_checkpoint: i64,
+    #[serde(default)]
+    pub follower_global_checkpoint: i64,
+    #[serde(default)]
+    pub time_since_last_read_millis: i64,
+    /// Present when the shard's task stopped for good (only its type is asked for).
+    #[serde(default)]
+    pub fatal_exception: Option<serde::de::IgnoredAny>,
+}
+
+impl From<&FollowerIndexStats> for FollowerLag {
+    fn from(stats: &FollowerIndexStats) -> FollowerLag {
+        FollowerLag {
+            index: stats.index.clone(),
+            total_global_checkpoint_lag: stats.total_global_checkpoint_lag,
+            shards: stats
+                .shards
+                .iter()
+                .map(|s| ShardLag {
+                    leader_global_checkpoint: s.leader_global_checkpoint,
+                    follower_global_checkpoint: s.follower_global_checkpoint,
+                    time_since_last_read_millis: s.time_since_last_read_millis,
+                    fatal_exception: s.fatal_exception.as_ref().map(|_| serde::de::IgnoredAny),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// `GET /<names>/_ccr/stats` filtered with [`INDICES_LAG_FILTER`].
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct FollowerLags {
+    #[serde(default)]
+    pub indices: Vec<FollowerLag>,
+}
+
+/// `GET /_ccr/stats` filtered with [`CCR_LAG_FILTER`].
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct CcrLagStats {
+    #[serde(default)]
+    pub follow_stats: FollowerLags,
+    #[serde(default)]
+    pub auto_follow_stats: AutoFollowStats,
+}
+
+/// `GET /_ccr/stats?filter_path=auto_follow_stats`.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct CcrAutoFollowStats {
+    #[serde(default)]
+    pub auto_follow_stats: AutoFollowStats,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use secrecy::ExposeSecret;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -25,7 +26,12 @@ pub struct EsClient {
     auth: Option<Auth>,
     /// Counts the requests sent through this client and its clones (see [`EsClient::counted`]).
     sent: Option<Arc<std::sync::atomic::AtomicU64>>,
+    /// Whole-list reads under way, shared by identical ones (see [`EsClient::get_shared`]).
+    in_flight: Arc<std::sync::Mutex<std::collections::HashMap<String, Flight>>>,
 }
+
+/// One read under way; every caller that asked the same gets its answer.
+type Flight = Arc<OnceCell<Result<Arc<Answer>, EsError>>>;
 
 impl std::fmt::Debug for EsClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -35,7 +41,13 @@ impl std::fmt::Debug for EsClient {
 
 impl EsClient {
     pub fn new(config: EsConfig) -> Result<EsClient, ConfigError> {
-        Ok(EsClient { transport: Transport::new(&config)?, root: Arc::default(), auth: config.auth, sent: None })
+        Ok(EsClient {
+            transport: Transport::new(&config)?,
+            root: Arc::default(),
+            auth: config.auth,
+            sent: None,
+            in_flight: Arc::default(),
+        })
     }
 
     /// The same cluster, called with someone else's credentials (the signed-in user's).
@@ -89,6 +101,42 @@ impl EsClient {
         query: &[(&str, &str)],
     ) -> Result<T, EsError> {
         self.call(route, parts, query, None::<&Value>).await
+    }
+
+    /// A read of a whole list (every follower, every pattern) that may be thousands of entries
+    /// long: when the same read with the same credentials is already under way, its answer is
+    /// shared instead of asking again. Many people (or one page open in many tabs) refreshing
+    /// the same list then cost the cluster, and the panel's memory, one answer at a time
+    /// rather than one each. Nothing is kept once the read is done: the next one asks afresh.
+    async fn get_shared<T: DeserializeOwned>(
+        &self,
+        route: &Route,
+        parts: &[&str],
+        query: &[(&str, &str)],
+    ) -> Result<T, EsError> {
+        // Keyed by the credentials too: a read is only shared with callers who could make it.
+        let who = match &self.auth {
+            None => String::new(),
+            Some(Auth::Basic { username, password }) => {
+                credential_digest(&[username.as_bytes(), password.expose_secret().as_bytes()])
+            }
+            Some(Auth::ApiKey(key)) => credential_digest(&[key.expose_secret().as_bytes()]),
+        };
+        let key = format!("{who} {} {query:?}", route.fill(parts));
+        let flight = {
+            let mut in_flight = self.in_flight.lock().unwrap_or_else(|p| p.into_inner());
+            in_flight.entry(key.clone()).or_default().clone()
+        };
+        let answer = flight
+            .get_or_init(|| async {
+                let answer = self.send(route, parts, query, None::<&Value>).await.map(Arc::new);
+                // Later callers ask afresh; those already waiting share this answer.
+                self.in_flight.lock().unwrap_or_else(|p| p.into_inner()).remove(&key);
+                answer
+            })
+            .await
+            .clone()?;
+        decode(route, &answer)
     }
 
     // --- cluster -------------------------------------------------------------------------
@@ -381,6 +429,32 @@ impl EsClient {
         self.get(&routes::CCR_STATS, &[], &[]).await
     }
 
+    /// Name, remote, leader and status of the followers of `index` (`_all` for every one):
+    /// `_ccr/info` without the ten parameters of each, for lists of thousands.
+    pub async fn follower_summaries(&self, index: &str) -> Result<Vec<FollowerInfo>, EsError> {
+        let query = [("filter_path", FOLLOWER_SUMMARY_FILTER)];
+        Ok(self.get_shared::<FollowInfoResponse>(&routes::CCR_FOLLOW_INFO, &[index], &query).await?.follower_indices)
+    }
+
+    /// The lag figures of the given followers (comma-separated names), from
+    /// `GET /<names>/_ccr/stats` cut down to what a list shows.
+    pub async fn follower_lag(&self, names: &str) -> Result<Vec<FollowerLag>, EsError> {
+        let query = [("filter_path", INDICES_LAG_FILTER)];
+        Ok(self.get::<FollowerLags>(&routes::CCR_FOLLOW_STATS, &[names], &query).await?.indices)
+    }
+
+    /// Every follower's lag figures and the recent auto-follow errors, from one `_ccr/stats`
+    /// cut down to those.
+    pub async fn ccr_lag_stats(&self) -> Result<CcrLagStats, EsError> {
+        self.get_shared(&routes::CCR_STATS, &[], &[("filter_path", CCR_LAG_FILTER)]).await
+    }
+
+    /// The auto-follow part of `_ccr/stats`, without the follow stats of every follower.
+    pub async fn auto_follow_stats(&self) -> Result<AutoFollowStats, EsError> {
+        let query = [("filter_path", "auto_follow_stats")];
+        Ok(self.get_shared::<CcrAutoFollowStats>(&routes::CCR_STATS, &[], &query).await?.auto_follow_stats)
+    }
+
     pub async fn auto_follow_patterns(&self) -> Result<Vec<NamedAutoFollowPattern>, EsError> {
         Ok(self.get::<AutoFollowPatterns>(&routes::CCR_AUTO_FOLLOW_LIST, &[], &[]).await?.patterns)
     }
@@ -489,4 +563,15 @@ fn decode<T: DeserializeOwned>(route: &Route, answer: &Answer) -> Result<T, EsEr
         url: answer.url.clone(),
         detail: format!("unexpected answer to {} {} ({e}): {}", route.method, route.path, snippet(&answer.body)),
     })
+}
+
+/// A digest of credentials, so the key of a shared read holds no secret.
+fn credential_digest(parts: &[&[u8]]) -> String {
+    use sha2::Digest;
+    let mut hasher = sha2::Sha256::new();
+    for part in parts {
+        hasher.update((part.len() as u64).to_le_bytes());
+        hasher.update(part);
+    }
+    format!("{:x}", hasher.finalize())
 }

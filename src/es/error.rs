@@ -9,7 +9,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use serde_json::Value;
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum EsError {
     /// Nothing accepted the connection (refused, no route, DNS failure).
     #[error("cannot reach {url}: {detail}")]

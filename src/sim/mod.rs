@@ -12,7 +12,7 @@
 mod api;
 pub mod auto_follow;
 pub mod fault;
-mod filter_path;
+pub mod filter_path;
 pub mod follower;
 pub mod leader;
 pub mod remote;
@@ -254,11 +254,11 @@ impl Sim {
                     }
                 };
                 let request = api::Request::new(matched.params, &query, body, principal);
+                let filter = request.query("filter_path").map(str::to_owned);
                 match api::dispatch(self, matched.op, request).await {
-                    // Successful answers only: Elasticsearch never filters an error body.
                     Ok(mut reply) => {
-                        if let (Some(filter), Some(body)) = (filter_path::from_query(&query), reply.body.as_mut()) {
-                            *body = filter_path::apply(body, &filter);
+                        if let Some(filter) = filter {
+                            reply.body = reply.body.map(|body| filter_path::apply(body, &filter));
                         }
                         reply
                     }

@@ -2,6 +2,11 @@
 //!
 //! URLs carry a content hash (`/static/<hash>/app.css`): a new release changes the URL, so
 //! browsers may cache each one for a year, and the hash doubles as the ETag.
+//!
+//! Each file is also embedded gzipped (by `build.rs`, at the best level): a browser that
+//! accepts gzip gets those bytes as they are, with `Content-Encoding: gzip`, and every answer
+//! says `Vary: Accept-Encoding` so a shared cache keeps the two apart. The compression layer
+//! of `web::app` leaves an answer that already has a `Content-Encoding` alone.
 
 use axum::Router;
 use axum::extract::Path;
@@ -16,6 +21,8 @@ pub struct Asset {
     pub name: &'static str,
     pub content_type: &'static str,
     pub bytes: &'static [u8],
+    /// The same bytes gzipped.
+    pub gzip: &'static [u8],
     pub hash: u64,
 }
 
@@ -34,7 +41,8 @@ const fn fnv1a(bytes: &[u8]) -> u64 {
 macro_rules! asset {
     ($name:literal, $path:literal, $type:literal) => {{
         const BYTES: &[u8] = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/static/", $path));
-        Asset { name: $name, content_type: $type, bytes: BYTES, hash: fnv1a(BYTES) }
+        const GZIP: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/", $path, ".gz"));
+        Asset { name: $name, content_type: $type, bytes: BYTES, gzip: GZIP, hash: fnv1a(BYTES) }
     }};
 }
 
@@ -47,7 +55,7 @@ pub static HTMX_LICENSE: Asset = asset!("htmx-LICENSE.txt", "vendor/htmx-LICENSE
 /// The panel's icon, also served at `/favicon.ico` (browsers ask there whatever the page says).
 pub static ICON: Asset = asset!("favicon.svg", "favicon.svg", "image/svg+xml");
 
-static ALL: [&Asset; 5] = [&CSS, &HTMX, &APP_JS, &HTMX_LICENSE, &ICON];
+pub static ALL: [&Asset; 5] = [&CSS, &HTMX, &APP_JS, &HTMX_LICENSE, &ICON];
 
 impl Asset {
     /// The URL to put in pages.
@@ -60,11 +68,39 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/static/{hash}/{name}", get(serve_asset)).route("/favicon.ico", get(favicon))
 }
 
-/// `/favicon.ico`: the icon, cached for a day (its URL never changes with a release).
-async fn favicon() -> Response {
-    let mut response = ICON.bytes.into_response();
+/// Whether `Accept-Encoding` takes gzip (`gzip` or `*`, with a weight other than zero).
+pub fn accepts_gzip(headers: &HeaderMap) -> bool {
+    headers.get_all(header::ACCEPT_ENCODING).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(',')).any(
+        |coding| {
+            let mut parts = coding.split(';').map(str::trim);
+            let name = parts.next().unwrap_or_default();
+            let weight = parts
+                .find_map(|p| p.strip_prefix("q=").or_else(|| p.strip_prefix("Q=")))
+                .and_then(|q| q.parse::<f32>().ok())
+                .unwrap_or(1.0);
+            (name.eq_ignore_ascii_case("gzip") || name == "*") && weight > 0.0
+        },
+    )
+}
+
+/// The asset's bytes for this request: gzipped when the browser takes gzip, with the headers
+/// that say so.
+fn body(asset: &Asset, headers: &HeaderMap) -> Response {
+    let gzip = accepts_gzip(headers) && asset.gzip.len() < asset.bytes.len();
+    let mut response = if gzip { asset.gzip.into_response() } else { asset.bytes.into_response() };
     let h = response.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(ICON.content_type));
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(asset.content_type));
+    h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    if gzip {
+        h.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+    }
+    response
+}
+
+/// `/favicon.ico`: the icon, cached for a day (its URL never changes with a release).
+async fn favicon(headers: HeaderMap) -> Response {
+    let mut response = body(&ICON, &headers);
+    let h = response.headers_mut();
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400"));
     response
 }
@@ -73,17 +109,27 @@ async fn serve_asset(Path((hash, name)): Path<(String, String)>, uri: axum::http
     let Some(asset) = ALL.iter().find(|a| a.name == name) else {
         return super::error::AppError::NotFound(super::path_and_query(&uri)).into_response();
     };
-    let etag = format!("\"{:016x}\"", asset.hash);
-    if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
-        return StatusCode::NOT_MODIFIED.into_response();
+    // One ETag for both encodings would let a cache answer a gzip request with the plain
+    // bytes: the gzipped form has its own (either one still means "unchanged").
+    let plain = format!("\"{:016x}\"", asset.hash);
+    let gzipped = format!("\"{:016x}-gzip\"", asset.hash);
+    let etag = if accepts_gzip(&headers) { &gzipped } else { &plain };
+    if let Some(asked) = headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok())
+        && (asked == plain || asked == gzipped)
+    {
+        let mut response = StatusCode::NOT_MODIFIED.into_response();
+        response.headers_mut().insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+        if let Ok(v) = HeaderValue::from_str(etag) {
+            response.headers_mut().insert(header::ETAG, v);
+        }
+        return response;
     }
     // An old hash (a page cached across an upgrade) still gets the file, but not for a year.
     let cache = if hash == format!("{:016x}", asset.hash) { "public, max-age=31536000, immutable" } else { "no-cache" };
-    let mut response = asset.bytes.into_response();
+    let mut response = body(asset, &headers);
     let h = response.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(asset.content_type));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
-    if let Ok(v) = HeaderValue::from_str(&etag) {
+    if let Ok(v) = HeaderValue::from_str(etag) {
         h.insert(header::ETAG, v);
     }
     response

@@ -155,6 +155,9 @@ pub fn app(state: AppState) -> Router {
         None => routes,
     };
     routes
+        // Gzip for pages and fragments when the browser takes it (assets come pre-compressed,
+        // and an answer that has a `Content-Encoding` is left alone); adds `Vary`.
+        .layer(tower_http::compression::CompressionLayer::new())
         .layer(tower::util::option_layer(hsts))
         .layer(SetResponseHeaderLayer::if_not_present(
             HeaderName::from_static("content-security-policy"),

@@ -48,17 +48,14 @@ struct Readings {
 }
 
 async fn read(client: &crate::es::EsClient) -> Readings {
-    // Not `auto_follow::list`: it reads `_all/_ccr/info` again, which `followers::list` just did.
-    let (remotes, followers, patterns, stats, plans) = tokio::join!(
+    // Not `auto_follow::list`: it reads `_all/_ccr/info` again, which `followers::list` just did;
+    // the auto-follow errors come with the followers' lag, from one `_ccr/stats`.
+    let (remotes, (followers, pattern_errors), patterns, plans) = tokio::join!(
         remote_clusters::list(client),
-        followers::list(client),
+        followers::list_and_auto_follow_errors(client),
         client.auto_follow_patterns(),
-        client.ccr_stats(),
         migrations::plan::list(client, 100),
     );
-    let pattern_errors = stats
-        .map(|s| s.auto_follow_stats.recent_auto_follow_errors.into_iter().map(|e| e.leader_index).collect())
-        .unwrap_or_default();
     Readings { remotes, followers, patterns, pattern_errors, plans }
 }
 
@@ -96,6 +93,7 @@ fn replication(tr: crate::i18n::Tr, readings: &Readings) -> Replication {
 
 /// The replication section alone, for its own refresh.
 async fn replication_fragment(screen: Screen) -> AppResult<Html<String>> {
+    let _turn = followers::whole_list_turn().await;
     render(&replication(screen.tr(), &read(screen.client()).await))
 }
 
@@ -137,6 +135,8 @@ async fn show_overview(screen: Screen) -> AppResult<Html<String>> {
     let chrome = screen.chrome(Nav::Overview).await?;
     let tr = chrome.tr;
     let client = screen.client();
+    // Every follower is read and held until the page is rendered: one turn of the few at once.
+    let _turn = followers::whole_list_turn().await;
     // The node count comes with the header's health answer: no second `_cluster/health`.
     let (readings, capabilities) = tokio::join!(read(client), client.capabilities());
     let replication = replication(tr, &readings);

@@ -202,7 +202,7 @@ async fn d10_a_lag_growing_against_the_read_limit_is_named_and_raising_the_limit
     let subject = Subject::Follower("busy-copy".into());
     let behind = eventually(WAIT, || async {
         let stats = local.follow_stats("busy-copy").await.unwrap();
-        followers::list::lag(&stats.indices[0]) > 400
+        followers::list::lag(&(&stats.indices[0]).into()) > 400
     })
     .await;
     assert!(behind, "the follower sees the leader ahead");

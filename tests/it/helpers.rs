@@ -208,6 +208,12 @@ impl Visitor {
         self.send(request, Body::from(body)).await
     }
 
+    /// Sends the next requests to another panel instance, with the same cookies and token
+    /// (one browser behind a load balancer).
+    pub fn switch_to(&mut self, router: &axum::Router) {
+        self.router = router.clone();
+    }
+
     /// Follows a redirect answer with a GET.
     pub async fn follow(&mut self, page: &Page) -> Page {
         let location = page.header("location").unwrap_or_else(|| panic!("no redirect: {} {}", page.status, page.body));

@@ -17,7 +17,7 @@ impl Session {
         Session { http, base: base.to_owned(), cookies: Vec::new(), token: None }
     }
 
-    fn cookie_header(&self) -> String {
+    pub fn cookie_header(&self) -> String {
         self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
     }
 

@@ -169,13 +169,15 @@ fn followers_of(pattern: &PatternView, followers: &[FollowerInfo]) -> Vec<String
 /// Every pattern with its followers and recent errors. The stats and the follower list need a
 /// CCR licence and `monitor`; without them the patterns still show.
 pub async fn list(client: &EsClient) -> Result<(Vec<PatternView>, Counters), EsError> {
+    // Every follower's summary is read and held here (to count each pattern's followers).
+    let _turn = crate::ccr::followers::whole_list_turn().await;
     let (patterns, stats, followers) =
-        tokio::join!(client.auto_follow_patterns_raw(), client.ccr_stats(), client.follow_info("_all"));
+        tokio::join!(client.auto_follow_patterns_raw(), client.auto_follow_stats(), client.follower_summaries("_all"));
     let patterns = patterns?;
     let followers = followers.unwrap_or_default();
     let (errors, counters) = match stats {
         Ok(stats) => {
-            let s = stats.auto_follow_stats;
+            let s = stats;
             let counters = Counters {
                 successful_follow_indices: s.number_of_successful_follow_indices,
                 failed_follow_indices: s.number_of_failed_follow_indices,
@@ -200,13 +202,16 @@ pub async fn list(client: &EsClient) -> Result<(Vec<PatternView>, Counters), EsE
 
 /// One pattern, with what it made and its errors; `None` when there is no such pattern.
 pub async fn detail(client: &EsClient, name: &str) -> Result<Option<(PatternView, Value)>, EsError> {
-    let (pattern, stats, followers) =
-        tokio::join!(client.auto_follow_pattern_raw(name), client.ccr_stats(), client.follow_info("_all"));
+    let (pattern, stats, followers) = tokio::join!(
+        client.auto_follow_pattern_raw(name),
+        client.auto_follow_stats(),
+        client.follower_summaries("_all")
+    );
     let Some(raw) = pattern? else { return Ok(None) };
     let mut v = view(name, &raw);
     v.followers = followers_of(&v, &followers.unwrap_or_default());
     if let Ok(stats) = stats {
-        v.errors = errors_of(name, &stats.auto_follow_stats.recent_auto_follow_errors);
+        v.errors = errors_of(name, &stats.recent_auto_follow_errors);
     }
     Ok(Some((v, raw)))
 }
@@ -223,7 +228,7 @@ pub async fn preview_inputs(
     remote: &str,
 ) -> Result<(Option<Vec<String>>, HashSet<String>), EsError> {
     let (candidates, followers) =
-        tokio::join!(follower_create::leader_candidates(client, remote), client.follow_info("_all"));
+        tokio::join!(follower_create::leader_candidates(client, remote), client.follower_summaries("_all"));
     let followed = followers
         .unwrap_or_default()
         .into_iter()

@@ -302,8 +302,12 @@ async fn read_trend(
 ) -> TrendEvidence {
     let (Some(followers), Some(stats)) = (followers, stats) else { return TrendEvidence::default() };
     let now = std::time::Instant::now();
-    let lags: BTreeMap<&str, u64> =
-        stats.follow_stats.indices.iter().map(|i| (i.index.as_str(), crate::ccr::followers::list::lag(i))).collect();
+    let lags: BTreeMap<&str, u64> = stats
+        .follow_stats
+        .indices
+        .iter()
+        .map(|i| (i.index.as_str(), crate::ccr::followers::list::lag(&i.into())))
+        .collect();
     let mut earlier = BTreeMap::new();
     if let Some((history, cluster)) = options.history {
         for follower in followers {

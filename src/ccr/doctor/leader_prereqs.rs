@@ -4,10 +4,16 @@
 //! `read_only`, or `read_only_allow_delete`, which Elasticsearch sets itself past the disk
 //! flood stage) stops new writes, so there is nothing new to replicate.
 
+use std::collections::HashMap;
+
 use serde_json::{Value, json};
 
 use super::checks::not_checked;
 use super::evidence::{Evidence, LeaderEvidence, Missing};
+use crate::es::CatIndex;
+
+/// A leader's indices by name, built once per run: 10,000 followers look theirs up in one pass.
+type ByName<'a> = HashMap<&'a str, &'a CatIndex>;
 use super::{CheckId, Finding, Fix, Subject, Verdict};
 
 /// The blocks that matter to a leader, the first one found wins (read blocks stop following).
@@ -19,13 +25,19 @@ fn setting<'a>(settings: &'a serde_json::Map<String, Value>, key: &str) -> Optio
 }
 
 /// The finding about one leader index, for the follower or pattern that uses it.
-fn judge(leader: &LeaderEvidence, index: &str, subject: Subject, leader_major: Option<u32>) -> Option<Finding> {
+fn judge(
+    leader: &LeaderEvidence,
+    by_name: &ByName,
+    index: &str,
+    subject: Subject,
+    leader_major: Option<u32>,
+) -> Option<Finding> {
     let check = CheckId::D8LeaderPrerequisites;
-    let (Ok(indices), Ok(settings)) = (&leader.indices, &leader.settings) else {
+    let (Ok(_), Ok(settings)) = (&leader.indices, &leader.settings) else {
         let missing = leader.indices.as_ref().err().or(leader.settings.as_ref().err())?;
         return Some(not_checked(check, subject, missing));
     };
-    let Some(cat) = indices.iter().find(|i| i.index == index) else {
+    let Some(cat) = by_name.get(index).copied() else {
         return Some(Finding::new(check, subject, Verdict::Fail, "doctor-d8-missing").arg("leader_index", index));
     };
     let base = |verdict, key| {
@@ -69,6 +81,15 @@ fn judge(leader: &LeaderEvidence, index: &str, subject: Subject, leader_major: O
 /// panel can call.
 pub fn check(evidence: &Evidence, out: &mut Vec<Finding>) {
     let check = CheckId::D8LeaderPrerequisites;
+    let indices: HashMap<&str, ByName> = evidence
+        .leaders
+        .iter()
+        .map(|(remote, l)| {
+            let by_name = l.indices.as_ref().map(|v| v.iter().map(|i| (i.index.as_str(), i)).collect());
+            (remote.as_str(), by_name.unwrap_or_default())
+        })
+        .collect();
+    let no_indices = ByName::new();
     if let Ok(followers) = &evidence.followers {
         for follower in followers {
             let subject = Subject::Follower(follower.follower_index.clone());
@@ -77,7 +98,8 @@ pub fn check(evidence: &Evidence, out: &mut Vec<Finding>) {
                 continue;
             };
             let major = leader.version.as_ref().ok().map(|v| v.major);
-            out.push(judge(leader, &follower.leader_index, subject.clone(), major).unwrap_or_else(|| {
+            let by_name = indices.get(follower.remote_cluster.as_str()).unwrap_or(&no_indices);
+            out.push(judge(leader, by_name, &follower.leader_index, subject.clone(), major).unwrap_or_else(|| {
                 Finding::new(check, subject, Verdict::Pass, "doctor-d8-pass")
                     .arg("leader_index", follower.leader_index.clone())
             }));
@@ -116,7 +138,9 @@ pub fn check(evidence: &Evidence, out: &mut Vec<Finding>) {
             // is only skipped by auto-follow until it opens (D13 names it): a warning here.
             let problem = matched
                 .iter()
-                .find_map(|index| judge(leader, index, subject.clone(), major))
+                .find_map(|index| {
+                    judge(leader, indices.get(remote).unwrap_or(&no_indices), index, subject.clone(), major)
+                })
                 .map(|f| if f.key == "doctor-d8-closed" { Finding { verdict: Verdict::Warn, ..f } } else { f });
             out.push(problem.unwrap_or_else(|| {
                 Finding::new(check, subject, Verdict::Pass, "doctor-d8-pass").arg("leader_index", matched.join(", "))

@@ -160,7 +160,7 @@ pub async fn detail(client: &EsClient, name: &str) -> Result<Option<FollowerDeta
         remote_configured,
     };
     if let Some(stats) = stats.filter(|_| !paused) {
-        detail.lag = Some(lag(&stats));
+        detail.lag = Some(lag(&(&stats).into()));
         let mut shards = stats.shards;
         shards.sort_by_key(|s| s.shard_id);
         detail.fatal = shards.iter().find_map(|s| s.fatal_exception.as_ref().map(|e| FatalProblem::new(s.shard_id, e)));

@@ -8,7 +8,7 @@
 
 use std::cmp::Ordering;
 
-use crate::es::{FollowerIndexStats, FollowerInfo};
+use crate::es::{FollowerInfo, FollowerLag};
 
 /// How a follower is doing, in the user's words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -64,7 +64,7 @@ impl FollowerIndex {
     }
 
     /// Adds what `_ccr/stats` knows of this follower.
-    pub fn add_stats(&mut self, stats: &FollowerIndexStats) {
+    pub fn add_stats(&mut self, stats: &FollowerLag) {
         self.lag = Some(lag(stats));
         self.millis_since_last_read = stats.shards.iter().map(|s| s.time_since_last_read_millis.max(0) as u64).max();
         if stats.shards.iter().any(|s| s.fatal_exception.is_some()) {
@@ -76,7 +76,7 @@ impl FollowerIndex {
 /// Operations the follower is behind, as defined by Elasticsearch: per shard, the leader's
 /// global checkpoint minus the follower's (never negative), summed. 6.x and 8.12 and older have
 /// no `total_global_checkpoint_lag`; the sum gives the same figure.
-pub fn lag(stats: &FollowerIndexStats) -> u64 {
+pub fn lag(stats: &FollowerLag) -> u64 {
     match stats.total_global_checkpoint_lag {
         Some(total) => total.max(0) as u64,
         None => {
@@ -86,9 +86,8 @@ pub fn lag(stats: &FollowerIndexStats) -> u64 {
 }
 
 /// Joins `_ccr/info` with `_ccr/stats` in linear time.
-pub fn merge(info: Vec<FollowerInfo>, stats: &[FollowerIndexStats]) -> Vec<FollowerIndex> {
-    let by_name: std::collections::HashMap<&str, &FollowerIndexStats> =
-        stats.iter().map(|s| (s.index.as_str(), s)).collect();
+pub fn merge(info: Vec<FollowerInfo>, stats: &[FollowerLag]) -> Vec<FollowerIndex> {
+    let by_name: std::collections::HashMap<&str, &FollowerLag> = stats.iter().map(|s| (s.index.as_str(), s)).collect();
     info.into_iter()
         .map(|info| {
             let mut follower = FollowerIndex::from_info(info);
@@ -175,6 +174,14 @@ impl ListQuery {
             descending: order == Some("desc"),
             page: page.and_then(|p| p.parse::<usize>().ok()).filter(|p| *p >= 1).unwrap_or(1),
         }
+    }
+
+    /// Whether this view needs the stats of every follower: to sort by lag, last read or
+    /// status, or to tell Active from Failing (a failing follower is `active` in `_ccr/info`).
+    /// Otherwise `_ccr/info` decides the page, and only its rows' stats are asked for.
+    pub fn needs_all_stats(&self) -> bool {
+        matches!(self.sort, SortKey::Lag | SortKey::LastRead | SortKey::Status)
+            || matches!(self.status, Some(FollowerStatus::Active | FollowerStatus::Failing))
     }
 
     fn matches(&self, follower: &FollowerIndex) -> bool {

@@ -20,11 +20,96 @@ pub use settings::{FollowSettings, SettingProblem, SettingProblems};
 /// Every follower index, sorted by name. Lag comes from `_ccr/stats`, which needs a CCR
 /// license and the `monitor` privilege; without them the list still shows, without lag.
 pub async fn list(client: &EsClient) -> Result<Vec<FollowerIndex>, EsError> {
-    let (info, stats) = tokio::join!(client.follow_info("_all"), client.ccr_stats());
-    let stats = stats.map(|s| s.follow_stats.indices).unwrap_or_default();
-    let mut followers = list::merge(info?, &stats);
-    followers.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(followers)
+    let _turn = whole_list_turn().await;
+    list_and_auto_follow_errors(client).await.0
+}
+
+/// How many whole-list reads (every follower, with its lag) may be decoded and held at once
+/// in this process. Each one holds a few MB at 10,000 followers; the work is CPU-bound, so
+/// more at once than the machine has cores only adds memory, not throughput. Pages past
+/// the limit wait their turn (and identical reads under way are shared, see the client).
+static WHOLE_LISTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(4);
+
+/// Waits for a turn to read and hold a whole list (see [`WHOLE_LISTS`]).
+pub async fn whole_list_turn() -> tokio::sync::SemaphorePermit<'static> {
+    WHOLE_LISTS.acquire().await.expect("the semaphore is never closed")
+}
+
+/// [`list`], and the keys of the recent auto-follow errors (`<pattern>` or
+/// `<pattern>:<index>`) from the same `_ccr/stats` answer (empty when it could not be read).
+/// The caller holds a [`whole_list_turn`] for as long as it keeps the list.
+pub async fn list_and_auto_follow_errors(client: &EsClient) -> (Result<Vec<FollowerIndex>, EsError>, Vec<String>) {
+    // Both answers are cut down with `filter_path` to what a list shows: with thousands of
+    // followers the full ones are megabytes of parameters and shard counters.
+    let (info, stats) = tokio::join!(client.follower_summaries("_all"), client.ccr_lag_stats());
+    let (stats, errors) = match stats {
+        Ok(s) => (
+            s.follow_stats.indices,
+            s.auto_follow_stats.recent_auto_follow_errors.into_iter().map(|e| e.leader_index).collect(),
+        ),
+        Err(_) => (Vec::new(), Vec::new()),
+    };
+    let followers = info.map(|info| {
+        let mut followers = list::merge(info, &stats);
+        followers.sort_by(|a, b| a.name.cmp(&b.name));
+        followers
+    });
+    (followers, errors)
+}
+
+/// One page of the follower list, and the remotes its followers use (for the filter). When
+/// the view does not need every follower's stats ([`ListQuery::needs_all_stats`]), only the
+/// page's active followers are asked for theirs (`GET /<names>/_ccr/stats`), after
+/// `_ccr/info` has decided the page.
+pub async fn page(client: &EsClient, query: &ListQuery) -> Result<(FollowerPage, Vec<String>), EsError> {
+    let _turn = whole_list_turn().await;
+    let all = if query.needs_all_stats() {
+        list_and_auto_follow_errors(client).await.0?
+    } else {
+        client.follower_summaries("_all").await?.into_iter().map(FollowerIndex::from_info).collect()
+    };
+    let mut remotes: Vec<String> = all.iter().map(|f| f.remote_cluster.clone()).collect();
+    remotes.sort();
+    remotes.dedup();
+    let mut page = query.apply(all);
+    if !query.needs_all_stats() {
+        add_page_stats(client, &mut page.rows).await;
+    }
+    Ok((page, remotes))
+}
+
+/// Elasticsearch refuses a request line longer than `http.max_initial_line_length` (4 KB by
+/// default): the names of one stats request are kept well under that.
+const MAX_NAMES_IN_PATH: usize = 3000;
+
+/// Asks the stats of the active rows, in as few requests as the path length allows (at once).
+/// Like the full list, a row whose stats cannot be read shows without lag.
+async fn add_page_stats(client: &EsClient, rows: &mut [FollowerIndex]) {
+    let mut groups: Vec<String> = Vec::new();
+    for row in rows.iter().filter(|r| r.status == FollowerStatus::Active) {
+        // Percent-encoding can triple a name's length in the path.
+        let length = row
+            .name
+            .bytes()
+            .map(|b| if b.is_ascii_alphanumeric() || b"-_.".contains(&b) { 1 } else { 3 })
+            .sum::<usize>();
+        match groups.last_mut() {
+            Some(group) if group.len() + 1 + length <= MAX_NAMES_IN_PATH => {
+                group.push(',');
+                group.push_str(&row.name);
+            }
+            _ => groups.push(row.name.clone()),
+        }
+    }
+    let answers = futures_util::future::join_all(groups.iter().map(|names| client.follower_lag(names))).await;
+    let stats: Vec<crate::es::FollowerLag> = answers.into_iter().filter_map(Result::ok).flatten().collect();
+    let by_name: std::collections::HashMap<&str, &crate::es::FollowerLag> =
+        stats.iter().map(|s| (s.index.as_str(), s)).collect();
+    for row in rows.iter_mut().filter(|r| r.status == FollowerStatus::Active) {
+        if let Some(stats) = by_name.get(row.name.as_str()) {
+            row.add_stats(stats);
+        }
+    }
 }
 
 /// What the panel remembers of a follower it paused.

@@ -175,13 +175,13 @@ pub async fn list_followers(
 ) -> AppResult<Response> {
     let chrome = screen.chrome(Nav::FollowerIndices).await?;
     let licence = licence_notice(&chrome);
-    // Without a CCR licence Elasticsearch refuses `_ccr/info`: the page explains instead.
-    let all = if licence.is_some() { Vec::new() } else { followers::list(screen.client()).await? };
-    let mut remotes: Vec<String> = all.iter().map(|f| f.remote_cluster.clone()).collect();
-    remotes.sort();
-    remotes.dedup();
     let query = params.query();
-    let found = query.apply(all);
+    // Without a CCR licence Elasticsearch refuses `_ccr/info`: the page explains instead.
+    let (found, remotes) = if licence.is_some() {
+        (query.apply(Vec::new()), Vec::new())
+    } else {
+        followers::page(screen.client(), &query).await?
+    };
     state.lag_history.record(
         &screen.cluster.name,
         Instant::now(),

@@ -6,6 +6,7 @@ mod convert;
 mod detail;
 mod form;
 mod list;
+mod page_stats;
 
 use ccr_panel::sim::RecordedRequest;
 use ccr_panel::sim::SimServer;

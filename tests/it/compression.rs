@@ -1,0 +1,89 @@
+//! What goes over the wire: pages gzipped when the browser takes gzip (and only then), the
+//! static assets sent pre-compressed with the headers that say so.
+
+use std::io::Read;
+
+use ccr_panel::web::assets;
+
+use crate::helpers::{Page, get, get_with, panel_for, start_sim};
+
+fn gunzip(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(bytes).read_to_end(&mut out).expect("a gzip stream");
+    out
+}
+
+/// The raw bytes of an answer (the helpers' `Page` holds text).
+async fn raw(panel: &axum::Router, path: &str, headers: &[(&str, &str)]) -> (axum::http::HeaderMap, Vec<u8>) {
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let mut request = axum::http::Request::get(path);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let response = panel.clone().oneshot(request.body(axum::body::Body::empty()).unwrap()).await.unwrap();
+    let headers = response.headers().clone();
+    (headers, response.into_body().collect().await.unwrap().to_bytes().to_vec())
+}
+
+fn vary(headers: &axum::http::HeaderMap) -> String {
+    headers.get_all("vary").iter().map(|v| v.to_str().unwrap().to_ascii_lowercase()).collect::<Vec<_>>().join(", ")
+}
+
+#[tokio::test]
+async fn a_gzip_page_decodes_to_the_page_and_without_accept_encoding_nothing_is_compressed() {
+    let sim = start_sim("local").await;
+    let panel = panel_for(&sim);
+    let plain: Page = get(&panel, "/follower-indices").await;
+    assert_eq!(plain.status, 200);
+    assert!(plain.header("content-encoding").is_none());
+    assert_eq!(plain.texts("h1"), ["Follower indices"]);
+
+    let (headers, bytes) = raw(&panel, "/follower-indices", &[("accept-encoding", "gzip, deflate, br, zstd")]).await;
+    assert_eq!(headers.get("content-encoding").unwrap(), "gzip");
+    assert!(vary(&headers).contains("accept-encoding"), "{}", vary(&headers));
+    let decoded = String::from_utf8(gunzip(&bytes)).unwrap();
+    // The same page (the CSRF token and the request id differ per answer).
+    let strip = |page: &str| page.lines().filter(|l| !l.contains("csrf") && !l.contains("request-id")).count();
+    assert_eq!(strip(&decoded), strip(&plain.body));
+    let heading: Vec<String> = scraper::Html::parse_document(&decoded)
+        .select(&scraper::Selector::parse("h1").unwrap())
+        .map(|h| h.text().collect::<String>().trim().to_owned())
+        .collect();
+    assert_eq!(heading, ["Follower indices"]);
+    assert!(bytes.len() * 2 < decoded.len(), "{} gzipped bytes for {}", bytes.len(), decoded.len());
+
+    // Refused gzip (`q=0`) and an unknown coding only: sent as it is.
+    for refused in ["gzip;q=0", "identity", "compress"] {
+        let page = get_with(&panel, "/follower-indices", &[("accept-encoding", refused)]).await;
+        assert!(page.header("content-encoding").is_none(), "{refused}");
+    }
+}
+
+#[tokio::test]
+async fn static_assets_are_sent_pre_compressed_with_the_right_headers() {
+    let sim = start_sim("local").await;
+    let panel = panel_for(&sim);
+    for asset in [&assets::CSS, &assets::HTMX, &assets::APP_JS] {
+        let (headers, bytes) = raw(&panel, &asset.url(), &[("accept-encoding", "gzip, br")]).await;
+        assert_eq!(headers.get("content-encoding").unwrap(), "gzip", "{}", asset.name);
+        assert_eq!(headers.get("content-type").unwrap(), asset.content_type);
+        assert_eq!(vary(&headers), "accept-encoding");
+        // The embedded bytes, as they are: compressed once at build time, not per request.
+        assert_eq!(bytes, asset.gzip, "{}", asset.name);
+        assert_eq!(gunzip(&bytes), asset.bytes, "{}", asset.name);
+        let etag = headers.get("etag").unwrap().to_str().unwrap().to_owned();
+
+        let (plain_headers, plain) = raw(&panel, &asset.url(), &[]).await;
+        assert!(plain_headers.get("content-encoding").is_none(), "{}", asset.name);
+        assert_eq!(vary(&plain_headers), "accept-encoding");
+        assert_eq!(plain, asset.bytes);
+        // The two forms have different ETags, and either one means "unchanged".
+        let plain_etag = plain_headers.get("etag").unwrap().to_str().unwrap();
+        assert_ne!(plain_etag, etag);
+        for known in [plain_etag, etag.as_str()] {
+            let (_, unchanged) = raw(&panel, &asset.url(), &[("if-none-match", known)]).await;
+            assert!(unchanged.is_empty());
+        }
+    }
+}

@@ -1,0 +1,89 @@
+//! What the follower list asks Elasticsearch: the stats of the page's followers only, where
+//! the view allows it, and every answer cut down with `filter_path`.
+
+use ccr_panel::sim::follower::FollowerState;
+use ccr_panel::sim::state::Index;
+use ccr_panel::sim::{RecordedRequest, SimServer};
+use serde_json::Value;
+
+use crate::helpers::{Visitor, panel_for, start_sim};
+
+/// 120 active followers `copy-000` .. `copy-119`; `copy-<i>` is `i + 1` operations behind on
+/// each of its two shards (the follower is at -1, nothing applied yet).
+async fn sim_with_active_followers() -> SimServer {
+    let local = start_sim("local").await;
+    {
+        let mut state = local.sim.state();
+        for i in 0..120 {
+            let mut index = Index::new(format!("uuid-{i}"), Default::default());
+            let mut follower = FollowerState::new("leader", &format!("logs-{i:03}"), "leader-uuid", Value::Null, 2);
+            for shard in &mut follower.shards {
+                shard.leader_global_checkpoint = i;
+            }
+            index.follower = Some(follower);
+            state.indices.insert(format!("copy-{i:03}"), index);
+        }
+    }
+    local
+}
+
+fn stats_requests(sim: &SimServer) -> Vec<RecordedRequest> {
+    sim.sim.requests().into_iter().filter(|r| r.method == "GET" && r.path.ends_with("/_ccr/stats")).collect()
+}
+
+fn filter_of(request: &RecordedRequest) -> String {
+    let query: Vec<(String, String)> = serde_urlencoded::from_str(&request.query).unwrap();
+    query.into_iter().find(|(k, _)| k == "filter_path").map(|(_, v)| v).unwrap_or_default()
+}
+
+#[tokio::test]
+async fn by_name_only_the_pages_followers_stats_are_asked_for() {
+    let local = sim_with_active_followers().await;
+    let panel = panel_for(&local);
+    let mut visitor = Visitor::new(&panel);
+    let page = visitor.get("/follower-indices?page=2").await;
+    assert_eq!(page.status, 200);
+    let rows = page.texts("#follower-indices tbody tr");
+    assert_eq!(rows.len(), 50);
+    // The page's lag is there: copy-050 is 51 operations behind on each of two shards.
+    assert!(rows[0].contains("copy-050") && rows[0].contains(" 102 "), "{}", rows[0]);
+
+    let stats = stats_requests(&local);
+    let expected: Vec<String> = (50..100).map(|i| format!("copy-{i:03}")).collect();
+    assert_eq!(stats.len(), 1, "{stats:?}");
+    assert_eq!(stats[0].path, format!("/{}/_ccr/stats", expected.join(",")));
+    assert!(filter_of(&stats[0]).contains("indices.shards.leader_global_checkpoint"));
+    let info: Vec<RecordedRequest> = local.sim.requests().into_iter().filter(|r| r.path == "/_all/_ccr/info").collect();
+    assert_eq!(info.len(), 1);
+    assert!(!filter_of(&info[0]).contains("parameters"), "the list never reads the parameters");
+}
+
+#[tokio::test]
+async fn sorted_by_lag_every_followers_stats_are_asked_for_once_cut_down() {
+    let local = sim_with_active_followers().await;
+    let panel = panel_for(&local);
+    let page = Visitor::new(&panel).get("/follower-indices?sort=lag&order=desc").await;
+    let names: Vec<String> = page
+        .html()
+        .select(&scraper::Selector::parse("#follower-indices tbody tr").unwrap())
+        .map(|r| r.value().attr("data-follower").unwrap().to_owned())
+        .collect();
+    assert_eq!(names.first().map(String::as_str), Some("copy-119"));
+    assert_eq!(names.len(), 50);
+    let stats = stats_requests(&local);
+    assert_eq!(stats.len(), 1, "{stats:?}");
+    assert_eq!(stats[0].path, "/_ccr/stats");
+    let filter = filter_of(&stats[0]);
+    assert!(filter.contains("follow_stats.indices.index"), "{filter}");
+    assert!(!filter.contains("read_exceptions") && !filter.contains("bytes_read"), "{filter}");
+}
+
+#[tokio::test]
+async fn paused_rows_and_the_paused_filter_ask_no_stats() {
+    let local = sim_with_active_followers().await;
+    local.sim.state().indices.values_mut().filter_map(|i| i.follower.as_mut()).for_each(|f| f.active = false);
+    let panel = panel_for(&local);
+    let page = Visitor::new(&panel).get("/follower-indices?status=paused").await;
+    assert_eq!(page.texts("#follower-indices tbody tr").len(), 50);
+    assert!(stats_requests(&local).is_empty(), "{:?}", stats_requests(&local));
+}
