@@ -44,6 +44,7 @@ const PAGES: &[Page] = &[
     Page { label: "follower detail", path: "/follower-indices/{follower}" },
     Page { label: "remote list", path: "/remote-clusters" },
     Page { label: "auto-follow list", path: "/auto-follow-patterns" },
+    Page { label: "doctor", path: "/doctor" },
 ];
 
 /// The pages driven by many users at once.
