@@ -59,7 +59,7 @@ fn node_json(node: &Node) -> Value {
 }
 
 fn unassigned_info(reason: &str, attempts: Option<u32>, status: &str) -> Value {
-    let at = iso_millis(now_millis());
+    let at = super::cluster::iso_date(now_millis());
     let mut info = json!({"reason": reason, "at": at, "last_allocation_status": status});
     if let Some(attempts) = attempts {
         info["failed_allocation_attempts"] = json!(attempts);
@@ -67,29 +67,6 @@ fn unassigned_info(reason: &str, attempts: Option<u32>, status: &str) -> Value {
             json!("failed shard on node: failed recovery, failure RecoveryFailedException[recovery failed]");
     }
     info
-}
-
-/// `2026-01-01T00:00:00.000Z` from epoch milliseconds, without a date crate.
-pub fn iso_millis(millis: i64) -> String {
-    let secs = millis.div_euclid(1000);
-    let (days, rest) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    // Civil-from-days (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
-        rest / 3600,
-        rest % 3600 / 60,
-        rest % 60,
-        millis.rem_euclid(1000)
-    )
 }
 
 /// `GET|POST _cluster/allocation/explain` with `{"index", "shard", "primary"}`.
@@ -186,15 +163,4 @@ pub fn reroute(sim: &Sim, request: &Request) -> SimResult {
         }
     }
     Ok(Reply::ok(json!({"acknowledged": true, "state": {"cluster_uuid": state.cluster_uuid}})))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn timestamps_read_like_elasticsearch_ones() {
-        assert_eq!(iso_millis(0), "1970-01-01T00:00:00.000Z");
-        assert_eq!(iso_millis(1_767_225_600_123), "2026-01-01T00:00:00.123Z");
-    }
 }

@@ -63,7 +63,7 @@ pub fn license(sim: &Sim) -> SimResult {
 }
 
 /// Milliseconds since the epoch as Elasticsearch prints dates (`2026-01-01T00:00:00.000Z`).
-fn iso_date(millis: i64) -> String {
+pub(super) fn iso_date(millis: i64) -> String {
     let (days, ms) = (millis.div_euclid(86_400_000), millis.rem_euclid(86_400_000));
     // Howard Hinnant's civil-from-days.
     let z = days + 719_468;

@@ -46,7 +46,7 @@ pub fn put_policy(sim: &Sim, request: &Request) -> SimResult {
     let version = state.ilm_policies.get(&name).and_then(|p| p["version"].as_u64()).unwrap_or(0) + 1;
     let stored = json!({
         "version": version,
-        "modified_date": super::allocation::iso_millis(now_millis()),
+        "modified_date": super::cluster::iso_date(now_millis()),
         "policy": policy,
     });
     state.ilm_policies.insert(name, stored);
