@@ -3,40 +3,19 @@
 
 use std::sync::{Arc, Mutex};
 
-use ccr_panel::logging::{LogFormat, subscriber};
+use ccr_panel::logging::LogFormat;
 use serde_json::Value;
 
-use crate::helpers::{Visitor, panel_for};
+use crate::helpers::{LogCapture, Visitor, panel_for};
 use crate::migrations::{TwoClusters, plan, run};
 use crate::replication::connected_pair;
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().write(bytes)
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 /// The `fields` of every audit line written while `work` ran on this thread (JSON format).
 async fn audit_lines<F: Future<Output = ()>>(work: F) -> Vec<Value> {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let _guard = tracing::subscriber::set_default(subscriber(
-        LogFormat::Json,
-        tracing_subscriber::EnvFilter::new("info"),
-        false,
-        move || writer.clone(),
-    ));
-    // Another test's thread may have cached "nobody listens" for a call site: ask again.
-    tracing::callsite::rebuild_interest_cache();
+    let captured = LogCapture::start(LogFormat::Json, "info");
     work.await;
-    let bytes = captured.0.lock().unwrap().clone();
-    String::from_utf8_lossy(&bytes)
+    captured
+        .text()
         .lines()
         .map(|l| serde_json::from_str::<Value>(l).unwrap_or_else(|e| panic!("{e}: {l}")))
         .filter(|o| o["target"] == "audit")

@@ -4,13 +4,12 @@
 
 use std::io::Write as _;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{Request, StatusCode};
-use ccr_panel::logging::{LogFormat, subscriber};
+use ccr_panel::logging::LogFormat;
 use ccr_panel::sim::{Fault, FaultKind, SimServer};
 use ccr_panel::web::auth::{AuthMode, AuthSettings, LoginLimiter};
 use ccr_panel::web::session::SessionConfig;
@@ -111,25 +110,6 @@ async fn a_burst_gets_no_more_guesses_when_elasticsearch_is_slow() {
     assert_eq!(statuses.iter().filter(|s| **s == 401).count(), 5, "{statuses:?}");
 }
 
-/// Log output captured from the panel's own subscriber.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().write(bytes)
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Captured {
-    fn lines(&self) -> Vec<String> {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).lines().map(str::to_owned).collect()
-    }
-}
-
 const FORGED: &str = "x\n2026-01-01T00:00:00.000000Z  INFO request: audit: cluster change user=admin cluster=local \
     action=\"delete_remote_cluster\" request=\"DELETE\" outcome=\"succeeded\"";
 
@@ -137,17 +117,7 @@ const FORGED: &str = "x\n2026-01-01T00:00:00.000000Z  INFO request: audit: clust
 async fn hostile_requests_logged_once(format: LogFormat) -> (Vec<String>, Vec<String>) {
     let sim = start_secured_sim("local").await;
     let panel = panel_signing_in(&sim);
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let _guard = tracing::subscriber::set_default(subscriber(
-        format,
-        tracing_subscriber::EnvFilter::new("info"),
-        false,
-        move || writer.clone(),
-    ));
-    // Other tests run on other threads with no subscriber: a call site they reached first may
-    // have cached "nobody listens"; ask again now that this thread has one.
-    tracing::callsite::rebuild_interest_cache();
+    let captured = LogCapture::start(format, "info");
     let mut visitor = Visitor::new(&panel);
     let page = visitor.post_form("/login", &[("username", FORGED), ("password", "guess")]).await;
     assert_eq!(page.status, 401);

@@ -344,3 +344,49 @@ pub async fn put_patterns_using(sim: &SimServer, remote: &str, names: &[&str]) {
     update.persistent.insert(key, original);
     local.put_cluster_settings(&update).await.unwrap();
 }
+
+/// The panel's own log output (its real subscriber, in `format`) written on this thread while
+/// the capture lives.
+pub struct LogCapture {
+    buffer: LogBuffer,
+    _guard: tracing::subscriber::DefaultGuard,
+}
+
+#[derive(Clone, Default)]
+struct LogBuffer(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogBuffer {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl LogCapture {
+    /// Starts capturing lines at `filter` (`info`, `debug`).
+    pub fn start(format: ccr_panel::logging::LogFormat, filter: &str) -> LogCapture {
+        let buffer = LogBuffer::default();
+        let writer = buffer.clone();
+        let guard = tracing::subscriber::set_default(ccr_panel::logging::subscriber(
+            format,
+            tracing_subscriber::EnvFilter::new(filter),
+            false,
+            move || writer.clone(),
+        ));
+        // Other tests run on other threads with no subscriber: a call site they reached first
+        // may have cached "nobody listens"; ask again now that this thread has one.
+        tracing::callsite::rebuild_interest_cache();
+        LogCapture { buffer, _guard: guard }
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.buffer.0.lock().unwrap()).into_owned()
+    }
+
+    pub fn lines(&self) -> Vec<String> {
+        self.text().lines().map(str::to_owned).collect()
+    }
+}

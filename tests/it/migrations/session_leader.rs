@@ -3,10 +3,8 @@
 //! even with the cookie copied over); signing out forgets it; a bad or unreachable endpoint is
 //! a field message and changes nothing.
 
-use std::sync::{Arc, Mutex};
-
 use ccr_panel::es::Version;
-use ccr_panel::logging::{LogFormat, subscriber};
+use ccr_panel::logging::LogFormat;
 use ccr_panel::sim::SimServer;
 use ccr_panel::web::auth::AuthSettings;
 use ccr_panel::{AppState, ManagedCluster, app};
@@ -49,20 +47,6 @@ async fn post_new(visitor: &mut Visitor, fields: &[(&'static str, String)]) -> P
     visitor.post_form("/migrations", &fields).await
 }
 
-/// Log output captured from the panel's own subscriber (as `tests/it/hardening.rs` does).
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 /// Captured lines can be missed when another thread swaps subscribers at the same moment
 /// (see `tests/it/hardening.rs`): a run that captured nothing it expects is tried again.
 async fn with_log_capture<F, Fut>(once: F) -> bool
@@ -86,15 +70,7 @@ async fn the_steps_reach_the_leader_through_the_session_endpoint_and_the_passwor
 /// One run of the test above: whether the log captured the migration's own lines.
 async fn steps_through_the_session_endpoint() -> bool {
     let (leader, local) = leader_and_local().await;
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let _guard = tracing::subscriber::set_default(subscriber(
-        LogFormat::Text,
-        tracing_subscriber::EnvFilter::new("debug"),
-        false,
-        move || writer.clone(),
-    ));
-    tracing::callsite::rebuild_interest_cache();
+    let captured = LogCapture::start(LogFormat::Text, "debug");
     let panel = panel_without_leader(&local);
     let mut visitor = Visitor::new(&panel);
     let mut pages = Vec::new();
@@ -124,7 +100,7 @@ async fn steps_through_the_session_endpoint() -> bool {
     pages.push(progress);
 
     // The password is nowhere: pages, logs, URLs the clusters were sent, the stored plan.
-    let log = String::from_utf8_lossy(&captured.0.lock().unwrap()).into_owned();
+    let log = captured.text();
     assert!(!log.contains(PASSWORD), "a log line holds the password");
     let captured_any = log.contains("migration planned");
     for page in &pages {
@@ -149,15 +125,7 @@ async fn steps_through_the_session_endpoint() -> bool {
 #[tokio::test]
 async fn another_session_does_not_have_the_endpoint_not_even_with_the_cookie() {
     let (leader, local) = leader_and_local().await;
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let _guard = tracing::subscriber::set_default(subscriber(
-        LogFormat::Json,
-        tracing_subscriber::EnvFilter::new("info"),
-        false,
-        move || writer.clone(),
-    ));
-    tracing::callsite::rebuild_interest_cache();
+    let captured = LogCapture::start(LogFormat::Json, "info");
     let panel = panel_without_leader(&local);
     let mut first = Visitor::new(&panel);
     let created = post_new(&mut first, &endpoint_fields(&leader, PASSWORD)).await;
@@ -189,7 +157,7 @@ async fn another_session_does_not_have_the_endpoint_not_even_with_the_cookie() {
     assert!(page.texts("#leader-unknown").is_empty(), "{}", page.body);
     assert!(page.text("#flash").contains("known for this session"));
     assert!(!page.body.contains(PASSWORD));
-    let log = String::from_utf8_lossy(&captured.0.lock().unwrap()).into_owned();
+    let log = captured.text();
     assert!(!log.contains(PASSWORD), "a log line holds the password");
 }
 
@@ -201,15 +169,7 @@ async fn a_migration_planned_by_hand_gets_its_leader_later_and_the_change_is_aud
 /// One run of the test above: whether the change's audit line was captured (and says what).
 async fn leader_entered_later() -> bool {
     let (leader, local) = leader_and_local().await;
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let _guard = tracing::subscriber::set_default(subscriber(
-        LogFormat::Json,
-        tracing_subscriber::EnvFilter::new("info"),
-        false,
-        move || writer.clone(),
-    ));
-    tracing::callsite::rebuild_interest_cache();
+    let captured = LogCapture::start(LogFormat::Json, "info");
     let panel = panel_without_leader(&local);
     let mut visitor = Visitor::new(&panel);
     let created =
@@ -227,7 +187,7 @@ async fn leader_entered_later() -> bool {
     assert_eq!(plans[0].leader_endpoint.as_deref(), Some(leader.url().trim_end_matches('/')));
     let page = run(&mut visitor, &at, "prepare", &[]).await;
     assert_eq!(outcome(&page, "prepare", "orders"), "migration-ready", "{}", page.body);
-    let log = String::from_utf8_lossy(&captured.0.lock().unwrap()).into_owned();
+    let log = captured.text();
     assert!(!log.contains(PASSWORD), "a log line holds the password");
     let Some(audit) = log.lines().find(|l| l.contains("set_migration_leader")) else { return false };
     assert!(audit.contains(leader.url().trim_end_matches('/')), "{audit}");
