@@ -11,6 +11,7 @@ pub mod demo;
 pub mod es;
 pub mod i18n;
 pub mod logging;
+pub mod memory;
 pub mod sim;
 pub mod startup;
 pub mod web;

@@ -14,8 +14,19 @@ use ccr_panel::sim::{SimConfig, SimServer};
 use ccr_panel::web::auth::{self, AuthSettings};
 use ccr_panel::{AppState, ManagedCluster, app, demo, startup};
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
+    // Before the runtime starts its threads (see `memory`).
+    ccr_panel::memory::tune_allocator();
+    match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime.block_on(run()),
+        Err(error) => {
+            eprintln!("ccr-panel: cannot start the runtime: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> ExitCode {
     // One TLS provider for the whole process (reqwest and the panel's own TLS both use rustls).
     let _ = rustls::crypto::ring::default_provider().install_default();
     let cli = Cli::parse();

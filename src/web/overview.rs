@@ -93,8 +93,10 @@ fn replication(tr: crate::i18n::Tr, readings: &Readings) -> Replication {
 
 /// The replication section alone, for its own refresh.
 async fn replication_fragment(screen: Screen) -> AppResult<Html<String>> {
-    let _turn = followers::whole_list_turn().await;
-    render(&replication(screen.tr(), &read(screen.client()).await))
+    let turn = followers::whole_list_turn().await;
+    let readings = read(screen.client()).await;
+    turn.holds(readings.followers.as_ref().map_or(0, Vec::len));
+    render(&replication(screen.tr(), &readings))
 }
 
 /// A count, or why it could not be read (a missing privilege should not blank the page).
@@ -132,13 +134,16 @@ fn unavailable(error: &EsError) -> Figure {
 }
 
 async fn show_overview(screen: Screen) -> AppResult<Html<String>> {
-    let chrome = screen.chrome(Nav::Overview).await?;
-    let tr = chrome.tr;
     let client = screen.client();
     // Every follower is read and held until the page is rendered: one turn of the few at once.
-    let _turn = followers::whole_list_turn().await;
-    // The node count comes with the header's health answer: no second `_cluster/health`.
-    let (readings, capabilities) = tokio::join!(read(client), client.capabilities());
+    let turn = followers::whole_list_turn().await;
+    // The header's calls and the page's are independent: all asked at once. The node count
+    // comes with the header's health answer: no second `_cluster/health`.
+    let (chrome, readings, capabilities) =
+        tokio::join!(screen.chrome(Nav::Overview), read(client), client.capabilities());
+    let chrome = chrome?;
+    turn.holds(readings.followers.as_ref().map_or(0, Vec::len));
+    let tr = chrome.tr;
     let replication = replication(tr, &readings);
     let remotes = match &readings.remotes {
         Ok(list) => {

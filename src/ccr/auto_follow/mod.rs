@@ -170,11 +170,12 @@ fn followers_of(pattern: &PatternView, followers: &[FollowerInfo]) -> Vec<String
 /// CCR licence and `monitor`; without them the patterns still show.
 pub async fn list(client: &EsClient) -> Result<(Vec<PatternView>, Counters), EsError> {
     // Every follower's summary is read and held here (to count each pattern's followers).
-    let _turn = crate::ccr::followers::whole_list_turn().await;
+    let turn = crate::ccr::followers::whole_list_turn().await;
     let (patterns, stats, followers) =
         tokio::join!(client.auto_follow_patterns_raw(), client.auto_follow_stats(), client.follower_summaries("_all"));
     let patterns = patterns?;
     let followers = followers.unwrap_or_default();
+    turn.holds(followers.len());
     let (errors, counters) = match stats {
         Ok(stats) => {
             let s = stats;

@@ -54,11 +54,7 @@ impl LagHistory {
         for (follower, lag) in lags {
             inner.clock += 1;
             let clock = inner.clock;
-            let key = (cluster.to_owned(), follower.to_owned());
-            if !inner.series.contains_key(&key) && inner.series.len() >= MAX_FOLLOWERS {
-                evict_oldest(&mut inner.series);
-            }
-            let series = inner.series.entry(key).or_default();
+            let series = inner.series.entry((cluster.to_owned(), follower.to_owned())).or_default();
             series.touched = clock;
             let sample = LagSample { at, lag };
             match series.samples.back_mut() {
@@ -71,6 +67,7 @@ impl LagHistory {
                 series.samples.pop_front();
             }
         }
+        evict_oldest(&mut inner.series);
     }
 
     /// The samples of one follower, oldest first.
@@ -94,11 +91,18 @@ impl LagHistory {
     }
 }
 
-/// Drops the series updated longest ago. Linear, but only when the map is full, and then once
-/// per new follower: eviction of many at a time would cost the same in total.
+/// Drops the series updated longest ago until [`MAX_FOLLOWERS`] are left: one pass however
+/// many must go (a reading of 10,000 followers overflows by thousands at once; dropping them
+/// one scan each was quadratic).
 fn evict_oldest(series: &mut HashMap<(String, String), Series>) {
-    if let Some(key) = series.iter().min_by_key(|(_, s)| s.touched).map(|(k, _)| k.clone()) {
-        series.remove(&key);
+    let Some(excess) = series.len().checked_sub(MAX_FOLLOWERS).filter(|e| *e > 0) else { return };
+    let mut touched: Vec<u64> = series.values().map(|s| s.touched).collect();
+    // Clocks are unique, so exactly `excess` series are at or below the cut.
+    let (_, cut, _) = touched.select_nth_unstable(excess - 1);
+    let cut = *cut;
+    series.retain(|_, s| s.touched > cut);
+    if excess > MAX_FOLLOWERS / 2 {
+        series.shrink_to(MAX_FOLLOWERS);
     }
 }
 
@@ -142,5 +146,25 @@ mod tests {
         assert!(history.samples("b", &names[MAX_FOLLOWERS + 9]).is_empty());
         history.forget("a", &names[MAX_FOLLOWERS + 9]);
         assert!(history.samples("a", &names[MAX_FOLLOWERS + 9]).is_empty());
+    }
+
+    #[test]
+    fn a_reading_far_over_the_bound_keeps_the_followers_touched_last() {
+        let history = LagHistory::new();
+        let now = Instant::now();
+        let names: Vec<String> = (0..MAX_FOLLOWERS).map(|i| format!("f{i}")).collect();
+        history.record("a", now, names.iter().map(|n| (n.as_str(), 1)));
+        history.record("a", now, [("f0", 2)]);
+        let more: Vec<String> = (0..5 * MAX_FOLLOWERS).map(|i| format!("g{i}")).collect();
+        history.record("a", now, more[..10].iter().map(|n| (n.as_str(), 1)));
+        assert_eq!(history.followers_tracked(), MAX_FOLLOWERS);
+        assert_eq!(history.samples("a", "f0").len(), 1, "touched again, so kept");
+        assert!(history.samples("a", "f1").is_empty() && history.samples("a", "f10").is_empty());
+        assert_eq!(history.samples("a", "f11").len(), 1);
+        history.record("a", now, more.iter().map(|n| (n.as_str(), 1)));
+        assert_eq!(history.followers_tracked(), MAX_FOLLOWERS);
+        assert!(history.samples("a", "f0").is_empty());
+        assert_eq!(history.samples("a", &more[5 * MAX_FOLLOWERS - 1]).len(), 1);
+        assert!(history.samples("a", &more[5 * MAX_FOLLOWERS - MAX_FOLLOWERS - 1]).is_empty());
     }
 }

@@ -3,6 +3,8 @@
 //! the actions on them: follow, edit (pause and resume with new settings), convert to a
 //! regular index.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use super::panel_store;
 use super::steps::{self, Report, Step};
 use crate::es::{EsClient, EsError, FollowParameters, FollowRequest};
@@ -20,8 +22,10 @@ pub use settings::{FollowSettings, SettingProblem, SettingProblems};
 /// Every follower index, sorted by name. Lag comes from `_ccr/stats`, which needs a CCR
 /// license and the `monitor` privilege; without them the list still shows, without lag.
 pub async fn list(client: &EsClient) -> Result<Vec<FollowerIndex>, EsError> {
-    let _turn = whole_list_turn().await;
-    list_and_auto_follow_errors(client).await.0
+    let turn = whole_list_turn().await;
+    let listed = list_and_auto_follow_errors(client).await.0;
+    turn.holds(listed.as_ref().map_or(0, Vec::len));
+    listed
 }
 
 /// How many whole-list reads (every follower, with its lag) may be decoded and held at once
@@ -31,31 +35,34 @@ pub async fn list(client: &EsClient) -> Result<Vec<FollowerIndex>, EsError> {
 const TURNS: usize = 4;
 static WHOLE_LISTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(TURNS);
 
-/// A turn to read and hold a whole list. When the last turn ends, the memory the lists took is
-/// handed back to the system: glibc's allocator otherwise keeps the peak of a burst of 10,000-
-/// follower pages for good (measured: the resident size stayed at the peak after the load).
+/// Set when a turn held a list large enough that handing its memory back is worth the cost.
+static LARGE_LIST_HELD: AtomicBool = AtomicBool::new(false);
+/// From this many followers a list is worth a `malloc_trim` once the last turn ends (about a
+/// megabyte decoded); below it, trimming after every page only costs page faults on the next.
+const LARGE_LIST: usize = 1_000;
+
+/// A turn to read and hold a whole list. When the last turn ends after a large list, the memory
+/// the lists took is handed back to the system: glibc's allocator otherwise keeps the peak of a
+/// burst of 10,000-follower pages (measured: the resident size stayed at the peak after the load).
 pub struct WholeListTurn(Option<tokio::sync::SemaphorePermit<'static>>);
 
-impl Drop for WholeListTurn {
-    fn drop(&mut self) {
-        drop(self.0.take());
-        if WHOLE_LISTS.available_permits() == TURNS {
-            release_freed_memory();
+impl WholeListTurn {
+    /// Notes how many followers this turn holds.
+    pub fn holds(&self, followers: usize) {
+        if followers >= LARGE_LIST {
+            LARGE_LIST_HELD.store(true, Ordering::Relaxed);
         }
     }
 }
 
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-fn release_freed_memory() {
-    // SAFETY: malloc_trim only returns free pages of glibc's heaps to the system; it takes no
-    // pointer and is safe to call from any thread at any time.
-    unsafe {
-        libc::malloc_trim(0);
+impl Drop for WholeListTurn {
+    fn drop(&mut self) {
+        drop(self.0.take());
+        if WHOLE_LISTS.available_permits() == TURNS && LARGE_LIST_HELD.swap(false, Ordering::Relaxed) {
+            crate::memory::release_freed();
+        }
     }
 }
-
-#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-fn release_freed_memory() {}
 
 /// Waits for a turn to read and hold a whole list (see [`WHOLE_LISTS`]).
 pub async fn whole_list_turn() -> WholeListTurn {
@@ -89,12 +96,13 @@ pub async fn list_and_auto_follow_errors(client: &EsClient) -> (Result<Vec<Follo
 /// page's active followers are asked for theirs (`GET /<names>/_ccr/stats`), after
 /// `_ccr/info` has decided the page.
 pub async fn page(client: &EsClient, query: &ListQuery) -> Result<(FollowerPage, Vec<String>), EsError> {
-    let _turn = whole_list_turn().await;
+    let turn = whole_list_turn().await;
     let all = if query.needs_all_stats() {
         list_and_auto_follow_errors(client).await.0?
     } else {
         client.follower_summaries("_all").await?.into_iter().map(FollowerIndex::from_info).collect()
     };
+    turn.holds(all.len());
     let mut remotes: Vec<String> = all.iter().map(|f| f.remote_cluster.clone()).collect();
     remotes.sort();
     remotes.dedup();

@@ -126,10 +126,14 @@ pub async fn show_follower(
     Path(name): Path<String>,
     ValidQuery(params): ValidQuery<DetailParams>,
 ) -> AppResult<Response> {
-    let chrome = screen.chrome(Nav::FollowerIndices).await?;
+    // The header's calls and the follower's are independent: asked at once.
+    let (chrome, found) =
+        tokio::join!(screen.chrome(Nav::FollowerIndices), followers::detail::detail(screen.client(), &name));
+    let chrome = chrome?;
     let licence = licence_notice(&chrome);
     let starting = !params.created.is_empty();
-    let follower = if licence.is_some() { None } else { followers::detail::detail(screen.client(), &name).await? };
+    // Without a CCR licence Elasticsearch refuses the follower's info: the page explains instead.
+    let follower = if licence.is_some() { None } else { found? };
     if follower.is_none() && !starting && licence.is_none() {
         return Err(AppError::NotFound(format!("/follower-indices/{name}")));
     }

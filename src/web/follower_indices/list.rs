@@ -173,15 +173,13 @@ pub async fn list_followers(
     headers: HeaderMap,
     ValidQuery(params): ValidQuery<ListParams>,
 ) -> AppResult<Response> {
-    let chrome = screen.chrome(Nav::FollowerIndices).await?;
-    let licence = licence_notice(&chrome);
     let query = params.query();
+    // The header's calls and the list's are independent: asked at once.
+    let (chrome, listed) = tokio::join!(screen.chrome(Nav::FollowerIndices), followers::page(screen.client(), &query));
+    let chrome = chrome?;
+    let licence = licence_notice(&chrome);
     // Without a CCR licence Elasticsearch refuses `_ccr/info`: the page explains instead.
-    let (found, remotes) = if licence.is_some() {
-        (query.apply(Vec::new()), Vec::new())
-    } else {
-        followers::page(screen.client(), &query).await?
-    };
+    let (found, remotes) = if licence.is_some() { (query.apply(Vec::new()), Vec::new()) } else { listed? };
     state.lag_history.record(
         &screen.cluster.name,
         Instant::now(),

@@ -216,9 +216,13 @@ pub async fn list_remote_clusters(
     headers: HeaderMap,
     ValidQuery(query): ValidQuery<ListQuery>,
 ) -> AppResult<Response> {
-    let chrome = screen.chrome(Nav::RemoteClusters).await?;
-    let caps = screen.client().capabilities().await?;
-    let remotes = remote_clusters::list(screen.client()).await?;
+    // The header's calls and the list's are independent: asked at once.
+    let (chrome, caps, remotes) = tokio::join!(
+        screen.chrome(Nav::RemoteClusters),
+        screen.client().capabilities(),
+        remote_clusters::list(screen.client())
+    );
+    let (chrome, caps, remotes) = (chrome?, caps?, remotes?);
     let status = remote_clusters::live_status(screen.client(), caps, &remotes).await;
     let total = remotes.len();
     // The HTTP addresses are only needed to explain a remote that does not connect.
