@@ -101,6 +101,11 @@ async fn a_second_visit_a_second_later_has_its_trend_without_a_pause() {
     assert_eq!(stats_reads(&local_sim), 1, "the history's reading serves: {:?}", paths(&local_sim));
     assert_ne!(again.attr(BUSY, "data-verdict").as_deref(), Some("not_checked"), "{:?}", findings(&again));
     assert!(again.text(&format!("{BUSY} .explanation")).contains("1 s ago"), "{}", again.text(BUSY));
+
+    // "Measure the trend" without JavaScript; "Run again" from there is a new run, not that.
+    let measured = Visitor::new(&panel).get("/doctor?trend=true&verdict=pass").await;
+    assert_eq!(measured.status, 200);
+    assert_eq!(measured.attr("#run-again", "href").as_deref(), Some("/doctor?verdict=pass"));
 }
 
 #[tokio::test]
