@@ -86,12 +86,14 @@ enum Wanted {
 }
 
 impl Wanted {
-    fn of(trend: bool, shared: bool) -> Wanted {
-        match (trend, shared) {
-            (true, _) => Wanted::Trend,
-            (false, true) => Wanted::Shared,
-            (false, false) => Wanted::Fresh,
-        }
+    /// The doctor page and its results: a new run, unless the trend is asked for.
+    fn for_page(trend: bool) -> Wanted {
+        if trend { Wanted::Trend } else { Wanted::Fresh }
+    }
+
+    /// A panel or the count: the shared report, unless the trend is asked for.
+    fn for_fragment(trend: bool) -> Wanted {
+        if trend { Wanted::Trend } else { Wanted::Shared }
     }
 }
 

@@ -97,7 +97,7 @@ pub async fn show_doctor(
     screen: Screen,
     ValidQuery(query): ValidQuery<DoctorQuery>,
 ) -> AppResult<Html<String>> {
-    let wanted = super::Wanted::of(query.trend, false);
+    let wanted = super::Wanted::for_page(query.trend);
     let (chrome, report) = tokio::join!(screen.chrome(Nav::Doctor), super::report(&state, &screen, wanted));
     let chrome = chrome?;
     let local_url = screen.client().urls().into_iter().next().unwrap_or_default();
@@ -112,7 +112,7 @@ pub async fn results_fragment(
     screen: Screen,
     ValidQuery(query): ValidQuery<DoctorQuery>,
 ) -> AppResult<Html<String>> {
-    let report = super::report(&state, &screen, super::Wanted::of(query.trend, false)).await;
+    let report = super::report(&state, &screen, super::Wanted::for_page(query.trend)).await;
     let local_url = screen.client().urls().into_iter().next().unwrap_or_default();
     render(&results(&report, screen.tr(), screen.context.csrf.clone(), &local_url, query.verdict.as_deref()))
 }

@@ -47,7 +47,7 @@ pub async fn panel_fragment(
     let Some(subject) = view::parse_subject(&query.subject) else {
         return Err(AppError::BadRequest(Message::new("doctor-bad-subject")));
     };
-    let report = super::report(&state, &screen, super::Wanted::of(query.trend, true)).await;
+    let report = super::report(&state, &screen, super::Wanted::for_fragment(query.trend)).await;
     let tr = screen.tr();
     let local_url = screen.client().urls().into_iter().next().unwrap_or_default();
     let mut findings = view::findings(&report, report.about(&subject), &tr, &local_url);
@@ -98,7 +98,7 @@ pub async fn count_fragment(
     screen: Screen,
     ValidQuery(query): ValidQuery<CountQuery>,
 ) -> AppResult<Html<String>> {
-    let report = super::report(&state, &screen, super::Wanted::of(query.trend, true)).await;
+    let report = super::report(&state, &screen, super::Wanted::for_fragment(query.trend)).await;
     render(&CountCard {
         tr: screen.tr(),
         failing: report.count(Verdict::Fail),
