@@ -885,3 +885,7 @@ doctor-halt-left = { $count } more ticked were not done yet: one round does at m
 doctor-halt-pause-continue = Pause the rest
 doctor-halt-resume-continue = Resume the rest
 doctor-not-checked-leader-silent = Not checked: the panel manages { $clusters }, which did not answer in time or answered with an error, so it cannot tell whether that is this remote's leader. Check that cluster, then run the doctor again.
+# Doctor: lag trend without waiting, shared runs
+doctor-d10-one-reading = One lag reading so far: { $now } operations behind. The trend needs a second reading; the page takes one in a moment (or run the doctor again).
+doctor-trend-pending = Some followers have one lag reading so far; their trend is measured in a moment.
+doctor-measure-trend = Measure the trend

@@ -886,3 +886,7 @@ doctor-halt-left = 另有 { $count } 项已勾选但尚未处理：每轮最多�
 doctor-halt-pause-continue = 暂停其余各项
 doctor-halt-resume-continue = 恢复其余各项
 doctor-not-checked-leader-silent = 未检查：面板管理的集群 { $clusters } 未及时应答或返回了错误，因此无法判断它是否为此远程集群背后的 Leader。请检查该集群，然后重新运行诊断。
+# Doctor: lag trend without waiting, shared runs
+doctor-d10-one-reading = 目前只有一次延迟读数：落后 { $now } 个操作。判断趋势需要第二次读数；页面稍后会自动再读一次（也可以重新运行诊断）。
+doctor-trend-pending = 部分 Follower 索引目前只有一次延迟读数；稍后会测量其趋势。
+doctor-measure-trend = 测量趋势

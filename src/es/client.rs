@@ -103,6 +103,18 @@ impl EsClient {
         self.call(route, parts, query, None::<&Value>).await
     }
 
+    /// A digest of the credentials this client calls with (empty for none): a key for what
+    /// may be shared only among callers with the same rights, holding no secret.
+    pub fn credentials_digest(&self) -> String {
+        match &self.auth {
+            None => String::new(),
+            Some(Auth::Basic { username, password }) => {
+                credential_digest(&[username.as_bytes(), password.expose_secret().as_bytes()])
+            }
+            Some(Auth::ApiKey(key)) => credential_digest(&[key.expose_secret().as_bytes()]),
+        }
+    }
+
     /// A read of a whole list (every follower, every pattern) that may be thousands of entries
     /// long: when the same read with the same credentials is already under way, its answer is
     /// shared instead of asking again. Many people (or one page open in many tabs) refreshing
@@ -115,13 +127,7 @@ impl EsClient {
         query: &[(&str, &str)],
     ) -> Result<T, EsError> {
         // Keyed by the credentials too: a read is only shared with callers who could make it.
-        let who = match &self.auth {
-            None => String::new(),
-            Some(Auth::Basic { username, password }) => {
-                credential_digest(&[username.as_bytes(), password.expose_secret().as_bytes()])
-            }
-            Some(Auth::ApiKey(key)) => credential_digest(&[key.expose_secret().as_bytes()]),
-        };
+        let who = self.credentials_digest();
         let key = format!("{who} {} {query:?}", route.fill(parts));
         let flight = {
             let mut in_flight = self.in_flight.lock().unwrap_or_else(|p| p.into_inner());

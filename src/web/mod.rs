@@ -58,6 +58,8 @@ pub struct AppState {
     pub flash_key: flash::FlashKey,
     /// Recent lag of the followers the panel has shown, for the detail page's chart.
     pub lag_history: Arc<crate::ccr::followers::lag_history::LagHistory>,
+    /// The doctor's reports of the last few seconds, shared by its page and fragments.
+    pub doctor_reports: Arc<crate::ccr::doctor::shared::SharedReports>,
     /// `/metrics`, when `--metrics` is given (see [`AppState::with_metrics`]).
     pub metrics: Option<Arc<metrics::MetricsEndpoint>>,
 }
@@ -71,6 +73,7 @@ impl AppState {
             auth: Arc::new(auth),
             flash_key,
             lag_history: Arc::default(),
+            doctor_reports: Arc::default(),
             metrics: None,
         }
     }
@@ -136,6 +139,8 @@ pub fn app(state: AppState) -> Router {
         .merge(assets::router())
         .fallback(|uri: axum::http::Uri| async move { AppError::NotFound(path_and_query(&uri)) })
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
+        // After any change, the doctor's kept reports are stale.
+        .layer(middleware::from_fn_with_state(state.clone(), doctor::forget_reports_after_changes))
         // Rejections by axum's own extractors (bad form, bad path, wrong type, too large)
         // become the panel's error page; one body limit holds for every extractor.
         .layer(middleware::from_fn(refusals::as_error_pages))

@@ -1,6 +1,7 @@
 //! The doctor in a real headless Chromium against the demo's two clusters: the page, "Run
-//! again" through htmx, the panel a follower's page loads, the overview's count, and the same
-//! page in Chinese without an English sentence.
+//! again" through htmx, the panel a follower's page loads, the overview's count, the same
+//! page in Chinese without an English sentence, and a lag trend that fills in by itself after
+//! "one reading so far".
 
 use fantoccini::Locator;
 
@@ -45,5 +46,39 @@ async fn the_doctor_in_both_languages_in_chromium() {
     for sentence in crate::i18n::english_sentences() {
         assert!(!body.contains(sentence.as_str()), "the Chinese doctor shows English: {sentence}");
     }
+    client.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_lag_trend_fills_in_by_itself_after_one_reading_in_chromium() {
+    let (clusters, base) = demo_panel().await;
+    let local = connect_leader(&clusters).await;
+    let leader = ccr_panel::demo::client_for(&clusters.leader);
+    leader.create_index("busy", &serde_json::json!({"settings": {"index.number_of_replicas": 0}})).await.unwrap();
+    let slow = ccr_panel::es::FollowParameters {
+        max_read_request_operation_count: Some(1),
+        max_outstanding_read_requests: Some(1),
+        ..Default::default()
+    };
+    ccr_panel::ccr::followers::follow(&local, "busy-copy", "leader", "busy", slow).await.unwrap();
+    let lines: String = (0..500).map(|i| format!("{{\"index\":{{\"_id\":\"{i}\"}}}}\n{{\"n\":{i}}}\n")).collect();
+    let (status, _) =
+        crate::sim_docs::raw(&clusters.leader.url(), reqwest::Method::POST, "/busy/_bulk", Some(&lines)).await;
+    assert_eq!(status, 200);
+    let behind = crate::helpers::eventually(std::time::Duration::from_secs(5), || async {
+        let stats = local.follow_stats("busy-copy").await.unwrap();
+        ccr_panel::ccr::followers::list::lag(&(&stats.indices[0]).into()) > 400
+    })
+    .await;
+    assert!(behind);
+    let (_driver, client) = browser().await;
+
+    client.goto(&format!("{base}/doctor")).await.unwrap();
+    let busy = "li.finding[data-check=D10][data-subject='follower:busy-copy']";
+    // The page came back at once with one reading, then measures the trend by itself.
+    let first = text(&client, &format!("{busy} .explanation")).await;
+    assert!(first.starts_with("One lag reading so far"), "{first}");
+    assert!(shows(&client, &format!("{busy} .explanation"), " s ago").await, "the trend filled in");
+    assert!(client.find(Locator::Css("#doctor-trend-pending")).await.is_err(), "nothing left to measure");
     client.close().await.unwrap();
 }

@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use ccr_panel::ccr::doctor::evidence::{self, GatherOptions};
+use ccr_panel::ccr::doctor::evidence::{self, GatherOptions, SecondReading};
 use ccr_panel::ccr::doctor::{self, CheckId, Finding, Fix, Subject, Verdict};
 use ccr_panel::ccr::followers;
 use ccr_panel::ccr::followers::lag_history::LagHistory;
@@ -22,7 +22,12 @@ use crate::sim_migration::call;
 const WAIT: Duration = Duration::from_secs(5);
 
 fn options() -> GatherOptions<'static> {
-    GatherOptions { wait: WAIT, resample_after: Duration::from_millis(600), history: None }
+    GatherOptions {
+        wait: WAIT,
+        resample_after: Duration::from_millis(600),
+        history: None,
+        second_reading: SecondReading::Wait,
+    }
 }
 
 fn known(leader: Option<&EsClient>) -> Vec<KnownLeader> {
@@ -209,8 +214,12 @@ async fn d10_a_lag_growing_against_the_read_limit_is_named_and_raising_the_limit
     // The panel's history saw it caught up a minute ago.
     let history = LagHistory::new();
     history.record("local", Instant::now().checked_sub(Duration::from_secs(60)).unwrap(), [("busy-copy", 0)]);
-    let options =
-        GatherOptions { wait: WAIT, resample_after: Duration::from_millis(600), history: Some((&history, "local")) };
+    let options = GatherOptions {
+        wait: WAIT,
+        resample_after: Duration::from_millis(600),
+        history: Some((&history, "local")),
+        second_reading: SecondReading::Wait,
+    };
     let evidence = evidence::gather_with(&local, &[], options).await;
     let findings = doctor::diagnose(&evidence, now_millis());
     let d10 = find(&findings, CheckId::D10LagTrend, &subject);
@@ -238,8 +247,12 @@ async fn d10_the_panels_lag_history_saves_the_second_reading() {
     let history = LagHistory::new();
     let earlier = Instant::now().checked_sub(Duration::from_secs(30)).unwrap();
     history.record("local", earlier, [("copy", 5_000)]);
-    let options =
-        GatherOptions { wait: WAIT, resample_after: Duration::from_secs(60), history: Some((&history, "local")) };
+    let options = GatherOptions {
+        wait: WAIT,
+        resample_after: Duration::from_secs(60),
+        history: Some((&history, "local")),
+        second_reading: SecondReading::Wait,
+    };
     let started = Instant::now();
     let evidence = evidence::gather_with(&local, &known(Some(&leader)), options).await;
     assert!(started.elapsed() < Duration::from_secs(2), "no second read: {:?}", started.elapsed());
@@ -248,6 +261,33 @@ async fn d10_the_panels_lag_history_saves_the_second_reading() {
     let d10 = find(&findings, CheckId::D10LagTrend, &Subject::Follower("copy".into()));
     assert_eq!((d10.verdict, d10.key, arg(d10, "earlier")), (Verdict::Pass, "doctor-d10-caught-up", "5000"));
     assert_eq!(arg(d10, "seconds"), "30");
+}
+
+#[tokio::test]
+async fn d10_a_run_told_not_to_wait_says_one_reading_so_far_and_the_next_has_the_trend() {
+    let (_leader_sim, _local_sim, local) = crate::doctor_pages::trend::a_lagging_follower().await;
+    let history = LagHistory::new();
+    let options =
+        GatherOptions { history: Some((&history, "local")), second_reading: SecondReading::Defer, ..options() };
+    let subject = Subject::Follower("busy-copy".into());
+    let started = Instant::now();
+    let evidence = evidence::gather_with(&local, &[], options).await;
+    assert!(started.elapsed() < Duration::from_millis(600), "no pause: {:?}", started.elapsed());
+    assert!(evidence.trend.second.is_none() && evidence.trend.deferred);
+    let findings = doctor::diagnose(&evidence, now_millis());
+    let d10 = find(&findings, CheckId::D10LagTrend, &subject);
+    assert_eq!((d10.verdict, d10.key), (Verdict::NotChecked, doctor::lag_trend::ONE_READING));
+    assert_in_catalogs(d10.key);
+    assert_eq!(history.samples("local", "busy-copy").len(), 1, "this reading is the next run's earlier one");
+
+    // A reading as old as the pause serves (younger than MIN_TREND_SPAN): no pause, a trend.
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    let evidence = evidence::gather_with(&local, &[], options).await;
+    assert!(evidence.trend.second.is_none() && !evidence.trend.deferred);
+    let findings = doctor::diagnose(&evidence, now_millis());
+    let d10 = find(&findings, CheckId::D10LagTrend, &subject);
+    assert_ne!(d10.verdict, Verdict::NotChecked, "{d10:#?}");
+    assert_eq!(arg(d10, "seconds"), "1");
 }
 
 #[tokio::test]

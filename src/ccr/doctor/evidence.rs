@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::ccr::followers::lag_history::LagHistory;
+use crate::ccr::followers::lag_history::{LagHistory, LagSample};
 use crate::ccr::leaders::KnownLeader;
 use crate::es::{
     AllocationExplanation, CatIndex, CcrStats, EsClient, EsError, FollowerInfo, IlmIndex, IndexHealth,
@@ -73,6 +73,20 @@ pub struct TrendEvidence {
     /// A second `_ccr/stats` read, taken after a short pause when the history had no earlier
     /// sample; the current reading is then this one, the earlier one `Evidence::stats`.
     pub second: Option<Piece<CcrStats>>,
+    /// The history had no usable earlier sample for a follower that lags, and the run was told
+    /// not to wait for a second reading ([`SecondReading::Defer`]): D10 says "one reading so
+    /// far" for those followers, and this reading is in the history for the next run.
+    pub deferred: bool,
+}
+
+/// What D10 does when the history has no usable earlier lag for a follower that lags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecondReading {
+    /// Pause and read `_ccr/stats` again: a complete answer now (`/doctor.json`, the metrics).
+    Wait,
+    /// Record this reading and say so: the HTML pages ask for the trend again a moment later,
+    /// so that no page holds a person for the pause.
+    Defer,
 }
 
 /// What the checks read on one leader cluster.
@@ -104,18 +118,40 @@ pub struct GatherOptions<'a> {
     pub resample_after: Duration,
     /// The panel's lag history and this cluster's name in it.
     pub history: Option<(&'a LagHistory, &'a str)>,
+    /// Whether to pause for a second reading when the history has no usable one.
+    pub second_reading: SecondReading,
 }
 
 /// The pause before the second lag reading, by default: long enough to see a trend on a busy
 /// follower, short enough not to hold the page.
 pub const RESAMPLE_AFTER: Duration = Duration::from_millis(1_000);
-/// A history sample younger than this is too close to tell a trend from noise.
+/// A history sample at least this old is preferred: far enough back to tell a trend from noise.
+/// A younger one still serves once it is as old as the pause would have been.
 pub const MIN_TREND_SPAN: Duration = Duration::from_secs(10);
 
 impl GatherOptions<'_> {
     pub fn new(wait: Duration) -> GatherOptions<'static> {
-        GatherOptions { wait, resample_after: RESAMPLE_AFTER, history: None }
+        GatherOptions { wait, resample_after: RESAMPLE_AFTER, history: None, second_reading: SecondReading::Wait }
     }
+
+    /// The pause before a second reading, kept within the wait; also the least age of a
+    /// history sample D10 compares with (as good as what the pause would give).
+    pub fn pause(&self) -> Duration {
+        self.resample_after.min(self.wait / 2)
+    }
+}
+
+/// The history sample D10 compares the current lag with: the newest at least
+/// [`MIN_TREND_SPAN`] old when there is one, else the oldest at least `min_age` old (samples
+/// come oldest first).
+pub fn usable_sample(samples: &[LagSample], now: std::time::Instant, min_age: Duration) -> Option<LagSample> {
+    let age = |s: &LagSample| now.saturating_duration_since(s.at);
+    samples
+        .iter()
+        .rev()
+        .find(|s| age(s) >= MIN_TREND_SPAN)
+        .or_else(|| samples.first().filter(|s| age(s) >= min_age))
+        .copied()
 }
 
 fn reason(error: &EsError) -> String {
@@ -292,9 +328,10 @@ async fn explain_allocations(
     futures_util::future::join_all(reads).await.into_iter().collect()
 }
 
-/// D10's earlier reading: from the history when it has a sample far enough back for every
-/// follower that lags, else a second `_ccr/stats` after a short pause.
-async fn read_trend(
+/// D10's earlier reading: from the history when it has a usable sample ([`usable_sample`]) for
+/// every follower that lags, else a second `_ccr/stats` after a short pause, or (told to
+/// [`SecondReading::Defer`]) none: this reading waits in the history for the next run.
+pub(super) async fn read_trend(
     local: &EsClient,
     followers: Option<&Vec<FollowerInfo>>,
     stats: Option<&CcrStats>,
@@ -309,11 +346,11 @@ async fn read_trend(
         .map(|i| (i.index.as_str(), crate::ccr::followers::list::lag(&i.into())))
         .collect();
     let mut earlier = BTreeMap::new();
+    let pause = options.pause();
     if let Some((history, cluster)) = options.history {
         for follower in followers {
             let samples = history.samples(cluster, &follower.follower_index);
-            let usable = samples.iter().rev().find(|s| now.saturating_duration_since(s.at) >= MIN_TREND_SPAN);
-            if let Some(sample) = usable {
+            if let Some(sample) = usable_sample(&samples, now, pause) {
                 earlier.insert(follower.follower_index.clone(), (sample.lag, now.saturating_duration_since(sample.at)));
             }
         }
@@ -325,13 +362,35 @@ async fn read_trend(
     // Only a follower that is behind needs a trend: one at zero has caught up.
     let missing = lags.iter().any(|(name, lag)| *lag > 0 && !earlier.contains_key(*name));
     if !missing {
-        return TrendEvidence { earlier, second: None };
+        return TrendEvidence { earlier, second: None, deferred: false };
     }
-    let pause = options.resample_after.min(options.wait / 2);
+    if options.second_reading == SecondReading::Defer {
+        return TrendEvidence { earlier, second: None, deferred: true };
+    }
     tokio::time::sleep(pause).await;
     let second = bounded(options.wait.saturating_sub(pause), local.ccr_stats()).await;
     for (name, lag) in lags {
         earlier.entry(name.to_owned()).or_insert((lag, pause));
     }
-    TrendEvidence { earlier, second: Some(second) }
+    TrendEvidence { earlier, second: Some(second), deferred: false }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Instant;
+
+    use super::*;
+
+    #[test]
+    fn the_newest_sample_past_the_trend_span_is_preferred_else_the_oldest_past_the_pause() {
+        let now = Instant::now();
+        let sample = |secs_ago: f64, lag: u64| LagSample { at: now - Duration::from_secs_f64(secs_ago), lag };
+        let pause = Duration::from_secs(1);
+        let long = [sample(30.0, 1), sample(12.0, 2), sample(5.0, 3), sample(0.5, 4)];
+        assert_eq!(usable_sample(&long, now, pause).map(|s| s.lag), Some(2));
+        let short = [sample(5.0, 3), sample(3.0, 4), sample(0.5, 5)];
+        assert_eq!(usable_sample(&short, now, pause).map(|s| s.lag), Some(3));
+        assert_eq!(usable_sample(&[sample(0.5, 5)], now, pause), None, "too close to tell a trend");
+        assert_eq!(usable_sample(&[], now, pause), None);
+    }
 }

@@ -13,11 +13,15 @@
 use std::time::Duration;
 
 use super::checks::not_checked;
-use super::evidence::Evidence;
+use super::evidence::{Evidence, GatherOptions, Piece, TrendEvidence, bounded, read_trend};
 use super::{CheckId, Finding, Fix, Subject, Verdict};
 use crate::ccr::followers::list::lag;
 use crate::ccr::units::ByteSize;
-use crate::es::{FollowParameters, FollowerIndexStats};
+use crate::es::{CcrStats, EsClient, FollowParameters, FollowerIndexStats, FollowerInfo};
+
+/// The explanation of a follower that lags when there is one reading only (the run did not
+/// wait for a second one): not a pass, and not a problem either: "not checked" yet.
+pub const ONE_READING: &str = "doctor-d10-one-reading";
 
 /// How the lag moved between two readings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -125,15 +129,36 @@ fn seconds(duration: Duration) -> String {
 
 /// D10 for every active follower.
 pub fn check(evidence: &Evidence, out: &mut Vec<Finding>) {
+    check_readings(&evidence.followers, &evidence.stats, &evidence.trend, out);
+}
+
+/// D10 alone, for a run that already has every other finding: reads `_ccr/info` and
+/// `_ccr/stats` (nothing else), compares with the history in `options`, and pauses for a
+/// second reading when told to ([`super::evidence::SecondReading`]).
+pub async fn measure(local: &EsClient, options: GatherOptions<'_>) -> Vec<Finding> {
+    let (followers, stats) =
+        tokio::join!(bounded(options.wait, local.follow_info("_all")), bounded(options.wait, local.ccr_stats()));
+    let readings = read_trend(local, followers.as_ref().ok(), stats.as_ref().ok(), &options).await;
+    let mut out = Vec::new();
+    check_readings(&followers, &stats, &readings, &mut out);
+    out
+}
+
+fn check_readings(
+    followers: &Piece<Vec<FollowerInfo>>,
+    stats: &Piece<CcrStats>,
+    readings: &TrendEvidence,
+    out: &mut Vec<Finding>,
+) {
     let check = CheckId::D10LagTrend;
-    let Ok(followers) = &evidence.followers else { return };
-    let current = match &evidence.trend.second {
+    let Ok(followers) = followers else { return };
+    let current = match &readings.second {
         Some(Ok(second)) => second,
         Some(Err(missing)) => {
             out.push(not_checked(check, Subject::Cluster, missing));
             return;
         }
-        None => match &evidence.stats {
+        None => match stats {
             Ok(stats) => stats,
             Err(missing) => {
                 out.push(not_checked(check, Subject::Cluster, missing));
@@ -150,8 +175,12 @@ pub fn check(evidence: &Evidence, out: &mut Vec<Finding>) {
             continue;
         };
         let now = lag(&stats.into());
-        let (earlier, span) =
-            evidence.trend.earlier.get(&follower.follower_index).copied().unwrap_or((now, Duration::ZERO));
+        let earlier = readings.earlier.get(&follower.follower_index).copied();
+        if earlier.is_none() && now > 0 && readings.deferred {
+            out.push(Finding::new(check, subject, Verdict::NotChecked, ONE_READING).arg("now", now.to_string()));
+            continue;
+        }
+        let (earlier, span) = earlier.unwrap_or((now, Duration::ZERO));
         let finding = match trend(earlier, now) {
             Trend::CaughtUp => Finding::new(check, subject, Verdict::Pass, "doctor-d10-caught-up"),
             Trend::Shrinking => Finding::new(check, subject, Verdict::Pass, "doctor-d10-shrinking"),

@@ -15,6 +15,7 @@ pub mod leases;
 pub mod lifecycle;
 pub mod privileges;
 pub mod run;
+pub mod shared;
 
 /// The checks, by their documented ids.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -34,6 +34,21 @@ impl Report {
     pub fn count(&self, verdict: Verdict) -> usize {
         self.findings.iter().filter(|f| f.verdict == verdict).count()
     }
+
+    /// Whether D10 has one lag reading only for some follower (the run did not wait for a
+    /// second one): the screens then ask for the trend again a moment later.
+    pub fn trend_pending(&self) -> bool {
+        self.findings.iter().any(|f| f.key == super::lag_trend::ONE_READING)
+    }
+
+    /// This report with D10's findings replaced by `trend` ([`super::lag_trend::measure`]).
+    pub fn with_trend(&self, trend: Vec<Finding>) -> Report {
+        let mut findings: Vec<Finding> =
+            self.findings.iter().filter(|f| f.check != super::CheckId::D10LagTrend).cloned().collect();
+        findings.extend(trend);
+        super::sort(&mut findings);
+        Report { findings, leaders: self.leaders.clone() }
+    }
 }
 
 /// Runs every check on `local`, asking `candidates` (the other configured clusters) for the

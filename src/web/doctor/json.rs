@@ -9,6 +9,7 @@ use axum::extract::State;
 use serde::Serialize;
 
 use super::view;
+use crate::ccr::doctor::evidence::SecondReading;
 use crate::ccr::doctor::{Finding, Fix};
 use crate::i18n::{Lang, Tr};
 use crate::web::{AppState, Screen};
@@ -63,8 +64,11 @@ fn check(finding: &Finding, tr: &Tr) -> CheckJson {
     }
 }
 
+/// Always a new run, and one that waits for D10's second lag reading when the history has
+/// none to compare with: a script gets the whole answer in one request.
 pub async fn doctor_json(State(state): State<AppState>, screen: Screen) -> Json<DoctorJson> {
-    let report = super::diagnose(&state, &screen).await;
+    let key = super::report_key(&screen);
+    let report = state.doctor_reports.fresh(&key, || super::diagnose(&state, &screen, SecondReading::Wait)).await;
     let tr = Tr::new(Lang::En);
     Json(DoctorJson {
         cluster: screen.cluster.name.clone(),

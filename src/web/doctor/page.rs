@@ -20,6 +20,9 @@ pub struct DoctorQuery {
     /// Show one verdict only: `fail`, `warn`, `not_checked` or `pass`.
     #[serde(default)]
     verdict: Option<String>,
+    /// Measure the lag trend of the kept report (the page asks after "one reading so far").
+    #[serde(default)]
+    trend: bool,
 }
 
 /// One verdict's findings.
@@ -44,6 +47,10 @@ pub struct Results {
     all_clear: bool,
     /// How many checks could not run.
     not_checked: usize,
+    /// D10 has one lag reading only for some follower: the results ask for the trend again
+    /// after [`super::trend_delay`] (and say so, with a link for a browser without JavaScript).
+    trend_pending: bool,
+    trend_delay: String,
 }
 
 fn results(report: &Report, tr: Tr, csrf: String, local_url: &str, filter: Option<&str>) -> Results {
@@ -69,6 +76,8 @@ fn results(report: &Report, tr: Tr, csrf: String, local_url: &str, filter: Optio
         counts: view::counts(report, &tr),
         all_clear: report.count(Verdict::Fail) == 0 && report.count(Verdict::Warn) == 0,
         not_checked: report.count(Verdict::NotChecked),
+        trend_pending: report.trend_pending(),
+        trend_delay: super::trend_delay(),
         tr,
         csrf,
         groups,
@@ -88,20 +97,22 @@ pub async fn show_doctor(
     screen: Screen,
     ValidQuery(query): ValidQuery<DoctorQuery>,
 ) -> AppResult<Html<String>> {
-    let (chrome, report) = tokio::join!(screen.chrome(Nav::Doctor), super::diagnose(&state, &screen));
+    let wanted = super::Wanted::for_page(query.trend);
+    let (chrome, report) = tokio::join!(screen.chrome(Nav::Doctor), super::report(&state, &screen, wanted));
     let chrome = chrome?;
     let local_url = screen.client().urls().into_iter().next().unwrap_or_default();
     let results = results(&report, chrome.tr, chrome.context.csrf.clone(), &local_url, query.verdict.as_deref());
     render(&DoctorPage { chrome, results })
 }
 
-/// The results alone, for "Run again" through htmx.
+/// The results alone: "Run again" through htmx (a new run), or the lag trend measured after
+/// "one reading so far" (`?trend=true`).
 pub async fn results_fragment(
     State(state): State<AppState>,
     screen: Screen,
     ValidQuery(query): ValidQuery<DoctorQuery>,
 ) -> AppResult<Html<String>> {
-    let report = super::diagnose(&state, &screen).await;
+    let report = super::report(&state, &screen, super::Wanted::for_page(query.trend)).await;
     let local_url = screen.client().urls().into_iter().next().unwrap_or_default();
     render(&results(&report, screen.tr(), screen.context.csrf.clone(), &local_url, query.verdict.as_deref()))
 }

@@ -8,16 +8,19 @@ use axum::response::Html;
 use serde::Deserialize;
 
 use super::view::{self, FindingView};
-use crate::ccr::doctor::Verdict;
+use crate::ccr::doctor::{Verdict, lag_trend};
 use crate::i18n::{Message, Tr};
 use crate::web::error::{AppError, AppResult};
-use crate::web::filters;
+use crate::web::filters::{self, encode_segment};
 use crate::web::{AppState, Screen, ValidQuery, render};
 
 #[derive(Debug, Default, Deserialize)]
 pub struct PanelQuery {
     /// `remote:NAME`, `follower:NAME` or `pattern:NAME`.
     subject: String,
+    /// Measure the lag trend (the panel asks again after "one reading so far").
+    #[serde(default)]
+    trend: bool,
 }
 
 #[derive(Template)]
@@ -28,6 +31,12 @@ struct Panel {
     findings: Vec<FindingView>,
     /// How many of them fail or warn.
     problems: usize,
+    /// The subject as the query names it (its name encoded), to ask for the panel again with
+    /// the lag trend measured.
+    subject: String,
+    /// Some finding here is "one lag reading so far": ask again after `trend_delay`.
+    trend_pending: bool,
+    trend_delay: String,
 }
 
 pub async fn panel_fragment(
@@ -38,7 +47,7 @@ pub async fn panel_fragment(
     let Some(subject) = view::parse_subject(&query.subject) else {
         return Err(AppError::BadRequest(Message::new("doctor-bad-subject")));
     };
-    let report = super::diagnose(&state, &screen).await;
+    let report = super::report(&state, &screen, super::Wanted::for_fragment(query.trend)).await;
     let tr = screen.tr();
     let local_url = screen.client().urls().into_iter().next().unwrap_or_default();
     let mut findings = view::findings(&report, report.about(&subject), &tr, &local_url);
@@ -50,7 +59,19 @@ pub async fn panel_fragment(
         }
     }
     let problems = report.about(&subject).filter(|f| matches!(f.verdict, Verdict::Fail | Verdict::Warn)).count();
-    render(&Panel { tr, csrf: screen.context.csrf.clone(), findings, problems })
+    let trend_pending = report.about(&subject).any(|f| f.key == lag_trend::ONE_READING);
+    render(&Panel {
+        tr,
+        csrf: screen.context.csrf.clone(),
+        findings,
+        problems,
+        subject: match subject.label().split_once(':') {
+            Some((kind, name)) => format!("{kind}:{}", encode_segment(name)),
+            None => subject.label(),
+        },
+        trend_pending,
+        trend_delay: super::trend_delay(),
+    })
 }
 
 #[derive(Template)]
@@ -59,10 +80,30 @@ struct CountCard {
     tr: Tr,
     failing: usize,
     warnings: usize,
+    /// A lag trend is still to measure (it may add a warning): ask again after `trend_delay`.
+    trend_pending: bool,
+    trend_delay: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct CountQuery {
+    /// Measure the lag trend (the card asks again after "one reading so far").
+    #[serde(default)]
+    trend: bool,
 }
 
 /// The overview's doctor card.
-pub async fn count_fragment(State(state): State<AppState>, screen: Screen) -> AppResult<Html<String>> {
-    let report = super::diagnose(&state, &screen).await;
-    render(&CountCard { tr: screen.tr(), failing: report.count(Verdict::Fail), warnings: report.count(Verdict::Warn) })
+pub async fn count_fragment(
+    State(state): State<AppState>,
+    screen: Screen,
+    ValidQuery(query): ValidQuery<CountQuery>,
+) -> AppResult<Html<String>> {
+    let report = super::report(&state, &screen, super::Wanted::for_fragment(query.trend)).await;
+    render(&CountCard {
+        tr: screen.tr(),
+        failing: report.count(Verdict::Fail),
+        warnings: report.count(Verdict::Warn),
+        trend_pending: report.trend_pending(),
+        trend_delay: super::trend_delay(),
+    })
 }

@@ -7,6 +7,8 @@ mod json;
 mod keys;
 mod page;
 mod panels;
+mod shared;
+pub(crate) mod trend;
 
 use ccr_panel::sim::SimServer;
 use ccr_panel::web::auth::AuthSettings;
