@@ -53,6 +53,12 @@ const LOAD_PAGES: &[Page] =
 
 const SIZES: [usize; 3] = [100, 1_000, 10_000];
 
+/// Whether to measure `page`: every page, or `CCR_BENCH_PAGES=doctor,remote` (label contains
+/// one of them) while profiling.
+fn chosen(page: &Page) -> bool {
+    std::env::var("CCR_BENCH_PAGES").map_or(true, |list| list.split(',').any(|part| page.label.contains(part.trim())))
+}
+
 /// The sizes to measure: [`SIZES`], or `CCR_BENCH_SIZES=100,1000` while profiling one of them.
 fn sizes() -> Vec<usize> {
     std::env::var("CCR_BENCH_SIZES")
@@ -199,6 +205,8 @@ struct Overhead {
     size: usize,
     label: &'static str,
     es_requests: usize,
+    /// The page's HTML, decoded.
+    html_bytes: usize,
     samples: usize,
     panel: (Duration, Duration),
     direct: (Duration, Duration),
@@ -221,7 +229,9 @@ async fn overhead(
 ) -> Overhead {
     let path = page.path.replace("{follower}", &follower_name(size - 10));
     // Once to warm up, once to record what the page asks Elasticsearch.
-    assert_eq!(load(http, base, cookies, &path).await.0, 200, "{path}");
+    let (status, body, _) = load(http, base, cookies, &path).await;
+    assert_eq!(status, 200, "{path}");
+    let html_bytes = decoded(&body).len();
     local.sim.clear_requests();
     assert_eq!(load(http, base, cookies, &path).await.0, 200, "{path}");
     let requests = local.sim.requests();
@@ -245,6 +255,7 @@ async fn overhead(
         size,
         label: page.label,
         es_requests: requests.len(),
+        html_bytes,
         samples: panel.len(),
         panel: (percentile(&panel, 0.5), percentile(&panel, 0.99)),
         direct: (percentile(&direct, 0.5), percentile(&direct, 0.99)),
@@ -364,12 +375,17 @@ fn linked_assets(html: &str) -> Vec<String> {
     found
 }
 
-fn gunzip(bytes: &[u8]) -> Vec<u8> {
+/// The bytes as the browser reads them, whatever the `Content-Encoding` (gzip, brotli, none).
+fn decoded(bytes: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
-    if flate2::read::GzDecoder::new(bytes).read_to_end(&mut out).is_err() {
-        return bytes.to_vec();
+    if flate2::read::GzDecoder::new(bytes).read_to_end(&mut out).is_ok() {
+        return out;
     }
-    out
+    out.clear();
+    if brotli::Decompressor::new(bytes, 4096).read_to_end(&mut out).is_ok() {
+        return out;
+    }
+    bytes.to_vec()
 }
 
 fn goal(met: bool) -> &'static str {
@@ -430,10 +446,10 @@ fn main() {
             grow(&local, grown, size);
             grown = size;
             eprintln!("{:>6.1} s: {size} followers", whole.elapsed().as_secs_f64());
-            for page in PAGES {
+            for page in PAGES.iter().filter(|p| chosen(p)) {
                 overheads.push(overhead(&http, &base, &cookies, &local, size, page).await);
             }
-            for page in LOAD_PAGES {
+            for page in LOAD_PAGES.iter().filter(|p| chosen(p)) {
                 for users in USERS {
                     loads.push(drive(&http, &base, &sessions, size, page, users).await);
                 }
@@ -443,13 +459,13 @@ fn main() {
                 after_load = rss_kib(panel.id());
                 // A cold load of the follower list: the page, then every asset it links.
                 let (_, html, headers) = load(&http, &base, &cookies, "/follower-indices").await;
-                let text = String::from_utf8_lossy(&gunzip(&html)).into_owned();
-                weight.push(("HTML".to_owned(), html.len() + headers, gunzip(&html).len()));
+                let text = String::from_utf8_lossy(&decoded(&html)).into_owned();
+                weight.push(("HTML".to_owned(), html.len() + headers, decoded(&html).len()));
                 for asset in linked_assets(&text) {
                     let (status, body, headers) = load(&http, &base, &cookies, &asset).await;
                     assert_eq!(status, 200, "{asset}");
                     let name = asset.rsplit('/').next().unwrap_or_default().to_owned();
-                    weight.push((name, body.len() + headers, gunzip(&body).len()));
+                    weight.push((name, body.len() + headers, decoded(&body).len()));
                 }
             }
         }
@@ -468,13 +484,13 @@ fn main() {
         println!("\n## Results\n");
         println!("Machine: {cores} cores, {machine}. The simulators, the load generator and the panel share them.\n");
         println!("### Overhead ratio (panel page ÷ the same Elasticsearch requests sent directly one after the other)\n");
-        println!("| followers | page | ES requests | samples | panel p50 ms | direct p50 ms | ratio p50 | panel p99 ms | direct p99 ms | ratio p99 |");
-        println!("|---|---|---|---|---|---|---|---|---|---|");
+        println!("| followers | page | ES requests | HTML KB | samples | panel p50 ms | direct p50 ms | ratio p50 | panel p99 ms | direct p99 ms | ratio p99 |");
+        println!("|---|---|---|---|---|---|---|---|---|---|---|");
         for o in &overheads {
             let (r50, r99) = o.ratio();
             println!(
-                "| {} | {} | {} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} |",
-                o.size, o.label, o.es_requests, o.samples, ms(o.panel.0), ms(o.direct.0), r50, ms(o.panel.1), ms(o.direct.1), r99
+                "| {} | {} | {} | {:.1} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} |",
+                o.size, o.label, o.es_requests, o.html_bytes as f64 / 1024.0, o.samples, ms(o.panel.0), ms(o.direct.0), r50, ms(o.panel.1), ms(o.direct.1), r99
             );
         }
         println!("\n### Throughput ({} s per row, every user signed in, `Accept-Encoding: {ACCEPT_ENCODING}`)\n", LOAD_DURATION.as_secs());

@@ -48,10 +48,15 @@ impl Lang {
         }
     }
 
-    fn catalog(self) -> LanguageIdentifier {
+    /// Parsed once: a page looks up hundreds of messages.
+    fn catalog(self) -> &'static LanguageIdentifier {
+        static EN: std::sync::LazyLock<LanguageIdentifier> =
+            std::sync::LazyLock::new(|| "en-US".parse().expect("valid tag"));
+        static ZH_CN: std::sync::LazyLock<LanguageIdentifier> =
+            std::sync::LazyLock::new(|| "zh-CN".parse().expect("valid tag"));
         match self {
-            Lang::En => "en-US".parse().expect("valid tag"),
-            Lang::ZhCn => "zh-CN".parse().expect("valid tag"),
+            Lang::En => &EN,
+            Lang::ZhCn => &ZH_CN,
         }
     }
 
@@ -98,14 +103,14 @@ impl Tr {
 
     /// The message for `key`. A missing key shows as the key itself (tests catch it first).
     pub fn t(&self, key: &str) -> String {
-        LOCALES.try_lookup(&self.lang.catalog(), key).unwrap_or_else(|| key.to_owned())
+        LOCALES.try_lookup(self.lang.catalog(), key).unwrap_or_else(|| key.to_owned())
     }
 
     /// The message for `key` with named arguments (`{ $name }` in the catalog).
     pub fn t_args(&self, key: &str, args: &[(&str, &str)]) -> String {
         let args: HashMap<Cow<'static, str>, FluentValue<'_>> =
             args.iter().map(|(k, v)| (Cow::Owned((*k).to_owned()), FluentValue::from(*v))).collect();
-        LOCALES.try_lookup_with_args(&self.lang.catalog(), key, &args).unwrap_or_else(|| key.to_owned())
+        LOCALES.try_lookup_with_args(self.lang.catalog(), key, &args).unwrap_or_else(|| key.to_owned())
     }
 
     /// Shorthand for one argument.

@@ -8,16 +8,18 @@
 //! `cargo bench --bench pages` (BENCHMARKS.md): the resident size stayed near the peak of the
 //! load for good.
 
-/// At start: large buffers (128 KiB and more) always get their own mapping, returned to the
-/// system when freed; at most two arenas (the runtime has one worker per core, and the panel's
+/// At start: large buffers (1 MiB and more: the answers and lists of thousands of followers)
+/// always get their own mapping, returned to the system when freed, while a page's gzip state
+/// (a few hundred KiB, every page) is reused from the heap rather than mapped and faulted in
+/// each time; at most two arenas (the runtime has one worker per core, and the panel's
 /// work is short): less memory held apart per thread.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 pub fn tune_allocator() {
     // SAFETY: mallopt only changes glibc's allocator parameters; called once at start, before
     // the runtime spawns its threads. A refused parameter leaves the default, which is harmless.
     unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
-        libc::mallopt(libc::M_TRIM_THRESHOLD, 256 * 1024);
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 1024 * 1024);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 2 * 1024 * 1024);
         libc::mallopt(libc::M_ARENA_MAX, 2);
     }
 }

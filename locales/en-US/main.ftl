@@ -889,3 +889,6 @@ doctor-not-checked-leader-silent = Not checked: the panel manages { $clusters },
 doctor-d10-one-reading = One lag reading so far: { $now } operations behind. The trend needs a second reading; the page takes one in a moment (or run the doctor again).
 doctor-trend-pending = Some followers have one lag reading so far; their trend is measured in a moment.
 doctor-measure-trend = Measure the trend
+# Doctor: findings a page at a time
+doctor-group-range = { $first }–{ $last } of { $total }
+doctor-group-see-all = See them all, a page at a time

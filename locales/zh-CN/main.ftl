@@ -890,3 +890,6 @@ doctor-not-checked-leader-silent = 未检查：面板管理的集群 { $clusters
 doctor-d10-one-reading = 目前只有一次延迟读数：落后 { $now } 个操作。判断趋势需要第二次读数；页面稍后会自动再读一次（也可以重新运行诊断）。
 doctor-trend-pending = 部分 Follower 索引目前只有一次延迟读数；稍后会测量其趋势。
 doctor-measure-trend = 测量趋势
+# Doctor: findings a page at a time
+doctor-group-range = 第 { $first }–{ $last } 项，共 { $total } 项
+doctor-group-see-all = 逐页查看全部

@@ -161,8 +161,13 @@ pub fn app(state: AppState) -> Router {
     };
     routes
         // Gzip for pages and fragments when the browser takes it (assets come pre-compressed,
-        // and an answer that has a `Content-Encoding` is left alone); adds `Vary`.
-        .layer(tower_http::compression::CompressionLayer::new())
+        // and an answer that has a `Content-Encoding` is left alone); adds `Vary`. Level 2:
+        // measured on a 66 KB follower list, 0.19 ms and 6.2 KB against 0.47 ms and 5.2 KB at
+        // the default 6; a page is sent once, so the time counts more than the kilobyte.
+        .layer(
+            tower_http::compression::CompressionLayer::new()
+                .quality(tower_http::CompressionLevel::Precise(2)),
+        )
         .layer(tower::util::option_layer(hsts))
         .layer(SetResponseHeaderLayer::if_not_present(
             HeaderName::from_static("content-security-policy"),

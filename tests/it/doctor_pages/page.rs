@@ -160,3 +160,75 @@ async fn a_managed_leader_that_does_not_answer_is_named_not_called_unmanaged() {
         assert!(text.contains("the panel manages leader, which did not answer in time"), "{text}");
     }
 }
+
+/// Findings a page at a time: 120 followers give hundreds of findings; each verdict shows 50,
+/// counts them all, and its own pages go through every one exactly once.
+#[tokio::test]
+async fn many_findings_come_a_page_at_a_time_and_every_one_is_reachable() {
+    use ccr_panel::sim::follower::FollowerState;
+    use ccr_panel::sim::state::Index;
+    let local = start_sim("local").await;
+    {
+        let mut state = local.sim.state();
+        for i in 0..120 {
+            let mut index = Index::new(format!("uuid-{i}"), Default::default());
+            let follower =
+                FollowerState::new("leader", &format!("logs-{i:03}"), "leader-uuid", serde_json::Value::Null, 1);
+            index.follower = Some(follower);
+            state.indices.insert(format!("copy-{i:03}"), index);
+        }
+    }
+    let panel = panel_for(&local);
+    let json = Visitor::new(&panel).get("/doctor.json").await;
+    let report: serde_json::Value = serde_json::from_str(&json.body).unwrap();
+    let count_of =
+        |verdict: &str| report["checks"].as_array().unwrap().iter().filter(|f| f["verdict"] == verdict).count();
+
+    let page = Visitor::new(&panel).get("/doctor").await;
+    assert_eq!(page.status, 200);
+    let mut paged = Vec::new();
+    for verdict in ["fail", "warn", "not_checked", "pass"] {
+        let total = count_of(verdict);
+        let shown = findings(&page).into_iter().filter(|f| f.2 == verdict).count();
+        assert_eq!(shown, total.min(50), "{verdict}");
+        if total > 50 {
+            paged.push((verdict, total));
+            let group = format!("section[data-verdict={verdict}]");
+            assert_eq!(page.text(&format!("{group} h2")).rsplit(' ').next().unwrap(), total.to_string());
+            assert_eq!(page.text(&format!("#doctor-pages-{verdict} .doctor-range")), format!("1–50 of {total}"));
+            let nav = page
+                .html()
+                .select(&scraper::Selector::parse(&format!("#doctor-pages-{verdict}")).unwrap())
+                .next()
+                .unwrap()
+                .html();
+            let see_all = page.attr(&format!("#doctor-pages-{verdict} a.doctor-see-all"), "href").expect(&nav);
+            assert_eq!(see_all, format!("/doctor?verdict={verdict}"));
+        }
+    }
+    assert!(!paged.is_empty(), "120 followers give more than 50 findings of some verdict");
+
+    for (verdict, total) in paged {
+        let mut seen = std::collections::BTreeSet::new();
+        let mut next = Some(format!("/doctor?verdict={verdict}"));
+        let mut pages = 0;
+        while let Some(url) = next {
+            let page = Visitor::new(&panel).get(&url).await;
+            assert_eq!(page.status, 200, "{url}");
+            let on_page = findings(&page);
+            assert!(on_page.len() <= 50 && !on_page.is_empty(), "{url}");
+            assert!(on_page.iter().all(|f| f.2 == verdict), "{url}: only the chosen verdict");
+            for f in on_page {
+                assert!(seen.insert((f.0, f.1)), "{url}: a finding shown twice");
+            }
+            next = page.attr(&format!("#doctor-pages-{verdict} a[rel=next]"), "href");
+            pages += 1;
+        }
+        assert_eq!(seen.len(), total, "{verdict}: every finding on exactly one page");
+        assert_eq!(pages, total.div_ceil(50));
+        // Past the end: the last page, with a way back.
+        let last = Visitor::new(&panel).get(&format!("/doctor?verdict={verdict}&page=999")).await;
+        assert_eq!(findings(&last).len(), total - (pages - 1) * 50);
+        assert!(last.attr(&format!("#doctor-pages-{verdict} a[rel=prev]"), "href").is_some());
+    }
+}
