@@ -159,3 +159,31 @@ async fn a_hanging_live_probe_falls_back_to_remote_info() {
     assert!(page.body.contains("may lag behind reality"), "and says where the status came from");
     assert!(page.text("tr[data-remote=far] .status").starts_with("Not connected"));
 }
+
+/// The list's live probe asks every remote at once (`_resolve/cluster/*:*`) without waiting
+/// for `_remote/info`: held back by a slow `_remote/info`, the probe still arrives first, and
+/// the status shown is the probe's.
+#[tokio::test]
+async fn the_live_probe_of_every_remote_does_not_wait_for_the_list() {
+    let (_leader_sim, local_sim, _leader, local) = crate::replication::connected_pair().await;
+    let mut update = ccr_panel::es::ClusterSettingsUpdate::default();
+    update.persistent.insert("cluster.remote.far.seeds".into(), json!(["127.0.0.1:9"]));
+    local.put_cluster_settings(&update).await.unwrap();
+    let panel = panel_for(&local_sim);
+    local_sim.sim.clear_requests();
+    local_sim.sim.inject_fault(Fault::new("/_remote/info", FaultKind::Hang { millis: 300 }));
+    let page = get(&panel, "/remote-clusters").await;
+    assert_eq!(page.status, 200);
+    let paths: Vec<String> = local_sim.sim.requests().into_iter().map(|r| r.path).collect();
+    let probe = paths.iter().position(|p| p == "/_resolve/cluster/*:*").expect("one probe for every remote");
+    let info = paths.iter().position(|p| p == "/_remote/info").unwrap();
+    assert!(probe < info, "{paths:?}");
+    assert_eq!(paths.iter().filter(|p| p.starts_with("/_resolve/cluster")).count(), 1, "{paths:?}");
+    assert!(
+        page.text("tr[data-remote=leader] .status").starts_with("Connected"),
+        "{}",
+        page.text("tr[data-remote=leader]")
+    );
+    assert!(page.text("tr[data-remote=far] .status").starts_with("Not connected"));
+    assert!(!page.body.contains("may lag behind reality"), "the status is the probe's");
+}

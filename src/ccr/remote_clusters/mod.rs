@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::es::{Capabilities, ClusterSettings, EsClient, EsError, RemoteInfo};
+use crate::es::{Capabilities, ClusterSettings, EsClient, EsError, RemoteInfo, ResolvedCluster};
 
 /// How the local cluster reaches a remote.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -190,6 +190,36 @@ pub struct StatusReport {
 /// seeds broke), so from 8.13 `_resolve/cluster/<alias>:*` is asked instead: it forces a
 /// connection attempt. Without that API, or without the privilege for it, `_remote/info`.
 pub async fn live_status(client: &EsClient, caps: Capabilities, remotes: &[RemoteCluster]) -> StatusReport {
+    if remotes.is_empty() || !caps.resolve_cluster() {
+        return status_from(None, remotes);
+    }
+    let expression = remotes.iter().map(|r| format!("{}:*", r.name)).collect::<Vec<_>>().join(",");
+    status_from(Some(probe(client, caps, &expression).await), remotes)
+}
+
+/// What [`probe_all`] asks, for a page to ask it together with `_remote/info`.
+pub type Probe = Option<Result<BTreeMap<String, ResolvedCluster>, EsError>>;
+
+/// The probe of every remote at once (`_resolve/cluster/*:*`), which needs no list of names:
+/// a page asks it together with `_remote/info` rather than after it. `None` before 8.13.
+pub async fn probe_all(client: &EsClient, caps: Capabilities) -> Probe {
+    if !caps.resolve_cluster() {
+        return None;
+    }
+    Some(probe(client, caps, "*:*").await)
+}
+
+async fn probe(
+    client: &EsClient,
+    caps: Capabilities,
+    expression: &str,
+) -> Result<BTreeMap<String, ResolvedCluster>, EsError> {
+    let timeout = caps.resolve_cluster_timeout().then_some("5s");
+    client.resolve_cluster(expression, timeout).await
+}
+
+/// The live status of `remotes` from a probe's answer, or from `_remote/info` without one.
+pub fn status_from(probe: Probe, remotes: &[RemoteCluster]) -> StatusReport {
     let fallback = || StatusReport {
         by_name: remotes
             .iter()
@@ -197,13 +227,11 @@ pub async fn live_status(client: &EsClient, caps: Capabilities, remotes: &[Remot
             .collect(),
         probed: false,
     };
-    if remotes.is_empty() || !caps.resolve_cluster() {
-        return fallback();
-    }
-    let expression = remotes.iter().map(|r| format!("{}:*", r.name)).collect::<Vec<_>>().join(",");
-    let timeout = caps.resolve_cluster_timeout().then_some("5s");
-    match client.resolve_cluster(&expression, timeout).await {
-        Ok(answer) => StatusReport {
+    match probe {
+        // With no remote at all, `*:*` names no cluster: whatever it answered says nothing.
+        _ if remotes.is_empty() => fallback(),
+        None => fallback(),
+        Some(Ok(answer)) => StatusReport {
             by_name: remotes
                 .iter()
                 .map(|r| {
@@ -217,7 +245,7 @@ pub async fn live_status(client: &EsClient, caps: Capabilities, remotes: &[Remot
                 .collect(),
             probed: true,
         },
-        Err(error) => {
+        Some(Err(error)) => {
             tracing::debug!(%error, "_resolve/cluster failed; falling back to _remote/info");
             fallback()
         }

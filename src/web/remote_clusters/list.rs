@@ -216,14 +216,16 @@ pub async fn list_remote_clusters(
     headers: HeaderMap,
     ValidQuery(query): ValidQuery<ListQuery>,
 ) -> AppResult<Response> {
-    // The header's calls and the list's are independent: asked at once.
-    let (chrome, caps, remotes) = tokio::join!(
+    // The version is read once and kept: normally no request.
+    let caps = screen.client().capabilities().await?;
+    // The header's calls, the list and the probe of every remote are independent: asked at once.
+    let (chrome, remotes, probe) = tokio::join!(
         screen.chrome(Nav::RemoteClusters),
-        screen.client().capabilities(),
-        remote_clusters::list(screen.client())
+        remote_clusters::list(screen.client()),
+        remote_clusters::probe_all(screen.client(), caps)
     );
-    let (chrome, caps, remotes) = (chrome?, caps?, remotes?);
-    let status = remote_clusters::live_status(screen.client(), caps, &remotes).await;
+    let (chrome, remotes) = (chrome?, remotes?);
+    let status = remote_clusters::status_from(probe, &remotes);
     let total = remotes.len();
     // The HTTP addresses are only needed to explain a remote that does not connect.
     let endpoints = if status.by_name.values().any(|s| *s != LiveStatus::Connected) {

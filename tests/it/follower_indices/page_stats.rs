@@ -11,10 +11,14 @@ use crate::helpers::{Visitor, panel_for, start_sim};
 /// 120 active followers `copy-000` .. `copy-119`; `copy-<i>` is `i + 1` operations behind on
 /// each of its two shards (the follower is at -1, nothing applied yet).
 async fn sim_with_active_followers() -> SimServer {
+    sim_with(120).await
+}
+
+async fn sim_with(followers: i64) -> SimServer {
     let local = start_sim("local").await;
     {
         let mut state = local.sim.state();
-        for i in 0..120 {
+        for i in 0..followers {
             let mut index = Index::new(format!("uuid-{i}"), Default::default());
             let mut follower = FollowerState::new("leader", &format!("logs-{i:03}"), "leader-uuid", Value::Null, 2);
             for shard in &mut follower.shards {
@@ -86,4 +90,37 @@ async fn paused_rows_and_the_paused_filter_ask_no_stats() {
     let page = Visitor::new(&panel).get("/follower-indices?status=paused").await;
     assert_eq!(page.texts("#follower-indices tbody tr").len(), 50);
     assert!(stats_requests(&local).is_empty(), "{:?}", stats_requests(&local));
+}
+
+/// A cluster seen with few followers gets its list in one round trip: `_ccr/info` and every
+/// follower's stats at once; a larger one keeps asking the page's stats after `_ccr/info`.
+#[tokio::test]
+async fn a_small_cluster_is_listed_in_one_round_trip_once_its_size_is_known() {
+    use ccr_panel::ccr::followers::ONE_ROUND_TRIP_UP_TO;
+    let small = sim_with_active_followers().await;
+    const { assert!(120 <= ONE_ROUND_TRIP_UP_TO) };
+    let panel = panel_for(&small);
+    let mut visitor = Visitor::new(&panel);
+    visitor.get("/follower-indices").await;
+    assert_ne!(stats_requests(&small)[0].path, "/_ccr/stats", "the first read does not know the size yet");
+    small.sim.clear_requests();
+    let page = visitor.get("/follower-indices?page=2").await;
+    let rows = page.texts("#follower-indices tbody tr");
+    assert!(rows[0].contains("copy-050") && rows[0].contains(" 102 "), "{}", rows[0]);
+    let stats = stats_requests(&small);
+    assert_eq!(stats.iter().map(|r| r.path.as_str()).collect::<Vec<_>>(), ["/_ccr/stats"], "{stats:?}");
+    assert!(filter_of(&stats[0]).contains("follow_stats.indices.index"));
+
+    let large = sim_with(ONE_ROUND_TRIP_UP_TO as i64 + 1).await;
+    let panel = panel_for(&large);
+    let mut visitor = Visitor::new(&panel);
+    visitor.get("/follower-indices").await;
+    large.sim.clear_requests();
+    visitor.get("/follower-indices?page=2").await;
+    let stats = stats_requests(&large);
+    let expected: Vec<String> = (50..100).map(|i| format!("copy-{i:03}")).collect();
+    assert_eq!(
+        stats.iter().map(|r| r.path.clone()).collect::<Vec<_>>(),
+        [format!("/{}/_ccr/stats", expected.join(","))]
+    );
 }
