@@ -6,14 +6,17 @@
 //! Reports are kept per cluster and per caller: the user's name and a digest of the
 //! credentials the panel calls Elasticsearch with ([`crate::es::EsClient::credentials_digest`];
 //! never the secrets), so nobody sees a report made with someone else's rights. A report is
-//! kept [`KEEP`] after it was made; nothing older is ever handed out, and the map only holds
-//! what was made within that time (or is under way), so it stays as small as the number of
-//! people using the doctor at that moment.
+//! kept [`KEEP`] after it was made; nothing older is ever handed out, and a report is dropped
+//! once its time is over even when nobody looks again (at 10,000 followers a report is
+//! megabytes), so the map stays as small as the number of people using the doctor right now.
 
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+// tokio's clock: the same as std's, and paused in tests.
+use tokio::time::Instant;
 
 use tokio::sync::OnceCell;
 
@@ -46,7 +49,17 @@ type Flight = Arc<OnceCell<Made>>;
 /// The reports made in the last [`KEEP`], and the runs under way.
 #[derive(Debug, Default)]
 pub struct SharedReports {
-    flights: Mutex<HashMap<ReportKey, Flight>>,
+    flights: Arc<Mutex<HashMap<ReportKey, Flight>>>,
+}
+
+type Flights = Arc<Mutex<HashMap<ReportKey, Flight>>>;
+
+/// Drops the reports past their time.
+fn sweep(flights: &Flights) -> std::sync::MutexGuard<'_, HashMap<ReportKey, Flight>> {
+    let mut flights = flights.lock().unwrap_or_else(|p| p.into_inner());
+    // A run under way is kept (someone is waiting for it); a report past its time is not.
+    flights.retain(|_, flight| flight.get().is_none_or(|(_, made)| made.elapsed() < KEEP));
+    flights
 }
 
 impl SharedReports {
@@ -55,24 +68,43 @@ impl SharedReports {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<ReportKey, Flight>> {
-        let mut flights = self.flights.lock().unwrap_or_else(|p| p.into_inner());
-        // A run under way is kept (someone is waiting for it); a report past its time is not.
-        flights.retain(|_, flight| flight.get().is_none_or(|(_, made)| made.elapsed() < KEEP));
-        flights
+        sweep(&self.flights)
+    }
+
+    /// The flight's report, made by `run` when nobody made it yet (also when the one making it
+    /// went away: its page was closed). A new report is swept away once its time is over.
+    async fn finish<F: Future<Output = Report>>(&self, flight: &Flight, run: impl FnOnce() -> F) -> Arc<Report> {
+        let made_here = std::sync::atomic::AtomicBool::new(false);
+        let report = flight
+            .get_or_init(|| async {
+                made_here.store(true, std::sync::atomic::Ordering::Relaxed);
+                (Arc::new(run().await), Instant::now())
+            })
+            .await
+            .0
+            .clone();
+        if made_here.load(std::sync::atomic::Ordering::Relaxed) {
+            let flights = self.flights.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(KEEP + Duration::from_millis(10)).await;
+                drop(sweep(&flights));
+            });
+        }
+        report
     }
 
     /// The report made for `key` less than [`KEEP`] ago, or the run under way, else the one
     /// `run` makes (and then shares).
     pub async fn shared<F: Future<Output = Report>>(&self, key: &ReportKey, run: impl FnOnce() -> F) -> Arc<Report> {
         let flight = self.lock().entry(key.clone()).or_default().clone();
-        finish(&flight, run).await
+        self.finish(&flight, run).await
     }
 
     /// A new run whatever is kept ("Run again"); its report replaces the kept one.
     pub async fn fresh<F: Future<Output = Report>>(&self, key: &ReportKey, run: impl FnOnce() -> F) -> Arc<Report> {
         let flight = Flight::default();
         self.lock().insert(key.clone(), flight.clone());
-        finish(&flight, run).await
+        self.finish(&flight, run).await
     }
 
     /// The report that follows `seen` up (its lag trend measured again): made once by `run`
@@ -95,7 +127,7 @@ impl SharedReports {
                 }
             }
         };
-        finish(&flight, run).await
+        self.finish(&flight, run).await
     }
 
     /// Drops every kept report: something changed (a fix applied, a follower paused), and the
@@ -112,12 +144,6 @@ impl SharedReports {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
-}
-
-/// The flight's report, made by `run` when nobody made it yet (also when the one making it
-/// went away: its page was closed).
-async fn finish<F: Future<Output = Report>>(flight: &Flight, run: impl FnOnce() -> F) -> Arc<Report> {
-    flight.get_or_init(|| async { (Arc::new(run().await), Instant::now()) }).await.0.clone()
 }
 
 #[cfg(test)]
@@ -168,5 +194,17 @@ mod tests {
         let after = reports.shared(&key("ann"), || counted(&runs)).await;
         assert!(!Arc::ptr_eq(&after, &x));
         assert_eq!(runs.load(Ordering::SeqCst), 4);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_report_is_dropped_once_its_time_is_over_even_unasked() {
+        let (reports, runs) = (SharedReports::new(), AtomicUsize::new(0));
+        let made = reports.shared(&key("ann"), || counted(&runs)).await;
+        let weak = Arc::downgrade(&made);
+        drop(made);
+        assert!(weak.upgrade().is_some(), "kept for the fragments that follow");
+        tokio::time::sleep(KEEP + Duration::from_millis(50)).await;
+        assert!(weak.upgrade().is_none(), "dropped without anyone asking again");
+        assert_eq!(reports.flights.lock().unwrap().len(), 0);
     }
 }
