@@ -892,3 +892,5 @@ doctor-measure-trend = Measure the trend
 # Doctor: findings a page at a time
 doctor-group-range = { $first }–{ $last } of { $total }
 doctor-group-see-all = See them all, a page at a time
+# Auto-follow patterns: the list a page at a time
+af-count = { $matching } of { $total } auto-follow patterns

@@ -893,3 +893,5 @@ doctor-measure-trend = 测量趋势
 # Doctor: findings a page at a time
 doctor-group-range = 第 { $first }–{ $last } 项，共 { $total } 项
 doctor-group-see-all = 逐页查看全部
+# Auto-follow patterns: the list a page at a time
+af-count = 共 { $total } 个自动跟随模式，符合条件 { $matching } 个

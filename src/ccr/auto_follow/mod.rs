@@ -3,6 +3,7 @@
 //!
 //! Templates get [`PatternView`]s, never Elasticsearch's JSON.
 
+pub mod list;
 pub mod preview;
 pub mod spec;
 

@@ -12,6 +12,7 @@ use axum_extra::extract::Form;
 use axum_extra::extract::cookie::PrivateCookieJar;
 use serde::Deserialize;
 
+use super::list::ListParams;
 use super::{event, find};
 use crate::audit::Action;
 use crate::ccr::auto_follow::{self, PatternAction, PatternView};
@@ -32,7 +33,7 @@ pub const MAX_BULK: usize = 100;
 pub struct ActionFields {
     names: Vec<String>,
     confirm: Vec<String>,
-    /// `detail`: go back to the pattern's page rather than the list.
+    /// `detail`: go back to the pattern's page; else the list's query string to come back to.
     back: Option<String>,
 }
 
@@ -108,8 +109,16 @@ async fn run(
 fn destination(fields: &ActionFields, name: &str) -> String {
     match fields.back.as_deref() {
         Some("detail") => format!("/auto-follow-patterns/{}", filters::encode_segment(name)),
-        _ => "/auto-follow-patterns".to_owned(),
+        _ => list_view(fields),
     }
+}
+
+/// The list as it was (search, sort, page): rebuilt from its parsed query string, so the
+/// redirect never leaves the list whatever was sent.
+fn list_view(fields: &ActionFields) -> String {
+    serde_urlencoded::from_str::<ListParams>(fields.back.as_deref().unwrap_or_default())
+        .unwrap_or_default()
+        .href(|_| {})
 }
 
 async fn one(
@@ -131,7 +140,7 @@ async fn many(
     fields: ActionFields,
     action: PatternAction,
 ) -> AppResult<Response> {
-    let list = "/auto-follow-patterns";
+    let list = &list_view(&fields);
     let names = match fields.names() {
         Err(()) => return Ok(back(&state, jar, &Flash::new(Outcome::TooMany { max: MAX_BULK as u32 }, [""; 0]), list)),
         Ok(names) if names.is_empty() => {
@@ -140,7 +149,7 @@ async fn many(
         Ok(names) => names,
     };
     if action == PatternAction::Delete && !fields.confirmed() {
-        return confirmation(&screen, &names, true).await;
+        return confirmation(&screen, &names, Some(list)).await;
     }
     run(&state, &screen, jar, &names, action, list).await
 }
@@ -173,7 +182,7 @@ pub async fn delete_pattern(
     Form(fields): Form<ActionFields>,
 ) -> AppResult<Response> {
     if !fields.confirmed() {
-        return confirmation(&screen, &[name], false).await;
+        return confirmation(&screen, &[name], None).await;
     }
     run(&state, &screen, jar, &[name], PatternAction::Delete, "/auto-follow-patterns").await
 }
@@ -211,6 +220,9 @@ struct ConfirmPage {
     chrome: Chrome,
     patterns: Vec<PatternView>,
     bulk: bool,
+    /// The list's view to come back to (bulk only), and its query string for the form.
+    list: String,
+    back: String,
 }
 
 impl ConfirmPage {
@@ -220,14 +232,18 @@ impl ConfirmPage {
 }
 
 pub async fn confirm_delete(screen: Screen, Path(name): Path<String>) -> AppResult<Response> {
-    confirmation(&screen, &[name], false).await
+    confirmation(&screen, &[name], None).await
 }
 
-async fn confirmation(screen: &Screen, names: &[String], bulk: bool) -> AppResult<Response> {
+/// The confirmation of deleting `names`; `list` is the list's view a bulk delete came from.
+async fn confirmation(screen: &Screen, names: &[String], list: Option<&str>) -> AppResult<Response> {
     let chrome = screen.chrome(Nav::AutoFollow).await?;
     let mut patterns = Vec::new();
     for name in names {
         patterns.push(find(screen.client(), name).await?.0);
     }
-    Ok(render(&ConfirmPage { chrome, patterns, bulk })?.into_response())
+    let bulk = list.is_some();
+    let list = list.unwrap_or("/auto-follow-patterns").to_owned();
+    let back = list.trim_start_matches("/auto-follow-patterns").trim_start_matches('?').to_owned();
+    Ok(render(&ConfirmPage { chrome, patterns, bulk, list, back })?.into_response())
 }

@@ -1,54 +1,61 @@
 //! The list: every pattern with its status, remote, patterns, exclusions, follower names, the
-//! followers it made and its last error; search and sort in the query string; bulk pause,
-//! resume and delete (names in the form body).
+//! followers it made and its last error; search, sort and page in the query string (one page
+//! of 50 rows, cut in [`crate::ccr::auto_follow::list`]); bulk pause, resume and delete (names
+//! in the form body) come back to the same view.
 
 use askama::Template;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::cookie::PrivateCookieJar;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::FlashView;
+use crate::ccr::auto_follow::list::{ListQuery, SortKey};
 use crate::ccr::auto_follow::spec::FollowIndexPattern;
 use crate::ccr::auto_follow::{self, PatternView};
 use crate::web::chrome::{Chrome, Nav};
 use crate::web::error::AppResult;
 use crate::web::filters;
 use crate::web::flash::{Flash, FlashKey};
-use crate::web::page::{SortLink, search_pair};
+use crate::web::page::SortLink;
 use crate::web::{Screen, ValidQuery, render};
 
 /// How many followers a row names; the rest are counted.
 pub const SHOWN_FOLLOWERS: usize = 5;
 
-#[derive(Debug, Default, Deserialize)]
-pub struct ListQuery {
-    #[serde(default)]
-    q: String,
-    #[serde(default)]
-    sort: SortColumn,
-    #[serde(default)]
-    desc: bool,
+/// The query string, as typed (unknown values fall back to defaults in [`ListQuery::new`]).
+#[derive(Debug, Default, Clone, Deserialize, Serialize)]
+#[serde(default)]
+pub struct ListParams {
+    pub q: String,
+    pub sort: String,
+    /// `true` sorts descending.
+    pub desc: String,
+    pub page: String,
 }
 
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-enum SortColumn {
-    #[default]
-    Name,
-    Status,
-    Remote,
-    Followers,
+impl ListParams {
+    pub fn query(&self) -> ListQuery {
+        ListQuery::new(&self.q, &self.sort, self.desc == "true", &self.page)
+    }
+
+    /// The list's address for this view, with `change` applied.
+    pub fn href(&self, change: impl FnOnce(&mut ListParams)) -> String {
+        let mut params = self.clone();
+        change(&mut params);
+        let pairs: Vec<(&str, &str)> =
+            [("q", &params.q), ("sort", &params.sort), ("desc", &params.desc), ("page", &params.page)]
+                .into_iter()
+                .filter(|(_, v)| !v.is_empty())
+                .map(|(k, v)| (k, v.as_str()))
+                .collect();
+        let query = serde_urlencoded::to_string(pairs).unwrap_or_default();
+        if query.is_empty() { LIST.into() } else { format!("{LIST}?{query}") }
+    }
 }
 
-impl SortColumn {
-    const ALL: [(SortColumn, &'static str); 4] = [
-        (SortColumn::Name, "name"),
-        (SortColumn::Status, "status"),
-        (SortColumn::Remote, "remote"),
-        (SortColumn::Followers, "followers"),
-    ];
-}
+/// The list's path.
+const LIST: &str = "/auto-follow-patterns";
 
 /// How followers are named, for a cell: the pattern, or "same as the leader".
 pub fn follow_pattern_text(pattern: &FollowIndexPattern) -> Option<String> {
@@ -79,15 +86,6 @@ impl PatternRow {
             last_error,
         }
     }
-
-    fn matches(&self, needle: &str) -> bool {
-        let needle = needle.trim().to_lowercase();
-        let v = &self.view;
-        needle.is_empty()
-            || v.name.to_lowercase().contains(&needle)
-            || v.remote_cluster.to_lowercase().contains(&needle)
-            || v.leader_index_patterns.iter().any(|p| p.to_lowercase().contains(&needle))
-    }
 }
 
 #[derive(Template)]
@@ -97,20 +95,44 @@ struct ListPage {
     /// False on a licence without CCR: the page explains instead of listing.
     licensed: bool,
     rows: Vec<PatternRow>,
+    /// Patterns on the cluster, and those that pass the search.
     total: usize,
-    query: String,
+    matching: usize,
+    page: usize,
+    pages: usize,
+    params: ListParams,
     sort_links: Vec<SortLink>,
+    /// The query string kept by the bulk actions' form, so the list comes back as it was.
+    back: String,
     pause_supported: bool,
     exclusions_supported: bool,
     flash: Option<FlashView>,
+}
+
+impl ListPage {
+    fn page_href(&self, page: usize) -> String {
+        self.params.href(|p| p.page = page.to_string())
+    }
+
+    fn count_text(&self) -> String {
+        let (matching, total) = (filters::group_digits(self.matching as u64), filters::group_digits(self.total as u64));
+        self.chrome.tr.t_args("af-count", &[("matching", &matching), ("total", &total)])
+    }
+
+    fn page_of(&self) -> String {
+        self.chrome
+            .tr
+            .t_args("follower-page-of", &[("page", &self.page.to_string()), ("pages", &self.pages.to_string())])
+    }
 }
 
 pub async fn list_patterns(
     screen: Screen,
     jar: PrivateCookieJar<FlashKey>,
     headers: HeaderMap,
-    ValidQuery(query): ValidQuery<ListQuery>,
+    ValidQuery(params): ValidQuery<ListParams>,
 ) -> AppResult<Response> {
+    let query = params.query();
     // The header's calls and the list's are independent: asked at once.
     let (chrome, caps, listed) = tokio::join!(
         screen.chrome(Nav::AutoFollow),
@@ -120,47 +142,34 @@ pub async fn list_patterns(
     let (chrome, caps) = (chrome?, caps?);
     let licensed = chrome.header.as_ref().is_none_or(|h| h.license_allows_ccr);
     // Without a CCR licence Elasticsearch refuses the patterns: the page explains instead.
-    let (views, total) = if licensed {
-        let (views, _) = listed?;
-        let total = views.len();
-        (views, total)
-    } else {
-        (Vec::new(), 0)
-    };
-    let mut rows: Vec<PatternRow> = views.into_iter().map(PatternRow::new).filter(|r| r.matches(&query.q)).collect();
-    rows.sort_by(|a, b| {
-        let (a, b) = (&a.view, &b.view);
-        match query.sort {
-            SortColumn::Name => a.name.cmp(&b.name),
-            SortColumn::Status => b.active.cmp(&a.active).then(a.name.cmp(&b.name)),
-            SortColumn::Remote => a.remote_cluster.cmp(&b.remote_cluster).then(a.name.cmp(&b.name)),
-            SortColumn::Followers => a.followers.len().cmp(&b.followers.len()).then(a.name.cmp(&b.name)),
-        }
-    });
-    if query.desc {
-        rows.reverse();
-    }
-    let sort_links = SortColumn::ALL
+    let found = query.apply(if licensed { listed?.0 } else { Vec::new() });
+    let sort_links = SortKey::ALL
         .iter()
-        .map(|(column, key)| {
-            SortLink::new(format!("af-col-{key}"), *column == query.sort, query.desc, |desc| {
-                format!(
-                    "/auto-follow-patterns?{}&sort={key}{}",
-                    search_pair(&query.q),
-                    if desc { "&desc=true" } else { "" }
-                )
+        .map(|key| {
+            SortLink::new(format!("af-col-{}", key.as_str()), *key == query.sort, query.descending, |desc| {
+                // Another order starts again at page 1.
+                params.href(|p| {
+                    p.sort = key.as_str().into();
+                    p.desc = if desc { "true".into() } else { String::new() };
+                    p.page = String::new();
+                })
             })
         })
         .collect();
     let (jar, flash) = Flash::take(jar, &headers);
     let flash = flash.map(|f| FlashView::new(f, &chrome.tr));
+    let back = params.href(|_| {}).trim_start_matches(LIST).trim_start_matches('?').to_owned();
     let page = ListPage {
         chrome,
         licensed,
-        rows,
-        total,
-        query: query.q,
+        rows: found.rows.into_iter().map(PatternRow::new).collect(),
+        total: found.total,
+        matching: found.matching,
+        page: found.page,
+        pages: found.pages,
+        params,
         sort_links,
+        back,
         pause_supported: caps.auto_follow_pause(),
         exclusions_supported: caps.auto_follow_exclusions(),
         flash,

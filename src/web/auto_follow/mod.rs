@@ -1,4 +1,4 @@
-//! The auto-follow pattern screen: list (search, sort, bulk pause / resume / delete), detail
+//! The auto-follow pattern screen: list (search, sort, pages of 50, bulk pause / resume / delete), detail
 //! (every field, what it made, its errors and counters, and the existing leader indices it will
 //! never follow, with the offer to follow them now), add and edit (every field Elasticsearch
 //! has, a live preview of what will and will not be followed, "Show request"), and delete.

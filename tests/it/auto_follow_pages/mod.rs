@@ -5,6 +5,7 @@
 mod actions;
 mod form;
 mod hardening;
+mod paging;
 
 use ccr_panel::sim::SimServer;
 
