@@ -116,19 +116,27 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/static/{hash}/{name}", get(serve_asset)).route("/favicon.ico", get(favicon))
 }
 
-/// Whether `Accept-Encoding` takes `coding` (by name or `*`, with a weight other than zero).
+/// Whether `Accept-Encoding` takes `coding`: its own entry's weight when the header names it,
+/// else the weight of `*` (RFC 9110: `*` stands for the codings not named), and no to both
+/// when neither is there. A weight of zero refuses.
 fn accepts(headers: &HeaderMap, coding: &str) -> bool {
-    headers.get_all(header::ACCEPT_ENCODING).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(',')).any(
-        |offered| {
-            let mut parts = offered.split(';').map(str::trim);
-            let name = parts.next().unwrap_or_default();
-            let weight = parts
-                .find_map(|p| p.strip_prefix("q=").or_else(|| p.strip_prefix("Q=")))
-                .and_then(|q| q.parse::<f32>().ok())
-                .unwrap_or(1.0);
-            (name.eq_ignore_ascii_case(coding) || name == "*") && weight > 0.0
-        },
-    )
+    let (mut named, mut any) = (None, None);
+    for offered in
+        headers.get_all(header::ACCEPT_ENCODING).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(','))
+    {
+        let mut parts = offered.split(';').map(str::trim);
+        let name = parts.next().unwrap_or_default();
+        let weight = parts
+            .find_map(|p| p.strip_prefix("q=").or_else(|| p.strip_prefix("Q=")))
+            .and_then(|q| q.parse::<f32>().ok())
+            .unwrap_or(1.0);
+        if name.eq_ignore_ascii_case(coding) {
+            named = Some(weight);
+        } else if name == "*" {
+            any = Some(weight);
+        }
+    }
+    named.or(any).is_some_and(|weight| weight > 0.0)
 }
 
 /// The asset's bytes for this request, in the smallest form the browser takes, with the

@@ -83,8 +83,8 @@ async fn static_assets_are_sent_pre_compressed_with_the_right_headers() {
         assert!(asset.brotli.len() < asset.gzip.len(), "{}", asset.name);
         let brotli_etag = headers.get("etag").unwrap().to_str().unwrap().to_owned();
 
-        // Gzip only, or brotli refused: gzip.
-        for offered in ["gzip", "br;q=0, gzip"] {
+        // Gzip only, or brotli refused (also when `*` would take it): gzip.
+        for offered in ["gzip", "br;q=0, gzip", "br;q=0, *"] {
             let (headers, bytes) = raw(&panel, &asset.url(), &[("accept-encoding", offered)]).await;
             assert_eq!(headers.get("content-encoding").unwrap(), "gzip", "{} {offered}", asset.name);
             assert_eq!(bytes, asset.gzip, "{}", asset.name);
@@ -93,6 +93,9 @@ async fn static_assets_are_sent_pre_compressed_with_the_right_headers() {
         let (gzip_headers, _) = raw(&panel, &asset.url(), &[("accept-encoding", "gzip")]).await;
         let etag = gzip_headers.get("etag").unwrap().to_str().unwrap().to_owned();
 
+        // Both refused by name, `*` notwithstanding: as it is.
+        let (refused, _) = raw(&panel, &asset.url(), &[("accept-encoding", "br;q=0, gzip;q=0, *")]).await;
+        assert!(refused.get("content-encoding").is_none(), "{}", asset.name);
         let (plain_headers, plain) = raw(&panel, &asset.url(), &[]).await;
         assert!(plain_headers.get("content-encoding").is_none(), "{}", asset.name);
         assert_eq!(vary(&plain_headers), "accept-encoding");

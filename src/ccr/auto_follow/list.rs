@@ -47,14 +47,20 @@ pub struct ListQuery {
     pub page: usize,
 }
 
+/// The search as used: trimmed and cut to [`MAX_SEARCH_LENGTH`] bytes on a character boundary.
+pub fn cut_search(search: &str) -> &str {
+    let search = search.trim();
+    let mut end = search.len().min(MAX_SEARCH_LENGTH);
+    while !search.is_char_boundary(end) {
+        end -= 1;
+    }
+    &search[..end]
+}
+
 impl ListQuery {
     pub fn new(search: &str, sort: &str, descending: bool, page: &str) -> ListQuery {
-        let mut end = search.trim().len().min(MAX_SEARCH_LENGTH);
-        while !search.trim().is_char_boundary(end) {
-            end -= 1;
-        }
         ListQuery {
-            search: search.trim()[..end].to_lowercase(),
+            search: cut_search(search).to_lowercase(),
             sort: SortKey::parse(sort).unwrap_or_default(),
             descending,
             page: page.parse::<usize>().ok().filter(|p| *p >= 1).unwrap_or(1),

@@ -43,6 +43,8 @@ impl ListParams {
     pub fn href(&self, change: impl FnOnce(&mut ListParams)) -> String {
         let mut params = self.clone();
         change(&mut params);
+        // Links carry the search as used, not a megabyte of it as typed.
+        params.q = crate::ccr::auto_follow::list::cut_search(&params.q).to_owned();
         let pairs: Vec<(&str, &str)> =
             [("q", &params.q), ("sort", &params.sort), ("desc", &params.desc), ("page", &params.page)]
                 .into_iter()

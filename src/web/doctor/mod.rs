@@ -86,9 +86,14 @@ enum Wanted {
 }
 
 impl Wanted {
-    /// The doctor page and its results: a new run, unless the trend is asked for.
-    fn for_page(trend: bool) -> Wanted {
-        if trend { Wanted::Trend } else { Wanted::Fresh }
+    /// The doctor page and its results: a new run, unless the trend is asked for or the page
+    /// turns through a verdict's findings (each page from the same report, not a run each).
+    fn for_page(trend: bool, turning: bool) -> Wanted {
+        match (trend, turning) {
+            (true, _) => Wanted::Trend,
+            (false, true) => Wanted::Shared,
+            (false, false) => Wanted::Fresh,
+        }
     }
 
     /// A panel or the count: the shared report, unless the trend is asked for.
@@ -128,11 +133,12 @@ pub fn trend_delay() -> String {
 }
 
 /// Drops the doctor's kept reports after every request that may have changed something (any
-/// method but GET and HEAD), so the next look at the doctor shows the change.
+/// method but GET and HEAD, answered with success or a redirect), so the next look at the
+/// doctor shows the change. A refused one (a wrong password, a bad form) changed nothing.
 pub async fn forget_reports_after_changes(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let changes = !matches!(*request.method(), axum::http::Method::GET | axum::http::Method::HEAD);
     let response = next.run(request).await;
-    if changes {
+    if changes && (response.status().is_success() || response.status().is_redirection()) {
         state.doctor_reports.forget_all();
     }
     response

@@ -61,6 +61,8 @@ pub struct Results {
     groups: Vec<Group>,
     /// The verdict shown alone, if one was chosen.
     filter: Option<&'static str>,
+    /// The page of that verdict's findings shown, kept when the results ask again.
+    page: Option<usize>,
     /// Nothing failing and nothing to warn about.
     all_clear: bool,
     /// How many checks could not run.
@@ -112,6 +114,7 @@ fn results(report: &Report, tr: Tr, csrf: String, local_url: &str, query: &Docto
         csrf,
         groups,
         filter,
+        page: filter.and(query.page),
     }
 }
 
@@ -127,7 +130,7 @@ pub async fn show_doctor(
     screen: Screen,
     ValidQuery(query): ValidQuery<DoctorQuery>,
 ) -> AppResult<Html<String>> {
-    let wanted = super::Wanted::for_page(query.trend);
+    let wanted = super::Wanted::for_page(query.trend, query.page.is_some());
     let (chrome, report) = tokio::join!(screen.chrome(Nav::Doctor), super::report(&state, &screen, wanted));
     let chrome = chrome?;
     let local_url = screen.client().urls().into_iter().next().unwrap_or_default();
@@ -142,7 +145,7 @@ pub async fn results_fragment(
     screen: Screen,
     ValidQuery(query): ValidQuery<DoctorQuery>,
 ) -> AppResult<Html<String>> {
-    let report = super::report(&state, &screen, super::Wanted::for_page(query.trend)).await;
+    let report = super::report(&state, &screen, super::Wanted::for_page(query.trend, query.page.is_some())).await;
     let local_url = screen.client().urls().into_iter().next().unwrap_or_default();
     render(&results(&report, screen.tr(), screen.context.csrf.clone(), &local_url, &query))
 }

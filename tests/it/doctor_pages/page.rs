@@ -213,7 +213,13 @@ async fn many_findings_come_a_page_at_a_time_and_every_one_is_reachable() {
         let mut next = Some(format!("/doctor?verdict={verdict}"));
         let mut pages = 0;
         while let Some(url) = next {
+            local.sim.clear_requests();
             let page = Visitor::new(&panel).get(&url).await;
+            if url.contains("page=") {
+                // Turning a page shows the report just made, not a new run.
+                let asked: Vec<String> = local.sim.requests().into_iter().map(|r| r.path).collect();
+                assert!(!asked.iter().any(|p| p.contains("_ccr")), "{url}: {asked:?}");
+            }
             assert_eq!(page.status, 200, "{url}");
             let on_page = findings(&page);
             assert!(on_page.len() <= 50 && !on_page.is_empty(), "{url}");

@@ -93,6 +93,13 @@ async fn a_fix_drops_the_kept_report_so_the_change_shows_at_once() {
     local_sim.sim.clear_requests();
     visitor.get("/doctor/panel?subject=follower:copy").await;
     assert!(asked(&local_sim).is_empty(), "{:?}", asked(&local_sim));
+
+    // A refused request changed nothing (here a form with a field missing): still shared.
+    let refused = visitor.post_form("/doctor/forget-follower", &[("remote", "leader")]).await;
+    assert!(refused.status.is_client_error(), "{}", refused.status);
+    local_sim.sim.clear_requests();
+    visitor.get("/doctor/panel?subject=follower:copy").await;
+    assert!(!asked(&local_sim).iter().any(|(_, path, _)| path == "/_ccr/stats"), "{:?}", asked(&local_sim));
 }
 
 #[tokio::test]
