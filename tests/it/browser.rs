@@ -218,7 +218,10 @@ async fn fill(client: &Client, css: &str, value: &str) {
     field.send_keys(value).await.unwrap();
 }
 
+/// Clicks `css` once it is on the page: after a click that submits a form, the next page may
+/// still be on its way (seen in CI: a button of the next page not found yet).
 async fn click(client: &Client, css: &str) {
+    eventually(Duration::from_secs(15), || async { client.find(Locator::Css(css)).await.is_ok() }).await;
     client.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}")).click().await.unwrap();
 }
 
