@@ -5,7 +5,7 @@
 use std::cmp::Ordering;
 
 use super::PatternView;
-use crate::ccr::followers::list::{MAX_SEARCH_LENGTH, PAGE_SIZE};
+use crate::ccr::followers::list::{MAX_SEARCH_LENGTH, page_window};
 
 /// The column the list is sorted by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -93,10 +93,9 @@ impl ListQuery {
         let total = patterns.len();
         let mut rows: Vec<PatternView> = patterns.into_iter().filter(|p| self.matches(p)).collect();
         let matching = rows.len();
-        let pages = matching.div_ceil(PAGE_SIZE).max(1);
-        let page = self.page.min(pages);
+        let (page, pages, window) = page_window(matching, self.page);
         rows.sort_by(|a, b| self.compare(a, b));
-        let rows = rows.into_iter().skip((page - 1) * PAGE_SIZE).take(PAGE_SIZE).collect();
+        let rows = rows.into_iter().skip(window.start).take(window.len()).collect();
         PatternPage { rows, total, matching, page, pages }
     }
 }

@@ -135,6 +135,15 @@ impl SortKey {
 
 /// Rows on one page of the list.
 pub const PAGE_SIZE: usize = 50;
+
+/// For a list of `matching` rows and the page asked (from 1): the page shown (the last one
+/// when asked past the end), how many pages there are, and the rows it holds.
+pub fn page_window(matching: usize, asked: usize) -> (usize, usize, std::ops::Range<usize>) {
+    let pages = matching.div_ceil(PAGE_SIZE).max(1);
+    let page = asked.clamp(1, pages);
+    let start = (page - 1) * PAGE_SIZE;
+    (page, pages, start..(start + PAGE_SIZE).min(matching))
+}
 /// The longest search text kept: an index name is at most 255 bytes.
 pub const MAX_SEARCH_LENGTH: usize = 255;
 
@@ -224,11 +233,9 @@ impl ListQuery {
         let total = followers.len();
         let mut rows: Vec<FollowerIndex> = followers.into_iter().filter(|f| self.matches(f)).collect();
         let matching = rows.len();
-        let pages = matching.div_ceil(PAGE_SIZE).max(1);
-        let page = self.page.min(pages);
-        let start = (page - 1) * PAGE_SIZE;
+        let (page, pages, window) = page_window(matching, self.page);
+        let (start, end) = (window.start, window.end);
         // Only the rows of the page need their full order: select, then sort the page.
-        let end = (start + PAGE_SIZE).min(matching);
         if end < matching && end > 0 {
             rows.select_nth_unstable_by(end - 1, |a, b| self.compare(a, b));
             rows.truncate(end);
