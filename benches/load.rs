@@ -7,27 +7,19 @@
 
 #[path = "../tests/it/http_session.rs"]
 mod http_session;
+mod panel_process;
 
-use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use ccr_panel::sim::security::{SimSecurity, SimUser};
 use ccr_panel::sim::{SimConfig, SimServer};
 use http_session::Session;
+use panel_process::{base_url, rss_kib};
 
 const SESSIONS: usize = 64;
 const PAGES_PER_SESSION: usize = 50;
 const CHANGES_PER_SESSION: usize = 5;
-
-fn rss_kib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next()?.parse().ok())
-        .unwrap_or(0)
-}
 
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
     let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
@@ -113,13 +105,7 @@ fn main() {
             .stderr(Stdio::null())
             .spawn()
             .expect("the panel binary starts");
-        let mut lines = BufReader::new(panel.stdout.take().unwrap()).lines();
-        let base = loop {
-            let line = lines.next().expect("the panel prints its URL").unwrap();
-            if let Some(rest) = line.strip_prefix("ccr-panel is running at ") {
-                break rest.split_whitespace().next().unwrap().trim_end_matches('/').to_owned();
-            }
-        };
+        let base = base_url(&mut panel);
         let idle = rss_kib(panel.id());
 
         println!("\n{SESSIONS} concurrent signed-in sessions, loopback, against a simulated cluster\n");

@@ -17,8 +17,9 @@
 
 #[path = "../tests/it/http_session.rs"]
 mod http_session;
+mod panel_process;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -28,6 +29,7 @@ use ccr_panel::sim::security::{SimSecurity, SimUser};
 use ccr_panel::sim::state::{AutoFollowPattern, Index};
 use ccr_panel::sim::{RecordedRequest, SimConfig, SimServer};
 use http_session::Session;
+use panel_process::{base_url, rss_kib};
 use serde_json::json;
 
 /// One page to measure: a label and its address (`{follower}`: a follower with 5 shards).
@@ -81,15 +83,6 @@ const LATENCY_MIN_SAMPLES: usize = 11;
 const LATENCY_MAX_SAMPLES: usize = 400;
 /// Per page, size and number of users.
 const LOAD_DURATION: Duration = Duration::from_secs(2);
-
-fn rss_kib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next()?.parse().ok())
-        .unwrap_or(0)
-}
 
 /// The CPU time a process has used so far (user and system), in clock ticks.
 fn cpu_ticks(pid: u32) -> u64 {
@@ -439,13 +432,7 @@ fn main() {
 
         let port = free_port();
         let mut panel = spawn_panel(&local.url(), port);
-        let mut lines = BufReader::new(panel.stdout.take().unwrap()).lines();
-        let base = loop {
-            let line = lines.next().expect("the panel prints its URL").unwrap();
-            if let Some(rest) = line.strip_prefix("ccr-panel is running at ") {
-                break rest.split_whitespace().next().unwrap().trim_end_matches('/').to_owned();
-            }
-        };
+        let base = base_url(&mut panel);
         let idle = rss_kib(panel.id());
 
         let mut sessions = Vec::new();

@@ -192,25 +192,9 @@ async fn d8_a_pattern_matching_a_leader_index_without_soft_deletes_is_sent_to_re
 
 #[tokio::test]
 async fn d10_a_lag_growing_against_the_read_limit_is_named_and_raising_the_limit_catches_up() {
-    let (leader_sim, _local_sim, leader, local) = connected_pair().await;
-    leader.create_index("busy", &json!({"settings": {"index.number_of_replicas": 0}})).await.unwrap();
-    let slow = FollowParameters {
-        max_read_request_operation_count: Some(1),
-        max_outstanding_read_requests: Some(1),
-        ..Default::default()
-    };
-    followers::follow(&local, "busy-copy", "leader", "busy", slow).await.unwrap();
     // 500 writes at once; the follower copies one operation per read.
-    let lines: String = (0..500).map(|i| format!("{{\"index\":{{\"_id\":\"{i}\"}}}}\n{{\"n\":{i}}}\n")).collect();
-    let (status, _) = crate::sim_docs::raw(&leader_sim.url(), Method::POST, "/busy/_bulk", Some(&lines)).await;
-    assert_eq!(status, 200);
+    let (_leader_sim, _local_sim, local) = crate::doctor_pages::trend::a_lagging_follower().await;
     let subject = Subject::Follower("busy-copy".into());
-    let behind = eventually(WAIT, || async {
-        let stats = local.follow_stats("busy-copy").await.unwrap();
-        followers::list::lag(&(&stats.indices[0]).into()) > 400
-    })
-    .await;
-    assert!(behind, "the follower sees the leader ahead");
     // The panel's history saw it caught up a minute ago.
     let history = LagHistory::new();
     history.record("local", Instant::now().checked_sub(Duration::from_secs(60)).unwrap(), [("busy-copy", 0)]);
