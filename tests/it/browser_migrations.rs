@@ -10,7 +10,7 @@ use fantoccini::{Client, Locator};
 use serde_json::json;
 
 use super::{browser, click, fill, shows, text};
-use crate::helpers::client;
+use crate::helpers::{client, eventually};
 use crate::migrations::{TwoClusters, documents};
 
 async fn outcome(client: &Client, step: &str, index: &str) -> String {
@@ -19,6 +19,12 @@ async fn outcome(client: &Client, step: &str, index: &str) -> String {
         Ok(element) => element.attr("data-key").await.ok().flatten().unwrap_or_default(),
         Err(_) => String::new(),
     }
+}
+
+/// Whether the step's row for `index` comes to show `key` within 15 s: after a submit the next
+/// page may still be loading, and a step's outcome may take a few refreshes (seen in CI).
+async fn comes_to(client: &Client, step: &str, index: &str, key: &str) -> bool {
+    eventually(Duration::from_secs(15), || async { outcome(client, step, index).await == key }).await
 }
 
 #[tokio::test]
@@ -116,14 +122,16 @@ async fn a_session_endpoint_and_aliases_at_the_cut_over_in_chromium() {
     click(&browser, "#run-next button").await;
     assert!(shows(&browser, "#confirm-requests summary", "The request").await, "prepare shows its requests");
     click(&browser, "#confirm-step").await;
-    assert_eq!(outcome(&browser, "prepare", "orders").await, "migration-setting-cleared");
-    for step in ["connect", "follow"] {
+    assert!(comes_to(&browser, "prepare", "orders", "migration-setting-cleared").await);
+    for (step, heading) in [("connect", "Connect the clusters"), ("follow", "Follow")] {
+        assert!(shows(&browser, "#next-action", heading).await, "{step} is next");
         click(&browser, "#run-next button").await;
         assert!(shows(&browser, "#flash", "every index came through").await, "{step}");
     }
     assert!(shows(&browser, "tr[data-follower=new-orders] [data-col=follower-count]", "20").await);
 
     // The cut-over with aliases: the leader index's name, and another.
+    assert!(shows(&browser, "#next-action", "Verify").await);
     click(&browser, "#run-next button").await;
     assert!(shows(&browser, "#flash", "every index came through").await, "verified");
     click(&browser, "#choose-aliases").await;
@@ -131,13 +139,7 @@ async fn a_session_endpoint_and_aliases_at_the_cut_over_in_chromium() {
     fill(&browser, "#alias_0", "shop-orders").await;
     click(&browser, "#writes_stopped").await;
     click(&browser, "#confirm-step").await;
-    for _ in 0..20 {
-        if outcome(&browser, "cutover", "orders").await == "migration-converted-alias" {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    assert_eq!(outcome(&browser, "cutover", "orders").await, "migration-converted-alias");
+    assert!(comes_to(&browser, "cutover", "orders", "migration-converted-alias").await);
     assert_eq!(new.count("orders").await.unwrap(), 20, "the alias reads the converted index");
     new.index_doc("shop-orders", Some("after"), &json!({"n": 0})).await.expect("and writes to it");
 
