@@ -102,7 +102,7 @@ pub fn merge(info: Vec<FollowerInfo>, stats: &[FollowerLag]) -> Vec<FollowerInde
 }
 
 /// The column the list is sorted by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum SortKey {
     #[default]
     Name,
@@ -149,7 +149,7 @@ pub const MAX_SEARCH_LENGTH: usize = 255;
 
 /// What the person asked to see, read from the query string. Unknown values fall back to the
 /// defaults rather than failing: a shared link from an older version still opens.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct ListQuery {
     /// Case-insensitive substring of the follower, leader or remote name.
     pub search: String,

@@ -14,6 +14,7 @@ pub mod create;
 pub mod detail;
 pub mod lag_history;
 pub mod list;
+mod page_stats;
 pub mod settings;
 
 pub use detail::{Diagnosis, FatalProblem, FollowerDetail};
@@ -116,16 +117,21 @@ fn remember_count(client: &EsClient, count: usize) {
 /// One page of the follower list, and the remotes its followers use (for the filter). When
 /// the view does not need every follower's stats ([`ListQuery::needs_all_stats`]) and the
 /// cluster had more than [`ONE_ROUND_TRIP_UP_TO`] followers last time (or has not been read
-/// yet), only the page's active followers are asked for theirs (`GET /<names>/_ccr/stats`),
-/// after `_ccr/info` has decided the page.
+/// yet), only the page's active followers are asked for theirs (`GET /<names>/_ccr/stats`):
+/// with `_ccr/info` for those the view showed last time, after it for the others.
 pub async fn page(client: &EsClient, query: &ListQuery) -> Result<(FollowerPage, Vec<String>), EsError> {
     let turn = whole_list_turn().await;
     let small = last_count(client).is_some_and(|count| count <= ONE_ROUND_TRIP_UP_TO);
     let every_stat = query.needs_all_stats() || small;
+    let mut guessed = None;
     let all = if every_stat {
         list_and_auto_follow_errors(client).await.0?
     } else {
-        client.follower_summaries("_all").await?.into_iter().map(FollowerIndex::from_info).collect()
+        // The stats of the page this view showed last, at the same time (see `page_stats`).
+        let (summaries, guess) =
+            tokio::join!(client.follower_summaries("_all"), page_stats::ask_guessed(client, query));
+        guessed = Some(guess);
+        summaries?.into_iter().map(FollowerIndex::from_info).collect()
     };
     turn.holds(all.len());
     remember_count(client, all.len());
@@ -133,44 +139,10 @@ pub async fn page(client: &EsClient, query: &ListQuery) -> Result<(FollowerPage,
     remotes.sort();
     remotes.dedup();
     let mut page = query.apply(all);
-    if !every_stat {
-        add_page_stats(client, &mut page.rows).await;
+    if let Some(guessed) = guessed {
+        page_stats::add(client, guessed, &mut page.rows).await;
     }
     Ok((page, remotes))
-}
-
-/// Elasticsearch refuses a request line longer than `http.max_initial_line_length` (4 KB by
-/// default): the names of one stats request are kept well under that.
-const MAX_NAMES_IN_PATH: usize = 3000;
-
-/// Asks the stats of the active rows, in as few requests as the path length allows (at once).
-/// Like the full list, a row whose stats cannot be read shows without lag.
-async fn add_page_stats(client: &EsClient, rows: &mut [FollowerIndex]) {
-    let mut groups: Vec<String> = Vec::new();
-    for row in rows.iter().filter(|r| r.status == FollowerStatus::Active) {
-        // Percent-encoding can triple a name's length in the path.
-        let length = row
-            .name
-            .bytes()
-            .map(|b| if b.is_ascii_alphanumeric() || b"-_.".contains(&b) { 1 } else { 3 })
-            .sum::<usize>();
-        match groups.last_mut() {
-            Some(group) if group.len() + 1 + length <= MAX_NAMES_IN_PATH => {
-                group.push(',');
-                group.push_str(&row.name);
-            }
-            _ => groups.push(row.name.clone()),
-        }
-    }
-    let answers = futures_util::future::join_all(groups.iter().map(|names| client.follower_lag(names))).await;
-    let stats: Vec<crate::es::FollowerLag> = answers.into_iter().filter_map(Result::ok).flatten().collect();
-    let by_name: std::collections::HashMap<&str, &crate::es::FollowerLag> =
-        stats.iter().map(|s| (s.index.as_str(), s)).collect();
-    for row in rows.iter_mut().filter(|r| r.status == FollowerStatus::Active) {
-        if let Some(stats) = by_name.get(row.name.as_str()) {
-            row.add_stats(stats);
-        }
-    }
 }
 
 /// What the panel remembers of a follower it paused.

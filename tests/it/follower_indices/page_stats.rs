@@ -124,3 +124,61 @@ async fn a_small_cluster_is_listed_in_one_round_trip_once_its_size_is_known() {
         [format!("/{}/_ccr/stats", expected.join(","))]
     );
 }
+
+/// A view looked at again gets its page's stats together with `_ccr/info`: the stats request
+/// is already made when `_ccr/info` fails. A view not seen yet waits for `_ccr/info`.
+#[tokio::test]
+async fn a_view_seen_before_asks_its_pages_stats_together_with_ccr_info() {
+    use ccr_panel::ccr::followers::ONE_ROUND_TRIP_UP_TO;
+    use ccr_panel::sim::fault::{Fault, FaultKind};
+    let local = sim_with(ONE_ROUND_TRIP_UP_TO as i64 + 1).await;
+    let panel = panel_for(&local);
+    let mut visitor = Visitor::new(&panel);
+    assert_eq!(visitor.get("/follower-indices?page=2").await.status, 200);
+    let expected: Vec<String> = (50..100).map(|i| format!("copy-{i:03}")).collect();
+    let page_two = format!("/{}/_ccr/stats", expected.join(","));
+
+    let unavailable =
+        serde_json::json!({"error": {"type": "cluster_block_exception", "reason": "blocked"}, "status": 503});
+    for (view, guessed) in [("/follower-indices?page=2", true), ("/follower-indices?page=3", false)] {
+        local.sim.clear_requests();
+        local.sim.inject_fault(
+            Fault::new("/_all/_ccr/info", FaultKind::Status { status: 503, body: unavailable.clone() }).once(),
+        );
+        assert_eq!(visitor.get(view).await.status, 502, "{view}: the panel names the failed upstream");
+        let stats: Vec<String> = stats_requests(&local).into_iter().map(|r| r.path).collect();
+        if guessed {
+            assert_eq!(stats, std::slice::from_ref(&page_two), "{view}");
+        } else {
+            assert!(stats.is_empty(), "{view}: {stats:?}");
+        }
+    }
+
+    // Looked at again: one stats request, the page's, and its lag shows.
+    local.sim.clear_requests();
+    let rows = visitor.get("/follower-indices?page=2").await.texts("#follower-indices tbody tr");
+    assert!(rows[0].contains("copy-050") && rows[0].contains(" 102 "), "{}", rows[0]);
+    assert_eq!(stats_requests(&local).into_iter().map(|r| r.path).collect::<Vec<_>>(), [page_two]);
+}
+
+/// When the page changed, the followers the guess missed are asked after `_ccr/info`: a guessed
+/// request naming a deleted follower is refused whole, and the page's are asked again.
+#[tokio::test]
+async fn a_guess_that_no_longer_fits_is_completed_after_ccr_info() {
+    use ccr_panel::ccr::followers::ONE_ROUND_TRIP_UP_TO;
+    let local = sim_with(ONE_ROUND_TRIP_UP_TO as i64 + 1).await;
+    let panel = panel_for(&local);
+    let mut visitor = Visitor::new(&panel);
+    visitor.get("/follower-indices").await;
+    local.sim.state().indices.remove("copy-010");
+    local.sim.clear_requests();
+    let rows = visitor.get("/follower-indices").await.texts("#follower-indices tbody tr");
+    assert!(rows.iter().all(|r| !r.contains("copy-010")));
+    assert!(rows[49].contains("copy-050") && rows[49].contains(" 102 "), "{}", rows[49]);
+    let page: Vec<String> = (0..51).filter(|i| *i != 10).map(|i| format!("copy-{i:03}")).collect();
+    let guessed: Vec<String> = (0..50).map(|i| format!("copy-{i:03}")).collect();
+    assert_eq!(
+        stats_requests(&local).into_iter().map(|r| r.path).collect::<Vec<_>>(),
+        [format!("/{}/_ccr/stats", guessed.join(",")), format!("/{}/_ccr/stats", page.join(","))]
+    );
+}

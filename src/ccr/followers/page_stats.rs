@@ -1,0 +1,134 @@
+//! The stats of one page's followers (`GET /<names>/_ccr/stats`), asked together with
+//! `_ccr/info` when the page can be guessed.
+//!
+//! Which followers are on a page is known only once `_ccr/info` has answered, so asking their
+//! stats after it costs a second round trip. But a view is mostly looked at again (the list
+//! refreshes itself, people come back to it): the panel remembers the active followers each
+//! view last showed, per cluster, caller and view, and asks their stats at the same time as
+//! `_ccr/info`. When the page turns out the same, that is one round trip; followers the guess
+//! missed (the page changed, or the guessed request was refused because a follower is gone)
+//! are asked after `_ccr/info`, as without a guess. The guess only chooses what to ask: the
+//! rows shown are the ones the caller's own `_ccr/info` put on the page, and the stats are as
+//! fresh as `_ccr/info` itself.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{LazyLock, Mutex};
+
+use super::list::{FollowerIndex, FollowerStatus, ListQuery};
+use crate::es::{EsClient, EsError, FollowerLag};
+
+/// Elasticsearch refuses a request line longer than `http.max_initial_line_length` (4 KB by
+/// default): the names of one stats request are kept well under that.
+const MAX_NAMES_IN_PATH: usize = 3000;
+
+/// At most this many views are remembered (a view is a few hundred bytes: one page of names);
+/// past it the memory starts again empty rather than growing with every search typed.
+const MAX_REMEMBERED: usize = 256;
+
+/// Whose view: the cluster (its first URL), a digest of the caller's credentials (never the
+/// credentials) and the view itself, page number included.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct ViewKey {
+    cluster: String,
+    credentials: String,
+    query: ListQuery,
+}
+
+/// The active followers each view showed last, as the stats requests that ask for them.
+static REMEMBERED: LazyLock<Mutex<HashMap<ViewKey, Vec<String>>>> = LazyLock::new(Default::default);
+
+fn remembered() -> std::sync::MutexGuard<'static, HashMap<ViewKey, Vec<String>>> {
+    REMEMBERED.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// The stats asked for a view before its page was known: each request's names and answer.
+pub struct Guessed {
+    view: Option<ViewKey>,
+    asked: Vec<(String, Result<Vec<FollowerLag>, EsError>)>,
+}
+
+/// Asks the stats of the active followers `query` showed last time to this caller, if any
+/// (to be run together with `_ccr/info`).
+pub async fn ask_guessed(client: &EsClient, query: &ListQuery) -> Guessed {
+    let view = client.urls().into_iter().next().map(|cluster| ViewKey {
+        cluster,
+        credentials: client.credentials_digest(),
+        query: query.clone(),
+    });
+    let groups = view.as_ref().and_then(|v| remembered().get(v).cloned()).unwrap_or_default();
+    let answers = futures_util::future::join_all(groups.iter().map(|names| client.follower_lag(names))).await;
+    Guessed { view, asked: groups.into_iter().zip(answers).collect() }
+}
+
+/// Adds their stats to the page's active rows: from the guessed answers where they cover a
+/// row, asking the rest now (at once, in as few requests as the path length allows). Like the
+/// whole list, a row whose stats cannot be read shows without lag. Remembers the page's active
+/// followers for the view's next look.
+pub async fn add(client: &EsClient, guessed: Guessed, rows: &mut [FollowerIndex]) {
+    let Guessed { view, asked } = guessed;
+    let (groups, answers): (Vec<String>, Vec<_>) = asked.into_iter().unzip();
+    // Names asked in a request that was answered: absent from the answer means no stats (a
+    // follower paused meanwhile), not a reason to ask again.
+    let answered: HashSet<&str> =
+        groups.iter().zip(&answers).filter(|(_, a)| a.is_ok()).flat_map(|(g, _)| g.split(',')).collect();
+    let mut stats: Vec<FollowerLag> = answers.into_iter().filter_map(Result::ok).flatten().collect();
+    let active = || rows.iter().filter(|r| r.status == FollowerStatus::Active).map(|r| r.name.as_str());
+    let missing = stat_groups(active().filter(|name| !answered.contains(name)));
+    let answers = futures_util::future::join_all(missing.iter().map(|names| client.follower_lag(names))).await;
+    stats.extend(answers.into_iter().filter_map(Result::ok).flatten());
+    let shown = stat_groups(active());
+    if let Some(view) = view {
+        let mut remembered = remembered();
+        if remembered.len() >= MAX_REMEMBERED && !remembered.contains_key(&view) {
+            remembered.clear();
+        }
+        remembered.insert(view, shown);
+    }
+    let by_name: HashMap<&str, &FollowerLag> = stats.iter().map(|s| (s.index.as_str(), s)).collect();
+    for row in rows.iter_mut().filter(|r| r.status == FollowerStatus::Active) {
+        if let Some(stats) = by_name.get(row.name.as_str()) {
+            row.add_stats(stats);
+        }
+    }
+}
+
+/// The names as comma-separated lists, each short enough for one request's path.
+fn stat_groups<'a>(names: impl Iterator<Item = &'a str>) -> Vec<String> {
+    // Each group with its length once percent-encoded (which can triple a name's length).
+    let mut groups: Vec<(String, usize)> = Vec::new();
+    for name in names {
+        let length =
+            name.bytes().map(|b| if b.is_ascii_alphanumeric() || b"-_.".contains(&b) { 1 } else { 3 }).sum::<usize>();
+        match groups.last_mut() {
+            Some((group, encoded)) if *encoded + 1 + length <= MAX_NAMES_IN_PATH => {
+                group.push(',');
+                group.push_str(name);
+                *encoded += 1 + length;
+            }
+            _ => groups.push((name.to_owned(), length)),
+        }
+    }
+    groups.into_iter().map(|(group, _)| group).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn groups_stay_under_the_path_limit_and_keep_every_name_once() {
+        let names: Vec<String> = (0..500).map(|i| format!("follower-{i:04}")).collect();
+        let groups = stat_groups(names.iter().map(String::as_str));
+        assert!(groups.len() > 1);
+        assert!(groups.iter().all(|g| g.len() <= MAX_NAMES_IN_PATH));
+        // Names that encode to three bytes a character fill a request three times sooner.
+        let wide: Vec<String> = (0..500).map(|i| format!("日志-{i:04}")).collect();
+        let encoded = |g: &String| {
+            g.bytes().map(|b| if b.is_ascii_alphanumeric() || b"-_.,".contains(&b) { 1 } else { 3 }).sum::<usize>()
+        };
+        assert!(stat_groups(wide.iter().map(String::as_str)).iter().all(|g| encoded(g) <= MAX_NAMES_IN_PATH));
+        let joined: Vec<&str> = groups.iter().flat_map(|g| g.split(',')).collect();
+        assert_eq!(joined, names.iter().map(String::as_str).collect::<Vec<_>>());
+        assert!(stat_groups(std::iter::empty()).is_empty());
+    }
+}
