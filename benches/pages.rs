@@ -24,6 +24,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use ccr_panel::sim::fault::{Fault, FaultKind};
 use ccr_panel::sim::follower::FollowerState;
 use ccr_panel::sim::security::{SimSecurity, SimUser};
 use ccr_panel::sim::state::{AutoFollowPattern, Index};
@@ -78,6 +79,11 @@ const USER: &str = "admin";
 const PASSWORD: &str = "admin-pw";
 
 /// Per page and size: samples of each side, within a time budget.
+/// The delay the simulator adds to each request for the second overhead table: about a round
+/// trip to a cluster in the same data centre. On loopback a request costs the simulator a few
+/// hundred microseconds, so the panel's own work per page is compared with very little; with
+/// a network in between, fetching a page's independent requests at once is what counts.
+const NETWORK_DELAY_MS: u64 = 1;
 const LATENCY_BUDGET: Duration = Duration::from_millis(2000);
 const LATENCY_MIN_SAMPLES: usize = 11;
 const LATENCY_MAX_SAMPLES: usize = 400;
@@ -442,18 +448,28 @@ fn main() {
         let cookies = sessions[0].clone();
         let sessions = Arc::new(sessions);
 
-        let (mut overheads, mut loads) = (Vec::new(), Vec::new());
+        let (mut overheads, mut delayed, mut loads) = (Vec::new(), Vec::new(), Vec::new());
         let mut grown = 0;
         let mut after_load = 0;
         let mut weight = Vec::new();
         let sizes = sizes();
         let largest = *sizes.iter().max().unwrap();
+        let smallest = *sizes.iter().min().unwrap();
         for size in sizes.iter().copied() {
             grow(&local, grown, size);
             grown = size;
             eprintln!("{:>6.1} s: {size} followers", whole.elapsed().as_secs_f64());
             for page in PAGES.iter().filter(|p| chosen(p)) {
                 overheads.push(overhead(&http, (&base, panel.id()), &cookies, &local, size, page).await);
+            }
+            if size == smallest {
+                // The same, with each request to the simulator answered 1 ms later: a cluster
+                // across a network rather than on loopback (see NETWORK_DELAY).
+                local.sim.inject_fault(Fault::new("/", FaultKind::Hang { millis: NETWORK_DELAY_MS }));
+                for page in PAGES.iter().filter(|p| chosen(p)) {
+                    delayed.push(overhead(&http, (&base, panel.id()), &cookies, &local, size, page).await);
+                }
+                local.sim.clear_faults();
             }
             for page in LOAD_PAGES.iter().filter(|p| chosen(p)) {
                 for users in USERS {
@@ -506,6 +522,18 @@ fn main() {
             println!(
                 "| {} | {} | {} | {:.1} | {:.2} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} |",
                 o.size, o.label, o.es_requests, o.html_bytes as f64 / 1024.0, ms(o.cpu_per_load), o.samples, ms(o.panel.0), ms(o.direct.0), r50, ms(o.panel.1), ms(o.direct.1), r99
+            );
+        }
+        println!(
+            "\n### Overhead ratio with {NETWORK_DELAY_MS} ms added to every Elasticsearch request (a cluster across a network), {smallest} followers\n"
+        );
+        println!("| followers | page | ES requests | panel p50 ms | direct p50 ms | ratio p50 | panel p99 ms | direct p99 ms | ratio p99 |");
+        println!("|---|---|---|---|---|---|---|---|---|");
+        for o in &delayed {
+            let (r50, r99) = o.ratio();
+            println!(
+                "| {} | {} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} |",
+                o.size, o.label, o.es_requests, ms(o.panel.0), ms(o.direct.0), r50, ms(o.panel.1), ms(o.direct.1), r99
             );
         }
         println!("\n### Throughput ({} s per row, every user signed in, `Accept-Encoding: {ACCEPT_ENCODING}`)\n", LOAD_DURATION.as_secs());
