@@ -571,13 +571,17 @@ fn decode<T: DeserializeOwned>(route: &Route, answer: &Answer) -> Result<T, EsEr
     })
 }
 
-/// A digest of credentials, so the key of a shared read holds no secret.
+/// A digest of credentials, so the key of a shared read holds no secret. Keyed with a secret
+/// drawn once per process: digests are kept as cache keys for the process's life, and one
+/// that could be recomputed from a guessed password would let a reader of the process's
+/// memory (a core dump) test guesses offline.
 fn credential_digest(parts: &[&[u8]]) -> String {
-    use sha2::Digest;
-    let mut hasher = sha2::Sha256::new();
+    use hmac::Mac;
+    static KEY: std::sync::LazyLock<[u8; 32]> = std::sync::LazyLock::new(rand::random);
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(&*KEY).expect("HMAC takes a key of any length");
     for part in parts {
-        hasher.update((part.len() as u64).to_le_bytes());
-        hasher.update(part);
+        mac.update(&(part.len() as u64).to_le_bytes());
+        mac.update(part);
     }
-    format!("{:x}", hasher.finalize())
+    mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -128,10 +128,14 @@ pub async fn page(client: &EsClient, query: &ListQuery) -> Result<(FollowerPage,
         list_and_auto_follow_errors(client).await.0?
     } else {
         // The stats of the page this view showed last, at the same time (see `page_stats`).
-        let (summaries, guess) =
-            tokio::join!(client.follower_summaries("_all"), page_stats::ask_guessed(client, query));
+        // A failed `_ccr/info` ends the page at once: the guess is dropped, its requests cancelled.
+        let (summaries, guess) = futures_util::future::try_join(
+            client.follower_summaries("_all"),
+            futures_util::FutureExt::map(page_stats::ask_guessed(client, query), Ok),
+        )
+        .await?;
         guessed = Some(guess);
-        summaries?.into_iter().map(FollowerIndex::from_info).collect()
+        summaries.into_iter().map(FollowerIndex::from_info).collect()
     };
     turn.holds(all.len());
     remember_count(client, all.len());
@@ -140,7 +144,8 @@ pub async fn page(client: &EsClient, query: &ListQuery) -> Result<(FollowerPage,
     remotes.dedup();
     let mut page = query.apply(all);
     if let Some(guessed) = guessed {
-        page_stats::add(client, guessed, &mut page.rows).await;
+        let shown_as_asked = page.page == query.page;
+        page_stats::add(client, guessed, &mut page.rows, shown_as_asked).await;
     }
     Ok((page, remotes))
 }

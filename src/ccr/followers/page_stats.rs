@@ -6,8 +6,10 @@
 //! refreshes itself, people come back to it): the panel remembers the active followers each
 //! view last showed, per cluster, caller and view, and asks their stats at the same time as
 //! `_ccr/info`. When the page turns out the same, that is one round trip; followers the guess
-//! missed (the page changed, or the guessed request was refused because a follower is gone)
-//! are asked after `_ccr/info`, as without a guess. The guess only chooses what to ask: the
+//! missed (the page changed, or the guessed request was refused because a follower is gone:
+//! 404) are asked after `_ccr/info`, as without a guess. A guessed request that failed
+//! otherwise (timed out, refused for want of a privilege) is not asked again: it would fail
+//! the same way and double the wait, and the rows show without lag as they would anyway. The guess only chooses what to ask: the
 //! rows shown are the ones the caller's own `_ccr/info` put on the page, and the stats are as
 //! fresh as `_ccr/info` itself.
 
@@ -21,13 +23,15 @@ use crate::es::{EsClient, EsError, FollowerLag};
 /// default): the names of one stats request are kept well under that.
 const MAX_NAMES_IN_PATH: usize = 3000;
 
-/// At most this many views are remembered (a view is a few hundred bytes: one page of names);
-/// past it the memory starts again empty rather than growing with every search typed.
-const MAX_REMEMBERED: usize = 256;
+/// At most this many views are remembered (a view is one page of names: a kilobyte for
+/// names of twenty characters, 13 KB at most); past it one is forgotten for each new one, so
+/// searches typed in one session cannot grow the memory nor empty everyone's.
+const MAX_REMEMBERED: usize = 128;
 
 /// Whose view: the cluster (its first URL), a digest of the caller's credentials (never the
 /// credentials) and the view itself, page number included.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+/// No `Debug`: the digest has no business in a log line.
+#[derive(Clone, PartialEq, Eq, Hash)]
 struct ViewKey {
     cluster: String,
     credentials: String,
@@ -63,24 +67,30 @@ pub async fn ask_guessed(client: &EsClient, query: &ListQuery) -> Guessed {
 /// Adds their stats to the page's active rows: from the guessed answers where they cover a
 /// row, asking the rest now (at once, in as few requests as the path length allows). Like the
 /// whole list, a row whose stats cannot be read shows without lag. Remembers the page's active
-/// followers for the view's next look.
-pub async fn add(client: &EsClient, guessed: Guessed, rows: &mut [FollowerIndex]) {
+/// followers for the view's next look when the page shown is the one asked.
+pub async fn add(client: &EsClient, guessed: Guessed, rows: &mut [FollowerIndex], shown_as_asked: bool) {
     let Guessed { view, asked } = guessed;
     let (groups, answers): (Vec<String>, Vec<_>) = asked.into_iter().unzip();
-    // Names asked in a request that was answered: absent from the answer means no stats (a
-    // follower paused meanwhile), not a reason to ask again.
-    let answered: HashSet<&str> =
-        groups.iter().zip(&answers).filter(|(_, a)| a.is_ok()).flat_map(|(g, _)| g.split(',')).collect();
+    // Names settled by the guess: absent from an answer means no stats (a follower paused
+    // meanwhile); only a request refused because a follower is gone is asked again.
+    let settled: HashSet<&str> = groups
+        .iter()
+        .zip(&answers)
+        .filter(|(_, answer)| answer.as_ref().err().and_then(EsError::status) != Some(404))
+        .flat_map(|(group, _)| group.split(','))
+        .collect();
     let mut stats: Vec<FollowerLag> = answers.into_iter().filter_map(Result::ok).flatten().collect();
     let active = || rows.iter().filter(|r| r.status == FollowerStatus::Active).map(|r| r.name.as_str());
-    let missing = stat_groups(active().filter(|name| !answered.contains(name)));
+    let missing = stat_groups(active().filter(|name| !settled.contains(name)));
     let answers = futures_util::future::join_all(missing.iter().map(|names| client.follower_lag(names))).await;
     stats.extend(answers.into_iter().filter_map(Result::ok).flatten());
     let shown = stat_groups(active());
-    if let Some(view) = view {
+    // A page asked past the end shows the last one: not worth remembering under its number.
+    if let Some(view) = view.filter(|_| shown_as_asked) {
         let mut remembered = remembered();
         if remembered.len() >= MAX_REMEMBERED && !remembered.contains_key(&view) {
-            remembered.clear();
+            let any = remembered.keys().next().cloned();
+            any.map(|key| remembered.remove(&key));
         }
         remembered.insert(view, shown);
     }
