@@ -39,34 +39,49 @@ fn main() {
 /// 1.4 MiB: `cargo bench --bench pages` idle RSS 10.7 → 5.7 MiB, panel CPU per follower-list load
 /// unchanged (1.22 ms before, 1.02–1.18 ms after, same machine, interleaved runs).
 ///
-/// Only with rust-lld, the linker rustc uses by default on x86_64 Linux since 1.90 (GNU ld knows
-/// no `--symbol-ordering-file`); `CCR_PANEL_LINK_ORDER=0`, or any linker chosen in RUSTFLAGS,
-/// leaves the default layout. Names the build does not have (another toolchain or profile, or
-/// code changed since the file was made) are skipped: a stale file costs memory, never a build.
+/// Only with a linker that takes `--symbol-ordering-file` (rust-lld, which rustc uses by default
+/// on x86_64 Linux since 1.90, or LLD; GNU ld does not): the build first links an empty program
+/// with an empty list, with the build's own target, flags and linker, and lays out nothing if
+/// that fails. `CCR_PANEL_LINK_ORDER=0` leaves the default layout too. Names the build does not
+/// have (another toolchain or profile, or code changed since the file was made) are skipped: a
+/// stale file costs memory, never a build.
 fn hot_functions_first() {
     println!("cargo:rerun-if-env-changed=CCR_PANEL_LINK_ORDER");
+    println!("cargo:rerun-if-env-changed=RUSTC_LINKER");
     println!("cargo:rerun-if-changed=link/startup.order");
-    let target = std::env::var("TARGET").unwrap_or_default();
-    let flags = std::env::var("CARGO_ENCODED_RUSTFLAGS").unwrap_or_default();
-    let chosen_linker = flags.contains("linker") || flags.contains("fuse-ld");
-    let off = std::env::var("CCR_PANEL_LINK_ORDER").is_ok_and(|v| v == "0");
-    if target != "x86_64-unknown-linux-gnu" || chosen_linker || off || !rustc_links_with_lld() {
-        return;
-    }
     let manifest = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
     let order = Path::new(&manifest).join("link/startup.order");
-    println!("cargo:rustc-link-arg-bin=ccr-panel=-Wl,--symbol-ordering-file={}", order.display());
-    println!("cargo:rustc-link-arg-bin=ccr-panel=-Wl,--no-warn-symbol-ordering");
+    let off = std::env::var("CCR_PANEL_LINK_ORDER").is_ok_and(|v| v == "0");
+    let out = std::env::var("OUT_DIR").expect("cargo sets OUT_DIR");
+    if off || !order.is_file() || !linker_takes_an_order_file(Path::new(&out)) {
+        return;
+    }
+    // `-Xlinker`, not `-Wl,`: a comma in the checkout's path would split the argument.
+    for argument in [format!("--symbol-ordering-file={}", order.display()), "--no-warn-symbol-ordering".into()] {
+        println!("cargo:rustc-link-arg-bin=ccr-panel=-Xlinker");
+        println!("cargo:rustc-link-arg-bin=ccr-panel={argument}");
+    }
 }
 
-/// Whether rustc is 1.90 or later, which links x86_64 Linux programs with its own lld.
-fn rustc_links_with_lld() -> bool {
-    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
-    let Ok(output) = std::process::Command::new(rustc).arg("-V").output() else { return false };
-    let version = String::from_utf8_lossy(&output.stdout);
-    // "rustc 1.95.0 (59807616e 2026-04-14)"
-    let mut numbers = version.split_whitespace().nth(1).unwrap_or_default().split(['.', '-']);
-    let major: u32 = numbers.next().and_then(|n| n.parse().ok()).unwrap_or(0);
-    let minor: u32 = numbers.next().and_then(|n| n.parse().ok()).unwrap_or(0);
-    (major, minor) >= (1, 90)
+/// Whether the linker of this build accepts an ordering file: links `fn main() {}` with an
+/// empty one, as the build would (target, `RUSTFLAGS`, a linker chosen in Cargo's config).
+fn linker_takes_an_order_file(out: &Path) -> bool {
+    let source = out.join("link-probe.rs");
+    let empty = out.join("link-probe.order");
+    if std::fs::write(&source, "fn main() {}\n").is_err() || std::fs::write(&empty, "").is_err() {
+        return false;
+    }
+    let mut probe = std::process::Command::new(std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into()));
+    probe.arg("--edition=2021").arg("-o").arg(out.join("link-probe")).arg(&source);
+    if let Ok(target) = std::env::var("TARGET") {
+        probe.args(["--target", &target]);
+    }
+    let flags = std::env::var("CARGO_ENCODED_RUSTFLAGS").unwrap_or_default();
+    probe.args(flags.split('\u{1f}').filter(|flag| !flag.is_empty()));
+    if let Ok(linker) = std::env::var("RUSTC_LINKER") {
+        probe.arg("-C").arg(format!("linker={linker}"));
+    }
+    probe.args(["-C", "link-arg=-Xlinker", "-C"]).arg(format!("link-arg=--symbol-ordering-file={}", empty.display()));
+    probe.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null());
+    probe.status().is_ok_and(|status| status.success())
 }
