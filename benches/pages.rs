@@ -78,12 +78,14 @@ const ACCEPT_ENCODING: &str = "gzip, deflate, br, zstd";
 const USER: &str = "admin";
 const PASSWORD: &str = "admin-pw";
 
-/// Per page and size: samples of each side, within a time budget.
 /// The delay the simulator adds to each request for the second overhead table: about a round
-/// trip to a cluster in the same data centre. On loopback a request costs the simulator a few
-/// hundred microseconds, so the panel's own work per page is compared with very little; with
-/// a network in between, fetching a page's independent requests at once is what counts.
+/// trip to a cluster in the same data centre (a timer's sleep: 1 ms or a little more, the
+/// same for the panel's requests and the direct ones). On loopback a request costs the
+/// simulator a few hundred microseconds, so the panel's own work per page is compared with
+/// very little; with a network in between, asking a page's independent requests at once is
+/// what counts.
 const NETWORK_DELAY_MS: u64 = 1;
+/// Per page and size: samples of each side, within a time budget.
 const LATENCY_BUDGET: Duration = Duration::from_millis(2000);
 const LATENCY_MIN_SAMPLES: usize = 11;
 const LATENCY_MAX_SAMPLES: usize = 400;
@@ -464,7 +466,7 @@ fn main() {
             }
             if size == smallest {
                 // The same, with each request to the simulator answered 1 ms later: a cluster
-                // across a network rather than on loopback (see NETWORK_DELAY).
+                // across a network rather than on loopback (see NETWORK_DELAY_MS).
                 local.sim.inject_fault(Fault::new("/", FaultKind::Hang { millis: NETWORK_DELAY_MS }));
                 for page in PAGES.iter().filter(|p| chosen(p)) {
                     delayed.push(overhead(&http, (&base, panel.id()), &cookies, &local, size, page).await);

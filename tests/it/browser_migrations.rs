@@ -65,7 +65,8 @@ async fn a_whole_migration_through_the_pages_in_chromium() {
     for (step, heading) in [("connect", "Connect the clusters"), ("follow", "Follow")] {
         assert!(shows(&browser, "#next-action", heading).await, "{step} is next");
         click(&browser, "#run-next button").await;
-        assert!(shows(&browser, "#flash", "every index came through").await, "{step} went through");
+        let done = format!("{heading}: every index came through");
+        assert!(shows(&browser, "#flash", &done).await, "{step} went through");
     }
     // The progress table refreshes itself while documents arrive on the leader.
     documents(&old, "orders", 20, 5).await;
@@ -77,7 +78,7 @@ async fn a_whole_migration_through_the_pages_in_chromium() {
 
     assert!(shows(&browser, "#next-action", "Verify").await);
     click(&browser, "#run-next button").await;
-    assert!(shows(&browser, "#flash", "every index came through").await, "verified");
+    assert!(shows(&browser, "#flash", "Verify: every index came through").await, "verified");
 
     assert!(shows(&browser, "#next-action", "Stopping writes to the old cluster is your part").await);
     click(&browser, "#writes_stopped").await;
@@ -126,14 +127,15 @@ async fn a_session_endpoint_and_aliases_at_the_cut_over_in_chromium() {
     for (step, heading) in [("connect", "Connect the clusters"), ("follow", "Follow")] {
         assert!(shows(&browser, "#next-action", heading).await, "{step} is next");
         click(&browser, "#run-next button").await;
-        assert!(shows(&browser, "#flash", "every index came through").await, "{step}");
+        let done = format!("{heading}: every index came through");
+        assert!(shows(&browser, "#flash", &done).await, "{step}");
     }
     assert!(shows(&browser, "tr[data-follower=new-orders] [data-col=follower-count]", "20").await);
 
     // The cut-over with aliases: the leader index's name, and another.
     assert!(shows(&browser, "#next-action", "Verify").await);
     click(&browser, "#run-next button").await;
-    assert!(shows(&browser, "#flash", "every index came through").await, "verified");
+    assert!(shows(&browser, "#flash", "Verify: every index came through").await, "verified");
     click(&browser, "#choose-aliases").await;
     click(&browser, "#leader_alias_0").await;
     fill(&browser, "#alias_0", "shop-orders").await;
