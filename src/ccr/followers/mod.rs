@@ -99,18 +99,30 @@ pub async fn list_and_auto_follow_errors(client: &EsClient) -> (Result<Vec<Follo
 /// a round trip of 1 to 5 ms to a real cluster).
 pub const ONE_ROUND_TRIP_UP_TO: usize = 200;
 
-/// How many followers each cluster (by its first URL) had when its list was last read: the
-/// next read chooses its requests by it ([`ONE_ROUND_TRIP_UP_TO`]).
+/// How many followers each caller (the cluster's first URL and a digest of the credentials)
+/// saw when the list was last read: the next read chooses its requests by it
+/// ([`ONE_ROUND_TRIP_UP_TO`]). Per caller, as Elasticsearch lists only the followers a user may
+/// see: one user's 150 must not send another's 5,000 down the one-round-trip path.
 static LAST_COUNT: std::sync::Mutex<BTreeMap<String, usize>> = std::sync::Mutex::new(BTreeMap::new());
 
+/// Callers remembered at most; past it one is forgotten for each new one.
+const MAX_COUNTS: usize = 128;
+
+fn count_key(client: &EsClient) -> Option<String> {
+    Some(format!("{} {}", client.urls().into_iter().next()?, client.credentials_digest()))
+}
+
 fn last_count(client: &EsClient) -> Option<usize> {
-    let key = client.urls().into_iter().next()?;
-    LAST_COUNT.lock().unwrap_or_else(|p| p.into_inner()).get(&key).copied()
+    LAST_COUNT.lock().unwrap_or_else(|p| p.into_inner()).get(&count_key(client)?).copied()
 }
 
 fn remember_count(client: &EsClient, count: usize) {
-    if let Some(key) = client.urls().into_iter().next() {
-        LAST_COUNT.lock().unwrap_or_else(|p| p.into_inner()).insert(key, count);
+    if let Some(key) = count_key(client) {
+        let mut counts = LAST_COUNT.lock().unwrap_or_else(|p| p.into_inner());
+        if counts.len() >= MAX_COUNTS && !counts.contains_key(&key) {
+            counts.pop_first();
+        }
+        counts.insert(key, count);
     }
 }
 
@@ -334,4 +346,31 @@ pub async fn index_state(client: &EsClient, index: &str) -> Result<IndexState, E
         .find(|i| i.follower_index == index)
         .map(|i| if i.status == "paused" { FollowerStatus::Paused } else { FollowerStatus::Active });
     Ok(IndexState { open, following })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::es::{Auth, EsConfig};
+
+    #[test]
+    fn the_count_that_chooses_the_requests_is_each_callers_own() {
+        let cluster = EsClient::new(EsConfig {
+            urls: vec!["http://count-test.invalid:9200".parse().unwrap()],
+            auth: None,
+            ca_cert_pem: None,
+            insecure: false,
+            timeout: std::time::Duration::from_secs(1),
+        })
+        .unwrap();
+        let as_user = |name: &str| {
+            cluster.with_auth(Some(Auth::Basic { username: name.into(), password: format!("{name}-pw").into() }))
+        };
+        let (few, many) = (as_user("sees-few"), as_user("sees-many"));
+        remember_count(&few, 150);
+        remember_count(&many, 5_000);
+        assert_eq!(last_count(&few), Some(150));
+        assert_eq!(last_count(&many), Some(5_000));
+        assert_eq!(last_count(&as_user("not-seen-yet")), None);
+    }
 }
