@@ -56,8 +56,14 @@ fn hot_functions_first() {
     if off || !order.is_file() || !linker_takes_an_order_file(Path::new(&out)) {
         return;
     }
-    // `-Xlinker`, not `-Wl,`: a comma in the checkout's path would split the argument.
-    for argument in [format!("--symbol-ordering-file={}", order.display()), "--no-warn-symbol-ordering".into()] {
+    // The linker reads a copy beside the build's other outputs: a checkout moved, or a target
+    // directory shared by two checkouts, would otherwise leave it a path that no longer exists.
+    let copy = Path::new(&out).join("startup.order");
+    if std::fs::copy(&order, &copy).is_err() {
+        return;
+    }
+    // `-Xlinker`, not `-Wl,`: a comma in the path would split the argument.
+    for argument in [format!("--symbol-ordering-file={}", copy.display()), "--no-warn-symbol-ordering".into()] {
         println!("cargo:rustc-link-arg-bin=ccr-panel=-Xlinker");
         println!("cargo:rustc-link-arg-bin=ccr-panel={argument}");
     }
