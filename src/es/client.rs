@@ -126,6 +126,16 @@ impl EsClient {
         parts: &[&str],
         query: &[(&str, &str)],
     ) -> Result<T, EsError> {
+        decode(route, &*self.get_shared_answer(route, parts, query).await?)
+    }
+
+    /// [`Self::get_shared`]'s answer, undecoded (to be read borrowed).
+    async fn get_shared_answer(
+        &self,
+        route: &Route,
+        parts: &[&str],
+        query: &[(&str, &str)],
+    ) -> Result<Arc<Answer>, EsError> {
         // Keyed by the credentials too: a read is only shared with callers who could make it.
         let who = self.credentials_digest();
         let key = format!("{who} {} {query:?}", route.fill(parts));
@@ -133,7 +143,7 @@ impl EsClient {
             let mut in_flight = self.in_flight.lock().unwrap_or_else(|p| p.into_inner());
             in_flight.entry(key.clone()).or_default().clone()
         };
-        let answer = flight
+        flight
             .get_or_init(|| async {
                 let answer = self.send(route, parts, query, None::<&Value>).await.map(Arc::new);
                 // Later callers ask afresh; those already waiting share this answer.
@@ -141,8 +151,7 @@ impl EsClient {
                 answer
             })
             .await
-            .clone()?;
-        decode(route, &answer)
+            .clone()
     }
 
     // --- cluster -------------------------------------------------------------------------
@@ -437,6 +446,19 @@ impl EsClient {
 
     /// Name, remote, leader and status of the followers of `index` (`_all` for every one):
     /// `_ccr/info` without the ten parameters of each, for lists of thousands.
+    /// Every follower's summary, borrowed from the answer and handed to `read`: a page of a
+    /// list of thousands keeps only its own rows, and nothing is allocated for the others.
+    pub async fn with_follower_summaries<R>(
+        &self,
+        index: &str,
+        read: impl FnOnce(Vec<FollowerSummary<'_>>) -> R,
+    ) -> Result<R, EsError> {
+        let query = [("filter_path", FOLLOWER_SUMMARY_FILTER)];
+        let answer = self.get_shared_answer(&routes::CCR_FOLLOW_INFO, &[index], &query).await?;
+        let summaries: FollowerSummaries<'_> = decode(&routes::CCR_FOLLOW_INFO, &answer)?;
+        Ok(read(summaries.follower_indices))
+    }
+
     pub async fn follower_summaries(&self, index: &str) -> Result<Vec<FollowerInfo>, EsError> {
         let query = [("filter_path", FOLLOWER_SUMMARY_FILTER)];
         Ok(self.get_shared::<FollowInfoResponse>(&routes::CCR_FOLLOW_INFO, &[index], &query).await?.follower_indices)
@@ -564,7 +586,7 @@ fn one(name: &str) -> Result<&str, EsError> {
     Ok(name)
 }
 
-fn decode<T: DeserializeOwned>(route: &Route, answer: &Answer) -> Result<T, EsError> {
+fn decode<'a, T: serde::Deserialize<'a>>(route: &Route, answer: &'a Answer) -> Result<T, EsError> {
     serde_json::from_slice(&answer.body).map_err(|e| EsError::NotElasticsearch {
         url: answer.url.clone(),
         detail: format!("unexpected answer to {} {} ({e}): {}", route.method, route.path, snippet(&answer.body)),

@@ -8,7 +8,7 @@
 
 use std::cmp::Ordering;
 
-use crate::es::{FollowerInfo, FollowerLag};
+use crate::es::{FollowerInfo, FollowerLag, FollowerSummary};
 
 /// How a follower is doing, in the user's words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -63,6 +63,18 @@ impl FollowerIndex {
         }
     }
 
+    /// A row of the page, owned, from a borrowed summary.
+    pub fn from_summary(summary: FollowerSummary<'_>) -> FollowerIndex {
+        FollowerIndex {
+            status: summary.status(),
+            name: summary.follower_index.into_owned(),
+            remote_cluster: summary.remote_cluster.into_owned(),
+            leader_index: summary.leader_index.into_owned(),
+            lag: None,
+            millis_since_last_read: None,
+        }
+    }
+
     /// Adds what `_ccr/stats` knows of this follower.
     pub fn add_stats(&mut self, stats: &FollowerLag) {
         self.lag = Some(lag(stats));
@@ -70,6 +82,61 @@ impl FollowerIndex {
         if stats.shards.iter().any(|s| s.fatal_exception.is_some()) {
             self.status = FollowerStatus::Failing;
         }
+    }
+}
+
+/// What the list's filters and sorts read of a row: owned rows ([`FollowerIndex`]), or the
+/// summaries of a whole list borrowed from Elasticsearch's answer while the page is cut out
+/// ([`FollowerSummary`]), of which only the page's rows are then owned.
+pub trait ListRow {
+    fn name(&self) -> &str;
+    fn remote_cluster(&self) -> &str;
+    fn leader_index(&self) -> &str;
+    fn status(&self) -> FollowerStatus;
+    fn lag(&self) -> Option<u64>;
+    fn millis_since_last_read(&self) -> Option<u64>;
+}
+
+impl ListRow for FollowerIndex {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn remote_cluster(&self) -> &str {
+        &self.remote_cluster
+    }
+    fn leader_index(&self) -> &str {
+        &self.leader_index
+    }
+    fn status(&self) -> FollowerStatus {
+        self.status
+    }
+    fn lag(&self) -> Option<u64> {
+        self.lag
+    }
+    fn millis_since_last_read(&self) -> Option<u64> {
+        self.millis_since_last_read
+    }
+}
+
+/// A summary knows no stats: Active or Paused as `_ccr/info` says, no lag, no last read.
+impl ListRow for FollowerSummary<'_> {
+    fn name(&self) -> &str {
+        &self.follower_index
+    }
+    fn remote_cluster(&self) -> &str {
+        &self.remote_cluster
+    }
+    fn leader_index(&self) -> &str {
+        &self.leader_index
+    }
+    fn status(&self) -> FollowerStatus {
+        if self.status == "paused" { FollowerStatus::Paused } else { FollowerStatus::Active }
+    }
+    fn lag(&self) -> Option<u64> {
+        None
+    }
+    fn millis_since_last_read(&self) -> Option<u64> {
+        None
     }
 }
 
@@ -193,16 +260,16 @@ impl ListQuery {
             || matches!(self.status, Some(FollowerStatus::Active | FollowerStatus::Failing))
     }
 
-    fn matches(&self, follower: &FollowerIndex) -> bool {
-        self.status.is_none_or(|s| s == follower.status)
-            && self.remote_cluster.as_deref().is_none_or(|r| r == follower.remote_cluster)
+    fn matches(&self, follower: &impl ListRow) -> bool {
+        self.status.is_none_or(|s| s == follower.status())
+            && self.remote_cluster.as_deref().is_none_or(|r| r == follower.remote_cluster())
             && (self.search.is_empty()
-                || [&follower.name, &follower.leader_index, &follower.remote_cluster]
+                || [follower.name(), follower.leader_index(), follower.remote_cluster()]
                     .iter()
                     .any(|field| contains_ignoring_case(field, &self.search)))
     }
 
-    fn compare(&self, a: &FollowerIndex, b: &FollowerIndex) -> Ordering {
+    fn compare<R: ListRow>(&self, a: &R, b: &R) -> Ordering {
         // Unknown lag or last read sorts after every known one, whatever the direction.
         fn known_first(a: Option<u64>, b: Option<u64>, descending: bool) -> Ordering {
             match (a, b) {
@@ -214,24 +281,29 @@ impl ListQuery {
             }
         }
         let by_key = match self.sort {
-            SortKey::Lag => return known_first(a.lag, b.lag, self.descending).then_with(|| a.name.cmp(&b.name)),
+            SortKey::Lag => return known_first(a.lag(), b.lag(), self.descending).then_with(|| a.name().cmp(b.name())),
             SortKey::LastRead => {
-                return known_first(a.millis_since_last_read, b.millis_since_last_read, self.descending)
-                    .then_with(|| a.name.cmp(&b.name));
+                return known_first(a.millis_since_last_read(), b.millis_since_last_read(), self.descending)
+                    .then_with(|| a.name().cmp(b.name()));
             }
-            SortKey::Name => a.name.cmp(&b.name),
-            SortKey::Status => a.status.cmp(&b.status),
-            SortKey::RemoteCluster => a.remote_cluster.cmp(&b.remote_cluster),
-            SortKey::LeaderIndex => a.leader_index.cmp(&b.leader_index),
+            SortKey::Name => a.name().cmp(b.name()),
+            SortKey::Status => a.status().cmp(&b.status()),
+            SortKey::RemoteCluster => a.remote_cluster().cmp(b.remote_cluster()),
+            SortKey::LeaderIndex => a.leader_index().cmp(b.leader_index()),
         };
         let by_key = if self.descending { by_key.reverse() } else { by_key };
-        by_key.then_with(|| a.name.cmp(&b.name))
+        by_key.then_with(|| a.name().cmp(b.name()))
     }
 
     /// Filters, sorts and cuts out the asked page (the last page when asked past the end).
     pub fn apply(&self, followers: Vec<FollowerIndex>) -> FollowerPage {
+        self.apply_with(followers, |row| row)
+    }
+
+    /// [`Self::apply`] over any rows; only the page's are made into owned rows by `own`.
+    pub fn apply_with<R: ListRow>(&self, followers: Vec<R>, own: impl Fn(R) -> FollowerIndex) -> FollowerPage {
         let total = followers.len();
-        let mut rows: Vec<FollowerIndex> = followers.into_iter().filter(|f| self.matches(f)).collect();
+        let mut rows: Vec<R> = followers.into_iter().filter(|f| self.matches(f)).collect();
         let matching = rows.len();
         let (page, pages, window) = page_window(matching, self.page);
         let (start, end) = (window.start, window.end);
@@ -241,7 +313,7 @@ impl ListQuery {
             rows.truncate(end);
         }
         rows.sort_by(|a, b| self.compare(a, b));
-        let rows = rows.into_iter().skip(start).collect();
+        let rows = rows.into_iter().skip(start).map(own).collect();
         FollowerPage { rows, total, matching, page, pages }
     }
 }

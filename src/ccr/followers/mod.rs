@@ -134,32 +134,36 @@ fn remember_count(client: &EsClient, count: usize) {
 pub async fn page(client: &EsClient, query: &ListQuery) -> Result<(FollowerPage, Vec<String>), EsError> {
     let turn = whole_list_turn().await;
     let small = last_count(client).is_some_and(|count| count <= ONE_ROUND_TRIP_UP_TO);
-    let every_stat = query.needs_all_stats() || small;
-    let mut guessed = None;
-    let all = if every_stat {
-        list_and_auto_follow_errors(client).await.0?
-    } else {
-        // The stats of the page this view showed last, at the same time (see `page_stats`).
-        // A failed `_ccr/info` ends the page at once: the guess is dropped, its requests cancelled.
-        let (summaries, guess) = futures_util::future::try_join(
-            client.follower_summaries("_all"),
-            futures_util::FutureExt::map(page_stats::ask_guessed(client, query), Ok),
-        )
-        .await?;
-        guessed = Some(guess);
-        summaries.into_iter().map(FollowerIndex::from_info).collect()
-    };
-    turn.holds(all.len());
-    remember_count(client, all.len());
-    let mut remotes: Vec<String> = all.iter().map(|f| f.remote_cluster.clone()).collect();
-    remotes.sort();
-    remotes.dedup();
-    let mut page = query.apply(all);
-    if let Some(guessed) = guessed {
-        let shown_as_asked = page.page == query.page;
-        page_stats::add(client, guessed, &mut page.rows, shown_as_asked).await;
+    if query.needs_all_stats() || small {
+        let all = list_and_auto_follow_errors(client).await.0?;
+        turn.holds(all.len());
+        remember_count(client, all.len());
+        let remotes = distinct(all.iter().map(|f| f.remote_cluster.as_str()));
+        return Ok((query.apply(all), remotes));
     }
+    // The summaries are read borrowed from the answer: only the page's rows are owned.
+    let cut = |summaries: Vec<crate::es::FollowerSummary<'_>>| {
+        let total = summaries.len();
+        let remotes = distinct(summaries.iter().map(|s| s.remote_cluster.as_ref()));
+        (query.apply_with(summaries, FollowerIndex::from_summary), remotes, total)
+    };
+    // The stats of the page this view showed last, at the same time (see `page_stats`).
+    // A failed `_ccr/info` ends the page at once: the guess is dropped, its requests cancelled.
+    let ((mut page, remotes, total), guessed) = futures_util::future::try_join(
+        client.with_follower_summaries("_all", cut),
+        futures_util::FutureExt::map(page_stats::ask_guessed(client, query), Ok),
+    )
+    .await?;
+    turn.holds(total);
+    remember_count(client, total);
+    let shown_as_asked = page.page == query.page;
+    page_stats::add(client, guessed, &mut page.rows, shown_as_asked).await;
     Ok((page, remotes))
+}
+
+/// The distinct names, sorted, owned once each.
+fn distinct<'a>(names: impl Iterator<Item = &'a str>) -> Vec<String> {
+    names.collect::<std::collections::BTreeSet<&str>>().into_iter().map(str::to_owned).collect()
 }
 
 /// What the panel remembers of a follower it paused.
