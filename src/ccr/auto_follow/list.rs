@@ -5,7 +5,7 @@
 use std::cmp::Ordering;
 
 use super::PatternView;
-use crate::ccr::followers::list::{MAX_SEARCH_LENGTH, page_window};
+use crate::ccr::followers::list::{MAX_SEARCH_LENGTH, cut_page};
 
 /// The column the list is sorted by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -91,11 +91,9 @@ impl ListQuery {
     /// Searches, sorts and cuts out the asked page (the last page when asked past the end).
     pub fn apply(&self, patterns: Vec<PatternView>) -> PatternPage {
         let total = patterns.len();
-        let mut rows: Vec<PatternView> = patterns.into_iter().filter(|p| self.matches(p)).collect();
+        let rows: Vec<PatternView> = patterns.into_iter().filter(|p| self.matches(p)).collect();
         let matching = rows.len();
-        let (page, pages, window) = page_window(matching, self.page);
-        rows.sort_by(|a, b| self.compare(a, b));
-        let rows = rows.into_iter().skip(window.start).take(window.len()).collect();
+        let (page, pages, rows) = cut_page(rows, self.page, |a, b| self.compare(a, b));
         PatternPage { rows, total, matching, page, pages }
     }
 }

@@ -211,6 +211,20 @@ pub fn page_window(matching: usize, asked: usize) -> (usize, usize, std::ops::Ra
     let start = (page - 1) * PAGE_SIZE;
     (page, pages, start..(start + PAGE_SIZE).min(matching))
 }
+
+/// The asked page of `rows` in the order of `compare` (see [`page_window`]): the page shown,
+/// how many pages there are, and its rows. Only the rows up to the page's end are put in
+/// order: selected in linear time, then sorted.
+pub fn cut_page<R>(mut rows: Vec<R>, asked: usize, compare: impl Fn(&R, &R) -> Ordering) -> (usize, usize, Vec<R>) {
+    let (page, pages, window) = page_window(rows.len(), asked);
+    if window.end < rows.len() && window.end > 0 {
+        rows.select_nth_unstable_by(window.end - 1, &compare);
+        rows.truncate(window.end);
+    }
+    rows.sort_by(&compare);
+    rows.drain(..window.start);
+    (page, pages, rows)
+}
 /// The longest search text kept: an index name is at most 255 bytes.
 pub const MAX_SEARCH_LENGTH: usize = 255;
 
@@ -303,17 +317,10 @@ impl ListQuery {
     /// [`Self::apply`] over any rows; only the page's are made into owned rows by `own`.
     pub fn apply_with<R: ListRow>(&self, followers: Vec<R>, own: impl Fn(R) -> FollowerIndex) -> FollowerPage {
         let total = followers.len();
-        let mut rows: Vec<R> = followers.into_iter().filter(|f| self.matches(f)).collect();
+        let rows: Vec<R> = followers.into_iter().filter(|f| self.matches(f)).collect();
         let matching = rows.len();
-        let (page, pages, window) = page_window(matching, self.page);
-        let (start, end) = (window.start, window.end);
-        // Only the rows of the page need their full order: select, then sort the page.
-        if end < matching && end > 0 {
-            rows.select_nth_unstable_by(end - 1, |a, b| self.compare(a, b));
-            rows.truncate(end);
-        }
-        rows.sort_by(|a, b| self.compare(a, b));
-        let rows = rows.into_iter().skip(start).map(own).collect();
+        let (page, pages, rows) = cut_page(rows, self.page, |a, b| self.compare(a, b));
+        let rows = rows.into_iter().map(own).collect();
         FollowerPage { rows, total, matching, page, pages }
     }
 }
