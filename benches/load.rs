@@ -15,7 +15,13 @@ use std::time::{Duration, Instant};
 use ccr_panel::sim::security::{SimSecurity, SimUser};
 use ccr_panel::sim::{SimConfig, SimServer};
 use http_session::Session;
-use panel_process::{base_url, rss_kib};
+use panel_process::{base_url, rss_split_kib};
+
+/// The resident set size of a process, in KiB.
+fn rss_kib(pid: u32) -> u64 {
+    let (anon, file) = rss_split_kib(pid);
+    anon + file
+}
 
 const SESSIONS: usize = 64;
 const PAGES_PER_SESSION: usize = 50;

@@ -103,6 +103,7 @@ async fn serve_panel(
     tls: Option<(std::path::PathBuf, std::path::PathBuf)>,
 ) -> Result<(), String> {
     let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
+    tokio::spawn(ccr_panel::memory::trim_after_bursts());
     let handle = axum_server::Handle::new();
     let stopper = handle.clone();
     tokio::spawn(async move {

@@ -3,14 +3,20 @@
 use std::io::{BufRead, BufReader};
 use std::process::Child;
 
-/// The resident set size of a process, in KiB (0 when it cannot be read).
-pub fn rss_kib(pid: u32) -> u64 {
+/// The resident set of a process split in two, in KiB: anonymous memory (the heap, stacks:
+/// what the panel allocated) and file-backed pages (the binary's code and read-only data, and
+/// the libraries', as far as they ran; shared with the page cache, dropped by the kernel
+/// under pressure).
+pub fn rss_split_kib(pid: u32) -> (u64, u64) {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next()?.parse().ok())
-        .unwrap_or(0)
+    let field = |name: &str| -> u64 {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.split_whitespace().next()?.parse().ok())
+            .unwrap_or(0)
+    };
+    (field("RssAnon:"), field("RssFile:") + field("RssShmem:"))
 }
 
 /// The base URL the panel prints once it listens (it was started with piped stdout).

@@ -17,4 +17,4 @@ pub use client::EsClient;
 pub use diagnostics::{AllocationExplanation, Decider, IlmIndex, IndexHealth, NodeDecision, UnassignedInfo};
 pub use error::{ApiError, Cause, EsError};
 pub use model::*;
-pub use transport::{Auth, ConfigError, EsConfig};
+pub use transport::{Auth, ConfigError, EsConfig, IDLE_CONNECTION_TIMEOUT};

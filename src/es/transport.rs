@@ -102,6 +102,10 @@ pub(crate) struct Transport {
 /// Connections kept open to each node between requests.
 const IDLE_CONNECTIONS_PER_NODE: usize = 8;
 
+/// How long a connection may stay idle before it is closed (reqwest's default is 90 s): after
+/// a burst its buffers go with it, while someone clicking through the screens keeps reusing it.
+pub const IDLE_CONNECTION_TIMEOUT: Duration = Duration::from_secs(20);
+
 impl Transport {
     pub fn new(config: &EsConfig) -> Result<Arc<Transport>, ConfigError> {
         let mut builder = reqwest::Client::builder()
@@ -113,6 +117,7 @@ impl Transport {
             // read (measured: 95 idle connections held most of 20 MB after 64 users at
             // 10,000 followers; BENCHMARKS.md).
             .pool_max_idle_per_host(IDLE_CONNECTIONS_PER_NODE)
+            .pool_idle_timeout(IDLE_CONNECTION_TIMEOUT)
             .danger_accept_invalid_certs(config.insecure);
         if let Some(pem) = &config.ca_cert_pem {
             for cert in reqwest::Certificate::from_pem_bundle(pem).map_err(|e| ConfigError::BadCaCert(e.to_string()))? {
