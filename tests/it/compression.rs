@@ -4,7 +4,8 @@
 
 use std::io::Read;
 
-use ccr_panel::web::assets;
+use ccr_panel::sim::state::AutoFollowPattern;
+use ccr_panel::web::{COMPRESS_FROM_BYTES, assets};
 
 use crate::helpers::{Page, get, get_with, panel_for, start_sim};
 
@@ -37,16 +38,35 @@ fn vary(headers: &axum::http::HeaderMap) -> String {
     headers.get_all("vary").iter().map(|v| v.to_str().unwrap().to_ascii_lowercase()).collect::<Vec<_>>().join(", ")
 }
 
+/// Auto-follow patterns straight into the simulator's state: enough rows for a page of about
+/// 50 KB, far past what is worth compressing.
+fn with_patterns(sim: &ccr_panel::sim::SimServer, count: usize) {
+    let mut state = sim.sim.state();
+    for p in 0..count {
+        let body = serde_json::json!({
+            "remote_cluster": "leader",
+            "leader_index_patterns": [format!("metrics-{p}-*")],
+            "leader_index_exclusion_patterns": [],
+            "follow_index_pattern": "{{leader_index}}-copy",
+        });
+        let pattern = AutoFollowPattern { active: true, body, followed: Default::default() };
+        state.auto_follow.insert(format!("pattern-{p:03}"), pattern);
+    }
+}
+
 #[tokio::test]
 async fn a_gzip_page_decodes_to_the_page_and_without_accept_encoding_nothing_is_compressed() {
     let sim = start_sim("local").await;
+    with_patterns(&sim, 40);
     let panel = panel_for(&sim);
-    let plain: Page = get(&panel, "/follower-indices").await;
+    let path = "/auto-follow-patterns";
+    let plain: Page = get(&panel, path).await;
     assert_eq!(plain.status, 200);
     assert!(plain.header("content-encoding").is_none());
-    assert_eq!(plain.texts("h1"), ["Follower indices"]);
+    assert_eq!(plain.texts("h1"), ["Auto-follow patterns"]);
+    assert!(plain.body.len() > 4 * usize::from(COMPRESS_FROM_BYTES), "{} bytes", plain.body.len());
 
-    let (headers, bytes) = raw(&panel, "/follower-indices", &[("accept-encoding", "gzip, deflate, br, zstd")]).await;
+    let (headers, bytes) = raw(&panel, path, &[("accept-encoding", "gzip, deflate, br, zstd")]).await;
     assert_eq!(headers.get("content-encoding").unwrap(), "gzip");
     assert!(vary(&headers).contains("accept-encoding"), "{}", vary(&headers));
     let decoded = String::from_utf8(gunzip(&bytes)).unwrap();
@@ -57,14 +77,26 @@ async fn a_gzip_page_decodes_to_the_page_and_without_accept_encoding_nothing_is_
         .select(&scraper::Selector::parse("h1").unwrap())
         .map(|h| h.text().collect::<String>().trim().to_owned())
         .collect();
-    assert_eq!(heading, ["Follower indices"]);
+    assert_eq!(heading, ["Auto-follow patterns"]);
     assert!(bytes.len() * 2 < decoded.len(), "{} gzipped bytes for {}", bytes.len(), decoded.len());
 
     // Refused gzip (`q=0`) and an unknown coding only: sent as it is.
     for refused in ["gzip;q=0", "identity", "compress"] {
-        let page = get_with(&panel, "/follower-indices", &[("accept-encoding", refused)]).await;
+        let page = get_with(&panel, path, &[("accept-encoding", refused)]).await;
         assert!(page.header("content-encoding").is_none(), "{refused}");
     }
+}
+
+#[tokio::test]
+async fn a_page_that_fits_in_the_first_round_trip_is_sent_as_it_is() {
+    let sim = start_sim("local").await;
+    let panel = panel_for(&sim);
+    // An empty follower list: a few KB, in one round trip compressed or not.
+    let (headers, bytes) = raw(&panel, "/follower-indices", &[("accept-encoding", "gzip, deflate, br, zstd")]).await;
+    assert!(headers.get("content-encoding").is_none());
+    assert!(bytes.len() < usize::from(COMPRESS_FROM_BYTES), "{} bytes", bytes.len());
+    let page = String::from_utf8(bytes).unwrap();
+    assert!(page.contains("<h1>Follower indices</h1>"), "{page}");
 }
 
 #[tokio::test]
