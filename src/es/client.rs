@@ -453,10 +453,14 @@ impl EsClient {
         index: &str,
         read: impl FnOnce(Vec<FollowerSummary<'_>>) -> R,
     ) -> Result<R, EsError> {
+        Ok(read(self.follower_summaries_answer(index).await?.read()?))
+    }
+
+    /// The same answer as [`Self::with_follower_summaries`], kept to be read once other
+    /// answers asked at the same time are in.
+    pub async fn follower_summaries_answer(&self, index: &str) -> Result<FollowerSummariesAnswer, EsError> {
         let query = [("filter_path", FOLLOWER_SUMMARY_FILTER)];
-        let answer = self.get_shared_answer(&routes::CCR_FOLLOW_INFO, &[index], &query).await?;
-        let summaries: FollowerSummaries<'_> = decode(&routes::CCR_FOLLOW_INFO, &answer)?;
-        Ok(read(summaries.follower_indices))
+        Ok(FollowerSummariesAnswer(self.get_shared_answer(&routes::CCR_FOLLOW_INFO, &[index], &query).await?))
     }
 
     pub async fn follower_summaries(&self, index: &str) -> Result<Vec<FollowerInfo>, EsError> {
@@ -606,4 +610,15 @@ fn credential_digest(parts: &[&[u8]]) -> String {
         mac.update(part);
     }
     mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `_ccr/info` for lists as Elasticsearch sent it ([`EsClient::follower_summaries_answer`]).
+pub struct FollowerSummariesAnswer(Arc<Answer>);
+
+impl FollowerSummariesAnswer {
+    /// Every follower's summary, borrowed from the answer.
+    pub fn read(&self) -> Result<Vec<FollowerSummary<'_>>, EsError> {
+        let summaries: FollowerSummaries<'_> = decode(&routes::CCR_FOLLOW_INFO, &self.0)?;
+        Ok(summaries.follower_indices)
+    }
 }

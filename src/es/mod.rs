@@ -13,7 +13,7 @@ mod transport;
 
 pub use capabilities::{BadVersion, Capabilities, Version};
 pub use ccr_model::*;
-pub use client::EsClient;
+pub use client::{EsClient, FollowerSummariesAnswer};
 pub use diagnostics::{AllocationExplanation, Decider, IlmIndex, IndexHealth, NodeDecision, UnassignedInfo};
 pub use error::{ApiError, Cause, EsError};
 pub use model::*;

@@ -7,14 +7,14 @@ pub mod list;
 pub mod preview;
 pub mod spec;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use serde_json::Value;
 
 use super::followers::create::{self as follower_create, Created, NewFollower};
 use super::followers::settings::FollowSettings;
 use super::steps::{self, Report, Step};
-use crate::es::{EsClient, EsError, FollowParameters, FollowerInfo, RecentAutoFollowError};
+use crate::es::{EsClient, EsError, FollowParameters, FollowerSummariesAnswer, FollowerSummary, RecentAutoFollowError};
 use spec::FollowIndexPattern;
 
 /// One pattern as the screens show it.
@@ -150,33 +150,50 @@ fn errors_of(name: &str, errors: &[RecentAutoFollowError]) -> Vec<PatternError> 
 }
 
 /// The followers a pattern made: local followers of its remote whose leader it matches.
-fn followers_of(pattern: &PatternView, followers: &[FollowerInfo]) -> Vec<String> {
+/// `followers` may be all of them or only its remote's.
+fn followers_of(pattern: &PatternView, followers: &[&FollowerSummary<'_>]) -> Vec<String> {
     let mut names: Vec<String> = followers
         .iter()
         .filter(|f| {
-            f.remote_cluster == pattern.remote_cluster
+            f.remote_cluster == pattern.remote_cluster.as_str()
                 && preview::matches(
                     &f.leader_index,
                     &pattern.leader_index_patterns,
                     &pattern.leader_index_exclusion_patterns,
                 )
         })
-        .map(|f| f.follower_index.clone())
+        .map(|f| f.follower_index.clone().into_owned())
         .collect();
     names.sort();
     names
 }
 
+/// The summaries in a `_ccr/info` answer, none when it could not be read (the list needs a CCR
+/// licence and `monitor`; without them the patterns still show).
+fn summaries_in(answer: &Result<FollowerSummariesAnswer, EsError>) -> Vec<FollowerSummary<'_>> {
+    answer.as_ref().ok().and_then(|answer| answer.read().ok()).unwrap_or_default()
+}
+
 /// Every pattern with its followers and recent errors. The stats and the follower list need a
 /// CCR licence and `monitor`; without them the patterns still show.
 pub async fn list(client: &EsClient) -> Result<(Vec<PatternView>, Counters), EsError> {
-    // Every follower's summary is read and held here (to count each pattern's followers).
+    // Every follower's summary is read and held here (to count each pattern's followers),
+    // borrowed from the answer.
     let turn = crate::ccr::followers::whole_list_turn().await;
-    let (patterns, stats, followers) =
-        tokio::join!(client.auto_follow_patterns_raw(), client.auto_follow_stats(), client.follower_summaries("_all"));
+    let (patterns, stats, answer) = tokio::join!(
+        client.auto_follow_patterns_raw(),
+        client.auto_follow_stats(),
+        client.follower_summaries_answer("_all")
+    );
     let patterns = patterns?;
-    let followers = followers.unwrap_or_default();
+    let followers = summaries_in(&answer);
     turn.holds(followers.len());
+    // A pattern only ever makes followers of its own remote: each pattern reads only those
+    // (200 patterns over 10,000 followers on 30 remotes: 67,000 matches, not 2,000,000).
+    let mut by_remote: HashMap<&str, Vec<&FollowerSummary<'_>>> = HashMap::new();
+    for follower in &followers {
+        by_remote.entry(follower.remote_cluster.as_ref()).or_default().push(follower);
+    }
     let (errors, counters) = match stats {
         Ok(stats) => {
             let s = stats;
@@ -193,7 +210,7 @@ pub async fn list(client: &EsClient) -> Result<(Vec<PatternView>, Counters), EsE
         .iter()
         .map(|(name, pattern)| {
             let mut v = view(name, pattern);
-            v.followers = followers_of(&v, &followers);
+            v.followers = by_remote.get(v.remote_cluster.as_str()).map_or_else(Vec::new, |of| followers_of(&v, of));
             v.errors = errors_of(name, &errors);
             v
         })
@@ -204,14 +221,15 @@ pub async fn list(client: &EsClient) -> Result<(Vec<PatternView>, Counters), EsE
 
 /// One pattern, with what it made and its errors; `None` when there is no such pattern.
 pub async fn detail(client: &EsClient, name: &str) -> Result<Option<(PatternView, Value)>, EsError> {
-    let (pattern, stats, followers) = tokio::join!(
+    let (pattern, stats, answer) = tokio::join!(
         client.auto_follow_pattern_raw(name),
         client.auto_follow_stats(),
-        client.follower_summaries("_all")
+        client.follower_summaries_answer("_all")
     );
     let Some(raw) = pattern? else { return Ok(None) };
     let mut v = view(name, &raw);
-    v.followers = followers_of(&v, &followers.unwrap_or_default());
+    let followers = summaries_in(&answer);
+    v.followers = followers_of(&v, &followers.iter().collect::<Vec<_>>());
     if let Ok(stats) = stats {
         v.errors = errors_of(name, &stats.recent_auto_follow_errors);
     }

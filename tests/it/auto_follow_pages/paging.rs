@@ -154,3 +154,39 @@ async fn a_bulk_pause_from_a_page_comes_back_to_that_page() {
         visitor.post_form("/auto-follow-patterns/pause", &[("back", "//evil.example/x"), ("names", "logs-061")]).await;
     assert_redirect_to(&elsewhere, "/auto-follow-patterns");
 }
+
+#[tokio::test]
+async fn each_pattern_names_the_followers_of_its_own_remote_only() {
+    let local = sim_with_patterns().await;
+    {
+        // The same leader names followed from both remotes: `logs-000-a` from `east` and from
+        // `west`, `metrics-000-a` from `west` only.
+        let mut state = local.sim.state();
+        for (follower, remote, leader) in [
+            ("east-logs", "east", "logs-000-a"),
+            ("west-logs", "west", "logs-000-a"),
+            ("west-metrics", "west", "metrics-000-a"),
+            ("east-other", "east", "other-1"),
+        ] {
+            let mut index = ccr_panel::sim::state::Index::new(format!("uuid-{follower}"), Default::default());
+            let mut state_of =
+                ccr_panel::sim::follower::FollowerState::new(remote, leader, "leader-uuid", json!({}), 1);
+            state_of.active = false;
+            index.follower = Some(state_of);
+            state.indices.insert(follower.to_owned(), index);
+        }
+    }
+    let panel = panel_for(&local);
+    let page = get(&panel, "/auto-follow-patterns?q=000").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let followers_of = |pattern: &str| {
+        page.texts(&format!("#auto-follow-patterns tr[data-pattern=\"{pattern}\"] td[data-col=followers] a"))
+    };
+    assert_eq!(followers_of("logs-000"), ["east-logs"]);
+    assert_eq!(row_names(&page), ["logs-000", "metrics-000"]);
+    assert_eq!(followers_of("metrics-000"), ["west-metrics"]);
+    // And the pattern's own page says the same.
+    let detail = get(&panel, "/auto-follow-patterns/logs-000").await;
+    assert_eq!(detail.status, 200);
+    assert!(detail.body.contains("east-logs") && !detail.body.contains("west-logs"), "{}", detail.body);
+}
