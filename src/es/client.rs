@@ -10,6 +10,7 @@ use serde_json::Value;
 use tokio::sync::OnceCell;
 
 use super::capabilities::{Capabilities, Version};
+use super::ccr_lag::*;
 use super::ccr_model::*;
 use super::error::EsError;
 use super::model::*;
@@ -481,6 +482,13 @@ impl EsClient {
         self.get_shared(&routes::CCR_STATS, &[], &[("filter_path", CCR_LAG_FILTER)]).await
     }
 
+    /// The same answer as [`Self::ccr_lag_stats`] (and shared with it), to be read borrowed.
+    pub async fn ccr_lag_stats_answer(&self) -> Result<CcrLagStatsAnswer, EsError> {
+        Ok(CcrLagStatsAnswer(
+            self.get_shared_answer(&routes::CCR_STATS, &[], &[("filter_path", CCR_LAG_FILTER)]).await?,
+        ))
+    }
+
     /// The auto-follow part of `_ccr/stats`, without the follow stats of every follower.
     pub async fn auto_follow_stats(&self) -> Result<AutoFollowStats, EsError> {
         let query = [("filter_path", "auto_follow_stats")];
@@ -620,5 +628,15 @@ impl FollowerSummariesAnswer {
     pub fn read(&self) -> Result<Vec<FollowerSummary<'_>>, EsError> {
         let summaries: FollowerSummaries<'_> = decode(&routes::CCR_FOLLOW_INFO, &self.0)?;
         Ok(summaries.follower_indices)
+    }
+}
+
+/// `_ccr/stats` for lists as Elasticsearch sent it ([`EsClient::ccr_lag_stats_answer`]).
+pub struct CcrLagStatsAnswer(Arc<Answer>);
+
+impl CcrLagStatsAnswer {
+    /// Every follower's lag figures, borrowed from the answer.
+    pub fn read(&self) -> Result<CcrLagSummaries<'_>, EsError> {
+        decode(&routes::CCR_STATS, &self.0)
     }
 }

@@ -3,6 +3,7 @@
 //! Nothing above this module builds a URL or reads raw Elasticsearch JSON.
 
 mod capabilities;
+mod ccr_lag;
 mod ccr_model;
 mod client;
 mod diagnostics;
@@ -12,8 +13,9 @@ pub mod routes;
 mod transport;
 
 pub use capabilities::{BadVersion, Capabilities, Version};
+pub use ccr_lag::*;
 pub use ccr_model::*;
-pub use client::{EsClient, FollowerSummariesAnswer};
+pub use client::{CcrLagStatsAnswer, EsClient, FollowerSummariesAnswer};
 pub use diagnostics::{AllocationExplanation, Decider, IlmIndex, IndexHealth, NodeDecision, UnassignedInfo};
 pub use error::{ApiError, Cause, EsError};
 pub use model::*;

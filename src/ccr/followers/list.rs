@@ -8,7 +8,7 @@
 
 use std::cmp::Ordering;
 
-use crate::es::{FollowerInfo, FollowerLag, FollowerSummary};
+use crate::es::{FoldedShards, FollowerInfo, FollowerLag, FollowerSummary};
 
 /// How a follower is doing, in the user's words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -77,9 +77,14 @@ impl FollowerIndex {
 
     /// Adds what `_ccr/stats` knows of this follower.
     pub fn add_stats(&mut self, stats: &FollowerLag) {
-        self.lag = Some(lag(stats));
-        self.millis_since_last_read = stats.shards.iter().map(|s| s.time_since_last_read_millis.max(0) as u64).max();
-        if stats.shards.iter().any(|s| s.fatal_exception.is_some()) {
+        self.add_figures(stats.total_global_checkpoint_lag, FoldedShards::from(stats.shards.as_slice()));
+    }
+
+    /// Adds a follower's figures: its `total_global_checkpoint_lag` and its shards, folded.
+    pub fn add_figures(&mut self, total_lag: Option<i64>, shards: FoldedShards) {
+        self.lag = Some(lag_of(total_lag, shards));
+        self.millis_since_last_read = shards.max_millis_since_last_read;
+        if shards.any_fatal {
             self.status = FollowerStatus::Failing;
         }
     }
@@ -118,38 +123,16 @@ impl ListRow for FollowerIndex {
     }
 }
 
-/// A summary knows no stats: Active or Paused as `_ccr/info` says, no lag, no last read.
-impl ListRow for FollowerSummary<'_> {
-    fn name(&self) -> &str {
-        &self.follower_index
-    }
-    fn remote_cluster(&self) -> &str {
-        &self.remote_cluster
-    }
-    fn leader_index(&self) -> &str {
-        &self.leader_index
-    }
-    fn status(&self) -> FollowerStatus {
-        if self.status == "paused" { FollowerStatus::Paused } else { FollowerStatus::Active }
-    }
-    fn lag(&self) -> Option<u64> {
-        None
-    }
-    fn millis_since_last_read(&self) -> Option<u64> {
-        None
-    }
-}
-
 /// Operations the follower is behind, as defined by Elasticsearch: per shard, the leader's
 /// global checkpoint minus the follower's (never negative), summed. 6.x and 8.12 and older have
 /// no `total_global_checkpoint_lag`; the sum gives the same figure.
 pub fn lag(stats: &FollowerLag) -> u64 {
-    match stats.total_global_checkpoint_lag {
-        Some(total) => total.max(0) as u64,
-        None => {
-            stats.shards.iter().map(|s| (s.leader_global_checkpoint - s.follower_global_checkpoint).max(0) as u64).sum()
-        }
-    }
+    lag_of(stats.total_global_checkpoint_lag, FoldedShards::from(stats.shards.as_slice()))
+}
+
+/// [`lag`] from the total where Elasticsearch gives it, else from the folded shards.
+pub fn lag_of(total_lag: Option<i64>, shards: FoldedShards) -> u64 {
+    total_lag.map_or(shards.checkpoint_lag, |total| total.max(0) as u64)
 }
 
 /// Joins `_ccr/info` with `_ccr/stats` in linear time.

@@ -15,10 +15,11 @@ pub mod detail;
 pub mod lag_history;
 pub mod list;
 mod page_stats;
+pub mod rows;
 pub mod settings;
 
 pub use detail::{Diagnosis, FatalProblem, FollowerDetail};
-pub use list::{FollowerIndex, FollowerPage, FollowerStatus, ListQuery};
+pub use list::{FollowerIndex, FollowerPage, FollowerStatus, ListQuery, ListRow};
 pub use settings::{FollowSettings, SettingProblem, SettingProblems};
 
 /// Every follower index, sorted by name. Lag comes from `_ccr/stats`, which needs a CCR
@@ -135,11 +136,17 @@ pub async fn page(client: &EsClient, query: &ListQuery) -> Result<(FollowerPage,
     let turn = whole_list_turn().await;
     let small = last_count(client).is_some_and(|count| count <= ONE_ROUND_TRIP_UP_TO);
     if query.needs_all_stats() || small {
-        let all = list_and_auto_follow_errors(client).await.0?;
+        // Every follower with its lag, read borrowed from both answers: only the page is owned.
+        let (info, stats) = tokio::join!(client.follower_summaries_answer("_all"), client.ccr_lag_stats_answer());
+        let info = info?;
+        // Without a CCR licence or `monitor`, the list still shows, without lag.
+        let stats = stats.ok();
+        let lags = stats.as_ref().and_then(|s| s.read().ok()).map(|s| s.follow_stats.indices).unwrap_or_default();
+        let all = rows::merge(info.read()?, &lags);
         turn.holds(all.len());
         remember_count(client, all.len());
-        let remotes = distinct(all.iter().map(|f| f.remote_cluster.as_str()));
-        return Ok((query.apply(all), remotes));
+        let remotes = distinct(all.iter().map(ListRow::remote_cluster));
+        return Ok((query.apply_with(all, rows::SummaryWithLag::into_owned), remotes));
     }
     // The summaries are read borrowed from the answer: only the page's rows are owned.
     let cut = |summaries: Vec<crate::es::FollowerSummary<'_>>| {
