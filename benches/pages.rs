@@ -501,8 +501,9 @@ fn main() {
         let connections_closed = rss_split_kib(panel.id());
         // The panel's own idle connections to Elasticsearch close after
         // `ccr_panel::es::IDLE_CONNECTION_TIMEOUT` (within twice that), and once the panel has been
-        // quiet that long it hands their freed buffers back (`ccr_panel::memory::BurstTrimmer`).
-        tokio::time::sleep(Duration::from_secs(48)).await;
+        // quiet that long it hands their freed buffers back (`ccr_panel::memory::BurstTrimmer`:
+        // at most 55 s after the last page).
+        tokio::time::sleep(Duration::from_secs(58)).await;
         let quiet = rss_split_kib(panel.id());
         // `CCR_BENCH_HOLD=60`: keep the panel up that long after the run, to look into it.
         if let Some(hold) = std::env::var("CCR_BENCH_HOLD").ok().and_then(|s| s.parse().ok()) {
@@ -571,7 +572,7 @@ fn main() {
             (format!("after the 64-user run at {largest} followers"), after_load),
             ("3 s later".to_owned(), settled),
             ("12 s later (the users' idle connections closed by the panel after 10 s)".to_owned(), connections_closed),
-            ("60 s later (its idle connections to Elasticsearch closed, memory trimmed once quiet)".to_owned(), quiet),
+            ("70 s later (its idle connections to Elasticsearch closed, memory trimmed once quiet)".to_owned(), quiet),
         ];
         for (figure, (anon, file)) in rows {
             println!("| {figure} | {:.1} MiB | {:.1} MiB | {:.1} MiB |", mib(anon + file), mib(anon), mib(file));

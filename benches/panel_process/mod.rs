@@ -6,7 +6,7 @@ use std::process::Child;
 /// The resident set of a process split in two, in KiB: anonymous memory (the heap, stacks:
 /// what the panel allocated) and file-backed pages (the binary's code and read-only data, and
 /// the libraries', as far as they ran; shared with the page cache, dropped by the kernel
-/// under pressure).
+/// under pressure). Shared memory, which the panel does not use, is left out.
 pub fn rss_split_kib(pid: u32) -> (u64, u64) {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     let field = |name: &str| -> u64 {
@@ -16,7 +16,7 @@ pub fn rss_split_kib(pid: u32) -> (u64, u64) {
             .and_then(|v| v.split_whitespace().next()?.parse().ok())
             .unwrap_or(0)
     };
-    (field("RssAnon:"), field("RssFile:") + field("RssShmem:"))
+    (field("RssAnon:"), field("RssFile:"))
 }
 
 /// The base URL the panel prints once it listens (it was started with piped stdout).

@@ -118,13 +118,13 @@ impl AppState {
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
     connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
 
-/// The whole panel as a router; tests build it without a socket.
 /// Answers smaller than this are sent as they are. A new connection's first flight carries
 /// about 14 KB (TCP's initial window of ten segments), so a smaller page arrives in one round
 /// trip compressed or not, and gzip would only cost time: a tenth of the panel's CPU on an
-/// 8 KB follower detail (measured with `perf`; BENCHMARKS.md).
+/// 8 KB follower detail (`perf`; fix 16 in BENCHMARKS.md).
 pub const COMPRESS_FROM_BYTES: u16 = 12 * 1024;
 
+/// The whole panel as a router; tests build it without a socket.
 pub fn app(state: AppState) -> Router {
     let x_request_id = HeaderName::from_static("x-request-id");
     let hsts = state.auth.sessions.secure.then(|| {
@@ -168,7 +168,8 @@ pub fn app(state: AppState) -> Router {
     };
     routes
         // Gzip for pages and fragments when the browser takes it (assets come pre-compressed,
-        // and an answer that has a `Content-Encoding` is left alone); adds `Vary`. Level 2:
+        // and an answer that has a `Content-Encoding` is left alone); adds `Vary` to the
+        // answers it could compress (a smaller one is the same for every browser). Level 2:
         // measured on a 66 KB follower list, 0.19 ms and 6.2 KB against 0.47 ms and 5.2 KB at
         // the default 6; a page is sent once, so the time counts more than the kilobyte.
         // Only answers past [`COMPRESS_FROM_BYTES`].

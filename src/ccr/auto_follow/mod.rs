@@ -162,7 +162,7 @@ fn followers_of(pattern: &PatternView, followers: &[&FollowerSummary<'_>]) -> Ve
                     &pattern.leader_index_exclusion_patterns,
                 )
         })
-        .map(|f| f.follower_index.clone().into_owned())
+        .map(|f| f.follower_index.to_string())
         .collect();
     names.sort();
     names
