@@ -40,7 +40,7 @@ pub struct Replication {
 /// What the overview reads once, shared by its cards and the replication section.
 struct Readings {
     remotes: Result<Vec<remote_clusters::RemoteCluster>, EsError>,
-    followers: Result<Vec<followers::FollowerIndex>, EsError>,
+    followers: Result<followers::rows::FollowerTally, EsError>,
     patterns: Result<Vec<crate::es::NamedAutoFollowPattern>, EsError>,
     /// Recent auto-follow errors, keyed `<pattern>` or `<pattern>:<index>`.
     pattern_errors: Vec<String>,
@@ -48,11 +48,11 @@ struct Readings {
 }
 
 async fn read(client: &crate::es::EsClient) -> Readings {
-    // Not `auto_follow::list`: it reads `_all/_ccr/info` again, which `followers::list` just did;
-    // the auto-follow errors come with the followers' lag, from one `_ccr/stats`.
+    // Not `auto_follow::list`: it reads `_all/_ccr/info` again, which the tally just did; the
+    // auto-follow errors come with the followers' lag, from one `_ccr/stats`.
     let (remotes, (followers, pattern_errors), patterns, plans) = tokio::join!(
         remote_clusters::list(client),
-        followers::list_and_auto_follow_errors(client),
+        followers::rows::tally(client, WORST),
         client.auto_follow_patterns(),
         migrations::plan::list(client, 100),
     );
@@ -61,16 +61,10 @@ async fn read(client: &crate::es::EsClient) -> Readings {
 
 fn replication(tr: crate::i18n::Tr, readings: &Readings) -> Replication {
     let remotes = readings.remotes.as_ref().ok().map(|list| (list.iter().filter(|r| r.connected).count(), list.len()));
-    let listed = readings.followers.as_ref().ok();
-    let followers = listed.map(|list| {
-        followers::FollowerStatus::ALL.map(|status| (status, list.iter().filter(|f| f.status == status).count()))
-    });
-    let mut worst: Vec<(String, u64)> =
-        listed.into_iter().flatten().filter_map(|f| f.lag.map(|lag| (f.name.clone(), lag))).collect();
-    let behind = worst.iter().map(|(_, lag)| lag).sum();
-    worst.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    worst.retain(|(_, lag)| *lag > 0);
-    worst.truncate(WORST);
+    let tally = readings.followers.as_ref().ok();
+    let followers = tally.map(|tally| tally.by_status);
+    let behind = tally.map_or(0, |tally| tally.behind);
+    let worst = tally.map(|tally| tally.worst.clone()).unwrap_or_default();
     let pattern_errors = readings
         .patterns
         .iter()
@@ -95,7 +89,7 @@ fn replication(tr: crate::i18n::Tr, readings: &Readings) -> Replication {
 async fn replication_fragment(screen: Screen) -> AppResult<Html<String>> {
     let turn = followers::whole_list_turn().await;
     let readings = read(screen.client()).await;
-    turn.holds(readings.followers.as_ref().map_or(0, Vec::len));
+    turn.holds(readings.followers.as_ref().map_or(0, |tally| tally.total));
     render(&replication(screen.tr(), &readings))
 }
 
@@ -142,7 +136,7 @@ async fn show_overview(screen: Screen) -> AppResult<Html<String>> {
     let (chrome, readings, capabilities) =
         tokio::join!(screen.chrome(Nav::Overview), read(client), client.capabilities());
     let chrome = chrome?;
-    turn.holds(readings.followers.as_ref().map_or(0, Vec::len));
+    turn.holds(readings.followers.as_ref().map_or(0, |tally| tally.total));
     let tr = chrome.tr;
     let replication = replication(tr, &readings);
     let remotes = match &readings.remotes {
@@ -153,9 +147,10 @@ async fn show_overview(screen: Screen) -> AppResult<Html<String>> {
         Err(e) => unavailable(e),
     };
     let followers = match &readings.followers {
-        Ok(list) => {
-            let active = list.iter().filter(|f| f.status == followers::FollowerStatus::Active).count().to_string();
-            Figure::Known { total: list.len(), detail: tr.t1("overview-followers-active", "count", &active) }
+        Ok(tally) => {
+            let active = tally.by_status.iter().find(|(status, _)| *status == followers::FollowerStatus::Active);
+            let active = active.map_or(0, |(_, count)| *count).to_string();
+            Figure::Known { total: tally.total, detail: tr.t1("overview-followers-active", "count", &active) }
         }
         Err(e) => unavailable(e),
     };

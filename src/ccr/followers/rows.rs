@@ -1,12 +1,13 @@
 //! The rows of a whole follower list read borrowed from Elasticsearch's answers: `_ccr/info`'s
 //! summaries, joined with `_ccr/stats`'s folded figures where the view needs every follower's
 //! lag (sorted by lag, last read or status, or a list small enough for one round trip). Only
-//! the rows of the page shown are then owned ([`SummaryWithLag::into_owned`]).
+//! the rows of the page shown are then owned ([`SummaryWithLag::into_owned`]), or only the
+//! overview's counts ([`tally`]).
 
 use std::collections::HashMap;
 
 use super::list::{FollowerIndex, FollowerStatus, ListRow, lag_of};
-use crate::es::{FollowerSummary, LagSummary};
+use crate::es::{EsClient, EsError, FollowerSummary, LagSummary};
 
 /// A summary knows no stats: Active or Paused as `_ccr/info` says, no lag, no last read.
 impl ListRow for FollowerSummary<'_> {
@@ -97,6 +98,64 @@ pub fn merge<'a>(summaries: Vec<FollowerSummary<'a>>, stats: &[LagSummary<'_>]) 
         .collect()
 }
 
+/// What the overview says of the followers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FollowerTally {
+    pub total: usize,
+    /// How many in each status, in [`FollowerStatus::ALL`]'s order.
+    pub by_status: [(FollowerStatus, usize); 3],
+    /// Operations behind, all followers together.
+    pub behind: u64,
+    /// The followers furthest behind (none that is not behind): name and operations behind,
+    /// furthest first, then by name.
+    pub worst: Vec<(String, u64)>,
+}
+
+impl FollowerTally {
+    fn of(rows: &[SummaryWithLag<'_>], worst: usize) -> FollowerTally {
+        let mut by_status = FollowerStatus::ALL.map(|status| (status, 0));
+        let mut behind = 0;
+        let mut lagging: Vec<(&str, u64)> = Vec::new();
+        for row in rows {
+            if let Some((_, count)) = by_status.iter_mut().find(|(status, _)| *status == row.status) {
+                *count += 1;
+            }
+            if let Some(lag) = row.lag {
+                behind += lag;
+                if lag > 0 {
+                    lagging.push((row.name(), lag));
+                }
+            }
+        }
+        let furthest_first = |a: &(&str, u64), b: &(&str, u64)| b.1.cmp(&a.1).then(a.0.cmp(b.0));
+        // The few furthest behind out of thousands: picked in linear time, then sorted.
+        if lagging.len() > worst {
+            lagging.select_nth_unstable_by(worst, furthest_first);
+            lagging.truncate(worst);
+        }
+        lagging.sort_unstable_by(furthest_first);
+        let worst = lagging.into_iter().map(|(name, lag)| (name.to_owned(), lag)).collect();
+        FollowerTally { total: rows.len(), by_status, behind, worst }
+    }
+}
+
+/// The followers counted for the overview, with the `worst` furthest behind, read borrowed
+/// from `_ccr/info` and `_ccr/stats` (asked at once); and the keys of the recent auto-follow
+/// errors (`<pattern>` or `<pattern>:<index>`) from the same `_ccr/stats`, none when it could not
+/// be read. The caller holds a [`super::whole_list_turn`].
+pub async fn tally(client: &EsClient, worst: usize) -> (Result<FollowerTally, EsError>, Vec<String>) {
+    let (info, stats) = tokio::join!(client.follower_summaries_answer("_all"), client.ccr_lag_stats_answer());
+    // Without a CCR licence or `monitor`, the followers still count, without lag.
+    let stats = stats.ok();
+    let stats = stats.as_ref().and_then(|s| s.read().ok()).unwrap_or_default();
+    let errors = stats.auto_follow_stats.recent_auto_follow_errors.iter().map(|e| e.leader_index.clone()).collect();
+    let tally = info.and_then(|info| {
+        let rows = merge(info.read()?, &stats.follow_stats.indices);
+        Ok(FollowerTally::of(&rows, worst))
+    });
+    (tally, errors)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -136,5 +195,37 @@ mod tests {
                 (FollowerStatus::Active, None, None),
             ]
         );
+    }
+
+    #[test]
+    fn the_tally_counts_every_status_and_names_the_furthest_behind() {
+        let info = r#"{"follower_indices":[
+            {"follower_index":"a","remote_cluster":"r","leader_index":"la","status":"active"},
+            {"follower_index":"b","remote_cluster":"r","leader_index":"lb","status":"paused"},
+            {"follower_index":"c","remote_cluster":"r","leader_index":"lc","status":"active"},
+            {"follower_index":"d","remote_cluster":"r","leader_index":"ld","status":"active"},
+            {"follower_index":"e","remote_cluster":"r","leader_index":"le","status":"active"},
+            {"follower_index":"f","remote_cluster":"r","leader_index":"lf","status":"active"}]}"#;
+        let stats = r#"{"follow_stats":{"indices":[
+            {"index":"a","total_global_checkpoint_lag":5},
+            {"index":"b","total_global_checkpoint_lag":100},
+            {"index":"c","total_global_checkpoint_lag":9,"shards":[{"fatal_exception":{"type":"x"}}]},
+            {"index":"d","total_global_checkpoint_lag":5},
+            {"index":"e","total_global_checkpoint_lag":0},
+            {"index":"f","total_global_checkpoint_lag":7}]}}"#;
+        let info: FollowerSummaries<'_> = serde_json::from_str(info).unwrap();
+        let stats: CcrLagSummaries<'_> = serde_json::from_str(stats).unwrap();
+        let rows = merge(info.follower_indices, &stats.follow_stats.indices);
+        let tally = FollowerTally::of(&rows, 3);
+        assert_eq!(tally.total, 6);
+        assert_eq!(
+            tally.by_status,
+            [(FollowerStatus::Active, 4), (FollowerStatus::Paused, 1), (FollowerStatus::Failing, 1)]
+        );
+        // The paused follower's stale figure counts for nothing.
+        assert_eq!(tally.behind, 5 + 9 + 5 + 7);
+        // Furthest first, a tie by name, cut at three; `e` is not behind.
+        assert_eq!(tally.worst, [("c".to_owned(), 9), ("f".to_owned(), 7), ("a".to_owned(), 5)]);
+        assert_eq!(FollowerTally::of(&rows, 10).worst.len(), 4);
     }
 }

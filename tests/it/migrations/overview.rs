@@ -59,3 +59,34 @@ async fn the_overview_shows_replication_health_in_both_languages() {
     let detail = visitor.get(&at).await;
     assert!(detail.text("#step-follow h2").contains("跟随"));
 }
+
+#[tokio::test]
+async fn the_followers_furthest_behind_are_named_furthest_first() {
+    let local = start_sim("local").await;
+    {
+        // Straight into the simulator's state: followers with known checkpoints.
+        let mut state = local.sim.state();
+        for (name, behind, active) in
+            [("f-a", 5, true), ("f-b", 40, true), ("f-c", 0, true), ("f-d", 40, true), ("f-e", 900, false)]
+        {
+            let mut index = ccr_panel::sim::state::Index::new(format!("uuid-{name}"), Default::default());
+            let mut follower = ccr_panel::sim::follower::FollowerState::new("leader", name, "u", json!({}), 1);
+            follower.active = active;
+            for shard in &mut follower.shards {
+                shard.leader_global_checkpoint = 1_000;
+                shard.follower_global_checkpoint = 1_000 - behind;
+                shard.leader_max_seq_no = 1_000;
+            }
+            index.follower = Some(follower);
+            state.indices.insert(name.to_owned(), index);
+        }
+    }
+    let panel = panel_for(&local);
+    let page = get(&panel, "/").await;
+    assert_eq!(page.status, 200);
+    // The paused follower counts no operations behind.
+    assert_eq!(page.text("#health-behind .figure a"), "85");
+    assert_eq!(page.texts("#health-behind .worst li a"), ["f-b", "f-d", "f-a"]);
+    assert_eq!(page.text("#health-followers [data-status=active] a"), "4");
+    assert_eq!(page.text("#health-followers [data-status=paused] a"), "1");
+}
