@@ -137,12 +137,9 @@ pub async fn page(client: &EsClient, query: &ListQuery) -> Result<(FollowerPage,
     let small = last_count(client).is_some_and(|count| count <= ONE_ROUND_TRIP_UP_TO);
     if query.needs_all_stats() || small {
         // Every follower with its lag, read borrowed from both answers: only the page is owned.
-        let (info, stats) = tokio::join!(client.follower_summaries_answer("_all"), client.ccr_lag_stats_answer());
-        let info = info?;
-        // Without a CCR licence or `monitor`, the list still shows, without lag.
-        let stats = stats.ok();
-        let lags = stats.as_ref().and_then(|s| s.read().ok()).map(|s| s.follow_stats.indices).unwrap_or_default();
-        let all = rows::merge(info.read()?, &lags);
+        let (info, stats) = rows::whole_list_answers(client).await;
+        let (info, lags) = (info?, rows::lag_summaries(&stats));
+        let all = rows::merge(info.read()?, &lags.follow_stats.indices);
         turn.holds(all.len());
         remember_count(client, all.len());
         let remotes = distinct(all.iter().map(ListRow::remote_cluster));

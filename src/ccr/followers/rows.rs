@@ -7,7 +7,9 @@
 use std::collections::HashMap;
 
 use super::list::{FollowerIndex, FollowerStatus, ListRow, lag_of};
-use crate::es::{EsClient, EsError, FollowerSummary, LagSummary};
+use crate::es::{
+    CcrLagStatsAnswer, CcrLagSummaries, EsClient, EsError, FollowerSummariesAnswer, FollowerSummary, LagSummary,
+};
 
 /// A summary knows no stats: Active or Paused as `_ccr/info` says, no lag, no last read.
 impl ListRow for FollowerSummary<'_> {
@@ -139,15 +141,27 @@ impl FollowerTally {
     }
 }
 
-/// The followers counted for the overview, with the `worst` furthest behind, read borrowed
-/// from `_ccr/info` and `_ccr/stats` (asked at once); and the keys of the recent auto-follow
-/// errors (`<pattern>` or `<pattern>:<index>`) from the same `_ccr/stats`, none when it could not
-/// be read. The caller holds a [`super::whole_list_turn`].
-pub async fn tally(client: &EsClient, worst: usize) -> (Result<FollowerTally, EsError>, Vec<String>) {
+/// `_ccr/info` and `_ccr/stats` of every follower, asked at once, to be read borrowed. The stats
+/// are `None` without a CCR licence or `monitor`: the followers still show, without lag.
+pub async fn whole_list_answers(
+    client: &EsClient,
+) -> (Result<FollowerSummariesAnswer, EsError>, Option<CcrLagStatsAnswer>) {
     let (info, stats) = tokio::join!(client.follower_summaries_answer("_all"), client.ccr_lag_stats_answer());
-    // Without a CCR licence or `monitor`, the followers still count, without lag.
-    let stats = stats.ok();
-    let stats = stats.as_ref().and_then(|s| s.read().ok()).unwrap_or_default();
+    (info, stats.ok())
+}
+
+/// What the stats answer says, nothing when there is none or it cannot be read.
+pub fn lag_summaries(stats: &Option<CcrLagStatsAnswer>) -> CcrLagSummaries<'_> {
+    stats.as_ref().and_then(|s| s.read().ok()).unwrap_or_default()
+}
+
+/// The followers counted for the overview, with the `worst` furthest behind, read borrowed
+/// ([`whole_list_answers`]); and the keys of the recent auto-follow errors (`<pattern>` or
+/// `<pattern>:<index>`) from the same `_ccr/stats`, none when it could not be read. The caller
+/// holds a [`super::whole_list_turn`].
+pub async fn tally(client: &EsClient, worst: usize) -> (Result<FollowerTally, EsError>, Vec<String>) {
+    let (info, stats) = whole_list_answers(client).await;
+    let stats = lag_summaries(&stats);
     let errors = stats.auto_follow_stats.recent_auto_follow_errors.iter().map(|e| e.leader_index.clone()).collect();
     let tally = info.and_then(|info| {
         let rows = merge(info.read()?, &stats.follow_stats.indices);
