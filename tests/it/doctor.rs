@@ -239,6 +239,36 @@ async fn existing_matches_of_a_pattern_are_named_until_followed() {
 }
 
 #[tokio::test]
+async fn a_match_its_pattern_failed_to_follow_is_named_with_the_error() {
+    // A 7.x leader still takes an index without soft deletes.
+    let mut config = SimConfig::new("old-leader");
+    config.version = Version::new(7, 17, 0);
+    let leader_sim = start_sim_with(config).await;
+    let local_sim = start_sim("local").await;
+    let (leader, local) = (client(&leader_sim), client(&local_sim));
+    add_remote(&local_sim, "leader", &[&leader_sim.transport_address.to_string()]).await;
+    let connected =
+        eventually(WAIT, || async { local.remote_info().await.unwrap().get("leader").is_some_and(|r| r.connected) });
+    assert!(connected.await);
+    let pattern = json!({"remote_cluster": "leader", "leader_index_patterns": ["logs-*"], "follow_index_pattern": "{{leader_index}}-copy"});
+    local.put_auto_follow_pattern_raw("logs", &pattern).await.unwrap();
+    // A new leader index without soft deletes: the pattern tries it and records the error.
+    let settings = json!({"settings": {"index.soft_deletes.enabled": false}});
+    leader.create_index("logs-legacy", &settings).await.unwrap();
+    let failed = eventually(WAIT, || async {
+        local.ccr_stats().await.is_ok_and(|s| {
+            s.auto_follow_stats.recent_auto_follow_errors.iter().any(|e| e.leader_index == "logs:logs-legacy")
+        })
+    })
+    .await;
+    assert!(failed, "the pattern records its error");
+    let findings = diagnose(&local, None).await;
+    let coverage = find(&findings, CheckId::D13AutoFollowCoverage, &Subject::Pattern("logs".into()));
+    assert_eq!((coverage.verdict, coverage.key), (Verdict::Warn, "doctor-d13-errors"));
+    assert_eq!(coverage.args[1].1, "logs-legacy");
+}
+
+#[tokio::test]
 async fn the_leader_behind_a_remote_is_found_among_the_configured_clusters() {
     use ccr_panel::ccr::leaders::{Candidate, match_remotes};
     let (_leader_sim, local_sim, leader, local) = connected_pair().await;

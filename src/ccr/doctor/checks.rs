@@ -1,7 +1,7 @@
 //! The checks, each a plain function over the [`Evidence`], in the order an expert runs them.
 //! A check whose evidence is missing says "not checked" and why, instead of guessing.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use super::evidence::{Evidence, Missing, Piece};
 use super::{CheckId, Finding, Fix, Subject, Verdict};
@@ -308,6 +308,12 @@ pub fn auto_follow_coverage(evidence: &Evidence, out: &mut Vec<Finding>) {
     };
     let errors =
         evidence.stats.as_ref().map(|s| s.auto_follow_stats.recent_auto_follow_errors.clone()).unwrap_or_default();
+    // The leader indices each remote's followers follow, gathered once for every pattern (200
+    // patterns over 10,000 followers: one pass, not one per pattern).
+    let mut followed_by_remote: HashMap<&str, HashSet<&str>> = HashMap::new();
+    for follower in followers {
+        followed_by_remote.entry(follower.remote_cluster.as_str()).or_default().insert(follower.leader_index.as_str());
+    }
     for (name, pattern) in patterns {
         let subject = Subject::Pattern(name.clone());
         let remote = pattern["remote_cluster"].as_str().unwrap_or_default();
@@ -326,20 +332,24 @@ pub fn auto_follow_coverage(evidence: &Evidence, out: &mut Vec<Finding>) {
             }
             None => continue,
         };
-        let followed: BTreeSet<&str> =
-            followers.iter().filter(|f| f.remote_cluster == remote).map(|f| f.leader_index.as_str()).collect();
+        let followed = followed_by_remote.get(remote);
         let missed: Vec<&String> = indices
             .iter()
             .filter(|i| {
-                crate::ccr::auto_follow::preview::matches(i, &leaders, &exclusions) && !followed.contains(i.as_str())
+                crate::ccr::auto_follow::preview::matches(i, &leaders, &exclusions)
+                    && !followed.is_some_and(|followed| followed.contains(i.as_str()))
             })
             .collect();
         if missed.is_empty() {
             out.push(Finding::new(CheckId::D13AutoFollowCoverage, subject, Verdict::Pass, "doctor-d13-pass"));
             continue;
         }
+        // An error's key is `<pattern>:<leader index>`.
+        let of_this_pattern = |key: &String, index: &str| {
+            key.strip_prefix(name.as_str()).and_then(|rest| rest.strip_prefix(':')) == Some(index)
+        };
         let with_error =
-            missed.iter().filter(|i| errors.iter().any(|e| e.leader_index == format!("{name}:{i}"))).count();
+            missed.iter().filter(|i| errors.iter().any(|e| of_this_pattern(&e.leader_index, i.as_str()))).count();
         let key = if with_error > 0 { "doctor-d13-errors" } else { "doctor-d13-not-followed" };
         let shown: Vec<&str> = missed.iter().take(5).map(|s| s.as_str()).collect();
         out.push(
