@@ -6,8 +6,6 @@ use std::time::Duration;
 
 use ccr_panel::ccr::auto_follow::spec::{FormRules, PatternForm};
 use ccr_panel::ccr::auto_follow::{self, ErrorDiagnosis, PatternAction};
-use ccr_panel::es::{ClusterSettingsUpdate, Version};
-use ccr_panel::sim::SimConfig;
 use serde_json::json;
 
 use crate::helpers::*;
@@ -102,24 +100,13 @@ async fn only_new_indices_are_followed_and_existing_ones_can_be_followed_on_requ
 
 #[tokio::test]
 async fn a_leader_without_soft_deletes_is_a_recent_error_of_its_pattern() {
-    let mut config = SimConfig::new("old-leader");
-    config.version = Version::new(7, 17, 0);
-    let leader = start_sim_with(config).await;
-    let local = start_sim("local").await;
-    let mut update = ClusterSettingsUpdate::default();
-    update.persistent.insert("cluster.remote.leader.seeds".into(), json!([leader.transport_address.to_string()]));
-    client(&local).put_cluster_settings(&update).await.unwrap();
+    let (leader, local) = legacy_leader_pair().await;
     let local = client(&local);
     let spec =
         serde_urlencoded::from_str::<PatternForm>("name=legacy&remote_cluster=leader&leader_index_patterns=legacy-*")
             .unwrap()
             .check(RULES)
             .unwrap();
-    let connected = eventually(Duration::from_secs(5), || async {
-        local.remote_info().await.unwrap().get("leader").is_some_and(|r| r.connected)
-    })
-    .await;
-    assert!(connected);
     auto_follow::save(&local, &spec, None).await.unwrap();
     client(&leader)
         .create_index("legacy-1", &json!({"settings": {"index.soft_deletes.enabled": false}}))

@@ -240,16 +240,8 @@ async fn existing_matches_of_a_pattern_are_named_until_followed() {
 
 #[tokio::test]
 async fn a_match_its_pattern_failed_to_follow_is_named_with_the_error() {
-    // A 7.x leader still takes an index without soft deletes.
-    let mut config = SimConfig::new("old-leader");
-    config.version = Version::new(7, 17, 0);
-    let leader_sim = start_sim_with(config).await;
-    let local_sim = start_sim("local").await;
+    let (leader_sim, local_sim) = legacy_leader_pair().await;
     let (leader, local) = (client(&leader_sim), client(&local_sim));
-    add_remote(&local_sim, "leader", &[&leader_sim.transport_address.to_string()]).await;
-    let connected =
-        eventually(WAIT, || async { local.remote_info().await.unwrap().get("leader").is_some_and(|r| r.connected) });
-    assert!(connected.await);
     let pattern = json!({"remote_cluster": "leader", "leader_index_patterns": ["logs-*"], "follow_index_pattern": "{{leader_index}}-copy"});
     local.put_auto_follow_pattern_raw("logs", &pattern).await.unwrap();
     // A new leader index without soft deletes: the pattern tries it and records the error.

@@ -310,6 +310,23 @@ pub async fn add_remote(sim: &SimServer, name: &str, seeds: &[&str]) {
     client(sim).put_cluster_settings(&update).await.unwrap();
 }
 
+/// A 7.17 leader (it still takes an index without soft deletes, as a legacy cluster does) and a
+/// local cluster that has it as the connected remote `leader`: `(leader, local)`.
+pub async fn legacy_leader_pair() -> (SimServer, SimServer) {
+    let mut config = SimConfig::new("old-leader");
+    config.version = ccr_panel::es::Version::new(7, 17, 0);
+    let leader = start_sim_with(config).await;
+    let local = start_sim("local").await;
+    add_remote(&local, "leader", &[&leader.transport_address.to_string()]).await;
+    let local_client = client(&local);
+    let connected = eventually(Duration::from_secs(5), || async {
+        local_client.remote_info().await.unwrap().get("leader").is_some_and(|r| r.connected)
+    })
+    .await;
+    assert!(connected, "the local cluster connects to the 7.17 leader");
+    (leader, local)
+}
+
 /// Posts the add form; returns the page (a redirect on success).
 pub async fn submit(panel: &axum::Router, fields: &[(&str, &str)]) -> Page {
     post_form(panel, "/remote-clusters", fields).await

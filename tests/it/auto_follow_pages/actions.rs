@@ -139,17 +139,8 @@ async fn the_list_and_form_speak_chinese() {
 
 #[tokio::test]
 async fn a_leader_without_soft_deletes_is_explained_in_plain_words() {
-    let mut config = SimConfig::new("old-leader");
-    config.version = Version::new(7, 17, 0);
-    let leader = start_sim_with(config).await;
-    let local_sim = start_sim("local").await;
-    add_remote(&local_sim, "leader", &[&leader.transport_address.to_string()]).await;
+    let (leader, local_sim) = legacy_leader_pair().await;
     let local = client(&local_sim);
-    let connected = eventually(Duration::from_secs(5), || async {
-        local.remote_info().await.unwrap().get("leader").is_some_and(|r| r.connected)
-    })
-    .await;
-    assert!(connected);
     local
         .put_auto_follow_pattern_raw(
             "legacy",
