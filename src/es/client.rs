@@ -477,12 +477,7 @@ impl EsClient {
     }
 
     /// Every follower's lag figures and the recent auto-follow errors, from one `_ccr/stats`
-    /// cut down to those.
-    pub async fn ccr_lag_stats(&self) -> Result<CcrLagStats, EsError> {
-        self.get_shared(&routes::CCR_STATS, &[], &[("filter_path", CCR_LAG_FILTER)]).await
-    }
-
-    /// The same answer as [`Self::ccr_lag_stats`] (and shared with it), to be read borrowed.
+    /// cut down to those (shared by identical reads under way), to be read borrowed.
     pub async fn ccr_lag_stats_answer(&self) -> Result<CcrLagStatsAnswer, EsError> {
         Ok(CcrLagStatsAnswer(
             self.get_shared_answer(&routes::CCR_STATS, &[], &[("filter_path", CCR_LAG_FILTER)]).await?,

@@ -8,7 +8,7 @@
 
 use std::cmp::Ordering;
 
-use crate::es::{FoldedShards, FollowerInfo, FollowerLag, FollowerSummary};
+use crate::es::{FoldedShards, FollowerLag, FollowerSummary};
 
 /// How a follower is doing, in the user's words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -52,17 +52,6 @@ pub struct FollowerIndex {
 }
 
 impl FollowerIndex {
-    pub fn from_info(info: FollowerInfo) -> FollowerIndex {
-        FollowerIndex {
-            status: if info.status == "paused" { FollowerStatus::Paused } else { FollowerStatus::Active },
-            name: info.follower_index,
-            remote_cluster: info.remote_cluster,
-            leader_index: info.leader_index,
-            lag: None,
-            millis_since_last_read: None,
-        }
-    }
-
     /// A row of the page, owned, from a borrowed summary.
     pub fn from_summary(summary: FollowerSummary<'_>) -> FollowerIndex {
         FollowerIndex {
@@ -133,22 +122,6 @@ pub fn lag(stats: &FollowerLag) -> u64 {
 /// [`lag`] from the total where Elasticsearch gives it, else from the folded shards.
 pub fn lag_of(total_lag: Option<i64>, shards: FoldedShards) -> u64 {
     total_lag.map_or(shards.checkpoint_lag, |total| total.max(0) as u64)
-}
-
-/// Joins `_ccr/info` with `_ccr/stats` in linear time.
-pub fn merge(info: Vec<FollowerInfo>, stats: &[FollowerLag]) -> Vec<FollowerIndex> {
-    let by_name: std::collections::HashMap<&str, &FollowerLag> = stats.iter().map(|s| (s.index.as_str(), s)).collect();
-    info.into_iter()
-        .map(|info| {
-            let mut follower = FollowerIndex::from_info(info);
-            if follower.status == FollowerStatus::Active
-                && let Some(stats) = by_name.get(follower.name.as_str())
-            {
-                follower.add_stats(stats);
-            }
-            follower
-        })
-        .collect()
 }
 
 /// The column the list is sorted by.

@@ -26,9 +26,15 @@ pub use settings::{FollowSettings, SettingProblem, SettingProblems};
 /// license and the `monitor` privilege; without them the list still shows, without lag.
 pub async fn list(client: &EsClient) -> Result<Vec<FollowerIndex>, EsError> {
     let turn = whole_list_turn().await;
-    let listed = list_and_auto_follow_errors(client).await.0;
-    turn.holds(listed.as_ref().map_or(0, Vec::len));
-    listed
+    let (info, stats) = rows::whole_list_answers(client).await;
+    let (info, lags) = (info?, rows::lag_summaries(&stats));
+    let mut all: Vec<FollowerIndex> = rows::merge(info.read()?, &lags.follow_stats.indices)
+        .into_iter()
+        .map(rows::SummaryWithLag::into_owned)
+        .collect();
+    turn.holds(all.len());
+    all.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(all)
 }
 
 /// How many whole-list reads (every follower, with its lag) may be decoded and held at once
@@ -70,28 +76,6 @@ impl Drop for WholeListTurn {
 /// Waits for a turn to read and hold a whole list (see [`WHOLE_LISTS`]).
 pub async fn whole_list_turn() -> WholeListTurn {
     WholeListTurn(Some(WHOLE_LISTS.acquire().await.expect("the semaphore is never closed")))
-}
-
-/// [`list`], and the keys of the recent auto-follow errors (`<pattern>` or
-/// `<pattern>:<index>`) from the same `_ccr/stats` answer (empty when it could not be read).
-/// The caller holds a [`whole_list_turn`] for as long as it keeps the list.
-pub async fn list_and_auto_follow_errors(client: &EsClient) -> (Result<Vec<FollowerIndex>, EsError>, Vec<String>) {
-    // Both answers are cut down with `filter_path` to what a list shows: with thousands of
-    // followers the full ones are megabytes of parameters and shard counters.
-    let (info, stats) = tokio::join!(client.follower_summaries("_all"), client.ccr_lag_stats());
-    let (stats, errors) = match stats {
-        Ok(s) => (
-            s.follow_stats.indices,
-            s.auto_follow_stats.recent_auto_follow_errors.into_iter().map(|e| e.leader_index).collect(),
-        ),
-        Err(_) => (Vec::new(), Vec::new()),
-    };
-    let followers = info.map(|info| {
-        let mut followers = list::merge(info, &stats);
-        followers.sort_by(|a, b| a.name.cmp(&b.name));
-        followers
-    });
-    (followers, errors)
 }
 
 /// Up to this many followers, the list asks every follower's stats at once with `_ccr/info`
