@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use serde::Deserialize;
 use serde::de::{Deserializer, SeqAccess, Visitor};
 
-use super::ccr_model::{AutoFollowStats, FollowerIndexStats};
+use super::ccr_model::{AutoFollowStats, ShardFollowStats};
 
 /// The `filter_path` of `GET /<names>/_ccr/stats` for lists: what [`FollowerLag`] reads.
 pub const INDICES_LAG_FILTER: &str = "indices.index,indices.total_global_checkpoint_lag,\
@@ -43,25 +43,6 @@ pub struct ShardLag {
     /// Present when the shard's task stopped for good (only its type is asked for).
     #[serde(default)]
     pub fatal_exception: Option<serde::de::IgnoredAny>,
-}
-
-impl From<&FollowerIndexStats> for FollowerLag {
-    fn from(stats: &FollowerIndexStats) -> FollowerLag {
-        FollowerLag {
-            index: stats.index.clone(),
-            total_global_checkpoint_lag: stats.total_global_checkpoint_lag,
-            shards: stats
-                .shards
-                .iter()
-                .map(|s| ShardLag {
-                    leader_global_checkpoint: s.leader_global_checkpoint,
-                    follower_global_checkpoint: s.follower_global_checkpoint,
-                    time_since_last_read_millis: s.time_since_last_read_millis,
-                    fatal_exception: s.fatal_exception.as_ref().map(|_| serde::de::IgnoredAny),
-                })
-                .collect(),
-        }
-    }
 }
 
 /// `GET /<names>/_ccr/stats` filtered with [`INDICES_LAG_FILTER`].
@@ -113,17 +94,43 @@ pub struct FoldedShards {
 
 impl FoldedShards {
     fn add(mut self, shard: &ShardLag) -> FoldedShards {
-        self.checkpoint_lag += (shard.leader_global_checkpoint - shard.follower_global_checkpoint).max(0) as u64;
-        let since = shard.time_since_last_read_millis.max(0) as u64;
-        self.max_millis_since_last_read = Some(self.max_millis_since_last_read.map_or(since, |m| m.max(since)));
-        self.any_fatal |= shard.fatal_exception.is_some();
+        self.add_figures(
+            shard.leader_global_checkpoint,
+            shard.follower_global_checkpoint,
+            shard.time_since_last_read_millis,
+            shard.fatal_exception.is_some(),
+        );
         self
+    }
+
+    fn add_figures(&mut self, leader_checkpoint: i64, follower_checkpoint: i64, since_last_read: i64, fatal: bool) {
+        self.checkpoint_lag += (leader_checkpoint - follower_checkpoint).max(0) as u64;
+        let since = since_last_read.max(0) as u64;
+        self.max_millis_since_last_read = Some(self.max_millis_since_last_read.map_or(since, |m| m.max(since)));
+        self.any_fatal |= fatal;
     }
 }
 
 impl From<&[ShardLag]> for FoldedShards {
     fn from(shards: &[ShardLag]) -> FoldedShards {
         shards.iter().fold(FoldedShards::default(), FoldedShards::add)
+    }
+}
+
+/// The same fold over full shard stats (the doctor's and the detail page's), without a copy.
+impl From<&[ShardFollowStats]> for FoldedShards {
+    fn from(shards: &[ShardFollowStats]) -> FoldedShards {
+        let mut folded = FoldedShards::default();
+        for s in shards {
+            let fatal = s.fatal_exception.is_some();
+            folded.add_figures(
+                s.leader_global_checkpoint,
+                s.follower_global_checkpoint,
+                s.time_since_last_read_millis,
+                fatal,
+            );
+        }
+        folded
     }
 }
 

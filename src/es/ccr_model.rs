@@ -84,6 +84,24 @@ pub struct FollowerSummary<'a> {
 pub const FOLLOWER_SUMMARY_FILTER: &str = "follower_indices.follower_index,follower_indices.remote_cluster,\
     follower_indices.leader_index,follower_indices.status";
 
+/// The `filter_path` of `_ccr/info` for the doctor: of the parameters, only the four limits a
+/// lagging follower is compared with (at 10,000 followers the rest is most of the answer).
+pub const CHECKED_INFO_FILTER: &str = "follower_indices.follower_index,follower_indices.remote_cluster,\
+    follower_indices.leader_index,follower_indices.status,\
+    follower_indices.parameters.max_outstanding_read_requests,\
+    follower_indices.parameters.max_outstanding_write_requests,\
+    follower_indices.parameters.max_write_buffer_count,follower_indices.parameters.max_write_buffer_size";
+
+/// The `filter_path` of `_ccr/stats` for the doctor: what its checks read of every shard (its
+/// state, the limits it may be at, where its reads spend their time), without the names and
+/// the dozen counters each shard repeats (two thirds of the answer at 10,000 followers).
+pub const CHECKED_STATS_FILTER: &str = "auto_follow_stats,follow_stats.indices.index,\
+    follow_stats.indices.total_global_checkpoint_lag,follow_stats.indices.shards.shard_id,\
+    follow_stats.indices.shards.leader_global_checkpoint,follow_stats.indices.shards.follower_global_checkpoint,\
+    follow_stats.indices.shards.time_since_last_read_millis,follow_stats.indices.shards.outstanding_*,\
+    follow_stats.indices.shards.write_buffer_*,follow_stats.indices.shards.total_read_*,\
+    follow_stats.indices.shards.read_exceptions,follow_stats.indices.shards.fatal_exception";
+
 /// `GET /_ccr/stats?filter_path=auto_follow_stats`.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct CcrAutoFollowStats {
@@ -120,16 +138,22 @@ pub struct FollowerIndexStats {
 }
 
 /// One shard's follow task, as `_ccr/stats` reports it. Counters start at zero when the task
-/// starts (a resume starts a new task).
+/// starts (a resume starts a new task). The names and the counters the doctor does not read
+/// are absent from its answer ([`CHECKED_STATS_FILTER`]): they default to empty and zero.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct ShardFollowStats {
+    #[serde(default)]
     pub remote_cluster: String,
+    #[serde(default)]
     pub leader_index: String,
+    #[serde(default)]
     pub follower_index: String,
     pub shard_id: u32,
     pub leader_global_checkpoint: i64,
+    #[serde(default)]
     pub leader_max_seq_no: i64,
     pub follower_global_checkpoint: i64,
+    #[serde(default)]
     pub follower_max_seq_no: i64,
     #[serde(default)]
     pub last_requested_seq_no: i64,
@@ -209,10 +233,13 @@ impl ExceptionBody {
     }
 }
 
-/// `GET /_ccr/stats`
+/// `GET /_ccr/stats`. Both parts may be absent from a filtered answer: `filter_path` drops an
+/// empty `indices` and then the `follow_stats` left empty (a cluster without followers).
 #[derive(Debug, Clone, Deserialize)]
 pub struct CcrStats {
+    #[serde(default)]
     pub auto_follow_stats: AutoFollowStats,
+    #[serde(default)]
     pub follow_stats: FollowStats,
 }
 

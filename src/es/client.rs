@@ -441,8 +441,15 @@ impl EsClient {
         self.get(&routes::CCR_FOLLOW_STATS, &[index], &[]).await
     }
 
-    pub async fn ccr_stats(&self) -> Result<CcrStats, EsError> {
-        self.get(&routes::CCR_STATS, &[], &[]).await
+    /// `_ccr/stats` cut down to what the checks read ([`CHECKED_STATS_FILTER`]).
+    pub async fn checked_ccr_stats(&self) -> Result<CcrStats, EsError> {
+        self.get(&routes::CCR_STATS, &[], &[("filter_path", CHECKED_STATS_FILTER)]).await
+    }
+
+    /// Every follower's `_ccr/info` cut down to what the checks read ([`CHECKED_INFO_FILTER`]).
+    pub async fn checked_follow_info(&self) -> Result<Vec<FollowerInfo>, EsError> {
+        let query = [("filter_path", CHECKED_INFO_FILTER)];
+        Ok(self.get::<FollowInfoResponse>(&routes::CCR_FOLLOW_INFO, &["_all"], &query).await?.follower_indices)
     }
 
     /// Name, remote, leader and status of the followers of `index` (`_all` for every one):

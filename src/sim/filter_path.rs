@@ -16,15 +16,24 @@ pub fn apply(body: Value, filter_path: &str) -> Value {
     }
     let includes: Vec<Vec<&str>> = includes.into_iter().map(split).collect();
     let excludes: Vec<Vec<&str>> = excludes.into_iter().map(split).collect();
-    let mut body = if includes.is_empty() { Some(body) } else { include(&body, &includes) };
+    let includes: Vec<Path<'_, '_>> = includes.iter().map(Vec::as_slice).collect();
+    let excludes: Vec<Path<'_, '_>> = excludes.iter().map(Vec::as_slice).collect();
+    let mut body = if includes.is_empty() { Some(body) } else { include(body, &includes) };
     if !excludes.is_empty() {
         body = body.and_then(|b| exclude(b, &excludes));
     }
     body.unwrap_or_else(|| Value::Object(Map::new()))
 }
 
+/// What is left of one path to match: its steps below the field reached so far (borrowed, so
+/// going down a large answer allocates no path).
+type Path<'p, 'a> = &'p [&'a str];
+
 /// A name against one path step: `*` matches any run of characters.
 fn glob(pattern: &str, name: &str) -> bool {
+    if !pattern.contains('*') {
+        return pattern == name;
+    }
     let mut parts = pattern.split('*');
     let first = parts.next().unwrap_or_default();
     let Some(mut rest) = name.strip_prefix(first) else { return false };
@@ -40,43 +49,43 @@ fn glob(pattern: &str, name: &str) -> bool {
 }
 
 /// The paths left to match below the field `key`, for each path matched so far.
-fn below<'a>(paths: &[Vec<&'a str>], key: &str) -> Vec<Vec<&'a str>> {
+fn below<'p, 'a>(paths: &[Path<'p, 'a>], key: &str) -> Vec<Path<'p, 'a>> {
     let mut next = Vec::new();
-    for path in paths {
+    for &path in paths {
         match path.split_first() {
             Some((&"**", rest)) => {
                 // `**` matches no field (the rest starts here) or this one and more below.
-                next.push(path.clone());
+                next.push(path);
                 match rest.split_first() {
-                    None => next.push(Vec::new()),
-                    Some((step, after)) if glob(step, key) => next.push(after.to_vec()),
+                    None => next.push(&[]),
+                    Some((step, after)) if glob(step, key) => next.push(after),
                     Some(_) => {}
                 }
             }
-            Some((step, rest)) if glob(step, key) => next.push(rest.to_vec()),
+            Some((step, rest)) if glob(step, key) => next.push(rest),
             _ => {}
         }
     }
     next
 }
 
-fn include(value: &Value, paths: &[Vec<&str>]) -> Option<Value> {
-    if paths.iter().any(Vec::is_empty) {
-        return Some(value.clone());
+fn include(value: Value, paths: &[Path<'_, '_>]) -> Option<Value> {
+    if paths.iter().any(|p| p.is_empty()) {
+        return Some(value);
     }
     match value {
         Value::Object(fields) => {
             let kept: Map<String, Value> = fields
-                .iter()
+                .into_iter()
                 .filter_map(|(key, field)| {
-                    let next = below(paths, key);
-                    if next.is_empty() { None } else { include(field, &next).map(|v| (key.clone(), v)) }
+                    let next = below(paths, &key);
+                    if next.is_empty() { None } else { include(field, &next).map(|v| (key, v)) }
                 })
                 .collect();
             (!kept.is_empty()).then_some(Value::Object(kept))
         }
         Value::Array(items) => {
-            let kept: Vec<Value> = items.iter().filter_map(|item| include(item, paths)).collect();
+            let kept: Vec<Value> = items.into_iter().filter_map(|item| include(item, paths)).collect();
             (!kept.is_empty()).then_some(Value::Array(kept))
         }
         // A path that goes on below a plain value matches nothing.
@@ -84,8 +93,8 @@ fn include(value: &Value, paths: &[Vec<&str>]) -> Option<Value> {
     }
 }
 
-fn exclude(value: Value, paths: &[Vec<&str>]) -> Option<Value> {
-    if paths.iter().any(Vec::is_empty) {
+fn exclude(value: Value, paths: &[Path<'_, '_>]) -> Option<Value> {
+    if paths.iter().any(|p| p.is_empty()) {
         return None;
     }
     match value {

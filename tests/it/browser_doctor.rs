@@ -67,7 +67,7 @@ async fn the_lag_trend_fills_in_by_itself_after_one_reading_in_chromium() {
     assert_eq!(status, 200);
     let behind = crate::helpers::eventually(std::time::Duration::from_secs(5), || async {
         let stats = local.follow_stats("busy-copy").await.unwrap();
-        ccr_panel::ccr::followers::list::lag(&(&stats.indices[0]).into()) > 400
+        ccr_panel::ccr::followers::list::lag_of_stats(&stats.indices[0]) > 400
     })
     .await;
     assert!(behind);

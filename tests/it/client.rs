@@ -126,7 +126,8 @@ async fn every_request_the_client_sent_is_in_the_spec() {
     client.index_settings("a-b").await.unwrap();
     client.put_index_settings("a-b", &json!({"index": {"number_of_replicas": 0}})).await.unwrap();
     client.follow_info("_all").await.unwrap();
-    client.ccr_stats().await.unwrap();
+    client.checked_follow_info().await.unwrap();
+    client.checked_ccr_stats().await.unwrap();
     client.auto_follow_patterns().await.unwrap();
     client.delete_index("a-b").await.unwrap();
     let spec = spec_endpoints();

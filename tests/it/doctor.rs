@@ -248,7 +248,7 @@ async fn a_match_its_pattern_failed_to_follow_is_named_with_the_error() {
     let settings = json!({"settings": {"index.soft_deletes.enabled": false}});
     leader.create_index("logs-legacy", &settings).await.unwrap();
     let failed = eventually(WAIT, || async {
-        local.ccr_stats().await.is_ok_and(|s| {
+        local.checked_ccr_stats().await.is_ok_and(|s| {
             s.auto_follow_stats.recent_auto_follow_errors.iter().any(|e| e.leader_index == "logs:logs-legacy")
         })
     })

@@ -51,7 +51,14 @@ async fn a_follower_copies_the_leader_and_keeps_up() {
     .await;
     assert!(caught_up, "new writes and updates keep flowing");
     let lag_zero = eventually(Duration::from_secs(5), || async {
-        local.ccr_stats().await.unwrap().follow_stats.indices.first().and_then(|i| i.total_global_checkpoint_lag)
+        local
+            .checked_ccr_stats()
+            .await
+            .unwrap()
+            .follow_stats
+            .indices
+            .first()
+            .and_then(|i| i.total_global_checkpoint_lag)
             == Some(0)
     })
     .await;

@@ -185,8 +185,8 @@ pub async fn gather_with(local: &EsClient, leaders: &[KnownLeader], options: Gat
         bounded(wait, local.version()),
         bounded(wait, local.license()),
         bounded(wait, local.remote_info()),
-        bounded(wait, local.follow_info("_all")),
-        bounded(wait, local.ccr_stats()),
+        bounded(wait, local.checked_follow_info()),
+        bounded(wait, local.checked_ccr_stats()),
         bounded(wait, local.auto_follow_patterns_raw()),
         bounded(wait, local.nodes()),
     );
@@ -343,7 +343,7 @@ pub(super) async fn read_trend(
         .follow_stats
         .indices
         .iter()
-        .map(|i| (i.index.as_str(), crate::ccr::followers::list::lag(&i.into())))
+        .map(|i| (i.index.as_str(), crate::ccr::followers::list::lag_of_stats(i)))
         .collect();
     let mut earlier = BTreeMap::new();
     let pause = options.pause();
@@ -368,7 +368,7 @@ pub(super) async fn read_trend(
         return TrendEvidence { earlier, second: None, deferred: true };
     }
     tokio::time::sleep(pause).await;
-    let second = bounded(options.wait.saturating_sub(pause), local.ccr_stats()).await;
+    let second = bounded(options.wait.saturating_sub(pause), local.checked_ccr_stats()).await;
     for (name, lag) in lags {
         earlier.entry(name.to_owned()).or_insert((lag, pause));
     }

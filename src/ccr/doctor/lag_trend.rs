@@ -15,7 +15,7 @@ use std::time::Duration;
 use super::checks::not_checked;
 use super::evidence::{Evidence, GatherOptions, Piece, TrendEvidence, bounded, read_trend};
 use super::{CheckId, Finding, Fix, Subject, Verdict};
-use crate::ccr::followers::list::lag;
+use crate::ccr::followers::list::lag_of_stats;
 use crate::ccr::units::ByteSize;
 use crate::es::{CcrStats, EsClient, FollowParameters, FollowerIndexStats, FollowerInfo};
 
@@ -136,8 +136,10 @@ pub fn check(evidence: &Evidence, out: &mut Vec<Finding>) {
 /// `_ccr/stats` (nothing else), compares with the history in `options`, and pauses for a
 /// second reading when told to ([`super::evidence::SecondReading`]).
 pub async fn measure(local: &EsClient, options: GatherOptions<'_>) -> Vec<Finding> {
-    let (followers, stats) =
-        tokio::join!(bounded(options.wait, local.follow_info("_all")), bounded(options.wait, local.ccr_stats()));
+    let (followers, stats) = tokio::join!(
+        bounded(options.wait, local.checked_follow_info()),
+        bounded(options.wait, local.checked_ccr_stats())
+    );
     let readings = read_trend(local, followers.as_ref().ok(), stats.as_ref().ok(), &options).await;
     let mut out = Vec::new();
     check_readings(&followers, &stats, &readings, &mut out);
@@ -174,7 +176,7 @@ fn check_readings(
         let Some(stats) = by_name.get(follower.follower_index.as_str()).copied() else {
             continue;
         };
-        let now = lag(&stats.into());
+        let now = lag_of_stats(stats);
         let earlier = readings.earlier.get(&follower.follower_index).copied();
         if earlier.is_none() && now > 0 && readings.deferred {
             out.push(Finding::new(check, subject, Verdict::NotChecked, ONE_READING).arg("now", now.to_string()));

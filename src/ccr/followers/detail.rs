@@ -4,7 +4,7 @@
 //! A paused follower has no stats in Elasticsearch (`GET {index}/_ccr/stats` answers 404) and
 //! no `parameters` in `_ccr/info`: its page is built from the info alone.
 
-use super::list::{FollowerStatus, lag};
+use super::list::{FollowerStatus, lag_of_stats};
 use super::settings::FollowSettings;
 use crate::es::{EsClient, EsError, ExceptionBody, FollowerIndexStats, ReadException, ShardFollowStats};
 
@@ -160,7 +160,7 @@ pub async fn detail(client: &EsClient, name: &str) -> Result<Option<FollowerDeta
         remote_configured,
     };
     if let Some(stats) = stats.filter(|_| !paused) {
-        detail.lag = Some(lag(&(&stats).into()));
+        detail.lag = Some(lag_of_stats(&stats));
         let mut shards = stats.shards;
         shards.sort_by_key(|s| s.shard_id);
         detail.fatal = shards.iter().find_map(|s| s.fatal_exception.as_ref().map(|e| FatalProblem::new(s.shard_id, e)));

@@ -8,7 +8,7 @@
 
 use std::cmp::Ordering;
 
-use crate::es::{FoldedShards, FollowerLag, FollowerSummary};
+use crate::es::{FoldedShards, FollowerIndexStats, FollowerLag, FollowerSummary};
 
 /// How a follower is doing, in the user's words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -116,6 +116,11 @@ impl ListRow for FollowerIndex {
 /// global checkpoint minus the follower's (never negative), summed. 6.x and 8.12 and older have
 /// no `total_global_checkpoint_lag`; the sum gives the same figure.
 pub fn lag(stats: &FollowerLag) -> u64 {
+    lag_of(stats.total_global_checkpoint_lag, FoldedShards::from(stats.shards.as_slice()))
+}
+
+/// [`lag`] of a follower's full stats.
+pub fn lag_of_stats(stats: &FollowerIndexStats) -> u64 {
     lag_of(stats.total_global_checkpoint_lag, FoldedShards::from(stats.shards.as_slice()))
 }
 

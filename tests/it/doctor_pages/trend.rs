@@ -32,7 +32,7 @@ pub(crate) async fn a_lagging_follower() -> (SimServer, SimServer, EsClient) {
     assert_eq!(status, 200);
     let behind = eventually(Duration::from_secs(5), || async {
         let stats = local.follow_stats("busy-copy").await.unwrap();
-        followers::list::lag(&(&stats.indices[0]).into()) > 400
+        followers::list::lag_of_stats(&stats.indices[0]) > 400
     })
     .await;
     assert!(behind, "the follower sees the leader ahead");

@@ -23,7 +23,7 @@ async fn the_overview_shows_replication_health_in_both_languages() {
     let settings = json!({"settings": {"index.soft_deletes.enabled": false}});
     client(&clusters.leader).create_index("archive-1", &settings).await.unwrap();
     let failed = eventually(std::time::Duration::from_secs(5), || async {
-        new.ccr_stats().await.is_ok_and(|s| !s.auto_follow_stats.recent_auto_follow_errors.is_empty())
+        new.checked_ccr_stats().await.is_ok_and(|s| !s.auto_follow_stats.recent_auto_follow_errors.is_empty())
     })
     .await;
     assert!(failed, "the pattern fails on legacy");
