@@ -262,11 +262,14 @@ pub async fn unfollow(sim: &Sim, request: &Request) -> SimResult {
 }
 
 pub fn follow_info(sim: &Sim, request: &Request) -> SimResult {
-    let state = sim.state();
-    let names = expand_expression(&state, request.param(0).unwrap_or("_all"), true)?;
-    let followers: Vec<Value> = names
-        .iter()
-        .filter_map(|name| state.indices.get(name).and_then(|i| i.follower.as_ref()).map(|f| (name, f)))
+    let followers = {
+        let state = sim.state();
+        let names = expand_expression(&state, request.param(0).unwrap_or("_all"), true)?;
+        followers_of(&state, names, false)
+    };
+    // The answer is built once the state is free: Elasticsearch answers reads side by side.
+    let followers: Vec<Value> = followers
+        .into_iter()
         .map(|(name, f)| {
             let mut entry = json!({
                 "follower_index": name,
@@ -281,6 +284,23 @@ pub fn follow_info(sim: &Sim, request: &Request) -> SimResult {
         })
         .collect();
     Ok(Reply::ok(json!({ "follower_indices": followers })))
+}
+
+/// A copy of the followers among `names` (only the active ones if asked), taken while the
+/// state is held: the answer is built from it after, so that a large answer does not hold
+/// every other request (and the replication) back while it is written, as no real cluster does.
+fn followers_of(
+    state: &super::super::state::ClusterState,
+    names: Vec<String>,
+    active_only: bool,
+) -> Vec<(String, FollowerState)> {
+    names
+        .into_iter()
+        .filter_map(|name| {
+            let follower = state.indices.get(&name).and_then(|i| i.follower.as_ref())?;
+            (follower.active || !active_only).then(|| (name, follower.clone()))
+        })
+        .collect()
 }
 
 fn shard_stats(name: &str, f: &FollowerState, shard_id: usize, task: &follower::ShardFollow) -> Value {
@@ -347,38 +367,39 @@ fn index_stats(name: &str, f: &FollowerState, version: Version) -> Value {
     stats
 }
 
-/// Stats of active followers; paused ones are absent, as in Elasticsearch.
-fn active_stats(state: &super::super::state::ClusterState, names: &[String]) -> Vec<Value> {
-    names
-        .iter()
-        .filter_map(|name| state.indices.get(name).and_then(|i| i.follower.as_ref()).map(|f| (name, f)))
-        .filter(|(_, f)| f.active)
-        .map(|(name, f)| index_stats(name, f, state.version()))
-        .collect()
+/// Stats of the followers copied by [`followers_of`] (active ones: paused ones are absent, as in
+/// Elasticsearch).
+fn active_stats(followers: &[(String, FollowerState)], version: Version) -> Vec<Value> {
+    followers.iter().map(|(name, f)| index_stats(name, f, version)).collect()
 }
 
 pub fn follow_stats(sim: &Sim, request: &Request) -> SimResult {
     require_license(sim)?;
-    let state = sim.state();
     let expression = request.param(0).unwrap_or("_all");
-    let names = expand_expression(&state, expression, true)?;
-    let stats = active_stats(&state, &names);
-    if stats.is_empty() && !expression.contains('*') && expression != "_all" {
+    let (followers, version) = {
+        let state = sim.state();
+        let names = expand_expression(&state, expression, true)?;
+        (followers_of(&state, names, true), state.version())
+    };
+    if followers.is_empty() && !expression.contains('*') && expression != "_all" {
         return Err(EsException::new(
             404,
             "resource_not_found_exception",
             format!("No shard follow tasks for follower indices [{expression}]"),
         ));
     }
-    Ok(Reply::ok(json!({ "indices": stats })))
+    Ok(Reply::ok(json!({ "indices": active_stats(&followers, version) })))
 }
 
 pub fn ccr_stats(sim: &Sim) -> SimResult {
     require_license(sim)?;
-    let state = sim.state();
-    let names: Vec<String> = state.indices.keys().cloned().collect();
+    let (followers, version, auto_follow_stats) = {
+        let state = sim.state();
+        let names: Vec<String> = state.indices.keys().cloned().collect();
+        (followers_of(&state, names, true), state.version(), super::super::auto_follow::stats_json(&state))
+    };
     Ok(Reply::ok(json!({
-        "auto_follow_stats": super::super::auto_follow::stats_json(&state),
-        "follow_stats": {"indices": active_stats(&state, &names)},
+        "auto_follow_stats": auto_follow_stats,
+        "follow_stats": {"indices": active_stats(&followers, version)},
     })))
 }
