@@ -106,10 +106,10 @@ impl BurstTrimmer {
 
 /// Forever: every [`QUIET_CHECK`], hands the freed memory back to the system as
 /// [`BurstTrimmer`] decides. Reads only the process's own CPU clock, so it needs no hook in the
-/// web layer, and it is the only trim: one after each large list cost the next page its page
-/// faults while the burst went on. The clock is the whole process's: in `demo` the simulators'
-/// polling counts too, and a Prometheus scrape now and then adds up to a trim every few
-/// minutes, a millisecond or two each time.
+/// web layer (the whole-list turns also trim on their own, right after lists of 5,000 or more). The
+/// clock is the whole process's: in `demo` the simulators' polling counts too, and a
+/// Prometheus scrape now and then adds up to a trim every few minutes, a millisecond or two
+/// each time.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 pub async fn trim_after_bursts() {
     let mut trimmer = BurstTrimmer::new(process_cpu_time());

@@ -87,8 +87,9 @@ fn replication(tr: crate::i18n::Tr, readings: &Readings) -> Replication {
 
 /// The replication section alone, for its own refresh.
 async fn replication_fragment(screen: Screen) -> AppResult<Html<String>> {
-    let _turn = followers::whole_list_turn().await;
+    let turn = followers::whole_list_turn().await;
     let readings = read(screen.client()).await;
+    turn.holds(readings.followers.as_ref().map_or(0, |tally| tally.total));
     render(&replication(screen.tr(), &readings))
 }
 
@@ -129,12 +130,13 @@ fn unavailable(error: &EsError) -> Figure {
 async fn show_overview(screen: Screen) -> AppResult<Html<String>> {
     let client = screen.client();
     // Every follower is read and held until the page is rendered: one turn of the few at once.
-    let _turn = followers::whole_list_turn().await;
+    let turn = followers::whole_list_turn().await;
     // The header's calls and the page's are independent: all asked at once. The node count
     // comes with the header's health answer: no second `_cluster/health`.
     let (chrome, readings, capabilities) =
         tokio::join!(screen.chrome(Nav::Overview), read(client), client.capabilities());
     let chrome = chrome?;
+    turn.holds(readings.followers.as_ref().map_or(0, |tally| tally.total));
     let tr = chrome.tr;
     let replication = replication(tr, &readings);
     let remotes = match &readings.remotes {

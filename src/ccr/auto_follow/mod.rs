@@ -179,7 +179,7 @@ fn summaries_in(answer: &Result<FollowerSummariesAnswer, EsError>) -> Vec<Follow
 pub async fn list(client: &EsClient) -> Result<(Vec<PatternView>, Counters), EsError> {
     // Every follower's summary is read and held here (to count each pattern's followers),
     // borrowed from the answer.
-    let _turn = crate::ccr::followers::whole_list_turn().await;
+    let turn = crate::ccr::followers::whole_list_turn().await;
     let (patterns, stats, answer) = tokio::join!(
         client.auto_follow_patterns_raw(),
         client.auto_follow_stats(),
@@ -187,6 +187,7 @@ pub async fn list(client: &EsClient) -> Result<(Vec<PatternView>, Counters), EsE
     );
     let patterns = patterns?;
     let followers = summaries_in(&answer);
+    turn.holds(followers.len());
     // A pattern only ever makes followers of its own remote: each pattern reads only those
     // (200 patterns over 10,000 followers on 30 remotes: 67,000 matches, not 2,000,000).
     let mut by_remote: HashMap<&str, Vec<&FollowerSummary<'_>>> = HashMap::new();

@@ -4,6 +4,7 @@
 //! regular index.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::panel_store;
 use super::steps::{self, Report, Step};
@@ -24,13 +25,14 @@ pub use settings::{FollowSettings, SettingProblem, SettingProblems};
 /// Every follower index, sorted by name. Lag comes from `_ccr/stats`, which needs a CCR
 /// license and the `monitor` privilege; without them the list still shows, without lag.
 pub async fn list(client: &EsClient) -> Result<Vec<FollowerIndex>, EsError> {
-    let _turn = whole_list_turn().await;
+    let turn = whole_list_turn().await;
     let (info, stats) = rows::whole_list_answers(client).await;
     let (info, lags) = (info?, rows::lag_summaries(&stats));
     let mut all: Vec<FollowerIndex> = rows::merge(info.read()?, &lags.follow_stats.indices)
         .into_iter()
         .map(rows::SummaryWithLag::into_owned)
         .collect();
+    turn.holds(all.len());
     all.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(all)
 }
@@ -42,15 +44,42 @@ pub async fn list(client: &EsClient) -> Result<Vec<FollowerIndex>, EsError> {
 const TURNS: usize = 4;
 static WHOLE_LISTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(TURNS);
 
-/// A turn to read and hold a whole list. The memory a burst of large lists took is handed back
-/// once the burst is over ([`crate::memory::trim_after_bursts`]), not after each list: a trim
-/// during the burst costs the next page its page faults (measured at 1,000 followers: 120 a
-/// page, and the trim itself in the page's time).
-pub type WholeListTurn = tokio::sync::SemaphorePermit<'static>;
+/// Set when a turn held a list large enough that handing its memory back is worth the cost.
+static LARGE_LIST_HELD: AtomicBool = AtomicBool::new(false);
+/// From this many followers a list is worth a `malloc_trim` once the last turn ends: several MB
+/// decoded, on a page of a quarter of a second or more, so the trim's millisecond and the next
+/// page's faults are lost in it, and a burst of them would otherwise leave the heap at its peak
+/// until the burst is over (measured: 60 MiB after 64 users at 10,000 followers, 20 with it).
+/// Below it the burst trimmer is enough ([`crate::memory::trim_after_bursts`]): at 1,000, a trim
+/// after every page took 0.5 ms of a 12 ms page, and cost the next 120 page faults.
+const LARGE_LIST: usize = 5_000;
+
+/// A turn to read and hold a whole list. When the last turn ends after a large list, the memory
+/// the lists took is handed back to the system: glibc's allocator otherwise keeps the peak of a
+/// burst of 10,000-follower pages (measured: the resident size stayed at the peak after the load).
+pub struct WholeListTurn(Option<tokio::sync::SemaphorePermit<'static>>);
+
+impl WholeListTurn {
+    /// Notes how many followers this turn holds.
+    pub fn holds(&self, followers: usize) {
+        if followers >= LARGE_LIST {
+            LARGE_LIST_HELD.store(true, Ordering::Relaxed);
+        }
+    }
+}
+
+impl Drop for WholeListTurn {
+    fn drop(&mut self) {
+        drop(self.0.take());
+        if WHOLE_LISTS.available_permits() == TURNS && LARGE_LIST_HELD.swap(false, Ordering::Relaxed) {
+            crate::memory::release_freed();
+        }
+    }
+}
 
 /// Waits for a turn to read and hold a whole list (see [`WHOLE_LISTS`]).
 pub async fn whole_list_turn() -> WholeListTurn {
-    WHOLE_LISTS.acquire().await.expect("the semaphore is never closed")
+    WholeListTurn(Some(WHOLE_LISTS.acquire().await.expect("the semaphore is never closed")))
 }
 
 /// Up to this many followers, the list asks every follower's stats at once with `_ccr/info`
@@ -92,13 +121,14 @@ fn remember_count(client: &EsClient, count: usize) {
 /// yet), only the page's active followers are asked for theirs (`GET /<names>/_ccr/stats`):
 /// with `_ccr/info` for those the view showed last time, after it for the others.
 pub async fn page(client: &EsClient, query: &ListQuery) -> Result<(FollowerPage, Vec<String>), EsError> {
-    let _turn = whole_list_turn().await;
+    let turn = whole_list_turn().await;
     let small = last_count(client).is_some_and(|count| count <= ONE_ROUND_TRIP_UP_TO);
     if query.needs_all_stats() || small {
         // Every follower with its lag, read borrowed from both answers: only the page is owned.
         let (info, stats) = rows::whole_list_answers(client).await;
         let (info, lags) = (info?, rows::lag_summaries(&stats));
         let all = rows::merge(info.read()?, &lags.follow_stats.indices);
+        turn.holds(all.len());
         remember_count(client, all.len());
         let remotes = distinct(all.iter().map(ListRow::remote_cluster));
         return Ok((query.apply_with(all, rows::SummaryWithLag::into_owned), remotes));
@@ -116,6 +146,7 @@ pub async fn page(client: &EsClient, query: &ListQuery) -> Result<(FollowerPage,
         futures_util::FutureExt::map(page_stats::ask_guessed(client, query), Ok),
     )
     .await?;
+    turn.holds(total);
     remember_count(client, total);
     let shown_as_asked = page.page == query.page;
     page_stats::add(client, guessed, &mut page.rows, shown_as_asked).await;
