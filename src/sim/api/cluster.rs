@@ -158,11 +158,12 @@ pub fn put_settings(sim: &Sim, request: &Request) -> SimResult {
 
 pub fn health(sim: &Sim, request: &Request) -> SimResult {
     let state = sim.state();
-    let names = match request.param(0) {
-        Some(expression) => super::expand_expression(&state, expression, true)?,
-        None => state.indices.keys().cloned().collect(),
+    let names = request.param(0).map(|expression| super::expand_expression(&state, expression, true)).transpose()?;
+    // Every page's header asks the whole cluster's health: walked in place, no name copied.
+    let indices: Vec<_> = match &names {
+        Some(names) => names.iter().filter_map(|n| state.indices.get(n).map(|i| (n, i))).collect(),
+        None => state.indices.iter().collect(),
     };
-    let indices: Vec<_> = names.iter().filter_map(|n| state.indices.get(n).map(|i| (n, i))).collect();
     let failed: u32 = indices.iter().map(|(_, i)| i.failed_primaries.len() as u32).sum();
     let primaries: u32 = indices.iter().map(|(_, i)| i.shards()).sum::<u32>() - failed;
     let unassigned: u32 = indices.iter().map(|(_, i)| i.shards() * i.replicas()).sum::<u32>() + failed;
