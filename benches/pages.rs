@@ -194,7 +194,11 @@ async fn load(http: &reqwest::Client, base: &str, cookies: &str, path: &str) -> 
             let body = answer.bytes().await.map(|b| b.to_vec()).unwrap_or_default();
             (status, body, header_bytes + 17)
         }
-        Err(_) => (0, Vec::new(), 0),
+        Err(error) => {
+            // Said where it happens: a load that fails must be explained, not only counted.
+            eprintln!("{path}: no answer: {error:?}");
+            (0, Vec::new(), 0)
+        }
     }
 }
 
@@ -314,10 +318,16 @@ async fn drive(
                 let (mut latencies, mut errors) = (Vec::new(), 0);
                 while started.elapsed() < LOAD_DURATION {
                     let begun = Instant::now();
-                    let (status, _, _) = load(&http, &base, &cookies, &path).await;
+                    let (status, body, _) = load(&http, &base, &cookies, &path).await;
                     latencies.push(begun.elapsed());
                     if status != 200 {
                         errors += 1;
+                        if status != 0 {
+                            let page = String::from_utf8_lossy(&decoded(&body)).into_owned();
+                            let says =
+                                page.split("<main").nth(1).unwrap_or(&page).chars().take(400).collect::<String>();
+                            eprintln!("{path}: {status}: {says}");
+                        }
                     }
                 }
                 (latencies, errors)
@@ -431,6 +441,10 @@ fn main() {
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .pool_max_idle_per_host(128)
+            // The panel closes a connection idle for 10 s (its header-read timeout). A client
+            // that reuses one at that moment gets no answer; a browser sends a GET again then,
+            // reqwest does not, and the load would count as the panel's error.
+            .pool_idle_timeout(Duration::from_secs(5))
             .build()
             .unwrap();
         configure(&local, &leader, &http).await;
