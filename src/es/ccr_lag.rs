@@ -117,7 +117,8 @@ impl From<&[ShardLag]> for FoldedShards {
     }
 }
 
-/// The same fold over full shard stats (the doctor's and the detail page's), without a copy.
+/// The same fold over shard stats (filtered for the doctor, whole for the detail page), without
+/// a copy.
 impl From<&[ShardFollowStats]> for FoldedShards {
     fn from(shards: &[ShardFollowStats]) -> FoldedShards {
         let mut folded = FoldedShards::default();

@@ -233,11 +233,12 @@ impl ExceptionBody {
     }
 }
 
-/// `GET /_ccr/stats`. Both parts may be absent from a filtered answer: `filter_path` drops an
-/// empty `indices` and then the `follow_stats` left empty (a cluster without followers).
+/// `GET /_ccr/stats`. `follow_stats` may be absent from a filtered answer: `filter_path` drops
+/// an empty `indices` and then the `follow_stats` left empty (a cluster without followers).
+/// `auto_follow_stats` is always there (its counters are never empty), so an answer without
+/// it (a proxy's page, a filter that no longer matches) is an error, not "no errors".
 #[derive(Debug, Clone, Deserialize)]
 pub struct CcrStats {
-    #[serde(default)]
     pub auto_follow_stats: AutoFollowStats,
     #[serde(default)]
     pub follow_stats: FollowStats,
@@ -319,4 +320,82 @@ pub struct ForgetFollower {
     pub follower_index: String,
     pub follower_index_uuid: String,
     pub leader_remote_cluster: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::filter_path;
+
+    /// What the doctor's checks read of an answer, whole or filtered: the filtered answer must
+    /// say the same (a field left out of a filter would read as zero or empty, silently).
+    fn checked(stats: &CcrStats) -> String {
+        let shards: Vec<String> = stats
+            .follow_stats
+            .indices
+            .iter()
+            .flat_map(|i| i.shards.iter().map(move |s| (i, s)))
+            .map(|(i, s)| {
+                format!(
+                    "{} {:?} {} {} {} {} {} {} {} {} {} {} {:?} {:?}",
+                    i.index,
+                    i.total_global_checkpoint_lag,
+                    s.shard_id,
+                    s.leader_global_checkpoint,
+                    s.follower_global_checkpoint,
+                    s.time_since_last_read_millis,
+                    s.outstanding_read_requests,
+                    s.outstanding_write_requests,
+                    s.write_buffer_operation_count,
+                    s.write_buffer_size_in_bytes,
+                    s.total_read_time_millis,
+                    s.total_read_remote_exec_time_millis,
+                    s.read_exceptions.iter().map(|e| (e.from_seq_no, e.retries, &e.exception)).collect::<Vec<_>>(),
+                    s.fatal_exception,
+                )
+            })
+            .collect();
+        format!("{shards:?} {:?}", stats.auto_follow_stats.recent_auto_follow_errors.len())
+    }
+
+    #[test]
+    fn the_doctors_filters_keep_every_field_its_checks_read() {
+        let stats: serde_json::Value =
+            serde_json::from_str(include_str!("../../tests/fixtures/es-examples/ccr_stats.json")).unwrap();
+        let whole: CcrStats = serde_json::from_value(stats.clone()).unwrap();
+        let filtered: CcrStats = serde_json::from_value(filter_path::apply(stats, CHECKED_STATS_FILTER)).unwrap();
+        assert!(!whole.follow_stats.indices.is_empty());
+        assert_eq!(checked(&filtered), checked(&whole));
+        // The figures the bottleneck check compares are not all zero in the example.
+        let shard = &whole.follow_stats.indices[0].shards[0];
+        assert!(shard.write_buffer_operation_count > 0 && shard.total_read_time_millis > 0);
+
+        let info: serde_json::Value =
+            serde_json::from_str(include_str!("../../tests/fixtures/es-examples/follow_info.active.json")).unwrap();
+        let whole: FollowInfoResponse = serde_json::from_value(info.clone()).unwrap();
+        let filtered: FollowInfoResponse =
+            serde_json::from_value(filter_path::apply(info, CHECKED_INFO_FILTER)).unwrap();
+        let read = |f: &FollowerInfo| {
+            let p = f.parameters.clone().unwrap_or_default();
+            let limits = (
+                p.max_outstanding_read_requests,
+                p.max_outstanding_write_requests,
+                p.max_write_buffer_count,
+                p.max_write_buffer_size,
+            );
+            (f.follower_index.clone(), f.remote_cluster.clone(), f.leader_index.clone(), f.status.clone(), limits)
+        };
+        let (whole, filtered): (Vec<_>, Vec<_>) =
+            (whole.follower_indices.iter().map(read).collect(), filtered.follower_indices.iter().map(read).collect());
+        assert!(whole[0].4.0.is_some(), "the example has parameters");
+        assert_eq!(filtered, whole);
+    }
+
+    #[test]
+    fn a_filtered_answer_without_followers_reads_as_none_but_one_without_auto_follow_stats_is_refused() {
+        let no_followers = serde_json::json!({"auto_follow_stats": {"number_of_failed_follow_indices": 0}});
+        let stats: CcrStats = serde_json::from_value(no_followers).unwrap();
+        assert!(stats.follow_stats.indices.is_empty());
+        assert!(serde_json::from_value::<CcrStats>(serde_json::json!({})).is_err());
+    }
 }

@@ -33,7 +33,10 @@ pub struct Evidence {
     pub version: Piece<Version>,
     pub licence: Piece<License>,
     pub remotes: Piece<BTreeMap<String, RemoteInfo>>,
+    /// Cut to what the checks read ([`crate::es::CHECKED_INFO_FILTER`]): of the parameters,
+    /// only the four limits; a check that needs another must add it to the filter.
     pub followers: Piece<Vec<FollowerInfo>>,
+    /// Cut the same way ([`crate::es::CHECKED_STATS_FILTER`]); the shards' names are empty.
     pub stats: Piece<CcrStats>,
     /// Patterns as (name, pattern JSON).
     pub patterns: Piece<Vec<(String, Value)>>,

@@ -119,7 +119,7 @@ pub fn lag(stats: &FollowerLag) -> u64 {
     lag_of(stats.total_global_checkpoint_lag, FoldedShards::from(stats.shards.as_slice()))
 }
 
-/// [`lag`] of a follower's full stats.
+/// [`lag`] of a follower's shard stats (filtered for the doctor, whole for the detail page).
 pub fn lag_of_stats(stats: &FollowerIndexStats) -> u64 {
     lag_of(stats.total_global_checkpoint_lag, FoldedShards::from(stats.shards.as_slice()))
 }

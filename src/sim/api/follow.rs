@@ -395,8 +395,12 @@ pub fn ccr_stats(sim: &Sim) -> SimResult {
     require_license(sim)?;
     let (followers, version, auto_follow_stats) = {
         let state = sim.state();
-        let names: Vec<String> = state.indices.keys().cloned().collect();
-        (followers_of(&state, names, true), state.version(), super::super::auto_follow::stats_json(&state))
+        let followers: Vec<(String, FollowerState)> = state
+            .indices
+            .iter()
+            .filter_map(|(name, index)| index.follower.as_ref().filter(|f| f.active).map(|f| (name.clone(), f.clone())))
+            .collect();
+        (followers, state.version(), super::super::auto_follow::stats_json(&state))
     };
     Ok(Reply::ok(json!({
         "auto_follow_stats": auto_follow_stats,
