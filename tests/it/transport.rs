@@ -119,6 +119,69 @@ async fn resolve_index_and_cluster_reach_through_the_remote() {
     assert_eq!(unknown.es_type(), Some("no_such_remote_cluster_exception"));
 }
 
+/// `_resolve/cluster` as Elasticsearch answers it for a remote: only open indices match, and a
+/// named index the remote lacks is an error on a connected remote.
+#[tokio::test]
+async fn resolve_cluster_counts_open_indices_and_names_a_missing_one() {
+    let leader = leader_with_index().await;
+    client(&leader).create_index("shut", &json!({})).await.unwrap();
+    client(&leader).close_index("shut").await.unwrap();
+    let local = start_sim("local").await;
+    let client = client(&local);
+    add_remote(&client, "leader", &[leader.transport_address.to_string()]).await;
+
+    let closed = &client.resolve_cluster("leader:shut", None).await.unwrap()["leader"];
+    assert!(closed.connected);
+    assert_eq!(closed.matching_indices, Some(false));
+    let open = &client.resolve_cluster("leader:shut,leader:my*", None).await.unwrap()["leader"];
+    assert_eq!(open.matching_indices, Some(true));
+    let missing = &client.resolve_cluster("leader:nope", None).await.unwrap()["leader"];
+    assert!(missing.connected);
+    assert_eq!(missing.error.as_deref(), Some("no such index [nope]"));
+    assert_eq!((missing.matching_indices, missing.version.is_some()), (None, false));
+}
+
+/// Every remote is probed at once: two remotes that never answer cost one timeout, not two.
+#[tokio::test]
+async fn resolve_cluster_probes_every_remote_at_once() {
+    let leader = leader_with_index().await;
+    let mut config = ccr_panel::sim::SimConfig::new("local");
+    config.version = ccr_panel::es::Version::new(8, 19, 0);
+    let local = start_sim_with(config).await;
+    let client = client(&local);
+    // Two "remotes" that take the connection and never say a word.
+    let (silent_a, silent_b) = (silent_listener().await, silent_listener().await);
+    add_remote(&client, "leader", &[leader.transport_address.to_string()]).await;
+    add_remote(&client, "silent-a", std::slice::from_ref(&silent_a.0)).await;
+    add_remote(&client, "silent-b", std::slice::from_ref(&silent_b.0)).await;
+
+    let started = std::time::Instant::now();
+    let clusters = client.resolve_cluster("*:*", Some("2s")).await.unwrap();
+    let took = started.elapsed();
+    assert_eq!(clusters["leader"].matching_indices, Some(true));
+    for silent in ["silent-a", "silent-b"] {
+        assert!(!clusters[silent].connected, "{silent}");
+        assert_eq!(
+            clusters[silent].error.as_deref(),
+            Some("Request timed out before receiving a response from the remote cluster")
+        );
+    }
+    assert!(took >= Duration::from_secs(2) && took < Duration::from_millis(3_500), "took {took:?}");
+}
+
+/// A socket that accepts connections and holds them without answering, with its address.
+async fn silent_listener() -> (String, tokio::task::JoinHandle<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap().to_string();
+    let holder = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            held.push(socket);
+        }
+    });
+    (address, holder)
+}
+
 #[tokio::test]
 async fn the_remote_info_body_has_the_documented_fields() {
     let leader = leader_with_index().await;

@@ -66,26 +66,44 @@ pub fn expand_expression(state: &ClusterState, expression: &str, closed: bool) -
 }
 
 /// `_resolve/index` for this cluster's own indices.
-pub fn resolve_local(state: &ClusterState, expression: &str) -> SimResult<Value> {
-    let mut indices = Vec::new();
+pub fn resolve_local<'a>(state: &'a ClusterState, expression: &str) -> SimResult<Value> {
+    // By name: an index matched by several parts is listed once, in name order, without
+    // comparing every entry with every other (a remote probe matches all of a leader's indices).
+    let mut matched: BTreeMap<&str, &'static str> = BTreeMap::new();
     for part in expression.split(',') {
-        let matches: Vec<&String> = if part.contains('*') || part == "_all" {
-            let pattern = if part == "_all" { "*" } else { part };
-            state.indices.keys().filter(|n| glob(pattern, n) && !n.starts_with('.')).collect()
-        } else {
-            state.indices.keys().filter(|n| *n == part).collect()
+        let mut take = |name: &'a String| {
+            let attribute = if state.indices[name].state == IndexState::Open { "open" } else { "closed" };
+            matched.insert(name, attribute);
         };
-        for name in matches {
-            let index = &state.indices[name];
-            let attribute = if index.state == IndexState::Open { "open" } else { "closed" };
-            let entry = json!({"name": name, "attributes": [attribute]});
-            if !indices.contains(&entry) {
-                indices.push(entry);
-            }
+        if part.contains('*') || part == "_all" {
+            let pattern = if part == "_all" { "*" } else { part };
+            state.indices.keys().filter(|n| glob(pattern, n) && !n.starts_with('.')).for_each(&mut take);
+        } else if let Some((name, _)) = state.indices.get_key_value(part) {
+            take(name);
         }
     }
-    indices.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
+    let indices: Vec<Value> =
+        matched.into_iter().map(|(name, attribute)| json!({"name": name, "attributes": [attribute]})).collect();
     Ok(json!({"indices": indices, "aliases": [], "data_streams": []}))
+}
+
+/// The first index `expression` names without a wildcard that this cluster does not have.
+pub fn missing_index<'e>(state: &ClusterState, expression: &'e str) -> Option<&'e str> {
+    expression.split(',').find(|p| !p.is_empty() && !p.contains('*') && *p != "_all" && !state.indices.contains_key(*p))
+}
+
+/// Whether `expression` matches an open index of this cluster: `_resolve/cluster`'s
+/// `matching_indices`, which leaves closed indices out.
+pub fn any_open_index(state: &ClusterState, expression: &str) -> bool {
+    expression.split(',').any(|part| {
+        let pattern = if part == "_all" { "*" } else { part };
+        let open = |(name, index): (&String, &Index)| index.state == IndexState::Open && glob(pattern, name);
+        if pattern.contains('*') {
+            state.indices.iter().filter(|(n, _)| !n.starts_with('.')).any(open)
+        } else {
+            state.indices.get_key_value(pattern).is_some_and(open)
+        }
+    })
 }
 
 /// Elasticsearch's index name rules, checked in its order.

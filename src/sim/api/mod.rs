@@ -181,7 +181,8 @@ fn handshake_compatible(local: crate::es::Version, request: &Value) -> bool {
 }
 
 /// Answers a transport frame: the handshake, pings, and actions run on behalf of a remote
-/// cluster's users (`resolve_index` for `_resolve/index/remote:pattern`).
+/// cluster's users (`resolve_index` for `_resolve/index/remote:pattern`, `resolve_cluster` for
+/// `_resolve/cluster`).
 pub fn transport_answer(sim: &Sim, request: &Value) -> Value {
     let mut state = sim.state();
     match request.get("action").and_then(Value::as_str) {
@@ -219,6 +220,16 @@ pub fn transport_answer(sim: &Sim, request: &Value) -> Value {
             match resolve_local(&state, expression) {
                 Ok(resolved) => json!({"ok": resolved}),
                 Err(e) => json!({"error": e.reason}),
+            }
+        }
+        // What `_resolve/cluster` asks each remote: only whether an open index matches, or
+        // which named index is missing (TransportResolveClusterAction's remote side), not the
+        // list of every index.
+        Some("resolve_cluster") => {
+            let expression = request.get("expression").and_then(Value::as_str).unwrap_or("*");
+            match indices::missing_index(&state, expression) {
+                Some(name) => json!({"ok": {"error": format!("no such index [{name}]")}}),
+                None => json!({"ok": {"matching_indices": indices::any_open_index(&state, expression)}}),
             }
         }
         other => json!({"error": format!("unknown action {other:?}")}),

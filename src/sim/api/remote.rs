@@ -11,7 +11,7 @@ use super::super::reply::{EsException, Reply, SimResult};
 use super::super::settings::parse_time;
 
 use super::Request;
-use super::indices::{glob, resolve_local};
+use super::indices::{any_open_index, glob, missing_index, resolve_local};
 use crate::es::Version;
 
 pub fn remote_info(sim: &Sim) -> SimResult {
@@ -96,7 +96,7 @@ fn split_expression(sim: &Sim, expression: &str) -> SimResult<SplitExpression> {
 }
 
 /// Asks a remote cluster to resolve `expression` over the transport.
-async fn resolve_on_remote(config: &RemoteConfig, expression: &str, timeout: Duration) -> Result<Value, String> {
+async fn resolve_on_remote(config: &RemoteConfig, expression: String, timeout: Duration) -> Result<Value, String> {
     let attempt = async {
         let (mut channel, _, _) = remote::connect(config).await.map_err(|e| e.to_string())?;
         let reply = channel
@@ -118,9 +118,18 @@ pub async fn resolve_index(sim: &Arc<Sim>, request: &Request) -> SimResult {
     } else {
         resolve_local(&sim.state(), &split.local.join(","))?
     };
-    for (alias, config, parts) in &split.remote {
+    // Every remote is asked at once, as Elasticsearch does (TransportResolveIndexAction sends
+    // one request per remote and answers when the last has).
+    let answers = futures_util::future::join_all(
+        split
+            .remote
+            .iter()
+            .map(|(_, config, parts)| resolve_on_remote(config, parts.join(","), remote::CONNECT_TIMEOUT)),
+    )
+    .await;
+    for ((alias, _, _), answer) in split.remote.iter().zip(answers) {
         // A remote that cannot be reached is left out, as Elasticsearch does.
-        let Ok(remote) = resolve_on_remote(config, &parts.join(","), remote::CONNECT_TIMEOUT).await else { continue };
+        let Ok(remote) = answer else { continue };
         for key in ["indices", "aliases", "data_streams"] {
             let Some(items) = remote.get(key).and_then(Value::as_array) else { continue };
             let target = result[key].as_array_mut().expect("resolve results are arrays");
@@ -149,37 +158,48 @@ pub async fn resolve_cluster(sim: &Arc<Sim>, request: &Request) -> SimResult {
     let mut out = Map::new();
     if !split.local.is_empty() {
         let state = sim.state();
-        let resolved = resolve_local(&state, &split.local.join(","))?;
-        let missing = split.local.iter().find(|p| !p.contains('*') && !state.indices.contains_key(*p));
+        let local = split.local.join(",");
         let mut entry = json!({"connected": true, "skip_unavailable": false});
-        match missing {
+        match missing_index(&state, &local) {
             Some(name) => entry["error"] = json!(format!("no such index [{name}]")),
             None => {
-                entry["matching_indices"] = json!(!resolved["indices"].as_array().is_some_and(Vec::is_empty));
+                entry["matching_indices"] = json!(any_open_index(&state, &local));
                 entry["version"] = version_json(&state.version().to_string());
             }
         }
         out.insert("(local)".into(), entry);
     }
-    for (alias, config, parts) in &split.remote {
-        let mut entry = json!({"connected": false, "skip_unavailable": config.skip_unavailable});
-        let limit = timeout.unwrap_or(remote::CONNECT_TIMEOUT * 2);
-        let attempt = async {
+    // Every remote is probed at once, as Elasticsearch does (TransportResolveClusterAction sends
+    // one request per remote and answers when the last has answered or failed): the answer
+    // takes as long as the slowest remote, not the sum of them all.
+    let limit = timeout.unwrap_or(remote::CONNECT_TIMEOUT * 2);
+    let attempts = split.remote.iter().map(|(_, config, parts)| {
+        let attempt = async move {
             let (mut channel, identity, _) = remote::connect(config).await.map_err(|e| e.to_string())?;
             let reply = channel
-                .request(&json!({"action": "resolve_index", "expression": parts.join(",")}))
+                .request(&json!({"action": "resolve_cluster", "expression": parts.join(",")}))
                 .await
                 .map_err(|e| e.to_string())?;
             Ok::<_, String>((identity, reply))
         };
-        match tokio::time::timeout(limit, attempt).await {
+        tokio::time::timeout(limit, attempt)
+    });
+    let answers = futures_util::future::join_all(attempts).await;
+    for ((alias, config, _), answer) in split.remote.iter().zip(answers) {
+        let mut entry = json!({"connected": false, "skip_unavailable": config.skip_unavailable});
+        match answer {
             Ok(Ok((identity, reply))) => {
                 entry["connected"] = json!(true);
-                if !index_less {
-                    let matching = reply["ok"]["indices"].as_array().is_some_and(|i| !i.is_empty());
-                    entry["matching_indices"] = json!(matching);
+                match reply["ok"].get("error") {
+                    // A named index the remote lacks: connected, with the reason and nothing else.
+                    Some(error) if !index_less => entry["error"] = error.clone(),
+                    _ => {
+                        if !index_less {
+                            entry["matching_indices"] = json!(reply["ok"]["matching_indices"].as_bool() == Some(true));
+                        }
+                        entry["version"] = version_json(&identity.version);
+                    }
                 }
-                entry["version"] = version_json(&identity.version);
             }
             Ok(Err(_)) => {}
             Err(_) if timeout.is_some() => {
