@@ -87,22 +87,30 @@ pub fn resolve_local<'a>(state: &'a ClusterState, expression: &str) -> SimResult
     Ok(json!({"indices": indices, "aliases": [], "data_streams": []}))
 }
 
-/// The first index `expression` names without a wildcard that this cluster does not have.
+/// The first name in `expression` without a wildcard that is neither an index nor an alias of
+/// this cluster (what `_resolve/cluster` reports as "no such index").
 pub fn missing_index<'e>(state: &ClusterState, expression: &'e str) -> Option<&'e str> {
-    expression.split(',').find(|p| !p.is_empty() && !p.contains('*') && *p != "_all" && !state.indices.contains_key(*p))
+    let named = |p: &str| state.indices.contains_key(p) || state.indices.values().any(|i| i.aliases.contains_key(p));
+    expression.split(',').find(|p| !p.is_empty() && !p.contains('*') && *p != "_all" && !named(p))
 }
 
-/// Whether `expression` matches an open index of this cluster: `_resolve/cluster`'s
-/// `matching_indices`, which leaves closed indices out.
+/// `_resolve/cluster`'s `matching_indices` for `expression` on this cluster: an open index
+/// matches, a closed one does not, an alias does whatever it points at (Elasticsearch's
+/// `hasMatchingIndices`). A wildcard reaches names starting with a dot only when it starts with
+/// one itself.
 pub fn any_open_index(state: &ClusterState, expression: &str) -> bool {
     expression.split(',').any(|part| {
         let pattern = if part == "_all" { "*" } else { part };
-        let open = |(name, index): (&String, &Index)| index.state == IndexState::Open && glob(pattern, name);
-        if pattern.contains('*') {
-            state.indices.iter().filter(|(n, _)| !n.starts_with('.')).any(open)
-        } else {
-            state.indices.get_key_value(pattern).is_some_and(open)
-        }
+        let hits = |name: &str| {
+            if pattern.contains('*') {
+                (!name.starts_with('.') || pattern.starts_with('.')) && glob(pattern, name)
+            } else {
+                name == pattern
+            }
+        };
+        state.indices.iter().any(|(name, index)| {
+            (index.state == IndexState::Open && hits(name)) || index.aliases.keys().any(|a| hits(a))
+        })
     })
 }
 

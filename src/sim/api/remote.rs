@@ -176,11 +176,15 @@ pub async fn resolve_cluster(sim: &Arc<Sim>, request: &Request) -> SimResult {
     let attempts = split.remote.iter().map(|(_, config, parts)| {
         let attempt = async move {
             let (mut channel, identity, _) = remote::connect(config).await.map_err(|e| e.to_string())?;
+            // A remote before 8.13 has no resolve-cluster action: Elasticsearch asks it
+            // `_resolve/index` instead, where a closed index matches too, and knows no version.
+            let before_8_13 = identity.version.parse::<Version>().is_ok_and(|v| v < Version::new(8, 13, 0));
+            let action = if before_8_13 { "resolve_index" } else { "resolve_cluster" };
             let reply = channel
-                .request(&json!({"action": "resolve_cluster", "expression": parts.join(",")}))
+                .request(&json!({"action": action, "expression": parts.join(",")}))
                 .await
                 .map_err(|e| e.to_string())?;
-            Ok::<_, String>((identity, reply))
+            Ok::<_, String>((identity, before_8_13, reply))
         };
         tokio::time::timeout(limit, attempt)
     });
@@ -188,19 +192,29 @@ pub async fn resolve_cluster(sim: &Arc<Sim>, request: &Request) -> SimResult {
     for ((alias, config, _), answer) in split.remote.iter().zip(answers) {
         let mut entry = json!({"connected": false, "skip_unavailable": config.skip_unavailable});
         match answer {
-            Ok(Ok((identity, reply))) => {
-                entry["connected"] = json!(true);
-                match reply["ok"].get("error") {
-                    // A named index the remote lacks: connected, with the reason and nothing else.
-                    Some(error) if !index_less => entry["error"] = error.clone(),
-                    _ => {
-                        if !index_less {
-                            entry["matching_indices"] = json!(reply["ok"]["matching_indices"].as_bool() == Some(true));
+            Ok(Ok((identity, before_8_13, reply))) => match reply.get("ok") {
+                // The remote refused the request: not known to be connected, and why.
+                None => entry["error"] = reply.get("error").cloned().unwrap_or_else(|| json!("unexpected reply")),
+                Some(ok) => {
+                    entry["connected"] = json!(true);
+                    match ok.get("error") {
+                        // A named index the remote lacks: connected, the reason and nothing else.
+                        Some(error) if !index_less => entry["error"] = error.clone(),
+                        _ if before_8_13 => {
+                            if !index_less {
+                                let matching = ok["indices"].as_array().is_some_and(|i| !i.is_empty());
+                                entry["matching_indices"] = json!(matching);
+                            }
                         }
-                        entry["version"] = version_json(&identity.version);
+                        _ => {
+                            if !index_less {
+                                entry["matching_indices"] = json!(ok["matching_indices"].as_bool() == Some(true));
+                            }
+                            entry["version"] = version_json(&identity.version);
+                        }
                     }
                 }
-            }
+            },
             Ok(Err(_)) => {}
             Err(_) if timeout.is_some() => {
                 entry["error"] = json!("Request timed out before receiving a response from the remote cluster");
