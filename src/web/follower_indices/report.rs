@@ -3,7 +3,7 @@
 //! which step failed and what state the index is in. The edit's report uses the same page.
 
 use askama::Template;
-use axum::extract::Path;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::Form;
@@ -17,7 +17,7 @@ use crate::i18n::{Message, Tr};
 use crate::web::chrome::{Chrome, Nav};
 use crate::web::error::{AppError, AppResult};
 use crate::web::filters;
-use crate::web::{Screen, render};
+use crate::web::{AppState, Screen, render};
 
 /// One step as the report shows it.
 pub struct StepLine {
@@ -111,7 +111,7 @@ pub async fn confirm_unfollow(screen: Screen, Path(name): Path<String>) -> AppRe
     confirmation(&screen, vec![name], None).await
 }
 
-async fn convert(screen: &Screen, names: Vec<String>, form: &UnfollowForm) -> AppResult<Response> {
+async fn convert(state: &AppState, screen: &Screen, names: Vec<String>, form: &UnfollowForm) -> AppResult<Response> {
     if names.is_empty() || names.len() > MAX_BULK {
         return Err(AppError::BadRequest(Message::new("follower-done-too-many").arg("max", MAX_BULK.to_string())));
     }
@@ -138,6 +138,11 @@ async fn convert(screen: &Screen, names: Vec<String>, form: &UnfollowForm) -> Ap
             }
         };
         screen.record(&Event::of_report(Action::ConvertFollowerIndex, name, request, &converted.report));
+        if converted.report.succeeded() {
+            // A regular index now: its lag chart is over, and a new follower of that name
+            // starts its own.
+            state.lag_history.forget(&screen.cluster.name, name);
+        }
         items.push(ItemReport::new(&tr, name, &converted.report, converted.state));
     }
     let status = if items.iter().all(|i| i.succeeded) { StatusCode::OK } else { StatusCode::BAD_GATEWAY };
@@ -146,13 +151,18 @@ async fn convert(screen: &Screen, names: Vec<String>, form: &UnfollowForm) -> Ap
 }
 
 pub async fn unfollow_one(
+    State(state): State<AppState>,
     screen: Screen,
     Path(name): Path<String>,
     Form(form): Form<UnfollowForm>,
 ) -> AppResult<Response> {
-    convert(&screen, vec![name], &form).await
+    convert(&state, &screen, vec![name], &form).await
 }
 
-pub async fn unfollow_many(screen: Screen, Form(form): Form<UnfollowForm>) -> AppResult<Response> {
-    convert(&screen, form.names.clone(), &form).await
+pub async fn unfollow_many(
+    State(state): State<AppState>,
+    screen: Screen,
+    Form(form): Form<UnfollowForm>,
+) -> AppResult<Response> {
+    convert(&state, &screen, form.names.clone(), &form).await
 }

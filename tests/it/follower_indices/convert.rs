@@ -111,3 +111,25 @@ async fn bulk_convert_confirms_the_ticked_names_then_reports_each() {
     let still: Vec<String> = client.follow_info("_all").await.unwrap().into_iter().map(|i| i.follower_index).collect();
     assert_eq!(still, ["b"]);
 }
+
+/// A converted follower's lag chart ends with it: a new follower of that name starts its own.
+#[tokio::test]
+async fn converting_forgets_the_followers_lag_history() {
+    use ccr_panel::web::auth::AuthSettings;
+    use ccr_panel::{AppState, ManagedCluster};
+    let (_leader, local, _lc, client) = connected_pair().await;
+    followers::follow(&client, "copy", "leader", "myindex", FollowParameters::default()).await.unwrap();
+    let state = AppState::new(
+        vec![ManagedCluster { name: "local".into(), client: crate::helpers::client(&local) }],
+        AuthSettings::anonymous(),
+    );
+    let history = state.lag_history.clone();
+    let panel = ccr_panel::app(state);
+    let mut visitor = Visitor::new(&panel);
+    assert_eq!(visitor.get("/follower-indices/copy").await.status, 200);
+    assert_eq!(history.samples("local", "copy").len(), 1, "the detail page took a reading");
+    let report = visitor.post_form("/follower-indices/copy/unfollow", &[("confirm", "yes")]).await;
+    assert_eq!(report.status, 200, "{}", report.body);
+    assert!(history.samples("local", "copy").is_empty());
+    assert_eq!(history.followers_tracked(), 0);
+}
