@@ -120,7 +120,27 @@ pub struct RemoteConnection {
     pub address: Option<String>,
     pub identity: Option<RemoteIdentity>,
     pub last_error: Option<String>,
+    /// The open connection while connected, which requests on behalf of this cluster's users
+    /// share as Elasticsearch does (a probe opens no connection of its own).
+    pub channel: Option<SharedChannel>,
     task: tokio::task::JoinHandle<()>,
+}
+
+/// A connection to a remote that several tasks take turns on.
+pub type SharedChannel = Arc<tokio::sync::Mutex<Option<Channel>>>;
+
+/// One request and its reply on a shared connection. The connection is taken out of its slot
+/// for the exchange and put back only after a whole reply: one that failed, timed out or was
+/// abandoned half-way may still have a reply coming, so it is dropped rather than reused, and
+/// the connection task sees the slot empty at its next ping and connects again.
+pub async fn exchange(shared: &SharedChannel, request: &Value) -> Result<Value, TransportError> {
+    let mut slot = shared.lock().await;
+    let Some(mut channel) = slot.take() else {
+        return Err(TransportError::Connect { address: String::new(), detail: "connection closed".into() });
+    };
+    let reply = channel.request(request).await?;
+    *slot = Some(channel);
+    Ok(reply)
 }
 
 impl Drop for RemoteConnection {
@@ -133,7 +153,15 @@ impl RemoteConnection {
     /// Starts the connection task for `alias`.
     pub fn start(sim: &Arc<Sim>, alias: &str, config: RemoteConfig) -> RemoteConnection {
         let task = tokio::spawn(keep_connected(Arc::downgrade(sim), alias.to_owned(), config.clone()));
-        RemoteConnection { config, connected: false, address: None, identity: None, last_error: None, task }
+        RemoteConnection {
+            config,
+            connected: false,
+            address: None,
+            identity: None,
+            last_error: None,
+            channel: None,
+            task,
+        }
     }
 
     pub fn nodes_connected(&self) -> u32 {
@@ -182,18 +210,20 @@ fn identity_from(reply: &Value) -> Option<RemoteIdentity> {
 async fn keep_connected(sim: Weak<Sim>, alias: String, config: RemoteConfig) {
     loop {
         match connect(&config).await {
-            Ok((mut channel, identity, address)) => {
+            Ok((channel, identity, address)) => {
+                let shared: SharedChannel = Arc::new(tokio::sync::Mutex::new(Some(channel)));
                 let Some(live) = sim.upgrade() else { return };
                 live.update_remote(&alias, &config, |conn| {
                     conn.connected = true;
                     conn.address = Some(address.clone());
                     conn.identity = Some(identity);
                     conn.last_error = None;
+                    conn.channel = Some(shared.clone());
                 });
                 drop(live);
                 let error = loop {
                     tokio::time::sleep(PING_INTERVAL).await;
-                    if let Err(e) = channel.request(&json!({"action": "ping"})).await {
+                    if let Err(e) = exchange(&shared, &json!({"action": "ping"})).await {
                         break e;
                     }
                 };
@@ -201,6 +231,7 @@ async fn keep_connected(sim: Weak<Sim>, alias: String, config: RemoteConfig) {
                 live.update_remote(&alias, &config, |conn| {
                     conn.connected = false;
                     conn.last_error = Some(error.to_string());
+                    conn.channel = None;
                 });
             }
             Err(error) => {

@@ -79,6 +79,7 @@ async fn serve_connection<F: Fn(Value) -> Value>(stream: TcpStream, answer: F) {
 }
 
 /// One open transport connection to a remote node.
+#[derive(Debug)]
 pub struct Channel {
     address: String,
     reader: BufReader<TcpStream>,

@@ -181,6 +181,43 @@ async fn resolve_cluster_probes_every_remote_at_once() {
     assert!(took >= Duration::from_secs(2) && took < Duration::from_millis(3_900), "took {took:?}");
 }
 
+/// A probe goes over the connection the cluster holds to the remote, as in Elasticsearch, and
+/// opens none of its own.
+#[tokio::test]
+async fn resolve_cluster_asks_a_connected_remote_on_the_connection_it_holds() {
+    let leader = leader_with_index().await;
+    let local = start_sim("local").await;
+    let client = client(&local);
+    let (through, connections) = counting_forwarder(leader.transport_address.to_string()).await;
+    add_remote(&client, "leader", std::slice::from_ref(&through)).await;
+    assert!(eventually(Duration::from_secs(5), || is_connected(&client, "leader")).await);
+    let before = connections.load(std::sync::atomic::Ordering::SeqCst);
+    for _ in 0..5 {
+        let clusters = client.resolve_cluster("leader:my*", None).await.unwrap();
+        assert_eq!(clusters["leader"].matching_indices, Some(true));
+    }
+    assert_eq!(connections.load(std::sync::atomic::Ordering::SeqCst), before, "no connection per probe");
+}
+
+/// A TCP forwarder to `target` that counts the connections it was asked for, with its address.
+async fn counting_forwarder(target: String) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap().to_string();
+    let count = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = count.clone();
+    tokio::spawn(async move {
+        while let Ok((mut inbound, _)) = listener.accept().await {
+            counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let target = target.clone();
+            tokio::spawn(async move {
+                let Ok(mut outbound) = tokio::net::TcpStream::connect(target).await else { return };
+                let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+            });
+        }
+    });
+    (address, count)
+}
+
 /// A socket that accepts connections and holds them without answering, with its address.
 async fn silent_listener() -> (String, tokio::task::JoinHandle<()>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde_json::{Map, Value, json};
 
 use super::super::Sim;
-use super::super::remote::{self, RemoteConfig, RemoteMode};
+use super::super::remote::{self, RemoteConfig, RemoteIdentity, RemoteMode, SharedChannel};
 use super::super::reply::{EsException, Reply, SimResult};
 use super::super::settings::parse_time;
 
@@ -173,18 +173,38 @@ pub async fn resolve_cluster(sim: &Arc<Sim>, request: &Request) -> SimResult {
     // one request per remote and answers when the last has answered or failed): the answer
     // takes as long as the slowest remote, not the sum of them all.
     let limit = timeout.unwrap_or(remote::CONNECT_TIMEOUT * 2);
-    let attempts = split.remote.iter().map(|(_, config, parts)| {
+    // Each remote is asked on the connection the cluster holds to it, as Elasticsearch does; a
+    // remote not connected right now is tried on a connection of its own.
+    let held: Vec<Option<(SharedChannel, RemoteIdentity)>> = {
+        let state = sim.state();
+        let held = |alias: &String| {
+            let conn = state.remotes.get(alias).filter(|c| c.connected)?;
+            Some((conn.channel.clone()?, conn.identity.clone()?))
+        };
+        split.remote.iter().map(|(alias, _, _)| held(alias)).collect()
+    };
+    let attempts = split.remote.iter().zip(held).map(|((_, config, parts), held)| {
         let attempt = async move {
-            let (mut channel, identity, _) = remote::connect(config).await.map_err(|e| e.to_string())?;
             // A remote before 8.13 has no resolve-cluster action: Elasticsearch asks it
             // `_resolve/index` instead, where a closed index matches too, and knows no version.
-            let before_8_13 = identity.version.parse::<Version>().is_ok_and(|v| v < Version::new(8, 13, 0));
-            let action = if before_8_13 { "resolve_index" } else { "resolve_cluster" };
-            let reply = channel
-                .request(&json!({"action": action, "expression": parts.join(",")}))
-                .await
-                .map_err(|e| e.to_string())?;
-            Ok::<_, String>((identity, before_8_13, reply))
+            let ask = |identity: &RemoteIdentity| {
+                let before_8_13 = identity.version.parse::<Version>().is_ok_and(|v| v < Version::new(8, 13, 0));
+                let action = if before_8_13 { "resolve_index" } else { "resolve_cluster" };
+                (before_8_13, json!({"action": action, "expression": parts.join(",")}))
+            };
+            let (identity, before_8_13, reply) = match held {
+                Some((shared, identity)) => {
+                    let (before_8_13, request) = ask(&identity);
+                    (identity, before_8_13, remote::exchange(&shared, &request).await)
+                }
+                None => {
+                    let (mut channel, identity, _) = remote::connect(config).await.map_err(|e| e.to_string())?;
+                    let (before_8_13, request) = ask(&identity);
+                    let reply = channel.request(&request).await;
+                    (identity, before_8_13, reply)
+                }
+            };
+            Ok::<_, String>((identity, before_8_13, reply.map_err(|e| e.to_string())?))
         };
         tokio::time::timeout(limit, attempt)
     });
