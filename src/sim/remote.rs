@@ -129,18 +129,24 @@ pub struct RemoteConnection {
 /// A connection to a remote that several tasks take turns on.
 pub type SharedChannel = Arc<tokio::sync::Mutex<Option<Channel>>>;
 
-/// One request and its reply on a shared connection. The connection is taken out of its slot
-/// for the exchange and put back only after a whole reply: one that failed, timed out or was
-/// abandoned half-way may still have a reply coming, so it is dropped rather than reused, and
-/// the connection task sees the slot empty at its next ping and connects again.
-pub async fn exchange(shared: &SharedChannel, request: &Value) -> Result<Value, TransportError> {
-    let mut slot = shared.lock().await;
-    let Some(mut channel) = slot.take() else {
-        return Err(TransportError::Connect { address: String::new(), detail: "connection closed".into() });
-    };
-    let reply = channel.request(request).await?;
-    *slot = Some(channel);
-    Ok(reply)
+/// One request and its reply on a shared connection, or `None` when the connection is gone.
+/// The exchange runs as a task of its own, so that a caller that stops waiting (a probe's
+/// timeout, a client that hung up) leaves it to finish and put the connection back, as
+/// Elasticsearch keeps a remote's connection when a request on it times out. The connection is
+/// taken out of its slot for the exchange: one that failed may still have a reply coming, so
+/// it is dropped rather than reused, and the connection task connects again.
+pub async fn exchange(shared: &SharedChannel, request: Value) -> Option<Result<Value, TransportError>> {
+    let shared = shared.clone();
+    let task = tokio::spawn(async move {
+        let mut slot = shared.lock().await;
+        let mut channel = slot.take()?;
+        let reply = channel.request(&request).await;
+        if reply.is_ok() {
+            *slot = Some(channel);
+        }
+        Some(reply)
+    });
+    task.await.ok().flatten()
 }
 
 impl Drop for RemoteConnection {
@@ -223,8 +229,15 @@ async fn keep_connected(sim: Weak<Sim>, alias: String, config: RemoteConfig) {
                 drop(live);
                 let error = loop {
                     tokio::time::sleep(PING_INTERVAL).await;
-                    if let Err(e) = exchange(&shared, &json!({"action": "ping"})).await {
-                        break e;
+                    match exchange(&shared, json!({"action": "ping"})).await {
+                        Some(Ok(_)) => {}
+                        Some(Err(e)) => break e,
+                        None => {
+                            break TransportError::Connect {
+                                address: address.clone(),
+                                detail: "connection closed".into(),
+                            };
+                        }
                     }
                 };
                 let Some(live) = sim.upgrade() else { return };

@@ -197,6 +197,28 @@ async fn resolve_cluster_asks_a_connected_remote_on_the_connection_it_holds() {
         assert_eq!(clusters["leader"].matching_indices, Some(true));
     }
     assert_eq!(connections.load(std::sync::atomic::Ordering::SeqCst), before, "no connection per probe");
+    assert!(is_connected(&client, "leader").await);
+}
+
+/// A probe that stops waiting leaves the remote's connection as it was.
+#[tokio::test]
+async fn a_probe_that_times_out_keeps_the_remote_connected() {
+    let leader = leader_with_index().await;
+    let mut config = ccr_panel::sim::SimConfig::new("local");
+    config.version = ccr_panel::es::Version::new(8, 19, 0);
+    let local = start_sim_with(config).await;
+    let client = client(&local);
+    add_remote(&client, "leader", &[leader.transport_address.to_string()]).await;
+    assert!(eventually(Duration::from_secs(5), || is_connected(&client, "leader")).await);
+    for _ in 0..5 {
+        let _ = client.resolve_cluster("leader:*", Some("0s")).await.unwrap();
+    }
+    // Past two pings: a connection dropped by the probes would show by now.
+    tokio::time::sleep(Duration::from_millis(1_200)).await;
+    let info = &client.remote_info().await.unwrap()["leader"];
+    assert!(info.connected, "{info:?}");
+    let clusters = client.resolve_cluster("leader:*", None).await.unwrap();
+    assert_eq!(clusters["leader"].matching_indices, Some(true));
 }
 
 /// A TCP forwarder to `target` that counts the connections it was asked for, with its address.

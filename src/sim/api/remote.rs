@@ -177,11 +177,11 @@ pub async fn resolve_cluster(sim: &Arc<Sim>, request: &Request) -> SimResult {
     // remote not connected right now is tried on a connection of its own.
     let held: Vec<Option<(SharedChannel, RemoteIdentity)>> = {
         let state = sim.state();
-        let held = |alias: &String| {
-            let conn = state.remotes.get(alias).filter(|c| c.connected)?;
+        let held = |alias: &String, config: &RemoteConfig| {
+            let conn = state.remotes.get(alias).filter(|c| c.connected && c.config == *config)?;
             Some((conn.channel.clone()?, conn.identity.clone()?))
         };
-        split.remote.iter().map(|(alias, _, _)| held(alias)).collect()
+        split.remote.iter().map(|(alias, config, _)| held(alias, config)).collect()
     };
     let attempts = split.remote.iter().zip(held).map(|((_, config, parts), held)| {
         let attempt = async move {
@@ -192,11 +192,16 @@ pub async fn resolve_cluster(sim: &Arc<Sim>, request: &Request) -> SimResult {
                 let action = if before_8_13 { "resolve_index" } else { "resolve_cluster" };
                 (before_8_13, json!({"action": action, "expression": parts.join(",")}))
             };
-            let (identity, before_8_13, reply) = match held {
+            let on_held = match held {
                 Some((shared, identity)) => {
                     let (before_8_13, request) = ask(&identity);
-                    (identity, before_8_13, remote::exchange(&shared, &request).await)
+                    remote::exchange(&shared, request).await.map(|reply| (identity, before_8_13, reply))
                 }
+                None => None,
+            };
+            // Not connected, or the held connection has just closed: a connection of its own.
+            let (identity, before_8_13, reply) = match on_held {
+                Some(answer) => answer,
                 None => {
                     let (mut channel, identity, _) = remote::connect(config).await.map_err(|e| e.to_string())?;
                     let (before_8_13, request) = ask(&identity);
