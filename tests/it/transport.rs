@@ -156,9 +156,7 @@ async fn resolve_cluster_counts_open_indices_and_names_a_missing_one() {
 #[tokio::test]
 async fn resolve_cluster_probes_every_remote_at_once() {
     let leader = leader_with_index().await;
-    let mut config = ccr_panel::sim::SimConfig::new("local");
-    config.version = ccr_panel::es::Version::new(8, 19, 0);
-    let local = start_sim_with(config).await;
+    let local = local_with_probe_timeouts().await;
     let client = client(&local);
     // Two "remotes" that take the connection and never say a word.
     let (silent_a, silent_b) = (silent_listener().await, silent_listener().await);
@@ -204,9 +202,7 @@ async fn resolve_cluster_asks_a_connected_remote_on_the_connection_it_holds() {
 #[tokio::test]
 async fn a_probe_that_times_out_keeps_the_remote_connected() {
     let leader = leader_with_index().await;
-    let mut config = ccr_panel::sim::SimConfig::new("local");
-    config.version = ccr_panel::es::Version::new(8, 19, 0);
-    let local = start_sim_with(config).await;
+    let local = local_with_probe_timeouts().await;
     let client = client(&local);
     add_remote(&client, "leader", &[leader.transport_address.to_string()]).await;
     assert!(eventually(Duration::from_secs(5), || is_connected(&client, "leader")).await);
@@ -238,6 +234,13 @@ async fn counting_forwarder(target: String) -> (String, std::sync::Arc<std::sync
         }
     });
     (address, count)
+}
+
+/// A local cluster of a version whose `_resolve/cluster` takes a `timeout` (8.19).
+async fn local_with_probe_timeouts() -> SimServer {
+    let mut config = ccr_panel::sim::SimConfig::new("local");
+    config.version = ccr_panel::es::Version::new(8, 19, 0);
+    start_sim_with(config).await
 }
 
 /// A socket that accepts connections and holds them without answering, with its address.
