@@ -65,8 +65,6 @@ struct Inner {
     /// Per cluster, per follower: a follower already tracked is found by name without
     /// allocating a key (the doctor records every follower on each run).
     clusters: HashMap<String, HashMap<Box<str>, Series>>,
-    /// Followers tracked, over all clusters.
-    tracked: usize,
     clock: u64,
 }
 
@@ -103,10 +101,7 @@ impl LagHistory {
             inner.clock += 1;
             let series = match followers.get_mut(follower) {
                 Some(series) => series,
-                None => {
-                    inner.tracked += 1;
-                    followers.entry(follower.into()).or_default()
-                }
+                None => followers.entry(follower.into()).or_default(),
             };
             series.touched = inner.clock;
             let kept = Kept { tenths, lag };
@@ -136,19 +131,23 @@ impl LagHistory {
 
     /// Forgets a follower (converted to a regular index, or deleted).
     pub fn forget(&self, cluster: &str, follower: &str) {
-        let mut guard = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        let inner = &mut *guard;
+        let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         let Some(followers) = inner.clusters.get_mut(cluster) else { return };
-        if followers.remove(follower).is_some() {
-            inner.tracked -= 1;
-        }
+        followers.remove(follower);
         if followers.is_empty() {
             inner.clusters.remove(cluster);
         }
     }
 
     pub fn followers_tracked(&self) -> usize {
-        self.inner.lock().unwrap_or_else(|p| p.into_inner()).tracked
+        self.inner.lock().unwrap_or_else(|p| p.into_inner()).tracked()
+    }
+}
+
+impl Inner {
+    /// Followers tracked, over all clusters (a few clusters: summed when asked).
+    fn tracked(&self) -> usize {
+        self.clusters.values().map(HashMap::len).sum()
     }
 }
 
@@ -156,7 +155,7 @@ impl LagHistory {
 /// many must go (a reading of 10,000 followers overflows by thousands at once; dropping them
 /// one scan each was quadratic).
 fn evict_oldest(inner: &mut Inner) {
-    let Some(excess) = inner.tracked.checked_sub(MAX_FOLLOWERS).filter(|e| *e > 0) else { return };
+    let Some(excess) = inner.tracked().checked_sub(MAX_FOLLOWERS).filter(|e| *e > 0) else { return };
     let mut touched: Vec<u64> = inner.clusters.values().flat_map(|f| f.values().map(|s| s.touched)).collect();
     // Clocks are unique, so exactly `excess` series are at or below the cut.
     let (_, cut, _) = touched.select_nth_unstable(excess - 1);
@@ -168,7 +167,6 @@ fn evict_oldest(inner: &mut Inner) {
         }
     }
     inner.clusters.retain(|_, followers| !followers.is_empty());
-    inner.tracked -= excess;
 }
 
 #[cfg(test)]

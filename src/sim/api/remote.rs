@@ -95,17 +95,54 @@ fn split_expression(sim: &Sim, expression: &str) -> SimResult<SplitExpression> {
     Ok(split)
 }
 
-/// Asks a remote cluster to resolve `expression` over the transport.
-async fn resolve_on_remote(config: &RemoteConfig, expression: String, timeout: Duration) -> Result<Value, String> {
-    let attempt = async {
-        let (mut channel, _, _) = remote::connect(config).await.map_err(|e| e.to_string())?;
-        let reply = channel
-            .request(&json!({"action": "resolve_index", "expression": expression}))
-            .await
-            .map_err(|e| e.to_string())?;
-        reply.get("ok").cloned().ok_or_else(|| reply.get("error").map(Value::to_string).unwrap_or_default())
+/// The connection the cluster holds to each remote of `split`, with who answered on it, while
+/// it is connected under the remote's current settings.
+fn held_connections(sim: &Sim, split: &SplitExpression) -> Vec<Option<(SharedChannel, RemoteIdentity)>> {
+    let state = sim.state();
+    let held = |alias: &String, config: &RemoteConfig| {
+        let conn = state.remotes.get(alias).filter(|c| c.connected && c.config == *config)?;
+        Some((conn.channel.clone()?, conn.identity.clone()?))
     };
-    tokio::time::timeout(timeout, attempt).await.unwrap_or_else(|_| Err("timed out".into()))
+    split.remote.iter().map(|(alias, config, _)| held(alias, config)).collect()
+}
+
+/// Asks a remote the request `ask` makes for it, on the connection the cluster holds to it as
+/// Elasticsearch does, or on one of its own when not connected (or the held one has just
+/// closed); within `limit`.
+async fn ask_remote(
+    held: Option<(SharedChannel, RemoteIdentity)>,
+    config: &RemoteConfig,
+    ask: impl Fn(&RemoteIdentity) -> Value,
+    limit: Duration,
+) -> Result<(RemoteIdentity, Value), String> {
+    let attempt = async {
+        let on_held = match held {
+            Some((shared, identity)) => {
+                let request = ask(&identity);
+                remote::exchange(&shared, request).await.map(|reply| (identity, reply))
+            }
+            None => None,
+        };
+        let (identity, reply) = match on_held {
+            Some(answer) => answer,
+            None => {
+                let (mut channel, identity, _) = remote::connect(config).await.map_err(|e| e.to_string())?;
+                let reply = channel.request(&ask(&identity)).await;
+                (identity, reply)
+            }
+        };
+        Ok((identity, reply.map_err(|e| e.to_string())?))
+    };
+    tokio::time::timeout(limit, attempt).await.unwrap_or_else(|_| Err(TIMED_OUT.into()))
+}
+
+const TIMED_OUT: &str = "timed out";
+
+/// Whether a remote of this version has the resolve-cluster action (8.13): without it,
+/// Elasticsearch asks `_resolve/index` instead, where a closed index matches too, and learns
+/// no version.
+fn has_resolve_cluster(identity: &RemoteIdentity) -> bool {
+    identity.version.parse::<Version>().is_ok_and(|v| v >= Version::new(8, 13, 0))
 }
 
 pub async fn resolve_index(sim: &Arc<Sim>, request: &Request) -> SimResult {
@@ -120,16 +157,15 @@ pub async fn resolve_index(sim: &Arc<Sim>, request: &Request) -> SimResult {
     };
     // Every remote is asked at once, as Elasticsearch does (TransportResolveIndexAction sends
     // one request per remote and answers when the last has).
-    let answers = futures_util::future::join_all(
-        split
-            .remote
-            .iter()
-            .map(|(_, config, parts)| resolve_on_remote(config, parts.join(","), remote::CONNECT_TIMEOUT)),
-    )
+    let held = held_connections(sim, &split);
+    let answers = futures_util::future::join_all(split.remote.iter().zip(held).map(|((_, config, parts), held)| {
+        let ask = |_: &RemoteIdentity| json!({"action": "resolve_index", "expression": parts.join(",")});
+        ask_remote(held, config, ask, remote::CONNECT_TIMEOUT)
+    }))
     .await;
     for ((alias, _, _), answer) in split.remote.iter().zip(answers) {
-        // A remote that cannot be reached is left out, as Elasticsearch does.
-        let Ok(remote) = answer else { continue };
+        // A remote that cannot be reached or refuses is left out, as Elasticsearch does.
+        let Some(remote) = answer.ok().and_then(|(_, reply)| reply.get("ok").cloned()) else { continue };
         for key in ["indices", "aliases", "data_streams"] {
             let Some(items) = remote.get(key).and_then(Value::as_array) else { continue };
             let target = result[key].as_array_mut().expect("resolve results are arrays");
@@ -173,82 +209,60 @@ pub async fn resolve_cluster(sim: &Arc<Sim>, request: &Request) -> SimResult {
     // one request per remote and answers when the last has answered or failed): the answer
     // takes as long as the slowest remote, not the sum of them all.
     let limit = timeout.unwrap_or(remote::CONNECT_TIMEOUT * 2);
-    // Each remote is asked on the connection the cluster holds to it, as Elasticsearch does; a
-    // remote not connected right now is tried on a connection of its own.
-    let held: Vec<Option<(SharedChannel, RemoteIdentity)>> = {
-        let state = sim.state();
-        let held = |alias: &String, config: &RemoteConfig| {
-            let conn = state.remotes.get(alias).filter(|c| c.connected && c.config == *config)?;
-            Some((conn.channel.clone()?, conn.identity.clone()?))
+    let held = held_connections(sim, &split);
+    let answers = futures_util::future::join_all(split.remote.iter().zip(held).map(|((_, config, parts), held)| {
+        let ask = |identity: &RemoteIdentity| {
+            let action = if has_resolve_cluster(identity) { "resolve_cluster" } else { "resolve_index" };
+            json!({"action": action, "expression": parts.join(",")})
         };
-        split.remote.iter().map(|(alias, config, _)| held(alias, config)).collect()
-    };
-    let attempts = split.remote.iter().zip(held).map(|((_, config, parts), held)| {
-        let attempt = async move {
-            // A remote before 8.13 has no resolve-cluster action: Elasticsearch asks it
-            // `_resolve/index` instead, where a closed index matches too, and knows no version.
-            let ask = |identity: &RemoteIdentity| {
-                let before_8_13 = identity.version.parse::<Version>().is_ok_and(|v| v < Version::new(8, 13, 0));
-                let action = if before_8_13 { "resolve_index" } else { "resolve_cluster" };
-                (before_8_13, json!({"action": action, "expression": parts.join(",")}))
-            };
-            let on_held = match held {
-                Some((shared, identity)) => {
-                    let (before_8_13, request) = ask(&identity);
-                    remote::exchange(&shared, request).await.map(|reply| (identity, before_8_13, reply))
-                }
-                None => None,
-            };
-            // Not connected, or the held connection has just closed: a connection of its own.
-            let (identity, before_8_13, reply) = match on_held {
-                Some(answer) => answer,
-                None => {
-                    let (mut channel, identity, _) = remote::connect(config).await.map_err(|e| e.to_string())?;
-                    let (before_8_13, request) = ask(&identity);
-                    let reply = channel.request(&request).await;
-                    (identity, before_8_13, reply)
-                }
-            };
-            Ok::<_, String>((identity, before_8_13, reply.map_err(|e| e.to_string())?))
-        };
-        tokio::time::timeout(limit, attempt)
-    });
-    let answers = futures_util::future::join_all(attempts).await;
+        ask_remote(held, config, ask, limit)
+    }))
+    .await;
     for ((alias, config, _), answer) in split.remote.iter().zip(answers) {
-        let mut entry = json!({"connected": false, "skip_unavailable": config.skip_unavailable});
-        match answer {
-            Ok(Ok((identity, before_8_13, reply))) => match reply.get("ok") {
-                // The remote refused the request: not known to be connected, and why.
-                None => entry["error"] = reply.get("error").cloned().unwrap_or_else(|| json!("unexpected reply")),
-                Some(ok) => {
-                    entry["connected"] = json!(true);
-                    match ok.get("error") {
-                        // A named index the remote lacks: connected, the reason and nothing else.
-                        Some(error) if !index_less => entry["error"] = error.clone(),
-                        _ if before_8_13 => {
-                            if !index_less {
-                                let matching = ok["indices"].as_array().is_some_and(|i| !i.is_empty());
-                                entry["matching_indices"] = json!(matching);
-                            }
-                        }
-                        _ => {
-                            if !index_less {
-                                entry["matching_indices"] = json!(ok["matching_indices"].as_bool() == Some(true));
-                            }
-                            entry["version"] = version_json(&identity.version);
-                        }
-                    }
-                }
-            },
-            Ok(Err(_)) => {}
-            Err(_) if timeout.is_some() => {
-                entry["error"] = json!("Request timed out before receiving a response from the remote cluster");
-            }
-            Err(_) => {}
-        }
+        let entry = remote_entry(config, answer, index_less, timeout.is_some());
         out.insert(alias.clone(), entry);
     }
     Ok(Reply::ok(Value::Object(out)))
+}
+
+/// A remote's entry in `_resolve/cluster` from its answer (`ResolveClusterInfo`): not
+/// connected when it could not be reached or refused; a named index it lacks as an error on a
+/// connected entry; otherwise whether an index matches, and its version from 8.13.
+fn remote_entry(
+    config: &RemoteConfig,
+    answer: Result<(RemoteIdentity, Value), String>,
+    index_less: bool,
+    timeout_asked: bool,
+) -> Value {
+    let mut entry = json!({"connected": false, "skip_unavailable": config.skip_unavailable});
+    let (identity, reply) = match answer {
+        Ok(answered) => answered,
+        Err(e) if e == TIMED_OUT && timeout_asked => {
+            entry["error"] = json!("Request timed out before receiving a response from the remote cluster");
+            return entry;
+        }
+        Err(_) => return entry,
+    };
+    let Some(ok) = reply.get("ok") else {
+        entry["error"] = reply.get("error").cloned().unwrap_or_else(|| json!("unexpected reply"));
+        return entry;
+    };
+    entry["connected"] = json!(true);
+    if index_less {
+        if has_resolve_cluster(&identity) {
+            entry["version"] = version_json(&identity.version);
+        }
+        return entry;
+    }
+    if let Some(error) = ok.get("error") {
+        entry["error"] = error.clone();
+    } else if has_resolve_cluster(&identity) {
+        entry["matching_indices"] = json!(ok["matching_indices"].as_bool() == Some(true));
+        entry["version"] = version_json(&identity.version);
+    } else {
+        entry["matching_indices"] = json!(ok["indices"].as_array().is_some_and(|i| !i.is_empty()));
+    }
+    entry
 }
 
 fn version_json(number: &str) -> Value {
