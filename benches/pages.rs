@@ -358,8 +358,25 @@ fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
+/// `CCR_BENCH_PANEL_WRAPPER="valgrind --tool=callgrind ..."` (what `scripts/link-order` sets):
+/// the command, split on whitespace, that the panel runs under.
+fn panel_wrapper() -> Option<Vec<String>> {
+    let words: Vec<String> =
+        std::env::var("CCR_BENCH_PANEL_WRAPPER").ok()?.split_whitespace().map(str::to_owned).collect();
+    (!words.is_empty()).then_some(words)
+}
+
 fn spawn_panel(sim_url: &str, port: u16) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_ccr-panel"))
+    let panel = env!("CARGO_BIN_EXE_ccr-panel");
+    let mut command = match panel_wrapper() {
+        Some(wrapper) => {
+            let mut command = Command::new(&wrapper[0]);
+            command.args(&wrapper[1..]).arg(panel);
+            command
+        }
+        None => Command::new(panel),
+    };
+    command
         .args(["serve", "--auth", "es", "--listen", &format!("127.0.0.1:{port}"), "--es-url", sim_url])
         .args(["--session-key", "benchmark-session-key-of-at-least-32-bytes"])
         .env("CCR_PANEL_LOG", "warn")
@@ -369,11 +386,24 @@ fn spawn_panel(sim_url: &str, port: u16) -> Child {
         .expect("the panel binary starts")
 }
 
+/// Ends the panel. Under a wrapper, with SIGINT: the panel shuts down cleanly, and the wrapper
+/// (callgrind) writes what it recorded on the way out, which a SIGKILL would lose.
+fn stop_panel(mut panel: Child) {
+    if panel_wrapper().is_some() {
+        let pid = libc::pid_t::try_from(panel.id()).expect("a pid fits in pid_t");
+        // SAFETY: kill only sends a signal to our own child, which we have not yet waited for.
+        unsafe { libc::kill(pid, libc::SIGINT) };
+    } else {
+        let _ = panel.kill();
+    }
+    let _ = panel.wait();
+}
+
 /// Process start to the first 200 from `/healthz`, polling with plain blocking sockets.
 fn start_up(sim_url: &str) -> Duration {
     let port = free_port();
     let started = Instant::now();
-    let mut panel = spawn_panel(sim_url, port);
+    let panel = spawn_panel(sim_url, port);
     let elapsed = loop {
         if let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) {
             let _ = stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
@@ -386,8 +416,7 @@ fn start_up(sim_url: &str) -> Duration {
         assert!(started.elapsed() < Duration::from_secs(10), "the panel starts within 10 s");
         std::thread::sleep(Duration::from_micros(200));
     };
-    let _ = panel.kill();
-    let _ = panel.wait();
+    stop_panel(panel);
     elapsed
 }
 
@@ -527,8 +556,7 @@ fn main() {
             eprintln!("holding the panel (pid {}) for {hold} s", panel.id());
             tokio::time::sleep(Duration::from_secs(hold)).await;
         }
-        let _ = panel.kill();
-        let _ = panel.wait();
+        stop_panel(panel);
 
         // --- the report ------------------------------------------------------------------
         let machine = std::fs::read_to_string("/proc/cpuinfo")
