@@ -15,10 +15,14 @@ use ccr_panel::web::auth::{self, AuthSettings};
 use ccr_panel::{AppState, ManagedCluster, app, demo, startup};
 
 fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if matches!(cli.command, Command::Serve(_)) {
+        ccr_panel::memory::restart_with_serve_tunables();
+    }
     // Before the runtime starts its threads (see `memory`).
     ccr_panel::memory::tune_allocator();
     match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
-        Ok(runtime) => runtime.block_on(run()),
+        Ok(runtime) => runtime.block_on(run(cli)),
         Err(error) => {
             eprintln!("ccr-panel: cannot start the runtime: {error}");
             ExitCode::FAILURE
@@ -26,10 +30,9 @@ fn main() -> ExitCode {
     }
 }
 
-async fn run() -> ExitCode {
+async fn run(cli: Cli) -> ExitCode {
     // One TLS provider for the whole process (reqwest and the panel's own TLS both use rustls).
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let cli = Cli::parse();
     let filter = EnvFilter::try_new(&cli.log).unwrap_or_else(|_| EnvFilter::new("info"));
     // Colours only for a terminal: log files and collectors get plain text.
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stdout());

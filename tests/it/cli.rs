@@ -89,8 +89,17 @@ fn demo_serves_the_panel_and_prints_where() {
 
 /// Runs the binary until it prints its URL; returns the child and the URL.
 fn start_panel(args: &[&str]) -> (std::process::Child, String, std::sync::mpsc::Receiver<String>) {
+    start_panel_with(args, |command| command)
+}
+
+/// [`start_panel`], with the command changed first (its environment, say).
+fn start_panel_with(
+    args: &[&str],
+    change: impl FnOnce(&mut Command) -> &mut Command,
+) -> (std::process::Child, String, std::sync::mpsc::Receiver<String>) {
     use std::io::{BufRead, BufReader};
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ccr-panel"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_ccr-panel"));
+    let mut child = change(&mut command)
         .args(args)
         .env("CCR_PANEL_LOG", "info")
         .stdout(std::process::Stdio::piped())
@@ -105,7 +114,12 @@ fn start_panel(args: &[&str]) -> (std::process::Child, String, std::sync::mpsc::
         }
     });
     let url = loop {
-        let line = received.recv_timeout(std::time::Duration::from_secs(20)).expect("the panel starts");
+        let Ok(line) = received.recv_timeout(std::time::Duration::from_secs(20)) else {
+            // Not left running (or starting itself again and again) after the test.
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the panel did not start");
+        };
         if let Some(rest) = line.strip_prefix("ccr-panel is running at ") {
             break rest.split_whitespace().next().unwrap().trim_end_matches('/').to_owned();
         }
@@ -280,4 +294,64 @@ fn a_client_that_never_finishes_its_headers_is_cut_off() {
         read.is_err_and(|e| matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut));
     assert!(!timed_out, "the connection is still open after {:?}", started.elapsed());
     assert!(started.elapsed() < std::time::Duration::from_secs(20), "{:?}", started.elapsed());
+}
+
+/// `serve` starts itself again with glibc's per-thread caches of freed blocks off
+/// (`memory::restart_with_serve_tunables`): the same process, with the arguments it was given,
+/// serving; an operator's own setting is kept, a process started that way does not start
+/// again, and nothing else than `serve` is started again.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_restarts_itself_with_its_allocator_settings_unless_the_operator_chose() {
+    use std::os::unix::process::CommandExt;
+    let sim = crate::helpers::start_sim("local").await;
+    let url = sim.url();
+    let serve = ["serve", "--auth", "none", "--listen", "127.0.0.1:0", "--es-url", url.as_str()];
+    // `/proc/<pid>/environ` and `cmdline`: NUL-separated.
+    let read_fields = |pid: u32, file: &str| -> Vec<String> {
+        let bytes = std::fs::read(format!("/proc/{pid}/{file}")).unwrap_or_default();
+        bytes.split(|byte| *byte == 0).map(|field| String::from_utf8_lossy(field).into_owned()).collect()
+    };
+    // What glibc left of the variable: as it parses it at start, glibc 2.36 cuts the process's
+    // own copy at the first `:` (every setting still applies).
+    let first_setting = |tunables: &str| tunables.split(':').next().unwrap_or_default().to_owned();
+    let tunables_of = |pid: u32| -> Vec<String> {
+        read_fields(pid, "environ")
+            .iter()
+            .filter_map(|e| e.strip_prefix("GLIBC_TUNABLES="))
+            .map(first_setting)
+            .collect()
+    };
+    let ours = first_setting(ccr_panel::memory::SERVE_TUNABLES);
+    const CHOSEN: &str = "glibc.malloc.arena_max=4";
+    // The variables set for the panel, and the first allocator setting it then runs with.
+    type Environment = &'static [(&'static str, &'static str)];
+    let cases: [(Environment, Vec<String>); 4] = [
+        (&[], vec![ours]),
+        (&[("GLIBC_TUNABLES", CHOSEN)], vec![CHOSEN.to_owned()]),
+        (&[("MALLOC_ARENA_MAX", "4")], vec![]),
+        (&[("CCR_PANEL_ALLOCATOR_SET", "1")], vec![]),
+    ];
+    for (environment, expected) in cases {
+        let (mut child, panel, _) = start_panel_with(&serve, |command| {
+            command.env_remove("GLIBC_TUNABLES").env_remove("MALLOC_ARENA_MAX").arg0("ccr-panel-under-test");
+            command.envs(environment.iter().copied())
+        });
+        let found = tunables_of(child.id());
+        let program = read_fields(child.id(), "cmdline").into_iter().next().unwrap_or_default();
+        let health = reqwest::get(format!("{panel}/healthz")).await.map(|answer| answer.status());
+        // Stopped before the checks, so that a failed one leaves no panel running.
+        let _ = child.kill();
+        let _ = child.wait();
+        assert_eq!(found, expected, "with {environment:?}");
+        assert_eq!(program, "ccr-panel-under-test", "the name it was started under is kept");
+        assert_eq!(health.unwrap(), 200);
+    }
+    let (mut demo, _, _) = start_panel_with(&["demo", "--listen", "127.0.0.1:0"], |command| {
+        command.env_remove("GLIBC_TUNABLES").env_remove("MALLOC_ARENA_MAX")
+    });
+    let found = tunables_of(demo.id());
+    let _ = demo.kill();
+    let _ = demo.wait();
+    assert!(found.is_empty(), "only serve starts itself again: {found:?}");
 }
