@@ -40,7 +40,7 @@ pub const SERVE_TUNABLES: &str = "glibc.malloc.tcache_count=0:glibc.malloc.arena
 
 /// Starts `serve` again, in the same process (same id, arguments and environment, plus
 /// [`SERVE_TUNABLES`] in `GLIBC_TUNABLES`); returns only when it does not, and the panel then
-/// runs with glibc's defaults.
+/// runs with the caches on.
 ///
 /// Why: glibc keeps up to seven freed blocks of each small size per thread (its tcache) to reuse
 /// them without a lock, and `malloc_trim` cannot hand back a page that holds one. After a load
