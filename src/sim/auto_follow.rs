@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use super::Sim;
 use super::api::indices::glob;
-use super::remote::{self, RemoteConfig};
+use super::remote::RemoteLink;
 use super::state::now_millis;
 
 const POLL_INTERVAL: Duration = Duration::from_millis(200);
@@ -34,10 +34,9 @@ pub struct RemoteIndices {
 }
 
 /// Reads the remote's indices; the error is an exception as JSON.
-pub async fn remote_indices(config: &RemoteConfig) -> Result<RemoteIndices, Value> {
+pub async fn remote_indices(link: &mut RemoteLink) -> Result<RemoteIndices, Value> {
     let failed = |e: String| json!({"type": "connect_transport_exception", "reason": e});
-    let (mut channel, _, _) = remote::connect(config).await.map_err(|e| failed(e.to_string()))?;
-    let reply = channel.request(&json!({"action": "list_indices"})).await.map_err(|e| failed(e.to_string()))?;
+    let reply = link.request(&json!({"action": "list_indices"})).await.map_err(|e| failed(e.to_string()))?;
     let ok = reply.get("ok").ok_or_else(|| failed("unexpected reply".into()))?;
     let indices = ok["indices"]
         .as_array()
@@ -82,7 +81,7 @@ async fn run(sim: Weak<Sim>) {
 
 /// One check of every remote that has active patterns.
 async fn round(sim: &Arc<Sim>) {
-    let remotes: Vec<(String, Option<RemoteConfig>)> = {
+    let remotes: Vec<(String, Option<RemoteLink>)> = {
         let state = sim.state();
         let mut aliases: Vec<String> = state
             .auto_follow
@@ -92,16 +91,16 @@ async fn round(sim: &Arc<Sim>) {
             .collect();
         aliases.sort();
         aliases.dedup();
-        aliases.into_iter().map(|a| (a.clone(), state.remotes.get(&a).map(|c| c.config.clone()))).collect()
+        aliases.into_iter().map(|a| (a.clone(), state.remotes.get(&a).map(RemoteLink::new))).collect()
     };
     {
         // A remote no active pattern uses is no longer auto-followed.
         let mut state = sim.state();
         state.auto_follow_stats.clusters.retain(|alias, _| remotes.iter().any(|(a, _)| a == alias));
     }
-    for (alias, config) in remotes {
-        let fetched = match &config {
-            Some(config) => remote_indices(config).await,
+    for (alias, link) in remotes {
+        let fetched = match link {
+            Some(mut link) => remote_indices(&mut link).await,
             None => Err(
                 json!({"type": "no_such_remote_cluster_exception", "reason": format!("no such remote cluster: [{alias}]")}),
             ),

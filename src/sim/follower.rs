@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 
 use super::Sim;
 use super::leader::{exception, lease_id};
-use super::remote::{self, RemoteConfig};
+use super::remote::RemoteLink;
 use super::state::{ClusterState, Doc, Tombstone};
 
 const POLL_INTERVAL: Duration = Duration::from_millis(250);
@@ -148,36 +148,39 @@ pub struct ReadTarget {
     pub max_operations: Option<u64>,
 }
 
-/// Follower side: one read per shard over one connection; each result is the leader's
-/// answer or the exception (as JSON) the read failed with.
+/// Follower side: one read per shard, over the connection the cluster holds to the remote
+/// (see [`RemoteLink`]); each result is the leader's answer or the exception (as JSON)
+/// the read failed with. A read that cannot reach the remote ends the round: the shards after
+/// it get the same exception rather than a connection attempt each.
 pub async fn fetch_round(
-    config: &RemoteConfig,
+    link: &mut RemoteLink,
     target: &ReadTarget,
     froms: &[Option<i64>],
 ) -> Vec<Option<Result<Value, Value>>> {
-    let channel = remote::connect(config).await;
-    let mut channel = match channel {
-        Ok((channel, _, _)) => channel,
-        Err(e) => {
-            let error = exception("connect_transport_exception", e.to_string());
-            return froms.iter().map(|f| f.map(|_| Err(error.clone()))).collect();
-        }
-    };
+    let mut unreachable = None;
     let mut results = Vec::with_capacity(froms.len());
     for (shard, from) in froms.iter().enumerate() {
         let Some(from) = from else {
             results.push(None);
             continue;
         };
+        if let Some(error) = &unreachable {
+            results.push(Some(Err(Value::clone(error))));
+            continue;
+        }
         let request = json!({"action": "shard_changes", "index": target.leader, "uuid": target.uuid,
             "shard": shard, "from_seq_no": from, "lease_id": target.lease_id, "restore": target.restore,
             "max_operation_count": target.max_operations});
-        let result = match channel.request(&request).await {
+        let result = match link.request(&request).await {
             Ok(reply) => match reply.get("ok") {
                 Some(changes) => Ok(changes.clone()),
                 None => Err(reply.get("error").cloned().unwrap_or_else(|| exception("exception", "unexpected reply"))),
             },
-            Err(e) => Err(exception("connect_transport_exception", e.to_string())),
+            Err(e) => {
+                let error = exception("connect_transport_exception", e.to_string());
+                unreachable = Some(error.clone());
+                Err(error)
+            }
         };
         results.push(Some(result));
     }
@@ -297,22 +300,22 @@ async fn pull(sim: Weak<Sim>, follower: String, generation: u64) {
             let follow = state.indices.get(&follower).and_then(|i| i.follower.as_ref());
             match follow {
                 Some(f) if f.active && f.generation == generation => {
-                    let config = state.remotes.get(&f.remote_cluster).map(|c| c.config.clone());
+                    let link = state.remotes.get(&f.remote_cluster).map(RemoteLink::new);
                     // A shard stopped by a fatal exception reads no more.
                     let froms: Vec<Option<i64>> = f
                         .shards
                         .iter()
                         .map(|s| s.fatal_exception.is_none().then_some(s.follower_global_checkpoint + 1))
                         .collect();
-                    target(&state, &follower).map(|t| (config, t, froms, f.remote_cluster.clone()))
+                    target(&state, &follower).map(|t| (link, t, froms, f.remote_cluster.clone()))
                 }
                 _ => None,
             }
         };
-        let Some((config, target, froms, remote_name)) = task else { return };
+        let Some((link, target, froms, remote_name)) = task else { return };
         let started = Instant::now();
-        let results = match config {
-            Some(config) => fetch_round(&config, &target, &froms).await,
+        let results = match link {
+            Some(mut link) => fetch_round(&mut link, &target, &froms).await,
             None => {
                 let error =
                     exception("no_such_remote_cluster_exception", format!("no such remote cluster: [{remote_name}]"));

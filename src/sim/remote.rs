@@ -149,6 +149,45 @@ pub async fn exchange(shared: &SharedChannel, request: Value) -> Option<Result<V
     task.await.ok().flatten()
 }
 
+/// A remote as this cluster's own requests reach it (a follower's reads, put-follow's look at
+/// the leader, the auto-follow coordinator's): over the connection the cluster holds while it
+/// is connected, as Elasticsearch does, and over one opened for the purpose only when it is
+/// not (Elasticsearch connects on demand then), or when the held one has just closed.
+pub struct RemoteLink {
+    config: RemoteConfig,
+    held: Option<SharedChannel>,
+    own: Option<Channel>,
+}
+
+impl RemoteLink {
+    pub fn new(connection: &RemoteConnection) -> RemoteLink {
+        let held = connection.channel.clone().filter(|_| connection.connected);
+        RemoteLink { config: connection.config.clone(), held, own: None }
+    }
+
+    /// One request and its reply. A held connection that fails is left to the connection
+    /// task to reopen (the reply is the failure, as a read over it would fail in
+    /// Elasticsearch); one found closed is passed over for a connection of the link's own.
+    pub async fn request(&mut self, request: &Value) -> Result<Value, TransportError> {
+        if let Some(shared) = &self.held {
+            match exchange(shared, request.clone()).await {
+                Some(reply) => {
+                    if reply.is_err() {
+                        self.held = None;
+                    }
+                    return reply;
+                }
+                None => self.held = None,
+            }
+        }
+        let channel = match &mut self.own {
+            Some(channel) => channel,
+            own => own.insert(connect(&self.config).await?.0),
+        };
+        channel.request(request).await
+    }
+}
+
 impl Drop for RemoteConnection {
     fn drop(&mut self) {
         self.task.abort();

@@ -198,6 +198,36 @@ async fn resolve_cluster_asks_a_connected_remote_on_the_connection_it_holds() {
     assert!(is_connected(&client, "leader").await);
 }
 
+/// A follower's reads, put-follow's look at the leader and an auto-follow pattern's read of the
+/// remote's indices all go over the connection the cluster holds, as in Elasticsearch: with
+/// the remote connected, following and replicating open no connection of their own.
+#[tokio::test]
+async fn following_reads_over_the_connection_the_cluster_holds() {
+    use crate::sim_migration::{count, follow, index_docs};
+    use std::sync::atomic::Ordering::SeqCst;
+    let leader = leader_with_index().await;
+    let local = start_sim("local").await;
+    let client = client(&local);
+    let (through, connections) = counting_forwarder(leader.transport_address.to_string()).await;
+    add_remote(&client, "leader", std::slice::from_ref(&through)).await;
+    assert!(eventually(Duration::from_secs(5), || is_connected(&client, "leader")).await);
+    let before = connections.load(SeqCst);
+
+    index_docs(&leader, "myindex", 3).await;
+    let (status, body) = follow(&local, "copy", "myindex").await;
+    assert!(status.is_success(), "{body}");
+    assert!(eventually(Duration::from_secs(5), || async { count(&local, "copy").await == 3 }).await, "the copy");
+    index_docs(&leader, "myindex", 5).await;
+    assert!(eventually(Duration::from_secs(5), || async { count(&local, "copy").await == 5 }).await, "replicated");
+    let pattern = json!({"remote_cluster": "leader", "leader_index_patterns": ["log-*"]});
+    let (status, body) =
+        crate::sim_migration::call(&local, reqwest::Method::PUT, "/_ccr/auto_follow/logs", Some(pattern)).await;
+    assert!(status.is_success(), "{body}");
+
+    assert_eq!(connections.load(SeqCst), before, "no connection of their own");
+    assert!(is_connected(&client, "leader").await);
+}
+
 /// A probe that stops waiting leaves the remote's connection as it was.
 #[tokio::test]
 async fn a_probe_that_times_out_keeps_the_remote_connected() {

@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 
 use super::super::Sim;
 use super::super::auto_follow;
+use super::super::remote::RemoteLink;
 use super::super::reply::{EsException, Reply, SimResult};
 use super::super::state::AutoFollowPattern;
 use super::Request;
@@ -75,7 +76,7 @@ pub async fn put_auto_follow(sim: &Sim, request: &Request) -> SimResult {
             "Validation Failed: 1: [leader_index_patterns] is missing;",
         ));
     }
-    let config = sim.state().remotes.get(&remote).map(|c| c.config.clone()).ok_or_else(|| {
+    let mut link = sim.state().remotes.get(&remote).map(RemoteLink::new).ok_or_else(|| {
         EsException::new(404, "no_such_remote_cluster_exception", format!("no such remote cluster: [{remote}]"))
     })?;
     let mut stored = json!({
@@ -93,7 +94,7 @@ pub async fn put_auto_follow(sim: &Sim, request: &Request) -> SimResult {
         stored.extend(parameters.clone());
     }
     // The leader indices that match now are never followed by this pattern.
-    let existing = auto_follow::remote_indices(&config)
+    let existing = auto_follow::remote_indices(&mut link)
         .await
         .map_err(|e| EsException::new(500, "connect_transport_exception", e["reason"].as_str().unwrap_or_default()))?;
     let mut state = sim.state();

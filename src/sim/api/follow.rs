@@ -76,10 +76,10 @@ pub async fn put_follow(sim: &Arc<Sim>, request: &Request) -> SimResult {
         .to_owned();
     let leader =
         body["leader_index"].as_str().filter(|s| !s.is_empty()).ok_or_else(|| validation("leader_index"))?.to_owned();
-    let config = {
+    let mut link = {
         let state = sim.state();
         super::indices::validate_index_name(&name, state.version())?;
-        state.remotes.get(&remote_name).map(|c| c.config.clone()).ok_or_else(|| {
+        state.remotes.get(&remote_name).map(remote::RemoteLink::new).ok_or_else(|| {
             EsException::new(
                 404,
                 "no_such_remote_cluster_exception",
@@ -87,10 +87,7 @@ pub async fn put_follow(sim: &Arc<Sim>, request: &Request) -> SimResult {
             )
         })?
     };
-    let (mut channel, _, _) = remote::connect(&config)
-        .await
-        .map_err(|e| EsException::new(500, "connect_transport_exception", e.to_string()))?;
-    let leader_info = channel
+    let leader_info = link
         .request(&json!({"action": "read_index", "index": leader}))
         .await
         .map_err(|e| EsException::new(500, "connect_transport_exception", e.to_string()))?;
@@ -156,7 +153,7 @@ pub async fn put_follow(sim: &Arc<Sim>, request: &Request) -> SimResult {
     };
     if let (Some(target), Some(generation)) = (target, generation) {
         let froms: Vec<Option<i64>> = (0..shard_count).map(|_| Some(0)).collect();
-        let results = follower::fetch_round(&config, &target, &froms).await;
+        let results = follower::fetch_round(&mut link, &target, &froms).await;
         let mut state = sim.state();
         for (shard, result) in results.into_iter().enumerate() {
             if let Some(Ok(changes)) = result {
@@ -231,7 +228,7 @@ pub async fn resume_follow(sim: &Arc<Sim>, request: &Request) -> SimResult {
 /// remote unreachable) stay until they expire or `forget_follower` removes them.
 pub async fn unfollow(sim: &Sim, request: &Request) -> SimResult {
     let name = request.param(0).unwrap_or_default();
-    let (lease, config) = {
+    let (lease, link) = {
         let mut state = sim.state();
         let open = state.index(name)?.state == IndexState::Open;
         let follow = follower_of(&mut state, name)?;
@@ -247,16 +244,14 @@ pub async fn unfollow(sim: &Sim, request: &Request) -> SimResult {
         }
         let remote = follow.remote_cluster.clone();
         let lease = follower::target(&state, name).map(|t| (t.leader, t.lease_id));
-        let config = state.remotes.get(&remote).map(|c| c.config.clone());
+        let link = state.remotes.get(&remote).map(remote::RemoteLink::new);
         let index = state.index_mut(name)?;
         index.follower = None;
         index.settings.remove("index.xpack.ccr.following_index");
-        (lease, config)
+        (lease, link)
     };
-    if let (Some((leader, lease_id)), Some(config)) = (lease, config)
-        && let Ok((mut channel, _, _)) = remote::connect(&config).await
-    {
-        let _ = channel.request(&json!({"action": "forget_lease", "index": leader, "lease_id": lease_id})).await;
+    if let (Some((leader, lease_id)), Some(mut link)) = (lease, link) {
+        let _ = link.request(&json!({"action": "forget_lease", "index": leader, "lease_id": lease_id})).await;
     }
     Ok(Reply::acknowledged())
 }

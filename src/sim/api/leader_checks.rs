@@ -44,13 +44,12 @@ pub(super) async fn check_leader_for_resume(sim: &Sim, name: &str) -> SimResult<
         let state = sim.state();
         let follow = state.indices.get(name).and_then(|i| i.follower.as_ref());
         follow.and_then(|f| {
-            let config = state.remotes.get(&f.remote_cluster).map(|c| c.config.clone())?;
-            Some((config, f.remote_cluster.clone(), f.leader_index.clone()))
+            let link = state.remotes.get(&f.remote_cluster).map(remote::RemoteLink::new)?;
+            Some((link, f.remote_cluster.clone(), f.leader_index.clone()))
         })
     };
-    let Some((config, remote_name, leader)) = target else { return Ok(()) };
-    let Ok((mut channel, _, _)) = remote::connect(&config).await else { return Ok(()) };
-    let Ok(leader_info) = channel.request(&json!({"action": "read_index", "index": leader})).await else {
+    let Some((mut link, remote_name, leader)) = target else { return Ok(()) };
+    let Ok(leader_info) = link.request(&json!({"action": "read_index", "index": leader})).await else {
         return Ok(());
     };
     if leader_info.get("error").is_some() {
