@@ -146,62 +146,72 @@ pub fn app(state: AppState) -> Router {
         .merge(assets::router())
         .fallback(|uri: axum::http::Uri| async move { AppError::NotFound(path_and_query(&uri)) })
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
-        // After any change, the doctor's kept reports are stale.
-        .layer(middleware::from_fn_with_state(state.clone(), doctor::forget_reports_after_changes))
-        // Rejections by axum's own extractors (bad form, bad path, wrong type, too large)
-        // become the panel's error page; one body limit holds for every extractor.
-        .layer(middleware::from_fn(refusals::as_error_pages))
-        .layer(axum::extract::DefaultBodyLimit::max(csrf::MAX_BODY_BYTES))
-        // Innermost first: sign-in, then CSRF, then the error pages of all of them (and of the
-        // handlers), then the request context around everything.
-        .layer(middleware::from_fn_with_state(state.clone(), auth::identify_user))
-        .layer(middleware::from_fn_with_state(state.clone(), csrf::verify))
-        .layer(middleware::from_fn(error::render_errors))
-        .layer(middleware::from_fn_with_state(state.clone(), context::with_context))
-        // Adds `Vary: HX-Request` to the answers of requests whose htmx header was read.
-        .layer(axum_htmx::AutoVaryLayer)
+        // One `layer` call for the whole stack: axum boxes every route again at each call, and
+        // a request then went through sixteen boxed services, each cloned for it (a tenth of
+        // the panel's work before it asks Elasticsearch anything, `perf`; fix 32 in
+        // BENCHMARKS.md). Outermost first.
+        .layer(
+            tower::ServiceBuilder::new()
+                // Adds `Vary: HX-Request` to the answers of requests whose htmx header was read.
+                .layer(axum_htmx::AutoVaryLayer)
+                // The request context around everything, then the error pages of all that is
+                // inside (and of the handlers), then CSRF, then sign-in.
+                .layer(middleware::from_fn_with_state(state.clone(), context::with_context))
+                .layer(middleware::from_fn(error::render_errors))
+                .layer(middleware::from_fn_with_state(state.clone(), csrf::verify))
+                .layer(middleware::from_fn_with_state(state.clone(), auth::identify_user))
+                // Rejections by axum's own extractors (bad form, bad path, wrong type, too
+                // large) become the panel's error page; one body limit holds for every extractor.
+                .layer(axum::extract::DefaultBodyLimit::max(csrf::MAX_BODY_BYTES))
+                .layer(middleware::from_fn(refusals::as_error_pages))
+                // After any change, the doctor's kept reports are stale.
+                .layer(middleware::from_fn_with_state(state.clone(), doctor::forget_reports_after_changes)),
+        )
         .with_state(state.clone());
     // Outside sign-in and CSRF: Prometheus has no session; the endpoint checks its own token.
     let routes = match state.metrics.clone().filter(|m| m.on_panel_address) {
         Some(endpoint) => routes.merge(metrics::router(endpoint)),
         None => routes,
     };
-    routes
-        // Gzip for pages and fragments when the browser takes it (assets come pre-compressed,
-        // and an answer that has a `Content-Encoding` is left alone); adds `Vary` to the
-        // answers it could compress (a smaller one is the same for every browser). Level 2:
-        // measured on a 66 KB follower list, 0.19 ms and 6.2 KB against 0.47 ms and 5.2 KB at
-        // the default 6; a page is sent once, so the time counts more than the kilobyte.
-        // Only answers past [`COMPRESS_FROM_BYTES`].
-        .layer(
-            tower_http::compression::CompressionLayer::new()
-                .quality(tower_http::CompressionLevel::Precise(2))
-                .compress_when(DefaultPredicate::new().and(SizeAbove::new(COMPRESS_FROM_BYTES))),
-        )
-        .layer(tower::util::option_layer(hsts))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            HeaderName::from_static("content-security-policy"),
-            HeaderValue::from_static(CSP),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            HeaderName::from_static("x-content-type-options"),
-            HeaderValue::from_static("nosniff"),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            HeaderName::from_static("referrer-policy"),
-            HeaderValue::from_static("same-origin"),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            HeaderName::from_static("x-frame-options"),
-            HeaderValue::from_static("DENY"),
-        ))
-        .layer(PropagateRequestIdLayer::new(x_request_id.clone()))
-        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
-            let id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
-            // `user` is filled in by the sign-in layer once it knows who is asking.
-            tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id, user = tracing::field::Empty)
-        }))
-        .layer(SetRequestIdLayer::new(x_request_id, MakeRequestUuid))
-        // Outermost: a client's id is kept only in the strict format, else a fresh one is made.
-        .layer(middleware::map_request(refusals::drop_odd_request_id))
+    // Outermost first (one `layer` call, as above).
+    routes.layer(
+        tower::ServiceBuilder::new()
+            // A client's id is kept only in the strict format, else a fresh one is made.
+            .layer(middleware::map_request(refusals::drop_odd_request_id))
+            .layer(SetRequestIdLayer::new(x_request_id.clone(), MakeRequestUuid))
+            .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+                let id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+                // `user` is filled in by the sign-in layer once it knows who is asking.
+                tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id, user = tracing::field::Empty)
+            }))
+            .layer(PropagateRequestIdLayer::new(x_request_id))
+            .layer(SetResponseHeaderLayer::overriding(
+                HeaderName::from_static("x-frame-options"),
+                HeaderValue::from_static("DENY"),
+            ))
+            .layer(SetResponseHeaderLayer::overriding(
+                HeaderName::from_static("referrer-policy"),
+                HeaderValue::from_static("same-origin"),
+            ))
+            .layer(SetResponseHeaderLayer::overriding(
+                HeaderName::from_static("x-content-type-options"),
+                HeaderValue::from_static("nosniff"),
+            ))
+            .layer(SetResponseHeaderLayer::if_not_present(
+                HeaderName::from_static("content-security-policy"),
+                HeaderValue::from_static(CSP),
+            ))
+            .option_layer(hsts)
+            // Gzip for pages and fragments when the browser takes it (assets come
+            // pre-compressed, and an answer that has a `Content-Encoding` is left alone); adds
+            // `Vary` to the answers it could compress (a smaller one is the same for every
+            // browser). Level 2: measured on a 66 KB follower list, 0.19 ms and 6.2 KB against
+            // 0.47 ms and 5.2 KB at the default 6; a page is sent once, so the time counts more
+            // than the kilobyte. Only answers past [`COMPRESS_FROM_BYTES`].
+            .layer(
+                tower_http::compression::CompressionLayer::new()
+                    .quality(tower_http::CompressionLevel::Precise(2))
+                    .compress_when(DefaultPredicate::new().and(SizeAbove::new(COMPRESS_FROM_BYTES))),
+            ),
+    )
 }
