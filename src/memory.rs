@@ -74,7 +74,7 @@ pub fn restart_with_serve_tunables() {
     }
     let error = command.args(args).env("GLIBC_TUNABLES", SERVE_TUNABLES).env(RESTARTED, "1").exec();
     // Logging is not set up yet.
-    eprintln!("ccr-panel: running with glibc's default allocator settings (could not start again: {error})");
+    eprintln!("ccr-panel: running with glibc's per-thread caches of freed blocks on (could not start again: {error})");
 }
 
 /// Set in the environment of the process [`restart_with_serve_tunables`] starts.
