@@ -179,16 +179,18 @@ async fn sign_in(http: &reqwest::Client, base: &str) -> Session {
     session
 }
 
-/// A page as a browser loads it: the status and the bytes on the wire (body as sent).
-async fn load(http: &reqwest::Client, base: &str, cookies: &str, path: &str) -> (u16, Vec<u8>, usize) {
+/// A page as a browser loads it: the status and the bytes on the wire (body as sent). The
+/// cookies are kept as a browser keeps them (see [`keep_cookies`]).
+async fn load(http: &reqwest::Client, base: &str, cookies: &mut String, path: &str) -> (u16, Vec<u8>, usize) {
     let answer = http
         .get(format!("{base}{path}"))
-        .header("cookie", cookies)
+        .header("cookie", cookies.as_str())
         .header("accept-encoding", ACCEPT_ENCODING)
         .send()
         .await;
     match answer {
         Ok(answer) => {
+            keep_cookies(cookies, answer.headers());
             let status = answer.status().as_u16();
             let header_bytes: usize = answer.headers().iter().map(|(k, v)| k.as_str().len() + v.len() + 4).sum();
             let body = answer.bytes().await.map(|b| b.to_vec()).unwrap_or_default();
@@ -199,6 +201,18 @@ async fn load(http: &reqwest::Client, base: &str, cookies: &str, path: &str) -> 
             eprintln!("{path}: no answer: {error:?}");
             (0, Vec::new(), 0)
         }
+    }
+}
+
+/// What a browser does with a `Set-Cookie`: the cookie replaces the one of that name for the
+/// next requests. (The panel sends its session cookie again once it is a minute old; a client
+/// that kept the old one would have it sealed anew on every page.)
+fn keep_cookies(cookies: &mut String, headers: &reqwest::header::HeaderMap) {
+    for set in headers.get_all(reqwest::header::SET_COOKIE) {
+        let Some(pair) = set.to_str().ok().and_then(|s| s.split(';').next()).map(str::trim) else { continue };
+        let Some((name, _)) = pair.split_once('=') else { continue };
+        let kept = cookies.split("; ").filter(|p| !p.is_empty() && p.split_once('=').map(|(n, _)| n) != Some(name));
+        *cookies = kept.chain([pair]).collect::<Vec<_>>().join("; ");
     }
 }
 
@@ -243,7 +257,7 @@ impl Overhead {
 async fn overhead(
     http: &reqwest::Client,
     (base, pid): (&str, u32),
-    cookies: &str,
+    cookies: &mut String,
     local: &SimServer,
     size: usize,
     page: &Page,
@@ -313,12 +327,13 @@ async fn drive(
     let tasks: Vec<_> = sessions[..users]
         .iter()
         .map(|cookies| {
-            let (http, base, cookies, path) = (http.clone(), base.to_owned(), cookies.clone(), page.path.to_owned());
+            let (http, base, mut cookies, path) =
+                (http.clone(), base.to_owned(), cookies.clone(), page.path.to_owned());
             tokio::spawn(async move {
                 let (mut latencies, mut errors) = (Vec::new(), 0);
                 while started.elapsed() < LOAD_DURATION {
                     let begun = Instant::now();
-                    let (status, body, _) = load(&http, &base, &cookies, &path).await;
+                    let (status, body, _) = load(&http, &base, &mut cookies, &path).await;
                     latencies.push(begun.elapsed());
                     if status != 200 {
                         errors += 1;
@@ -493,7 +508,7 @@ fn main() {
         for _ in 0..*USERS.iter().max().unwrap() {
             sessions.push(sign_in(&http, &base).await.cookie_header());
         }
-        let cookies = sessions[0].clone();
+        let mut cookies = sessions[0].clone();
         let sessions = Arc::new(sessions);
 
         let (mut overheads, mut delayed, mut loads) = (Vec::new(), Vec::new(), Vec::new());
@@ -508,14 +523,14 @@ fn main() {
             grown = size;
             eprintln!("{:>6.1} s: {size} followers", whole.elapsed().as_secs_f64());
             for page in PAGES.iter().filter(|p| chosen(p)) {
-                overheads.push(overhead(&http, (&base, panel.id()), &cookies, &local, size, page).await);
+                overheads.push(overhead(&http, (&base, panel.id()), &mut cookies, &local, size, page).await);
             }
             if size == smallest {
                 // The same, with each request to the simulator answered 1 ms later: a cluster
                 // across a network rather than on loopback (see NETWORK_DELAY_MS).
                 local.sim.inject_fault(Fault::new("/", FaultKind::Hang { millis: NETWORK_DELAY_MS }));
                 for page in PAGES.iter().filter(|p| chosen(p)) {
-                    delayed.push(overhead(&http, (&base, panel.id()), &cookies, &local, size, page).await);
+                    delayed.push(overhead(&http, (&base, panel.id()), &mut cookies, &local, size, page).await);
                 }
                 local.sim.clear_faults();
             }
@@ -528,11 +543,11 @@ fn main() {
             if size == largest {
                 after_load = rss_split_kib(panel.id());
                 // A cold load of the follower list: the page, then every asset it links.
-                let (_, html, headers) = load(&http, &base, &cookies, "/follower-indices").await;
+                let (_, html, headers) = load(&http, &base, &mut cookies, "/follower-indices").await;
                 let text = String::from_utf8_lossy(&decoded(&html)).into_owned();
                 weight.push(("HTML".to_owned(), html.len() + headers, decoded(&html).len()));
                 for asset in linked_assets(&text) {
-                    let (status, body, headers) = load(&http, &base, &cookies, &asset).await;
+                    let (status, body, headers) = load(&http, &base, &mut cookies, &asset).await;
                     assert_eq!(status, 200, "{asset}");
                     let name = asset.rsplit('/').next().unwrap_or_default().to_owned();
                     weight.push((name, body.len() + headers, decoded(&body).len()));
