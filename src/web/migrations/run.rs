@@ -243,6 +243,12 @@ pub async fn run_step(
         StepName::Verify => recipe::verify(clusters, &working, WAIT).await,
         StepName::Cutover => recipe::cutover(clusters, &working, true, &aliases).await,
     };
+    if step == StepName::Cutover {
+        // A converted index's lag chart is over, as after a convert on the follower screens.
+        for index in working.indices.iter().filter(|i| outcomes.get(&i.leader_index).is_some_and(|o| o.ok)) {
+            state.lag_history.forget(&screen.cluster.name, &index.follower_index);
+        }
+    }
     let failures: Vec<(String, String)> =
         outcomes.iter().filter(|(_, o)| !o.ok).map(|(name, o)| (name.clone(), o.key.clone())).collect();
     // The step's own changes to the plan (the re-indexed copy, the remote) go in with its outcomes.

@@ -52,7 +52,9 @@ async fn a_migration_runs_step_by_step_and_survives_a_restart() {
     assert_eq!(old.count("legacy-ccr").await.unwrap(), 30);
 
     // A restart: a new panel over the same clusters finds the migration where it was.
-    let mut visitor = Visitor::new(&clusters.panel());
+    let state = clusters.state();
+    let history = state.lag_history.clone();
+    let mut visitor = Visitor::new(&ccr_panel::app(state));
     let list = visitor.get("/migrations").await;
     assert_eq!(list.texts("#migrations tbody tr").len(), 1);
     let page = visitor.get(&at).await;
@@ -80,6 +82,8 @@ async fn a_migration_runs_step_by_step_and_survives_a_restart() {
     })
     .await;
     assert!(arrived, "the follower catches up");
+    assert_eq!(visitor.get("/follower-indices/orders").await.status, 200);
+    assert_eq!(history.samples("new", "orders").len(), 1, "the detail page took a reading");
 
     let page = run(&mut visitor, &at, "verify", &[]).await;
     assert_eq!(outcome(&page, "verify", "orders"), "migration-verified", "{}", page.body);
@@ -93,6 +97,8 @@ async fn a_migration_runs_step_by_step_and_survives_a_restart() {
     assert_eq!(outcome(&page, "cutover", "orders"), "migration-converted", "{}", page.body);
     assert!(page.attr("#run-next", "action").is_none(), "finished");
     assert!(page.attr("#follow-progress", "hx-get").is_none(), "no more polling once cut over");
+    assert!(history.samples("new", "orders").is_empty(), "a regular index has no lag chart");
+    assert_eq!(history.followers_tracked(), 0);
     for (index, count) in [("legacy", 30), ("orders", 25)] {
         assert!(new.follow_info(index).await.unwrap().is_empty(), "{index} is a regular index");
         assert_eq!(new.count(index).await.unwrap(), count);

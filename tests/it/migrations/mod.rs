@@ -48,18 +48,27 @@ impl TwoClusters {
     /// A panel on `new` that knows `old` as a configured cluster (a fresh one each call, as
     /// after a restart).
     pub fn panel(&self) -> axum::Router {
-        panel_with_leader(client(&self.leader), &self.local)
+        app(self.state())
+    }
+
+    /// The state of a panel over both clusters (for a test that looks into it).
+    pub fn state(&self) -> AppState {
+        state_with_leader(client(&self.leader), &self.local)
     }
 }
 
 pub fn panel_with_leader(leader: EsClient, local: &SimServer) -> axum::Router {
-    app(AppState::new(
+    app(state_with_leader(leader, local))
+}
+
+fn state_with_leader(leader: EsClient, local: &SimServer) -> AppState {
+    AppState::new(
         vec![
             ManagedCluster { name: "new".into(), client: client(local) },
             ManagedCluster { name: "old".into(), client: leader },
         ],
         AuthSettings::anonymous(),
-    ))
+    )
 }
 
 pub async fn documents(client: &EsClient, index: &str, from: u32, n: u32) {
