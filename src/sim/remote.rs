@@ -184,7 +184,12 @@ impl RemoteLink {
             Some(channel) => channel,
             own => own.insert(connect(&self.config).await?.0),
         };
-        channel.request(request).await
+        let reply = channel.request(request).await;
+        if reply.is_err() {
+            // A reply may still come on it, to be read as the answer to the next request.
+            self.own = None;
+        }
+        reply
     }
 }
 

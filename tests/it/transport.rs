@@ -198,12 +198,14 @@ async fn resolve_cluster_asks_a_connected_remote_on_the_connection_it_holds() {
     assert!(is_connected(&client, "leader").await);
 }
 
-/// A follower's reads, put-follow's look at the leader and an auto-follow pattern's read of the
-/// remote's indices all go over the connection the cluster holds, as in Elasticsearch: with
-/// the remote connected, following and replicating open no connection of their own.
+/// A follower's reads, put-follow's and resume's looks at the leader, unfollow's removal of
+/// its lease and the auto-follow coordinator's reads of the remote's indices all go over the
+/// connection the cluster holds, as in Elasticsearch: with the remote connected, following,
+/// replicating and converting open no connection of their own.
 #[tokio::test]
 async fn following_reads_over_the_connection_the_cluster_holds() {
-    use crate::sim_migration::{count, follow, index_docs};
+    use crate::sim_migration::{call, count, follow, index_docs};
+    use reqwest::Method;
     use std::sync::atomic::Ordering::SeqCst;
     let leader = leader_with_index().await;
     let local = start_sim("local").await;
@@ -220,9 +222,22 @@ async fn following_reads_over_the_connection_the_cluster_holds() {
     index_docs(&leader, "myindex", 5).await;
     assert!(eventually(Duration::from_secs(5), || async { count(&local, "copy").await == 5 }).await, "replicated");
     let pattern = json!({"remote_cluster": "leader", "leader_index_patterns": ["log-*"]});
-    let (status, body) =
-        crate::sim_migration::call(&local, reqwest::Method::PUT, "/_ccr/auto_follow/logs", Some(pattern)).await;
+    let (status, body) = call(&local, Method::PUT, "/_ccr/auto_follow/logs", Some(pattern)).await;
     assert!(status.is_success(), "{body}");
+    // The coordinator's rounds find a new leader index and follow it.
+    crate::helpers::client(&leader).create_index("log-1", &json!({})).await.unwrap();
+    let followed = || async { client.index_exists("log-1").await.unwrap_or(false) };
+    assert!(eventually(Duration::from_secs(5), followed).await, "auto-followed");
+    for (path, body) in [
+        ("/copy/_ccr/pause_follow", None),
+        ("/copy/_ccr/resume_follow", Some(json!({}))),
+        ("/copy/_ccr/pause_follow", None),
+        ("/copy/_close", None),
+        ("/copy/_ccr/unfollow", None),
+    ] {
+        let (status, answer) = call(&local, Method::POST, path, body).await;
+        assert!(status.is_success(), "{path}: {answer}");
+    }
 
     assert_eq!(connections.load(SeqCst), before, "no connection of their own");
     assert!(is_connected(&client, "leader").await);
