@@ -244,8 +244,10 @@ pub async fn run_step(
         StepName::Cutover => recipe::cutover(clusters, &working, true, &aliases).await,
     };
     if step == StepName::Cutover {
-        // A converted index's lag chart is over, as after a convert on the follower screens.
-        for index in working.indices.iter().filter(|i| outcomes.get(&i.leader_index).is_some_and(|o| o.ok)) {
+        // A converted index's lag chart is over, as after a convert on the follower screens
+        // (an alias refused after the convert still leaves a regular index).
+        let converted = |o: &plan::IndexOutcome| o.ok || o.key == "migration-alias-failed";
+        for index in working.indices.iter().filter(|i| outcomes.get(&i.leader_index).is_some_and(converted)) {
             state.lag_history.forget(&screen.cluster.name, &index.follower_index);
         }
     }

@@ -115,8 +115,12 @@ async fn bad_or_taken_alias_names_are_refused_before_anything_runs() {
 async fn an_alias_elasticsearch_refuses_leaves_the_converted_index_open_and_writable() {
     let clusters = TwoClusters::start().await;
     let new = client(&clusters.local);
-    let mut visitor = Visitor::new(&clusters.panel());
+    let state = clusters.state();
+    let history = state.lag_history.clone();
+    let mut visitor = Visitor::new(&ccr_panel::app(state));
     let at = ready_to_cut_over(&clusters, &mut visitor).await;
+    assert_eq!(visitor.get("/follower-indices/new-orders").await.status, 200);
+    assert_eq!(history.samples("new", "new-orders").len(), 1, "the detail page took a reading");
     // Someone makes an index of that name between the check and the alias (a fault stands in
     // for the race: the add is refused the way Elasticsearch refuses it).
     let body = json!({"error": {"root_cause": [{"type": "invalid_alias_name_exception", "reason": "Invalid alias name [shop-orders]: an index or data stream exists with the same name as the alias"}], "type": "invalid_alias_name_exception", "reason": "Invalid alias name [shop-orders]: an index or data stream exists with the same name as the alias"}, "status": 400});
@@ -131,6 +135,7 @@ async fn an_alias_elasticsearch_refuses_leaves_the_converted_index_open_and_writ
     assert!(page.text("#flash").contains("orders"), "named in the report");
     assert!(new.follow_info("new-orders").await.unwrap().is_empty(), "converted all the same");
     new.index_doc("new-orders", Some("after"), &json!({"n": 0})).await.expect("open and writable");
+    assert!(history.samples("new", "new-orders").is_empty(), "a regular index has no lag chart");
     let state = page.attr("#step-cutover [data-state]", "data-state").unwrap();
     assert_eq!(state, "migration-state-failed", "not done: the cut-over can be repeated");
     assert_eq!(page.texts("#step-cutover [data-key='migration-alias-failed']").len(), 1);
