@@ -21,7 +21,6 @@ mod panel_process;
 
 use std::io::{Read, Write};
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ccr_panel::sim::fault::{Fault, FaultKind};
@@ -205,14 +204,19 @@ async fn load(http: &reqwest::Client, base: &str, cookies: &mut String, path: &s
 }
 
 /// What a browser does with a `Set-Cookie`: the cookie replaces the one of that name for the
-/// next requests. (The panel sends its session cookie again once it is a minute old; a client
-/// that kept the old one would have it sealed anew on every page.)
+/// next requests, and one that expires at once (`Max-Age=0`, or no value) is dropped. (The
+/// panel sends its session cookie again once it is a minute old; a client that kept the old
+/// one would have it sealed anew on every page.)
 fn keep_cookies(cookies: &mut String, headers: &reqwest::header::HeaderMap) {
     for set in headers.get_all(reqwest::header::SET_COOKIE) {
-        let Some(pair) = set.to_str().ok().and_then(|s| s.split(';').next()).map(str::trim) else { continue };
-        let Some((name, _)) = pair.split_once('=') else { continue };
+        let Ok(set) = set.to_str() else { continue };
+        let mut parts = set.split(';').map(str::trim);
+        let Some((name, value)) = parts.next().and_then(|pair| pair.split_once('=')) else { continue };
+        let expired = value.is_empty() || parts.any(|a| a.eq_ignore_ascii_case("max-age=0"));
         let kept = cookies.split("; ").filter(|p| !p.is_empty() && p.split_once('=').map(|(n, _)| n) != Some(name));
-        *cookies = kept.chain([pair]).collect::<Vec<_>>().join("; ");
+        let pair = format!("{name}={value}");
+        let added = (!expired).then_some(pair.as_str());
+        *cookies = kept.chain(added).collect::<Vec<_>>().join("; ");
     }
 }
 
@@ -314,11 +318,12 @@ struct Load {
     p99: Duration,
 }
 
-/// `users` signed-in sessions loading `path` as fast as they can for [`LOAD_DURATION`].
+/// `users` signed-in sessions loading `path` as fast as they can for [`LOAD_DURATION`]; each
+/// keeps the cookies it is sent for the next run.
 async fn drive(
     http: &reqwest::Client,
     base: &str,
-    sessions: &[String],
+    sessions: &mut [String],
     size: usize,
     page: &Page,
     users: usize,
@@ -345,15 +350,16 @@ async fn drive(
                         }
                     }
                 }
-                (latencies, errors)
+                (latencies, errors, cookies)
             })
         })
         .collect();
     let (mut latencies, mut errors) = (Vec::new(), 0);
-    for task in tasks {
-        let (l, e) = task.await.unwrap();
+    for (task, kept) in tasks.into_iter().zip(sessions.iter_mut()) {
+        let (l, e, cookies) = task.await.unwrap();
         latencies.extend(l);
         errors += e;
+        *kept = cookies;
     }
     let elapsed = started.elapsed();
     latencies.sort();
@@ -509,7 +515,6 @@ fn main() {
             sessions.push(sign_in(&http, &base).await.cookie_header());
         }
         let mut cookies = sessions[0].clone();
-        let sessions = Arc::new(sessions);
 
         let (mut overheads, mut delayed, mut loads) = (Vec::new(), Vec::new(), Vec::new());
         let mut grown = 0;
@@ -536,7 +541,7 @@ fn main() {
             }
             for page in LOAD_PAGES.iter().filter(|p| chosen(p)) {
                 for users in USERS {
-                    loads.push(drive(&http, &base, &sessions, size, page, users).await);
+                    loads.push(drive(&http, &base, &mut sessions, size, page, users).await);
                 }
             }
             local.sim.clear_requests();
