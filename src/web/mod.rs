@@ -146,10 +146,10 @@ pub fn app(state: AppState) -> Router {
         .merge(assets::router())
         .fallback(|uri: axum::http::Uri| async move { AppError::NotFound(path_and_query(&uri)) })
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
-        // One `layer` call for the whole stack: axum boxes every route again at each call, and
-        // a request then went through sixteen boxed services, each cloned for it (a tenth of
-        // the panel's work before it asks Elasticsearch anything, `perf`; fix 32 in
-        // BENCHMARKS.md). Outermost first.
+        // One `layer` call per stack: axum boxes every route again at each call, and with one
+        // call per layer (eighteen) a request went through as many boxed services, each cloned
+        // for it (a tenth of the panel's work before it asks Elasticsearch anything, `perf`;
+        // fix 32 in BENCHMARKS.md). Outermost first.
         .layer(
             tower::ServiceBuilder::new()
                 // Adds `Vary: HX-Request` to the answers of requests whose htmx header was read.
