@@ -179,23 +179,44 @@ async fn resolve_cluster_probes_every_remote_at_once() {
     assert!(took >= Duration::from_secs(2) && took < Duration::from_millis(3_900), "took {took:?}");
 }
 
+/// `local`, connected to `leader` (which holds `myindex`) as its remote `leader` through a
+/// forwarder that counts the connections opened to the leader.
+struct CountedRemote {
+    leader: SimServer,
+    local: SimServer,
+    client: EsClient,
+    connections: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl CountedRemote {
+    async fn connected() -> CountedRemote {
+        let leader = leader_with_index().await;
+        let local = start_sim("local").await;
+        let client = client(&local);
+        let (through, connections) = counting_forwarder(leader.transport_address.to_string()).await;
+        add_remote(&client, "leader", std::slice::from_ref(&through)).await;
+        assert!(eventually(Duration::from_secs(5), || is_connected(&client, "leader")).await);
+        CountedRemote { leader, local, client, connections }
+    }
+
+    /// Connections opened to the leader so far.
+    fn opened(&self) -> usize {
+        self.connections.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
 /// A probe goes over the connection the cluster holds to the remote, as in Elasticsearch, and
 /// opens none of its own.
 #[tokio::test]
 async fn resolve_cluster_asks_a_connected_remote_on_the_connection_it_holds() {
-    let leader = leader_with_index().await;
-    let local = start_sim("local").await;
-    let client = client(&local);
-    let (through, connections) = counting_forwarder(leader.transport_address.to_string()).await;
-    add_remote(&client, "leader", std::slice::from_ref(&through)).await;
-    assert!(eventually(Duration::from_secs(5), || is_connected(&client, "leader")).await);
-    let before = connections.load(std::sync::atomic::Ordering::SeqCst);
+    let remote = CountedRemote::connected().await;
+    let before = remote.opened();
     for _ in 0..5 {
-        let clusters = client.resolve_cluster("leader:my*", None).await.unwrap();
+        let clusters = remote.client.resolve_cluster("leader:my*", None).await.unwrap();
         assert_eq!(clusters["leader"].matching_indices, Some(true));
     }
-    assert_eq!(connections.load(std::sync::atomic::Ordering::SeqCst), before, "no connection per probe");
-    assert!(is_connected(&client, "leader").await);
+    assert_eq!(remote.opened(), before, "no connection per probe");
+    assert!(is_connected(&remote.client, "leader").await);
 }
 
 /// A follower's reads, put-follow's and resume's looks at the leader, unfollow's removal of
@@ -206,26 +227,21 @@ async fn resolve_cluster_asks_a_connected_remote_on_the_connection_it_holds() {
 async fn following_reads_over_the_connection_the_cluster_holds() {
     use crate::sim_migration::{call, count, follow, index_docs};
     use reqwest::Method;
-    use std::sync::atomic::Ordering::SeqCst;
-    let leader = leader_with_index().await;
-    let local = start_sim("local").await;
-    let client = client(&local);
-    let (through, connections) = counting_forwarder(leader.transport_address.to_string()).await;
-    add_remote(&client, "leader", std::slice::from_ref(&through)).await;
-    assert!(eventually(Duration::from_secs(5), || is_connected(&client, "leader")).await);
-    let before = connections.load(SeqCst);
+    let remote = CountedRemote::connected().await;
+    let (leader, local, client) = (&remote.leader, &remote.local, &remote.client);
+    let before = remote.opened();
 
-    index_docs(&leader, "myindex", 3).await;
-    let (status, body) = follow(&local, "copy", "myindex").await;
+    index_docs(leader, "myindex", 3).await;
+    let (status, body) = follow(local, "copy", "myindex").await;
     assert!(status.is_success(), "{body}");
-    assert!(eventually(Duration::from_secs(5), || async { count(&local, "copy").await == 3 }).await, "the copy");
-    index_docs(&leader, "myindex", 5).await;
-    assert!(eventually(Duration::from_secs(5), || async { count(&local, "copy").await == 5 }).await, "replicated");
+    assert!(eventually(Duration::from_secs(5), || async { count(local, "copy").await == 3 }).await, "the copy");
+    index_docs(leader, "myindex", 5).await;
+    assert!(eventually(Duration::from_secs(5), || async { count(local, "copy").await == 5 }).await, "replicated");
     let pattern = json!({"remote_cluster": "leader", "leader_index_patterns": ["log-*"]});
-    let (status, body) = call(&local, Method::PUT, "/_ccr/auto_follow/logs", Some(pattern)).await;
+    let (status, body) = call(local, Method::PUT, "/_ccr/auto_follow/logs", Some(pattern)).await;
     assert!(status.is_success(), "{body}");
     // The coordinator's rounds find a new leader index and follow it.
-    crate::helpers::client(&leader).create_index("log-1", &json!({})).await.unwrap();
+    crate::helpers::client(leader).create_index("log-1", &json!({})).await.unwrap();
     let followed = || async { client.index_exists("log-1").await.unwrap_or(false) };
     assert!(eventually(Duration::from_secs(5), followed).await, "auto-followed");
     for (path, body) in [
@@ -235,12 +251,12 @@ async fn following_reads_over_the_connection_the_cluster_holds() {
         ("/copy/_close", None),
         ("/copy/_ccr/unfollow", None),
     ] {
-        let (status, answer) = call(&local, Method::POST, path, body).await;
+        let (status, answer) = call(local, Method::POST, path, body).await;
         assert!(status.is_success(), "{path}: {answer}");
     }
 
-    assert_eq!(connections.load(SeqCst), before, "no connection of their own");
-    assert!(is_connected(&client, "leader").await);
+    assert_eq!(remote.opened(), before, "no connection of their own");
+    assert!(is_connected(client, "leader").await);
 }
 
 /// A probe that stops waiting leaves the remote's connection as it was.
