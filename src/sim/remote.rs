@@ -149,27 +149,43 @@ pub async fn exchange(shared: &SharedChannel, request: Value) -> Option<Result<V
     task.await.ok().flatten()
 }
 
-/// A remote as this cluster's own requests reach it (a follower's reads, put-follow's look at
-/// the leader, the auto-follow coordinator's): over the connection the cluster holds while it
-/// is connected, as Elasticsearch does, and over one opened for the purpose only when it is
-/// not (Elasticsearch connects on demand then), or when the held one has just closed.
+/// A remote as this cluster's own requests reach it (a probe, a follower's reads, put-follow's
+/// look at the leader, the auto-follow coordinator's): over the connection the cluster holds
+/// while it is connected, as Elasticsearch does, and over one opened for the purpose only when
+/// it is not (Elasticsearch connects on demand then), or when the held one has just closed.
 pub struct RemoteLink {
     config: RemoteConfig,
-    held: Option<SharedChannel>,
-    own: Option<Channel>,
+    held: Option<(SharedChannel, RemoteIdentity)>,
+    own: Option<(Channel, RemoteIdentity)>,
 }
 
 impl RemoteLink {
     pub fn new(connection: &RemoteConnection) -> RemoteLink {
-        let held = connection.channel.clone().filter(|_| connection.connected);
-        RemoteLink { config: connection.config.clone(), held, own: None }
+        RemoteLink::under(Some(connection), &connection.config)
+    }
+
+    /// A link to the remote as `config` defines it now: the held connection only while it is
+    /// connected under these very settings.
+    pub fn under(connection: Option<&RemoteConnection>, config: &RemoteConfig) -> RemoteLink {
+        let held = connection
+            .filter(|c| c.connected && c.config == *config)
+            .and_then(|c| Some((c.channel.clone()?, c.identity.clone()?)));
+        RemoteLink { config: config.clone(), held, own: None }
+    }
+
+    /// Who answers on the link (a connection of its own is opened when none is held).
+    pub async fn identity(&mut self) -> Result<RemoteIdentity, TransportError> {
+        match &self.held {
+            Some((_, identity)) => Ok(identity.clone()),
+            None => Ok(self.own().await?.1.clone()),
+        }
     }
 
     /// One request and its reply. A held connection that fails is left to the connection
     /// task to reopen (the reply is the failure, as a read over it would fail in
     /// Elasticsearch); one found closed is passed over for a connection of the link's own.
     pub async fn request(&mut self, request: &Value) -> Result<Value, TransportError> {
-        if let Some(shared) = &self.held {
+        if let Some((shared, _)) = &self.held {
             match exchange(shared, request.clone()).await {
                 Some(reply) => {
                     if reply.is_err() {
@@ -180,16 +196,23 @@ impl RemoteLink {
                 None => self.held = None,
             }
         }
-        let channel = match &mut self.own {
-            Some(channel) => channel,
-            own => own.insert(connect(&self.config).await?.0),
-        };
-        let reply = channel.request(request).await;
+        let reply = self.own().await?.0.request(request).await;
         if reply.is_err() {
             // A reply may still come on it, to be read as the answer to the next request.
             self.own = None;
         }
         reply
+    }
+
+    /// The link's own connection, opened at the first need.
+    async fn own(&mut self) -> Result<&mut (Channel, RemoteIdentity), TransportError> {
+        match &mut self.own {
+            Some(own) => Ok(own),
+            own => {
+                let (channel, identity, _) = connect(&self.config).await?;
+                Ok(own.insert((channel, identity)))
+            }
+        }
     }
 }
 

@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde_json::{Map, Value, json};
 
 use super::super::Sim;
-use super::super::remote::{self, RemoteConfig, RemoteIdentity, RemoteMode, SharedChannel};
+use super::super::remote::{self, RemoteConfig, RemoteIdentity, RemoteLink, RemoteMode};
 use super::super::reply::{EsException, Reply, SimResult};
 use super::super::settings::parse_time;
 
@@ -95,43 +95,22 @@ fn split_expression(sim: &Sim, expression: &str) -> SimResult<SplitExpression> {
     Ok(split)
 }
 
-/// The connection the cluster holds to each remote of `split`, with who answered on it, while
-/// it is connected under the remote's current settings.
-fn held_connections(sim: &Sim, split: &SplitExpression) -> Vec<Option<(SharedChannel, RemoteIdentity)>> {
+/// A link to each remote of `split`, under its current settings (see [`RemoteLink`]).
+fn links(sim: &Sim, split: &SplitExpression) -> Vec<RemoteLink> {
     let state = sim.state();
-    let held = |alias: &String, config: &RemoteConfig| {
-        let conn = state.remotes.get(alias).filter(|c| c.connected && c.config == *config)?;
-        Some((conn.channel.clone()?, conn.identity.clone()?))
-    };
-    split.remote.iter().map(|(alias, config, _)| held(alias, config)).collect()
+    split.remote.iter().map(|(alias, config, _)| RemoteLink::under(state.remotes.get(alias), config)).collect()
 }
 
-/// Asks a remote the request `ask` makes for it, on the connection the cluster holds to it as
-/// Elasticsearch does, or on one of its own when not connected (or the held one has just
-/// closed); within `limit`.
+/// Asks a remote the request `ask` makes for it (see [`RemoteLink`]), within `limit`.
 async fn ask_remote(
-    held: Option<(SharedChannel, RemoteIdentity)>,
-    config: &RemoteConfig,
+    mut link: RemoteLink,
     ask: impl Fn(&RemoteIdentity) -> Value,
     limit: Duration,
 ) -> Result<(RemoteIdentity, Value), String> {
     let attempt = async {
-        let on_held = match held {
-            Some((shared, identity)) => {
-                let request = ask(&identity);
-                remote::exchange(&shared, request).await.map(|reply| (identity, reply))
-            }
-            None => None,
-        };
-        let (identity, reply) = match on_held {
-            Some(answer) => answer,
-            None => {
-                let (mut channel, identity, _) = remote::connect(config).await.map_err(|e| e.to_string())?;
-                let reply = channel.request(&ask(&identity)).await;
-                (identity, reply)
-            }
-        };
-        Ok((identity, reply.map_err(|e| e.to_string())?))
+        let identity = link.identity().await.map_err(|e| e.to_string())?;
+        let reply = link.request(&ask(&identity)).await.map_err(|e| e.to_string())?;
+        Ok((identity, reply))
     };
     tokio::time::timeout(limit, attempt).await.unwrap_or_else(|_| Err(TIMED_OUT.into()))
 }
@@ -157,10 +136,10 @@ pub async fn resolve_index(sim: &Arc<Sim>, request: &Request) -> SimResult {
     };
     // Every remote is asked at once, as Elasticsearch does (TransportResolveIndexAction sends
     // one request per remote and answers when the last has).
-    let held = held_connections(sim, &split);
-    let answers = futures_util::future::join_all(split.remote.iter().zip(held).map(|((_, config, parts), held)| {
+    let links = links(sim, &split);
+    let answers = futures_util::future::join_all(split.remote.iter().zip(links).map(|((_, _, parts), link)| {
         let ask = |_: &RemoteIdentity| json!({"action": "resolve_index", "expression": parts.join(",")});
-        ask_remote(held, config, ask, remote::CONNECT_TIMEOUT)
+        ask_remote(link, ask, remote::CONNECT_TIMEOUT)
     }))
     .await;
     for ((alias, _, _), answer) in split.remote.iter().zip(answers) {
@@ -209,13 +188,13 @@ pub async fn resolve_cluster(sim: &Arc<Sim>, request: &Request) -> SimResult {
     // one request per remote and answers when the last has answered or failed): the answer
     // takes as long as the slowest remote, not the sum of them all.
     let limit = timeout.unwrap_or(remote::CONNECT_TIMEOUT * 2);
-    let held = held_connections(sim, &split);
-    let answers = futures_util::future::join_all(split.remote.iter().zip(held).map(|((_, config, parts), held)| {
+    let links = links(sim, &split);
+    let answers = futures_util::future::join_all(split.remote.iter().zip(links).map(|((_, _, parts), link)| {
         let ask = |identity: &RemoteIdentity| {
             let action = if has_resolve_cluster(identity) { "resolve_cluster" } else { "resolve_index" };
             json!({"action": action, "expression": parts.join(",")})
         };
-        ask_remote(held, config, ask, limit)
+        ask_remote(link, ask, limit)
     }))
     .await;
     for ((alias, config, _), answer) in split.remote.iter().zip(answers) {
