@@ -21,7 +21,15 @@ fn main() -> ExitCode {
     }
     // Before the runtime starts its threads (see `memory`).
     ccr_panel::memory::tune_allocator();
-    match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    if matches!(cli.command, Command::Serve(_)) {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let chosen = std::env::var_os("TOKIO_WORKER_THREADS").is_some();
+        if let Some(workers) = ccr_panel::startup::serve_worker_threads(cores, chosen) {
+            builder.worker_threads(workers);
+        }
+    }
+    match builder.enable_all().build() {
         Ok(runtime) => runtime.block_on(run(cli)),
         Err(error) => {
             eprintln!("ccr-panel: cannot start the runtime: {error}");
