@@ -21,14 +21,17 @@ fn main() -> ExitCode {
     }
     // Before the runtime starts its threads (see `memory`).
     ccr_panel::memory::tune_allocator();
-    let mut builder = tokio::runtime::Builder::new_multi_thread();
-    if matches!(cli.command, Command::Serve(_)) {
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let chosen = std::env::var_os("TOKIO_WORKER_THREADS").is_some();
-        if let Some(workers) = ccr_panel::startup::serve_worker_threads(cores, chosen) {
-            builder.worker_threads(workers);
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chosen = std::env::var_os(startup::WORKER_THREADS_VARIABLE);
+    let workers = match startup::worker_threads(matches!(cli.command, Command::Serve(_)), cores, chosen.as_deref()) {
+        Ok(workers) => workers,
+        Err(message) => {
+            eprintln!("ccr-panel: {message}");
+            return ExitCode::FAILURE;
         }
-    }
+    };
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    builder.worker_threads(workers);
     match builder.enable_all().build() {
         Ok(runtime) => runtime.block_on(run(cli)),
         Err(error) => {

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 /// At start: large buffers (1 MiB and more: the answers and lists of thousands of followers)
 /// always get their own mapping, returned to the system when freed, while a page's gzip state
 /// (a few hundred KiB, every page) is reused from the heap rather than mapped and faulted in
-/// each time; at most two arenas (the runtime has one worker per core, and the panel's work is
+/// each time; at most two arenas (`serve` runs a worker for every two cores, and its work is
 /// short): less memory held apart per thread. One arena left 0.7 MiB less after the load on
 /// 2 cores, but would make every worker of a larger machine wait on one lock. An operator's
 /// own `MALLOC_ARENA_MAX` or `GLIBC_TUNABLES` is left as it is.

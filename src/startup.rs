@@ -18,17 +18,32 @@ use crate::web::auth::{self, AuthMode, AuthSettings, LoginLimiter};
 use crate::web::metrics::MetricsEndpoint;
 use crate::web::session::SessionConfig;
 
-/// How many worker threads `serve`'s runtime gets: one for every two cores (at least one),
-/// unless the operator set tokio's own `TOKIO_WORKER_THREADS` (`None`: the runtime reads it).
+/// The variable, tokio's own, by which an operator chooses the number of worker threads.
+pub const WORKER_THREADS_VARIABLE: &str = "TOKIO_WORKER_THREADS";
+
+/// How many worker threads the runtime gets: [`WORKER_THREADS_VARIABLE`] when the operator set
+/// it (a whole number from 1; anything else is refused here with a message, where tokio would
+/// panic), else one for every two cores for `serve` (at least one) and one per core for the
+/// other commands (the simulator does Elasticsearch's work, tokio's default suits it).
 ///
-/// Why not one per core (tokio's default): a page is mostly waiting on Elasticsearch, and each
-/// of its requests passes between the page's task and the connection's, which a second worker
-/// picks up by being woken (a futex and a context switch each time). Measured on 2 cores
-/// (`cargo bench --bench pages`, BENCHMARKS.md fix 35): one worker used about a fifth less CPU
-/// per page and answered small pages 2 to 8 % sooner; 64 users at 100 followers got 10 to 15 %
-/// fewer pages a second, and at 10,000 as many or more.
-pub fn serve_worker_threads(cores: usize, chosen_by_operator: bool) -> Option<usize> {
-    (!chosen_by_operator).then_some((cores / 2).max(1))
+/// Why not one per core for `serve`: a page is mostly waiting on Elasticsearch, and each of its
+/// requests passes between the page's task and the connection's, which a second worker picks
+/// up by being woken (a futex and a context switch each time). Measured on 2 cores
+/// (BENCHMARKS.md, fix 35): one worker used 7 to 25 % less CPU per page and answered small
+/// pages 2 to 8 % sooner; 64 users at 100 followers got 8 to 15 % fewer pages a second, at
+/// 10,000 as many or more. The cost: a page's longest stretch of CPU without waiting
+/// (decoding one whole list of 10,000 followers, tens of milliseconds) holds up the others on
+/// a machine of 2 or 3 cores.
+pub fn worker_threads(serve: bool, cores: usize, chosen: Option<&std::ffi::OsStr>) -> Result<usize, String> {
+    match chosen {
+        Some(value) => value
+            .to_str()
+            .and_then(|v| v.trim().parse::<usize>().ok())
+            .filter(|n| *n >= 1)
+            .ok_or_else(|| format!("{WORKER_THREADS_VARIABLE} must be a whole number from 1, not {value:?}")),
+        None if serve => Ok((cores / 2).max(1)),
+        None => Ok(cores.max(1)),
+    }
 }
 
 /// The configured clusters with their clients.
@@ -172,14 +187,21 @@ pub fn metrics_endpoint(
 
 #[cfg(test)]
 mod tests {
-    use super::serve_worker_threads;
+    use super::worker_threads;
+    use std::ffi::OsStr;
 
     #[test]
     fn serve_gets_a_worker_for_every_two_cores_unless_the_operator_chose() {
-        assert_eq!(serve_worker_threads(1, false), Some(1));
-        assert_eq!(serve_worker_threads(2, false), Some(1));
-        assert_eq!(serve_worker_threads(3, false), Some(1));
-        assert_eq!(serve_worker_threads(8, false), Some(4));
-        assert_eq!(serve_worker_threads(8, true), None);
+        assert_eq!(worker_threads(true, 1, None), Ok(1));
+        assert_eq!(worker_threads(true, 2, None), Ok(1));
+        assert_eq!(worker_threads(true, 3, None), Ok(1));
+        assert_eq!(worker_threads(true, 8, None), Ok(4));
+        assert_eq!(worker_threads(false, 2, None), Ok(2));
+        assert_eq!(worker_threads(true, 8, Some(OsStr::new("3"))), Ok(3));
+        assert_eq!(worker_threads(false, 8, Some(OsStr::new(" 2 "))), Ok(2));
+        for refused in ["0", "abc", "", "-1"] {
+            let error = worker_threads(true, 2, Some(OsStr::new(refused))).unwrap_err();
+            assert!(error.starts_with("TOKIO_WORKER_THREADS must be a whole number from 1"), "{error}");
+        }
     }
 }

@@ -146,6 +146,21 @@ fn anonymous_access_is_refused_off_loopback() {
     assert!(message.contains("refusing"), "{message}");
 }
 
+#[test]
+fn a_worker_count_that_is_not_a_number_is_refused_with_the_reason() {
+    for value in ["0", "two"] {
+        let output = Command::new(env!("CARGO_BIN_EXE_ccr-panel"))
+            .args(["serve", "--auth", "none", "--es-url", "http://127.0.0.1:1"])
+            .env("TOKIO_WORKER_THREADS", value)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(1), "a refusal, not a panic (101)");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("TOKIO_WORKER_THREADS must be a whole number from 1"), "{stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_panel_serves_tls_with_hsts_and_secure_cookies() {
     let sim = crate::helpers::start_sim("local").await;
