@@ -30,8 +30,8 @@ pub const WORKER_THREADS_VARIABLE: &str = "TOKIO_WORKER_THREADS";
 /// requests passes between the page's task and the connection's, which a second worker picks
 /// up by being woken (a futex and a context switch each time). Measured on 2 cores
 /// (BENCHMARKS.md, fix 35): one worker used 7 to 25 % less CPU per page and answered small
-/// pages 2 to 8 % sooner; 64 users at 100 followers got 8 to 15 % fewer pages a second, at
-/// 10,000 as many or more. The cost: a page's longest stretch of CPU without waiting
+/// pages 2 to 8 % sooner; 64 users at once got up to a quarter fewer pages a second, as the
+/// second core went to the simulator. The cost: a page's longest stretch of CPU without waiting
 /// (decoding one whole list of 10,000 followers, tens of milliseconds) holds up the others on
 /// a machine of 2 or 3 cores.
 pub fn worker_threads(serve: bool, cores: usize, chosen: Option<&std::ffi::OsStr>) -> Result<usize, String> {
