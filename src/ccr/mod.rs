@@ -9,6 +9,7 @@ pub mod leaders;
 pub mod metrics;
 pub mod migrations;
 pub mod names;
+pub mod paging;
 pub mod panel_store;
 pub mod remote_clusters;
 pub mod steps;

@@ -57,33 +57,6 @@ pub struct FollowInfoResponse {
     pub follower_indices: Vec<FollowerInfo>,
 }
 
-/// `GET /{index}/_ccr/info` filtered with [`FOLLOWER_SUMMARY_FILTER`], borrowed from the answer:
-/// a list of thousands is read without a string allocated for each name (a name with an
-/// escape in its JSON, which index names do not have, would be copied).
-#[derive(Debug, Deserialize)]
-pub struct FollowerSummaries<'a> {
-    #[serde(borrow, default)]
-    pub follower_indices: Vec<FollowerSummary<'a>>,
-}
-
-/// One follower of [`FollowerSummaries`].
-#[derive(Debug, Deserialize)]
-pub struct FollowerSummary<'a> {
-    #[serde(borrow)]
-    pub follower_index: std::borrow::Cow<'a, str>,
-    #[serde(borrow)]
-    pub remote_cluster: std::borrow::Cow<'a, str>,
-    #[serde(borrow)]
-    pub leader_index: std::borrow::Cow<'a, str>,
-    /// `active` or `paused`.
-    #[serde(borrow)]
-    pub status: std::borrow::Cow<'a, str>,
-}
-
-/// The `filter_path` of `_ccr/info` for lists: the parameters are left out.
-pub const FOLLOWER_SUMMARY_FILTER: &str = "follower_indices.follower_index,follower_indices.remote_cluster,\
-    follower_indices.leader_index,follower_indices.status";
-
 /// The `filter_path` of `_ccr/info` for the doctor: of the parameters, only the four limits a
 /// lagging follower is compared with (at 10,000 followers the rest is most of the answer).
 pub const CHECKED_INFO_FILTER: &str = "follower_indices.follower_index,follower_indices.remote_cluster,\

@@ -15,6 +15,7 @@ use super::ccr_model::*;
 use super::error::EsError;
 use super::model::*;
 use super::routes::{self, Route};
+use super::summaries::*;
 use super::transport::{Answer, Auth, ConfigError, EsConfig, Outgoing, Transport, snippet};
 
 /// A client for one cluster. Cheap to clone; clones share connections and the cached version.
@@ -454,14 +455,15 @@ impl EsClient {
 
     /// Name, remote, leader and status of the followers of `index` (`_all` for every one):
     /// `_ccr/info` without the ten parameters of each, for lists of thousands.
-    /// Every follower's summary, borrowed from the answer and handed to `read`: a page of a
-    /// list of thousands keeps only its own rows, and nothing is allocated for the others.
+    /// The answer handed to `read` as soon as it is in (see
+    /// [`FollowerSummariesAnswer::for_each`]): a page of a list of thousands keeps only its own
+    /// rows, and nothing is allocated for the others.
     pub async fn with_follower_summaries<R>(
         &self,
         index: &str,
-        read: impl FnOnce(Vec<FollowerSummary<'_>>) -> R,
+        read: impl FnOnce(&FollowerSummariesAnswer) -> Result<R, EsError>,
     ) -> Result<R, EsError> {
-        Ok(read(self.follower_summaries_answer(index).await?.read()?))
+        read(&self.follower_summaries_answer(index).await?)
     }
 
     /// The same answer as [`Self::with_follower_summaries`], kept to be read once other
@@ -601,10 +603,25 @@ fn one(name: &str) -> Result<&str, EsError> {
 }
 
 fn decode<'a, T: serde::Deserialize<'a>>(route: &Route, answer: &'a Answer) -> Result<T, EsError> {
-    serde_json::from_slice(&answer.body).map_err(|e| EsError::NotElasticsearch {
+    decode_seed(route, answer, std::marker::PhantomData)
+}
+
+/// [`decode`] through a seed, which may read the answer piece by piece. The body is checked to
+/// be UTF-8 once, as a whole: read from bytes, serde_json would check every string on its own,
+/// a tenth of the time spent reading `_ccr/info` of 10,000 followers.
+fn decode_seed<'a, S: serde::de::DeserializeSeed<'a>>(
+    route: &Route,
+    answer: &'a Answer,
+    seed: S,
+) -> Result<S::Value, EsError> {
+    let unexpected = |reason: String| EsError::NotElasticsearch {
         url: answer.url.clone(),
-        detail: format!("unexpected answer to {} {} ({e}): {}", route.method, route.path, snippet(&answer.body)),
-    })
+        detail: format!("unexpected answer to {} {} ({reason}): {}", route.method, route.path, snippet(&answer.body)),
+    };
+    let text = std::str::from_utf8(&answer.body).map_err(|e| unexpected(format!("not UTF-8 text: {e}")))?;
+    let mut reader = serde_json::Deserializer::from_str(text);
+    let value = seed.deserialize(&mut reader).and_then(|value| reader.end().map(|()| value));
+    value.map_err(|e| unexpected(e.to_string()))
 }
 
 /// A digest of credentials, so the key of a shared read holds no secret. Keyed with a secret
@@ -631,6 +648,13 @@ impl FollowerSummariesAnswer {
         let summaries: FollowerSummaries<'_> = decode(&routes::CCR_FOLLOW_INFO, &self.0)?;
         Ok(summaries.follower_indices)
     }
+
+    /// Hands every follower's summary, borrowed from the answer, to `each` as it is read: the
+    /// list is never held whole. On an answer that cannot be read, the followers before the
+    /// fault have been handed over already.
+    pub fn for_each<'a>(&'a self, each: impl FnMut(FollowerSummary<'a>)) -> Result<(), EsError> {
+        decode_seed(&routes::CCR_FOLLOW_INFO, &self.0, EachFollowerSummary(each))
+    }
 }
 
 /// `_ccr/stats` for lists as Elasticsearch sent it ([`EsClient::ccr_lag_stats_answer`]).
@@ -640,5 +664,30 @@ impl CcrLagStatsAnswer {
     /// Every follower's lag figures, borrowed from the answer.
     pub fn read(&self) -> Result<CcrLagSummaries<'_>, EsError> {
         decode(&routes::CCR_STATS, &self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(body: &'static [u8]) -> FollowerSummariesAnswer {
+        FollowerSummariesAnswer(Arc::new(Answer { status: 200, url: "http://es:9200/".into(), body: body.into() }))
+    }
+
+    #[test]
+    fn an_answer_that_is_not_utf8_json_is_not_elasticsearch() {
+        let names = |a: &FollowerSummariesAnswer| {
+            let mut names = Vec::new();
+            a.for_each(|s| names.push(s.follower_index.into_owned())).map(|()| names)
+        };
+        let good = br#"{"follower_indices":[{"follower_index":"f","remote_cluster":"r","leader_index":"l","status":"active"}]}"#;
+        assert_eq!(names(&answer(good)).unwrap(), ["f"]);
+        for (body, said) in [(&b"{\"follower_indices\":[\xff]}"[..], "not UTF-8"), (b"{} {}", "trailing characters")] {
+            match names(&answer(body)) {
+                Err(EsError::NotElasticsearch { detail, .. }) => assert!(detail.contains(said), "{detail}"),
+                other => panic!("{other:?}"),
+            }
+        }
     }
 }

@@ -10,6 +10,7 @@ mod diagnostics;
 mod error;
 mod model;
 pub mod routes;
+mod summaries;
 mod transport;
 
 pub use capabilities::{BadVersion, Capabilities, Version};
@@ -19,4 +20,5 @@ pub use client::{CcrLagStatsAnswer, EsClient, FollowerSummariesAnswer};
 pub use diagnostics::{AllocationExplanation, Decider, IlmIndex, IndexHealth, NodeDecision, UnassignedInfo};
 pub use error::{ApiError, Cause, EsError};
 pub use model::*;
+pub use summaries::*;
 pub use transport::{Auth, ConfigError, EsConfig, IDLE_CONNECTION_TIMEOUT};

@@ -5,7 +5,8 @@
 use std::cmp::Ordering;
 
 use super::PatternView;
-use crate::ccr::followers::list::{MAX_SEARCH_LENGTH, cut_page};
+use crate::ccr::followers::list::MAX_SEARCH_LENGTH;
+use crate::ccr::paging::cut_page;
 
 /// The column the list is sorted by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -8,6 +8,7 @@
 
 use std::cmp::Ordering;
 
+use crate::ccr::paging::{CollectedPage, PageCollector};
 use crate::es::{FoldedShards, FollowerIndexStats, FollowerLag, FollowerSummary};
 
 /// How a follower is doing, in the user's words.
@@ -161,31 +162,6 @@ impl SortKey {
     }
 }
 
-/// Rows on one page of the list.
-pub const PAGE_SIZE: usize = 50;
-
-/// For a list of `matching` rows and the page asked (from 1): the page shown (the last one
-/// when asked past the end), how many pages there are, and the rows it holds.
-pub fn page_window(matching: usize, asked: usize) -> (usize, usize, std::ops::Range<usize>) {
-    let pages = matching.div_ceil(PAGE_SIZE).max(1);
-    let page = asked.clamp(1, pages);
-    let start = (page - 1) * PAGE_SIZE;
-    (page, pages, start..(start + PAGE_SIZE).min(matching))
-}
-
-/// The asked page of `rows` in the order of `compare` (see [`page_window`]): the page shown,
-/// how many pages there are, and its rows. Only the rows up to the page's end are put in
-/// order: selected in linear time, then sorted.
-pub fn cut_page<R>(mut rows: Vec<R>, asked: usize, compare: impl Fn(&R, &R) -> Ordering) -> (usize, usize, Vec<R>) {
-    let (page, pages, window) = page_window(rows.len(), asked);
-    if window.end < rows.len() && window.end > 0 {
-        rows.select_nth_unstable_by(window.end - 1, &compare);
-        rows.truncate(window.end);
-    }
-    rows.sort_by(&compare);
-    rows.drain(..window.start);
-    (page, pages, rows)
-}
 /// The longest search text kept: an index name is at most 255 bytes.
 pub const MAX_SEARCH_LENGTH: usize = 255;
 
@@ -277,12 +253,16 @@ impl ListQuery {
 
     /// [`Self::apply`] over any rows; only the page's are made into owned rows by `own`.
     pub fn apply_with<R: ListRow>(&self, followers: Vec<R>, own: impl Fn(R) -> FollowerIndex) -> FollowerPage {
-        let total = followers.len();
-        let rows: Vec<R> = followers.into_iter().filter(|f| self.matches(f)).collect();
-        let matching = rows.len();
-        let (page, pages, rows) = cut_page(rows, self.page, |a, b| self.compare(a, b));
-        let rows = rows.into_iter().map(own).collect();
-        FollowerPage { rows, total, matching, page, pages }
+        let mut collector = self.collector();
+        followers.into_iter().for_each(|row| collector.offer(row));
+        FollowerPage::owning(collector.finish(), own)
+    }
+
+    /// The asked page of rows offered one at a time (see [`PageCollector`]).
+    pub fn collector<R: ListRow>(
+        &self,
+    ) -> PageCollector<R, impl Fn(&R) -> bool + '_, impl Fn(&R, &R) -> Ordering + '_> {
+        PageCollector::new(self.page, |row| self.matches(row), |a, b| self.compare(a, b))
     }
 }
 
@@ -297,6 +277,14 @@ pub struct FollowerPage {
     /// 1-based, and at most `pages`.
     pub page: usize,
     pub pages: usize,
+}
+
+impl FollowerPage {
+    /// The page a [`PageCollector`] found, its rows made owned by `own`.
+    pub fn owning<R>(found: CollectedPage<R>, own: impl Fn(R) -> FollowerIndex) -> FollowerPage {
+        let CollectedPage { rows, total, matching, page, pages } = found;
+        FollowerPage { rows: rows.into_iter().map(own).collect(), total, matching, page, pages }
+    }
 }
 
 /// `needle` must already be lower case. Index names are lower case already, so most names

@@ -3,12 +3,13 @@
 //! the actions on them: follow, edit (pause and resume with new settings), convert to a
 //! regular index.
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::panel_store;
 use super::steps::{self, Report, Step};
-use crate::es::{EsClient, EsError, FollowParameters, FollowRequest};
+use crate::es::{EsClient, EsError, FollowParameters, FollowRequest, FollowerSummariesAnswer};
 
 pub mod create;
 pub mod detail;
@@ -133,11 +134,17 @@ pub async fn page(client: &EsClient, query: &ListQuery) -> Result<(FollowerPage,
         let remotes = distinct(all.iter().map(ListRow::remote_cluster));
         return Ok((query.apply_with(all, rows::SummaryWithLag::into_owned), remotes));
     }
-    // The summaries are read borrowed from the answer: only the page's rows are owned.
-    let cut = |summaries: Vec<crate::es::FollowerSummary<'_>>| {
-        let total = summaries.len();
-        let remotes = distinct(summaries.iter().map(|s| s.remote_cluster.as_ref()));
-        (query.apply_with(summaries, FollowerIndex::from_summary), remotes, total)
+    // The summaries are read borrowed from the answer, one at a time as they are read, and
+    // dropped unless they can be on the page: only the page's rows are owned.
+    let cut = |answer: &FollowerSummariesAnswer| {
+        let (mut remotes, mut collector) = (DistinctNames::default(), query.collector());
+        answer.for_each(|summary| {
+            remotes.add(&summary.remote_cluster);
+            collector.offer(summary);
+        })?;
+        let found = collector.finish();
+        let total = found.total;
+        Ok((FollowerPage::owning(found, FollowerIndex::from_summary), remotes.sorted(), total))
     };
     // The stats of the page this view showed last, at the same time (see `page_stats`).
     // A failed `_ccr/info` ends the page at once: the guess is dropped, its requests cancelled.
@@ -155,7 +162,29 @@ pub async fn page(client: &EsClient, query: &ListQuery) -> Result<(FollowerPage,
 
 /// The distinct names, sorted, owned once each.
 fn distinct<'a>(names: impl Iterator<Item = &'a str>) -> Vec<String> {
-    names.collect::<std::collections::BTreeSet<&str>>().into_iter().map(str::to_owned).collect()
+    let mut distinct = DistinctNames::default();
+    names.for_each(|name| distinct.add(&Cow::Borrowed(name)));
+    distinct.sorted()
+}
+
+/// The distinct names among many (the remotes of 10,000 followers, a few dozen of them): each
+/// looked up in a hash set, where a sorted set would compare it with several others.
+#[derive(Default)]
+struct DistinctNames<'a>(HashSet<Cow<'a, str>>);
+
+impl<'a> DistinctNames<'a> {
+    #[expect(clippy::ptr_arg, reason = "the Cow is cloned, so that a name borrowed from the answer stays borrowed")]
+    fn add(&mut self, name: &Cow<'a, str>) {
+        if !self.0.contains(name.as_ref()) {
+            self.0.insert(name.clone());
+        }
+    }
+
+    fn sorted(self) -> Vec<String> {
+        let mut names: Vec<String> = self.0.into_iter().map(Cow::into_owned).collect();
+        names.sort_unstable();
+        names
+    }
 }
 
 /// What the panel remembers of a follower it paused.
