@@ -388,7 +388,7 @@ fn serve_node(
     let serving = Arc::clone(sim);
     let app = axum::Router::new().fallback(move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
         let sim = Arc::clone(&serving);
-        async move { to_response(sim.handle(method, &uri, &headers, body).await) }
+        async move { side_by_side(async { to_response(sim.handle(method, &uri, &headers, body).await) }).await }
     });
     let mut stop = shutdown.subscribe();
     tokio::spawn(async move {
@@ -399,6 +399,21 @@ fn serve_node(
             tracing::error!(%error, "simulator HTTP server failed");
         }
     });
+}
+
+/// Answers a request as a blocking section where the runtime has threads to spare.
+/// Elasticsearch answers requests side by side, each on a thread of its own; the simulator
+/// answers on the async workers, where a request that walks 10,000 followers takes a worker for
+/// a quarter of a second, and the requests that came in with it waited behind it (a task woken
+/// last on a worker is run by that worker only), though the other core was free. In a
+/// blocking section the worker's other tasks go on on another thread.
+async fn side_by_side<F: Future>(answer: F) -> F::Output {
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    match Handle::current().runtime_flavor() {
+        RuntimeFlavor::MultiThread => tokio::task::block_in_place(|| Handle::current().block_on(answer)),
+        // One thread (most tests): nothing else could run meanwhile anyway.
+        _ => answer.await,
+    }
 }
 
 fn to_response(reply: Reply) -> Response {

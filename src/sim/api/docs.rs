@@ -277,7 +277,8 @@ fn matching_docs<'a>(state: &'a ClusterState, request: &Request, query: &Query) 
         }
     }
     let mut docs: Vec<Hit<'_>> = Vec::new();
-    for (name, index) in state.indices.iter().filter(|(name, _)| names.contains(name)) {
+    let wanted: std::collections::HashSet<&str> = names.iter().map(String::as_str).collect();
+    for (name, index) in state.indices.iter().filter(|(name, _)| wanted.contains(name.as_str())) {
         for (id, doc) in &index.docs {
             if query.matches(&doc.source) {
                 docs.push((name.as_str(), id.as_str(), doc));
