@@ -31,7 +31,7 @@ pub struct FollowerSummary<'a> {
 /// Reads an answer shaped as [`FollowerSummaries`], handing each follower to the function as it
 /// is read, so that a list of thousands is not held whole
 /// ([`super::FollowerSummariesAnswer::for_each`]).
-pub struct EachFollowerSummary<F>(pub F);
+pub(crate) struct EachFollowerSummary<F>(pub F);
 
 impl<'de, F: FnMut(FollowerSummary<'de>)> DeserializeSeed<'de> for EachFollowerSummary<F> {
     type Value = ();
@@ -50,7 +50,7 @@ impl<'de, F: FnMut(FollowerSummary<'de>)> Visitor<'de> for EachFollowerSummary<F
 
     fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<(), A::Error> {
         // Absent from a filtered answer without followers, as in `FollowerSummaries`.
-        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+        while let Some(key) = map.next_key::<String>()? {
             if key == "follower_indices" {
                 map.next_value_seed(EachElement(&mut self.0))?;
             } else {

@@ -255,15 +255,19 @@ impl Sim {
                 };
                 let request = api::Request::new(matched.params, &query, body, principal);
                 let filter = request.query("filter_path").map(str::to_owned);
-                match api::dispatch(self, matched.op, request).await {
-                    Ok(mut reply) => {
-                        if let Some(filter) = filter {
-                            reply.body = reply.body.map(|body| filter_path::apply(body, &filter));
+                let op = matched.op;
+                let answer = async move {
+                    match api::dispatch(self, op, request).await {
+                        Ok(mut reply) => {
+                            if let Some(filter) = filter {
+                                reply.body = reply.body.map(|body| filter_path::apply(body, &filter));
+                            }
+                            reply
                         }
-                        reply
+                        Err(exception) => exception.into_reply(),
                     }
-                    Err(exception) => exception.into_reply(),
-                }
+                };
+                if api::walks_every_index(op) { off_the_workers(answer).await } else { answer.await }
             }
             Err(reply) => reply,
         }
@@ -388,7 +392,7 @@ fn serve_node(
     let serving = Arc::clone(sim);
     let app = axum::Router::new().fallback(move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
         let sim = Arc::clone(&serving);
-        async move { side_by_side(async { to_response(sim.handle(method, &uri, &headers, body).await) }).await }
+        async move { to_response(sim.handle(method, &uri, &headers, body).await) }
     });
     let mut stop = shutdown.subscribe();
     tokio::spawn(async move {
@@ -401,16 +405,18 @@ fn serve_node(
     });
 }
 
-/// Answers a request as a blocking section where the runtime has threads to spare.
-/// Elasticsearch answers requests side by side, each on a thread of its own; the simulator
-/// answers on the async workers, where a request that walks 10,000 followers takes a worker for
-/// a quarter of a second, and the requests that came in with it waited behind it (a task woken
-/// last on a worker is run by that worker only), though the other core was free. In a
-/// blocking section the worker's other tasks go on on another thread.
-async fn side_by_side<F: Future>(answer: F) -> F::Output {
-    use tokio::runtime::{Handle, RuntimeFlavor};
-    match Handle::current().runtime_flavor() {
-        RuntimeFlavor::MultiThread => tokio::task::block_in_place(|| Handle::current().block_on(answer)),
+/// Runs `answer`, one of the reads that walk every index (synchronous: it never waits), as a
+/// blocking section where the runtime has threads to spare. Elasticsearch answers requests
+/// side by side, each on a thread of its own; the simulator answers on its async workers, where
+/// `_ccr/info` of 10,000 followers takes a worker for a tenth of a second, and the requests
+/// that came in with it waited behind it (the task woken last on a worker is run by that worker
+/// only), though the other core was free. In a blocking section the worker's other tasks go on
+/// on another thread. Only for reads that do not wait: one that did would hold a thread the
+/// whole time, and could no longer be dropped when its client hangs up.
+async fn off_the_workers<F: Future>(answer: F) -> F::Output {
+    let handle = tokio::runtime::Handle::current();
+    match handle.runtime_flavor() {
+        tokio::runtime::RuntimeFlavor::MultiThread => tokio::task::block_in_place(|| handle.block_on(answer)),
         // One thread (most tests): nothing else could run meanwhile anyway.
         _ => answer.await,
     }

@@ -255,7 +255,7 @@ impl ListQuery {
     pub fn apply_with<R: ListRow>(&self, followers: Vec<R>, own: impl Fn(R) -> FollowerIndex) -> FollowerPage {
         let mut collector = self.collector();
         followers.into_iter().for_each(|row| collector.offer(row));
-        FollowerPage::owning(collector.finish(), own)
+        FollowerPage::from_collected(collector.finish(), own)
     }
 
     /// The asked page of rows offered one at a time (see [`PageCollector`]).
@@ -281,7 +281,7 @@ pub struct FollowerPage {
 
 impl FollowerPage {
     /// The page a [`PageCollector`] found, its rows made owned by `own`.
-    pub fn owning<R>(found: CollectedPage<R>, own: impl Fn(R) -> FollowerIndex) -> FollowerPage {
+    pub fn from_collected<R>(found: CollectedPage<R>, own: impl Fn(R) -> FollowerIndex) -> FollowerPage {
         let CollectedPage { rows, total, matching, page, pages } = found;
         FollowerPage { rows: rows.into_iter().map(own).collect(), total, matching, page, pages }
     }

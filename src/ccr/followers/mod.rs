@@ -4,9 +4,10 @@
 //! regular index.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use super::paging::DistinctNames;
 use super::panel_store;
 use super::steps::{self, Report, Step};
 use crate::es::{EsClient, EsError, FollowParameters, FollowRequest, FollowerSummariesAnswer};
@@ -144,7 +145,7 @@ pub async fn page(client: &EsClient, query: &ListQuery) -> Result<(FollowerPage,
         })?;
         let found = collector.finish();
         let total = found.total;
-        Ok((FollowerPage::owning(found, FollowerIndex::from_summary), remotes.sorted(), total))
+        Ok((FollowerPage::from_collected(found, FollowerIndex::from_summary), remotes.sorted(), total))
     };
     // The stats of the page this view showed last, at the same time (see `page_stats`).
     // A failed `_ccr/info` ends the page at once: the guess is dropped, its requests cancelled.
@@ -165,26 +166,6 @@ fn distinct<'a>(names: impl Iterator<Item = &'a str>) -> Vec<String> {
     let mut distinct = DistinctNames::default();
     names.for_each(|name| distinct.add(&Cow::Borrowed(name)));
     distinct.sorted()
-}
-
-/// The distinct names among many (the remotes of 10,000 followers, a few dozen of them): each
-/// looked up in a hash set, where a sorted set would compare it with several others.
-#[derive(Default)]
-struct DistinctNames<'a>(HashSet<Cow<'a, str>>);
-
-impl<'a> DistinctNames<'a> {
-    #[expect(clippy::ptr_arg, reason = "the Cow is cloned, so that a name borrowed from the answer stays borrowed")]
-    fn add(&mut self, name: &Cow<'a, str>) {
-        if !self.0.contains(name.as_ref()) {
-            self.0.insert(name.clone());
-        }
-    }
-
-    fn sorted(self) -> Vec<String> {
-        let mut names: Vec<String> = self.0.into_iter().map(Cow::into_owned).collect();
-        names.sort_unstable();
-        names
-    }
 }
 
 /// What the panel remembers of a follower it paused.

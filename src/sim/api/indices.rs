@@ -36,8 +36,8 @@ pub fn glob(pattern: &str, name: &str) -> bool {
 /// wildcard that matches nothing is not. Closed indices match only when `closed` is true.
 pub fn expand_expression(state: &ClusterState, expression: &str, closed: bool) -> SimResult<Vec<String>> {
     // Each index once, in the order first matched; the ones seen are looked up in a set (a
-    // wildcard over 10,000 indices compared each with all those before it, for seconds of CPU
-    // with the state held, while Elasticsearch resolves an expression in linear time).
+    // wildcard over 10,000 indices compared each with all those before it, a quarter of a
+    // second of CPU with the state held, while Elasticsearch resolves an expression in linear time).
     let (mut names, mut seen) = (Vec::new(), HashSet::new());
     let mut add = |name: &str| {
         if seen.insert(name.to_owned()) {
@@ -417,7 +417,7 @@ mod tests {
 
     #[tokio::test]
     async fn an_expression_names_each_index_once_in_the_order_first_matched() {
-        use super::super::super::{SimConfig, SimServer};
+        use crate::sim::{SimConfig, SimServer};
         let any = "127.0.0.1:0".parse().unwrap();
         let server = SimServer::start(SimConfig::new("sim"), any, any).await.unwrap();
         let mut state = server.sim.state();

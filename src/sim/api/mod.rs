@@ -155,6 +155,27 @@ pub async fn dispatch(sim: &Arc<Sim>, op: Op, request: Request) -> SimResult {
     }
 }
 
+/// The reads whose work grows with every index or follower of the cluster. Each is a
+/// synchronous arm of [`dispatch`] (none waits), so the simulator may answer it off its async
+/// workers (`off_the_workers`); a read added here must not wait either.
+pub fn walks_every_index(op: Op) -> bool {
+    matches!(
+        op,
+        Op::FollowInfo
+            | Op::CcrStats
+            | Op::FollowStats
+            | Op::IndexStats
+            | Op::CatIndices
+            | Op::Health
+            | Op::Count
+            | Op::Search
+            | Op::GetIndexSettings
+            | Op::GetIndex
+            | Op::GetMapping
+            | Op::IlmExplain
+    )
+}
+
 /// What a security API answers on a cluster without security. From 8.0 security is on unless
 /// `xpack.security.enabled: false`, and then its REST handlers are not registered at all
 /// (400 `no handler found`); before 8.0 a basic or trial licence left security off by default
