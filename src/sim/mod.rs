@@ -253,6 +253,7 @@ impl Sim {
                         }
                     }
                 };
+                let walks_every_index = api::walks_every_index(matched.op, matched.params.first().map(String::as_str));
                 let request = api::Request::new(matched.params, &query, body, principal);
                 let filter = request.query("filter_path").map(str::to_owned);
                 let op = matched.op;
@@ -267,7 +268,7 @@ impl Sim {
                         Err(exception) => exception.into_reply(),
                     }
                 };
-                if api::walks_every_index(op) { off_the_workers(answer).await } else { answer.await }
+                if walks_every_index { off_the_workers(answer).await } else { answer.await }
             }
             Err(reply) => reply,
         }
