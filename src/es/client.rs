@@ -1,5 +1,6 @@
 //! The typed Elasticsearch client: one method per API the panel uses.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -473,6 +474,13 @@ impl EsClient {
         Ok(FollowerSummariesAnswer(self.get_shared_answer(&routes::CCR_FOLLOW_INFO, &[index], &query).await?))
     }
 
+    /// Every follower's name alone (`_all`), kept to be read one at a time
+    /// ([`FollowerNamesAnswer::for_each`]).
+    pub async fn follower_names_answer(&self) -> Result<FollowerNamesAnswer, EsError> {
+        let query = [("filter_path", FOLLOWER_NAME_FILTER)];
+        Ok(FollowerNamesAnswer(self.get_shared_answer(&routes::CCR_FOLLOW_INFO, &["_all"], &query).await?))
+    }
+
     pub async fn follower_summaries(&self, index: &str) -> Result<Vec<FollowerInfo>, EsError> {
         let query = [("filter_path", FOLLOWER_SUMMARY_FILTER)];
         Ok(self.get_shared::<FollowInfoResponse>(&routes::CCR_FOLLOW_INFO, &[index], &query).await?.follower_indices)
@@ -655,7 +663,18 @@ impl FollowerSummariesAnswer {
     /// list is never held whole. On an answer that cannot be read, the followers before the
     /// fault have been handed over already.
     pub fn for_each<'a>(&'a self, each: impl FnMut(FollowerSummary<'a>)) -> Result<(), EsError> {
-        decode_seed(&routes::CCR_FOLLOW_INFO, &self.0, EachFollowerSummary(each))
+        decode_seed(&routes::CCR_FOLLOW_INFO, &self.0, EachFollower::new(each))
+    }
+}
+
+/// `_ccr/info` with the followers' names alone ([`EsClient::follower_names_answer`]).
+pub struct FollowerNamesAnswer(Arc<Answer>);
+
+impl FollowerNamesAnswer {
+    /// Hands every follower's name, borrowed from the answer, to `each` as it is read.
+    pub fn for_each<'a>(&'a self, mut each: impl FnMut(Cow<'a, str>)) -> Result<(), EsError> {
+        let seed = EachFollower::new(|follower: FollowerName<'a>| each(follower.follower_index));
+        decode_seed(&routes::CCR_FOLLOW_INFO, &self.0, seed)
     }
 }
 

@@ -16,7 +16,7 @@ mod transport;
 pub use capabilities::{BadVersion, Capabilities, Version};
 pub use ccr_lag::*;
 pub use ccr_model::*;
-pub use client::{CcrLagStatsAnswer, EsClient, FollowerSummariesAnswer};
+pub use client::{CcrLagStatsAnswer, EsClient, FollowerNamesAnswer, FollowerSummariesAnswer};
 pub use diagnostics::{AllocationExplanation, Decider, IlmIndex, IndexHealth, NodeDecision, UnassignedInfo};
 pub use error::{ApiError, Cause, EsError};
 pub use model::*;

@@ -4,6 +4,7 @@
 use serde::Deserialize;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use std::borrow::Cow;
+use std::marker::PhantomData;
 
 /// `GET /{index}/_ccr/info` filtered with [`FOLLOWER_SUMMARY_FILTER`], borrowed from the answer:
 /// a list of thousands is read without a string allocated for each name (a name with an
@@ -28,12 +29,26 @@ pub struct FollowerSummary<'a> {
     pub status: Cow<'a, str>,
 }
 
-/// Reads an answer shaped as [`FollowerSummaries`], handing each follower to the function as it
-/// is read, so that a list of thousands is not held whole
-/// ([`super::FollowerSummariesAnswer::for_each`]).
-pub(crate) struct EachFollowerSummary<F>(pub F);
+/// One follower of `_ccr/info` filtered with [`FOLLOWER_NAME_FILTER`]: its name alone.
+#[derive(Debug, Deserialize)]
+pub struct FollowerName<'a> {
+    #[serde(borrow)]
+    pub follower_index: Cow<'a, str>,
+}
 
-impl<'de, F: FnMut(FollowerSummary<'de>)> DeserializeSeed<'de> for EachFollowerSummary<F> {
+/// Reads an answer shaped as [`FollowerSummaries`] (its elements read as `T`: a
+/// [`FollowerSummary`] or a [`FollowerName`]), handing each follower to the function as it is
+/// read, so that a list of thousands is not held whole
+/// ([`super::FollowerSummariesAnswer::for_each`]).
+pub(crate) struct EachFollower<T, F>(pub F, pub PhantomData<T>);
+
+impl<T, F> EachFollower<T, F> {
+    pub(crate) fn new(each: F) -> Self {
+        EachFollower(each, PhantomData)
+    }
+}
+
+impl<'de, T: Deserialize<'de>, F: FnMut(T)> DeserializeSeed<'de> for EachFollower<T, F> {
     type Value = ();
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
@@ -41,7 +56,7 @@ impl<'de, F: FnMut(FollowerSummary<'de>)> DeserializeSeed<'de> for EachFollowerS
     }
 }
 
-impl<'de, F: FnMut(FollowerSummary<'de>)> Visitor<'de> for EachFollowerSummary<F> {
+impl<'de, T: Deserialize<'de>, F: FnMut(T)> Visitor<'de> for EachFollower<T, F> {
     type Value = ();
 
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
@@ -52,7 +67,7 @@ impl<'de, F: FnMut(FollowerSummary<'de>)> Visitor<'de> for EachFollowerSummary<F
         // Absent from a filtered answer without followers, as in `FollowerSummaries`.
         while let Some(key) = map.next_key::<String>()? {
             if key == "follower_indices" {
-                map.next_value_seed(EachElement(&mut self.0))?;
+                map.next_value_seed(EachElement(&mut self.0, PhantomData::<T>))?;
             } else {
                 map.next_value::<IgnoredAny>()?;
             }
@@ -61,10 +76,10 @@ impl<'de, F: FnMut(FollowerSummary<'de>)> Visitor<'de> for EachFollowerSummary<F
     }
 }
 
-/// The `follower_indices` array of [`EachFollowerSummary`], one element at a time.
-struct EachElement<'f, F>(&'f mut F);
+/// The `follower_indices` array of [`EachFollower`], one element at a time.
+struct EachElement<'f, T, F>(&'f mut F, PhantomData<T>);
 
-impl<'de, F: FnMut(FollowerSummary<'de>)> DeserializeSeed<'de> for EachElement<'_, F> {
+impl<'de, T: Deserialize<'de>, F: FnMut(T)> DeserializeSeed<'de> for EachElement<'_, T, F> {
     type Value = ();
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
@@ -72,7 +87,7 @@ impl<'de, F: FnMut(FollowerSummary<'de>)> DeserializeSeed<'de> for EachElement<'
     }
 }
 
-impl<'de, F: FnMut(FollowerSummary<'de>)> Visitor<'de> for EachElement<'_, F> {
+impl<'de, T: Deserialize<'de>, F: FnMut(T)> Visitor<'de> for EachElement<'_, T, F> {
     type Value = ();
 
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
@@ -80,8 +95,8 @@ impl<'de, F: FnMut(FollowerSummary<'de>)> Visitor<'de> for EachElement<'_, F> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while let Some(summary) = seq.next_element::<FollowerSummary<'de>>()? {
-            (self.0)(summary);
+        while let Some(follower) = seq.next_element::<T>()? {
+            (self.0)(follower);
         }
         Ok(())
     }
@@ -91,15 +106,19 @@ impl<'de, F: FnMut(FollowerSummary<'de>)> Visitor<'de> for EachElement<'_, F> {
 pub const FOLLOWER_SUMMARY_FILTER: &str = "follower_indices.follower_index,follower_indices.remote_cluster,\
     follower_indices.leader_index,follower_indices.status";
 
+/// The `filter_path` of `_ccr/info` where a list needs the followers' names alone (a third of
+/// the summaries' bytes).
+pub const FOLLOWER_NAME_FILTER: &str = "follower_indices.follower_index";
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// The followers `EachFollowerSummary` hands over for `body`, as `name remote leader status`.
+    /// The followers `EachFollower` hands over for `body`, as `name remote leader status`.
     fn each(body: &str) -> Result<Vec<String>, serde_json::Error> {
         let mut seen = Vec::new();
         let mut reader = serde_json::Deserializer::from_str(body);
-        EachFollowerSummary(|s: FollowerSummary<'_>| {
+        EachFollower::new(|s: FollowerSummary<'_>| {
             let borrowed = matches!(s.follower_index, Cow::Borrowed(_));
             seen.push(format!("{} {} {} {} {borrowed}", s.follower_index, s.remote_cluster, s.leader_index, s.status));
         })
@@ -121,6 +140,21 @@ mod tests {
         assert_eq!(each("{}").unwrap(), Vec::<String>::new());
         let other = r#"{"took":{"a":[1,{}]},"follower_indices":[],"more":null}"#;
         assert_eq!(each(other).unwrap(), Vec::<String>::new());
+    }
+
+    #[test]
+    fn names_alone_are_read_from_an_answer_filtered_to_them() {
+        let mut names = Vec::new();
+        let body = r#"{"follower_indices":[{"follower_index":"a-copy"},{"follower_index":"b\u0041"}]}"#;
+        let mut reader = serde_json::Deserializer::from_str(body);
+        let each = |f: FollowerName<'_>| {
+            names.push((f.follower_index.to_string(), matches!(f.follower_index, Cow::Borrowed(_))))
+        };
+        EachFollower::new(each).deserialize(&mut reader).unwrap();
+        // The second name has an escape: it is copied, the first is borrowed.
+        assert_eq!(names, [("a-copy".to_owned(), true), ("bA".to_owned(), false)]);
+        let mut reader = serde_json::Deserializer::from_str(r#"{"follower_indices":[{"remote_cluster":"x"}]}"#);
+        assert!(EachFollower::new(|_: FollowerName<'_>| ()).deserialize(&mut reader).is_err(), "a name is required");
     }
 
     #[test]

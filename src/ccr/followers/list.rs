@@ -211,6 +211,11 @@ impl ListQuery {
             || matches!(self.status, Some(FollowerStatus::Active | FollowerStatus::Failing))
     }
 
+    /// Whether the page can be cut out of the followers' names alone: every follower, by name.
+    pub fn needs_names_only(&self) -> bool {
+        self.sort == SortKey::Name && self.search.is_empty() && self.status.is_none() && self.remote_cluster.is_none()
+    }
+
     fn matches(&self, follower: &impl ListRow) -> bool {
         self.status.is_none_or(|s| s == follower.status())
             && self.remote_cluster.as_deref().is_none_or(|r| r == follower.remote_cluster())
@@ -370,6 +375,17 @@ mod tests {
         assert_eq!(query("", "", "", "", "", "9999").apply(all.clone()).page, 200);
         let found = query("f0999", "", "", "", "", "").apply(all);
         assert_eq!((found.matching, found.rows.len()), (10, 10));
+    }
+
+    #[test]
+    fn only_every_follower_by_name_is_cut_from_names_alone() {
+        assert!(query("", "", "", "", "", "3").needs_names_only());
+        assert!(query("", "", "", "name", "desc", "").needs_names_only());
+        for (search, status, remote, sort) in
+            [("a", "", "", ""), ("", "paused", "", ""), ("", "", "east", ""), ("", "", "", "leader_index")]
+        {
+            assert!(!query(search, status, remote, sort, "", "").needs_names_only(), "{search}{status}{remote}{sort}");
+        }
     }
 
     #[test]

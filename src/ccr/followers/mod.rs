@@ -12,6 +12,7 @@ use super::panel_store;
 use super::steps::{self, Report, Step};
 use crate::es::{EsClient, EsError, FollowParameters, FollowRequest, FollowerSummariesAnswer};
 
+mod by_name;
 pub mod create;
 pub mod detail;
 pub mod lag_history;
@@ -117,11 +118,12 @@ fn remember_count(client: &EsClient, count: usize) {
     }
 }
 
-/// One page of the follower list, and the remotes its followers use (for the filter). When
-/// the view does not need every follower's stats ([`ListQuery::needs_all_stats`]) and the
-/// cluster had more than [`ONE_ROUND_TRIP_UP_TO`] followers last time (or has not been read
-/// yet), only the page's active followers are asked for theirs (`GET /<names>/_ccr/stats`):
-/// with `_ccr/info` for those the view showed last time, after it for the others.
+/// One page of the follower list, and the remotes its filter offers. When the view does not
+/// need every follower's stats ([`ListQuery::needs_all_stats`]) and the cluster had more than
+/// [`ONE_ROUND_TRIP_UP_TO`] followers last time (or has not been read yet), only the page's
+/// active followers are asked for theirs (`GET /<names>/_ccr/stats`): with `_ccr/info` for
+/// those the view showed last time, after it for the others. A view of every follower by
+/// name reads their names alone, and the page's summaries by name (see `by_name`).
 pub async fn page(client: &EsClient, query: &ListQuery) -> Result<(FollowerPage, Vec<String>), EsError> {
     let turn = whole_list_turn().await;
     let small = last_count(client).is_some_and(|count| count <= ONE_ROUND_TRIP_UP_TO);
@@ -135,6 +137,22 @@ pub async fn page(client: &EsClient, query: &ListQuery) -> Result<(FollowerPage,
         let remotes = distinct(all.iter().map(ListRow::remote_cluster));
         return Ok((query.apply_with(all, rows::SummaryWithLag::into_owned), remotes));
     }
+    if query.needs_names_only()
+        && let Some(by_name::ByName { page, remotes }) = by_name::page(client, query).await?
+    {
+        turn.holds(page.total);
+        remember_count(client, page.total);
+        return Ok((page, remotes));
+    }
+    by_summaries(client, query, turn).await
+}
+
+/// [`page`] cut out of every follower's summary.
+async fn by_summaries(
+    client: &EsClient,
+    query: &ListQuery,
+    turn: WholeListTurn,
+) -> Result<(FollowerPage, Vec<String>), EsError> {
     // The summaries are read borrowed from the answer, one at a time as they are read, and
     // dropped unless they can be on the page: only the page's rows are owned.
     let cut = |answer: &FollowerSummariesAnswer| {

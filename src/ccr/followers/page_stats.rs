@@ -3,15 +3,16 @@
 //!
 //! Which followers are on a page is known only once `_ccr/info` has answered, so asking their
 //! stats after it costs a second round trip. But a view is mostly looked at again (the list
-//! refreshes itself, people come back to it): the panel remembers the active followers each
-//! view last showed, per cluster, caller and view, and asks their stats at the same time as
-//! `_ccr/info`. When the page turns out the same, that is one round trip; followers the guess
-//! missed (the page changed, or the guessed request was refused because a follower is gone:
-//! 404) are asked after `_ccr/info`, as without a guess. A guessed request that failed
-//! otherwise (timed out, refused for want of a privilege) is not asked again: it would fail
-//! the same way and double the wait, and the rows show without lag as they would anyway. The guess only chooses what to ask: the
-//! rows shown are the ones the caller's own `_ccr/info` put on the page, and the stats are as
-//! fresh as `_ccr/info` itself.
+//! refreshes itself, people come back to it): the panel remembers the followers each view
+//! last showed, per cluster, caller and view, and asks their stats (and, where the list is
+//! read by name, their `_ccr/info`: see `by_name`) at the same time as the list. When the page
+//! turns out the same, that is one round trip; followers the guess missed (the page changed,
+//! or the guessed request was refused because a follower is gone: 404) are asked after the
+//! list, as without a guess. A guessed request that failed otherwise (timed out, refused for
+//! want of a privilege) is not asked again: it would fail the same way and double the wait,
+//! and the rows show without lag as they would anyway. The guess only chooses what to ask:
+//! the rows shown are the ones the caller's own `_ccr/info` put on the page, and the stats are
+//! as fresh as `_ccr/info` itself.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{LazyLock, Mutex};
@@ -23,9 +24,9 @@ use crate::es::{EsClient, EsError, FollowerLag};
 /// default): the names of one stats request are kept well under that.
 const MAX_NAMES_IN_PATH: usize = 3000;
 
-/// At most this many views are remembered (a view is one page of names: a kilobyte for
-/// names of twenty characters, 13 KB at most); past it one is forgotten for each new one, so
-/// searches typed in one session cannot grow the memory nor empty everyone's.
+/// At most this many views are remembered (a view is one page of names, twice at most: a
+/// kilobyte or two for names of twenty characters, 26 KB at most); past it one is forgotten
+/// for each new one, so searches typed in one session cannot grow the memory nor empty everyone's.
 const MAX_REMEMBERED: usize = 128;
 
 /// Whose view: the cluster (its first URL), a digest of the caller's credentials (never the
@@ -38,11 +39,50 @@ struct ViewKey {
     query: ListQuery,
 }
 
-/// The active followers each view showed last, as the stats requests that ask for them.
-static REMEMBERED: LazyLock<Mutex<HashMap<ViewKey, Vec<String>>>> = LazyLock::new(Default::default);
+/// What a view showed last, as the requests that ask for it: every row's name (for the page's
+/// `_ccr/info` where the list is read by name, see `by_name`) and the active followers' (for
+/// their `_ccr/stats`).
+#[derive(Clone, Default)]
+struct LastShown {
+    rows: Vec<String>,
+    active: Vec<String>,
+}
 
-fn remembered() -> std::sync::MutexGuard<'static, HashMap<ViewKey, Vec<String>>> {
+static REMEMBERED: LazyLock<Mutex<HashMap<ViewKey, LastShown>>> = LazyLock::new(Default::default);
+
+fn remembered() -> std::sync::MutexGuard<'static, HashMap<ViewKey, LastShown>> {
     REMEMBERED.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// What `query` showed last time to this caller, if anything: the guess of its page.
+pub struct Guess {
+    view: Option<ViewKey>,
+    last: LastShown,
+}
+
+impl Guess {
+    pub fn of(client: &EsClient, query: &ListQuery) -> Guess {
+        let view = client.urls().into_iter().next().map(|cluster| ViewKey {
+            cluster,
+            credentials: client.credentials_digest(),
+            query: query.clone(),
+        });
+        let last = view.as_ref().and_then(|v| remembered().get(v).cloned()).unwrap_or_default();
+        Guess { view, last }
+    }
+
+    /// The names of every row shown last, as comma-separated lists, each short enough for one
+    /// request's path.
+    pub fn rows(&self) -> &[String] {
+        &self.last.rows
+    }
+
+    /// Asks the stats of the active followers shown last (to be run together with `_ccr/info`).
+    pub async fn ask_stats(self, client: &EsClient) -> Guessed {
+        let groups = self.last.active;
+        let answers = futures_util::future::join_all(groups.iter().map(|names| client.follower_lag(names))).await;
+        Guessed { view: self.view, asked: groups.into_iter().zip(answers).collect() }
+    }
 }
 
 /// The stats asked for a view before its page was known: each request's names and answer.
@@ -54,14 +94,7 @@ pub struct Guessed {
 /// Asks the stats of the active followers `query` showed last time to this caller, if any
 /// (to be run together with `_ccr/info`).
 pub async fn ask_guessed(client: &EsClient, query: &ListQuery) -> Guessed {
-    let view = client.urls().into_iter().next().map(|cluster| ViewKey {
-        cluster,
-        credentials: client.credentials_digest(),
-        query: query.clone(),
-    });
-    let groups = view.as_ref().and_then(|v| remembered().get(v).cloned()).unwrap_or_default();
-    let answers = futures_util::future::join_all(groups.iter().map(|names| client.follower_lag(names))).await;
-    Guessed { view, asked: groups.into_iter().zip(answers).collect() }
+    Guess::of(client, query).ask_stats(client).await
 }
 
 /// Adds their stats to the page's active rows: from the guessed answers where they cover a
@@ -81,10 +114,10 @@ pub async fn add(client: &EsClient, guessed: Guessed, rows: &mut [FollowerIndex]
         .collect();
     let mut stats: Vec<FollowerLag> = answers.into_iter().filter_map(Result::ok).flatten().collect();
     let active = || rows.iter().filter(|r| r.status == FollowerStatus::Active).map(|r| r.name.as_str());
-    let missing = stat_groups(active().filter(|name| !settled.contains(name)));
+    let missing = name_groups(active().filter(|name| !settled.contains(name)));
     let answers = futures_util::future::join_all(missing.iter().map(|names| client.follower_lag(names))).await;
     stats.extend(answers.into_iter().filter_map(Result::ok).flatten());
-    let shown = stat_groups(active());
+    let shown = LastShown { rows: name_groups(rows.iter().map(|r| r.name.as_str())), active: name_groups(active()) };
     // A page asked past the end shows the last one: not worth remembering under its number.
     if let Some(view) = view.filter(|_| shown_as_asked) {
         let mut remembered = remembered();
@@ -103,7 +136,7 @@ pub async fn add(client: &EsClient, guessed: Guessed, rows: &mut [FollowerIndex]
 }
 
 /// The names as comma-separated lists, each short enough for one request's path.
-fn stat_groups<'a>(names: impl Iterator<Item = &'a str>) -> Vec<String> {
+pub fn name_groups<'a>(names: impl Iterator<Item = &'a str>) -> Vec<String> {
     // Each group with its length once percent-encoded (which can triple a name's length).
     let mut groups: Vec<(String, usize)> = Vec::new();
     for name in names {
@@ -128,7 +161,7 @@ mod tests {
     #[test]
     fn groups_stay_under_the_path_limit_and_keep_every_name_once() {
         let names: Vec<String> = (0..500).map(|i| format!("follower-{i:04}")).collect();
-        let groups = stat_groups(names.iter().map(String::as_str));
+        let groups = name_groups(names.iter().map(String::as_str));
         assert!(groups.len() > 1);
         assert!(groups.iter().all(|g| g.len() <= MAX_NAMES_IN_PATH));
         // Names that encode to three bytes a character fill a request three times sooner.
@@ -136,9 +169,9 @@ mod tests {
         let encoded = |g: &String| {
             g.bytes().map(|b| if b.is_ascii_alphanumeric() || b"-_.,".contains(&b) { 1 } else { 3 }).sum::<usize>()
         };
-        assert!(stat_groups(wide.iter().map(String::as_str)).iter().all(|g| encoded(g) <= MAX_NAMES_IN_PATH));
+        assert!(name_groups(wide.iter().map(String::as_str)).iter().all(|g| encoded(g) <= MAX_NAMES_IN_PATH));
         let joined: Vec<&str> = groups.iter().flat_map(|g| g.split(',')).collect();
         assert_eq!(joined, names.iter().map(String::as_str).collect::<Vec<_>>());
-        assert!(stat_groups(std::iter::empty()).is_empty());
+        assert!(name_groups(std::iter::empty()).is_empty());
     }
 }

@@ -174,8 +174,9 @@ pub async fn list_followers(
     ValidQuery(params): ValidQuery<ListParams>,
 ) -> AppResult<Response> {
     let query = params.query();
-    // The header's calls and the list's are independent: asked at once.
-    let (chrome, listed) = tokio::join!(screen.chrome(Nav::FollowerIndices), followers::page(screen.client(), &query));
+    // The header's calls and the list's are independent: asked at once, the list's first (the
+    // longest: a request sent first is answered first when the cluster is busy).
+    let (listed, chrome) = tokio::join!(followers::page(screen.client(), &query), screen.chrome(Nav::FollowerIndices));
     let chrome = chrome?;
     let licence = licence_notice(&chrome);
     // Without a CCR licence Elasticsearch refuses `_ccr/info`: the page explains instead.

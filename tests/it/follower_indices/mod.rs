@@ -1,6 +1,7 @@
 //! The follower index screens, in-process, one module per topic.
 
 mod actions;
+mod by_name;
 mod chinese;
 mod convert;
 mod detail;

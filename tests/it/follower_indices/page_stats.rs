@@ -16,7 +16,7 @@ async fn sim_with_active_followers() -> SimServer {
     sim_with(120).await
 }
 
-async fn sim_with(followers: i64) -> SimServer {
+pub(super) async fn sim_with(followers: i64) -> SimServer {
     let local = start_sim("local").await;
     {
         let mut state = local.sim.state();
@@ -33,11 +33,11 @@ async fn sim_with(followers: i64) -> SimServer {
     local
 }
 
-fn stats_requests(sim: &SimServer) -> Vec<RecordedRequest> {
+pub(super) fn stats_requests(sim: &SimServer) -> Vec<RecordedRequest> {
     sim.sim.requests().into_iter().filter(|r| r.method == "GET" && r.path.ends_with("/_ccr/stats")).collect()
 }
 
-fn filter_of(request: &RecordedRequest) -> String {
+pub(super) fn filter_of(request: &RecordedRequest) -> String {
     let query: Vec<(String, String)> = serde_urlencoded::from_str(&request.query).unwrap();
     query.into_iter().find(|(k, _)| k == "filter_path").map(|(_, v)| v).unwrap_or_default()
 }
