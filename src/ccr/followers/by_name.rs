@@ -5,7 +5,7 @@
 //! and for the panel to read. The page's other columns come from `GET /<names>/_ccr/info` of
 //! its fifty followers, asked together with the list when the page is the one this view showed
 //! last (see `page_stats`), after it otherwise. The remote filter offers the remotes the
-//! cluster knows (`_remote/info`, asked at the same time) and those of the page's followers.
+//! cluster knows and those of the page's followers (not every follower's: see `page`).
 
 use std::borrow::Cow;
 use std::cmp::Ordering;
@@ -18,15 +18,16 @@ use super::{FollowerIndex, FollowerPage, ListQuery};
 use crate::ccr::paging::PageCollector;
 use crate::es::{EsClient, EsError, FollowerSummariesAnswer};
 
-/// One page read by name, and the remotes its filter offers.
+/// One page read by name, and the remotes its followers use.
 pub(super) struct ByName {
     pub page: FollowerPage,
-    pub remotes: Vec<String>,
+    pub remotes_used: Vec<String>,
 }
 
-/// The page `query` asks for ([`ListQuery::needs_names_only`]). `None` when the followers
-/// changed between the list and the page's own `_ccr/info` (one of the page's deleted, or
-/// turned into a regular index, meanwhile): the caller then reads the summaries of all.
+/// The page `query` asks for ([`ListQuery::needs_names_only`]). `None` when the page's own
+/// `_ccr/info` could not be read or no longer fits the list (one of the page's followers
+/// deleted, or turned into a regular index, meanwhile): the caller then reads the summaries
+/// of all, and shows what the cluster has then or why it cannot be read.
 pub(super) async fn page(client: &EsClient, query: &ListQuery) -> Result<Option<ByName>, EsError> {
     let guess = Guess::of(client, query);
     let rows_guessed = guess.rows().to_vec();
@@ -40,26 +41,24 @@ pub(super) async fn page(client: &EsClient, query: &ListQuery) -> Result<Option<
     };
     let alongside = async {
         let summaries = join_all(rows_guessed.iter().map(|names| client.follower_summaries_answer(names)));
-        Ok(tokio::join!(summaries, guess.ask_stats(client), client.remote_info()))
+        Ok(tokio::join!(summaries, guess.ask_stats(client)))
     };
     // A failed list ends the page at once: the requests alongside are dropped.
-    let ((names, (total, matching, page, pages)), (guessed, stats_guessed, remote_info)) =
-        try_join(names, alongside).await?;
+    let ((names, (total, matching, page, pages)), (guessed, stats_guessed)) = try_join(names, alongside).await?;
 
     let on_page: HashSet<&str> = names.iter().map(String::as_str).collect();
     let mut rows: HashMap<String, FollowerIndex> = HashMap::with_capacity(names.len());
-    // A guessed request that failed is asked again with the others the guess missed: unlike
-    // the stats, the rows cannot show without their summary.
+    // A guessed request that failed, or whose answer could not be read, is asked again with
+    // the followers the guess missed: unlike the stats, the rows cannot show without their
+    // summary. (A summary read before a fault in the answer is as good as any.)
     for answer in guessed.iter().flatten() {
-        take(answer, &on_page, &mut rows)?;
+        let _ = take(answer, &on_page, &mut rows);
     }
     let missing = page_stats::name_groups(names.iter().map(String::as_str).filter(|name| !rows.contains_key(*name)));
     for answer in join_all(missing.iter().map(|names| client.follower_summaries_answer(names))).await {
-        match answer {
-            Ok(answer) => take(&answer, &on_page, &mut rows)?,
-            // A follower of the page deleted since the list was read.
-            Err(error) if error.status() == Some(404) => return Ok(None),
-            Err(error) => return Err(error),
+        // Refused with a 404: a follower of the page deleted since the list was read.
+        if answer.and_then(|answer| take(&answer, &on_page, &mut rows)).is_err() {
+            return Ok(None);
         }
     }
     // Absent from an answer: no longer a follower.
@@ -69,10 +68,8 @@ pub(super) async fn page(client: &EsClient, query: &ListQuery) -> Result<Option<
     let mut page = FollowerPage { rows, total, matching, page, pages };
     let shown_as_asked = page.page == query.page;
     page_stats::add(client, stats_guessed, &mut page.rows, shown_as_asked).await;
-    // Without `_remote/info` (refused, say) the filter still offers the page's remotes.
-    let mut remotes: BTreeSet<String> = remote_info.map(|remotes| remotes.into_keys().collect()).unwrap_or_default();
-    remotes.extend(page.rows.iter().map(|row| row.remote_cluster.clone()));
-    Ok(Some(ByName { page, remotes: remotes.into_iter().collect() }))
+    let remotes_used: BTreeSet<String> = page.rows.iter().map(|row| row.remote_cluster.clone()).collect();
+    Ok(Some(ByName { page, remotes_used: remotes_used.into_iter().collect() }))
 }
 
 /// Cuts the asked page out of the names offered one at a time, as [`ListQuery::collector`]

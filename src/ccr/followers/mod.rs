@@ -4,7 +4,7 @@
 //! regular index.
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::paging::DistinctNames;
@@ -118,13 +118,47 @@ fn remember_count(client: &EsClient, count: usize) {
     }
 }
 
-/// One page of the follower list, and the remotes its filter offers. When the view does not
+/// One page of the follower list, and the remotes its filter offers: those the cluster knows
+/// (`_remote/info`, asked at the same time), those the followers read use (every follower's,
+/// or the page's where only the page is read: see `by_name`) and the one chosen.
+pub async fn page(client: &EsClient, query: &ListQuery) -> Result<(FollowerPage, Vec<String>), EsError> {
+    // The list's requests first: the longest is the first the cluster starts on.
+    let (listed, known) = tokio::join!(page_and_remotes_used(client, query), remotes_known(client));
+    let (page, used) = listed?;
+    let mut remotes: BTreeSet<String> = known.into_iter().chain(used).collect();
+    remotes.extend(query.remote_cluster.clone());
+    Ok((page, remotes.into_iter().collect()))
+}
+
+/// The longest the list waits for `_remote/info`: only its filter needs it, and on 6.x it asks
+/// every connected remote for its nodes, so one slow remote could hold the list back.
+const REMOTES_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// The remotes the cluster knows, for the list's filter; none when `_remote/info` is refused
+/// or slow (the filter then offers those of the followers read).
+async fn remotes_known(client: &EsClient) -> Vec<String> {
+    match tokio::time::timeout(REMOTES_WAIT, client.remote_info()).await {
+        Ok(Ok(remotes)) => remotes.into_keys().collect(),
+        Ok(Err(error)) => {
+            tracing::warn!(%error, "the follower list's filter offers only the remotes its followers use");
+            Vec::new()
+        }
+        Err(_) => {
+            tracing::warn!(
+                "the follower list's filter offers only the remotes its followers use: _remote/info was slow"
+            );
+            Vec::new()
+        }
+    }
+}
+
+/// [`page`], and the remotes the followers read use. When the view does not
 /// need every follower's stats ([`ListQuery::needs_all_stats`]) and the cluster had more than
 /// [`ONE_ROUND_TRIP_UP_TO`] followers last time (or has not been read yet), only the page's
 /// active followers are asked for theirs (`GET /<names>/_ccr/stats`): with `_ccr/info` for
 /// those the view showed last time, after it for the others. A view of every follower by
 /// name reads their names alone, and the page's summaries by name (see `by_name`).
-pub async fn page(client: &EsClient, query: &ListQuery) -> Result<(FollowerPage, Vec<String>), EsError> {
+async fn page_and_remotes_used(client: &EsClient, query: &ListQuery) -> Result<(FollowerPage, Vec<String>), EsError> {
     let turn = whole_list_turn().await;
     let small = last_count(client).is_some_and(|count| count <= ONE_ROUND_TRIP_UP_TO);
     if query.needs_all_stats() || small {
@@ -138,11 +172,11 @@ pub async fn page(client: &EsClient, query: &ListQuery) -> Result<(FollowerPage,
         return Ok((query.apply_with(all, rows::SummaryWithLag::into_owned), remotes));
     }
     if query.needs_names_only()
-        && let Some(by_name::ByName { page, remotes }) = by_name::page(client, query).await?
+        && let Some(by_name::ByName { page, remotes_used }) = by_name::page(client, query).await?
     {
         turn.holds(page.total);
         remember_count(client, page.total);
-        return Ok((page, remotes));
+        return Ok((page, remotes_used));
     }
     by_summaries(client, query, turn).await
 }

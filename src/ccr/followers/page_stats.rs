@@ -117,7 +117,10 @@ pub async fn add(client: &EsClient, guessed: Guessed, rows: &mut [FollowerIndex]
     let missing = name_groups(active().filter(|name| !settled.contains(name)));
     let answers = futures_util::future::join_all(missing.iter().map(|names| client.follower_lag(names))).await;
     stats.extend(answers.into_iter().filter_map(Result::ok).flatten());
-    let shown = LastShown { rows: name_groups(rows.iter().map(|r| r.name.as_str())), active: name_groups(active()) };
+    // Every row's name only where the page is read by name (see `by_name`).
+    let read_by_name = view.as_ref().is_some_and(|v| v.query.needs_names_only());
+    let shown_rows = if read_by_name { name_groups(rows.iter().map(|r| r.name.as_str())) } else { Vec::new() };
+    let shown = LastShown { rows: shown_rows, active: name_groups(active()) };
     // A page asked past the end shows the last one: not worth remembering under its number.
     if let Some(view) = view.filter(|_| shown_as_asked) {
         let mut remembered = remembered();

@@ -50,9 +50,26 @@ async fn every_follower_by_name_is_listed_from_the_names_and_the_pages_summaries
     let stats: Vec<String> = stats_requests(&local).into_iter().map(|r| r.path).collect();
     let active: Vec<String> = (50..100).filter(|i| *i != 51).map(|i| format!("copy-{i:03}")).collect();
     assert_eq!(stats, [format!("/{}/_ccr/stats", active.join(","))]);
-    // The remote filter offers the remotes the cluster knows and those the followers use.
+    // The remote filter offers the remotes the cluster knows and those the followers use,
+    // read by name or not, and the one chosen even when neither has it.
     let offered = page.texts("#follower-remote-filter option");
     assert_eq!(offered[1..], ["leader", "spare"]);
+    let mut visitor = Visitor::new(&panel);
+    for (view, expected) in [
+        ("/follower-indices?q=copy", &["leader", "spare"][..]),
+        ("/follower-indices?remote_cluster=gone", &["gone", "leader", "spare"][..]),
+    ] {
+        let page = visitor.get(view).await;
+        assert_eq!(page.texts("#follower-remote-filter option")[1..], *expected, "{view}");
+    }
+    assert_eq!(
+        visitor
+            .get("/follower-indices?remote_cluster=gone")
+            .await
+            .attr("#follower-remote-filter option[selected]", "value")
+            .as_deref(),
+        Some("gone")
+    );
 }
 
 /// Seen before, the page's summaries and stats are asked together with the names: with the
@@ -87,11 +104,14 @@ async fn a_page_that_changed_meanwhile_is_read_again_whole() {
     for deleted in [true, false] {
         let local = sim_with(230).await;
         let panel = panel_for(&local);
-        // The page's summaries are held a second; the follower goes meanwhile.
+        // The page's summaries are held 1.5 s; the follower goes meanwhile, once the list of
+        // names has been answered (its request is recorded as it is answered).
         let page_two = format!("/{}/_ccr/info", names(50, 100));
-        local.sim.inject_fault(Fault::new(&page_two, FaultKind::Hang { millis: 1000 }).once());
+        local.sim.inject_fault(Fault::new(&page_two, FaultKind::Hang { millis: 1500 }).once());
         let change = async {
-            tokio::time::sleep(Duration::from_millis(400)).await;
+            let listed = || async { info_requests(&local).iter().any(|r| r.path == "/_all/_ccr/info") };
+            assert!(eventually(Duration::from_secs(5), listed).await);
+            tokio::time::sleep(Duration::from_millis(200)).await;
             let mut state = local.sim.state();
             if deleted {
                 state.indices.remove("copy-060");
