@@ -48,9 +48,10 @@ fn remember_count(client: &EsClient, count: usize) {
 /// (`_remote/info`, asked at the same time), those the followers read use (every follower's,
 /// or the page's where only the page is read: see `by_name`) and the one chosen.
 pub async fn page(client: &EsClient, query: &ListQuery) -> Result<(FollowerPage, Vec<String>), EsError> {
-    // The list's requests first: the longest is the first the cluster starts on.
-    let (listed, known) = tokio::join!(page_and_remotes_used(client, query), remotes_known(client));
-    let (page, used) = listed?;
+    // The list's requests first: the longest is the first the cluster starts on. A failed list
+    // ends the page at once.
+    let known = futures_util::FutureExt::map(remotes_known(client), Ok);
+    let ((page, used), known) = futures_util::future::try_join(page_and_remotes_used(client, query), known).await?;
     let mut remotes: BTreeSet<String> = known.into_iter().chain(used).collect();
     remotes.extend(query.remote_cluster.clone());
     Ok((page, remotes.into_iter().collect()))
@@ -61,16 +62,18 @@ pub async fn page(client: &EsClient, query: &ListQuery) -> Result<(FollowerPage,
 const REMOTES_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// The remotes the cluster knows, for the list's filter; none when `_remote/info` is refused
-/// or slow (the filter then offers those of the followers read).
+/// or slow (the filter then offers those of the followers read). Told at debug level only: a
+/// user without the `monitor` privilege would otherwise fill the log, every list refreshing
+/// itself every 5 s.
 async fn remotes_known(client: &EsClient) -> Vec<String> {
     match tokio::time::timeout(REMOTES_WAIT, client.remote_info()).await {
         Ok(Ok(remotes)) => remotes.into_keys().collect(),
         Ok(Err(error)) => {
-            tracing::warn!(%error, "the follower list's filter offers only the remotes its followers use");
+            tracing::debug!(%error, "the follower list's filter offers only the remotes its followers use");
             Vec::new()
         }
         Err(_) => {
-            tracing::warn!(
+            tracing::debug!(
                 "the follower list's filter offers only the remotes its followers use: _remote/info was slow"
             );
             Vec::new()

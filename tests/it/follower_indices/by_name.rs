@@ -150,3 +150,43 @@ async fn a_search_reads_every_followers_summary() {
         assert_eq!(info, [("/_all/_ccr/info".to_owned(), SUMMARY_FILTER.to_owned())], "{view}");
     }
 }
+
+/// The page's summaries refused for another reason than a follower gone (a 503 once): the
+/// page is read whole rather than failed.
+#[tokio::test]
+async fn a_page_whose_summaries_are_refused_is_read_whole() {
+    let local = sim_with(230).await;
+    let panel = panel_for(&local);
+    let unavailable =
+        serde_json::json!({"error": {"type": "cluster_block_exception", "reason": "blocked"}, "status": 503});
+    let page_two = format!("/{}/_ccr/info", names(50, 100));
+    local.sim.inject_fault(Fault::new(&page_two, FaultKind::Status { status: 503, body: unavailable }).once());
+    let page = Visitor::new(&panel).get("/follower-indices?page=2").await;
+    assert_eq!(page.status, 200);
+    let rows = page.texts("#follower-indices tbody tr");
+    assert!(rows[0].contains("copy-050") && rows[0].contains("logs-050"), "{}", rows[0]);
+    let whole: Vec<String> =
+        info_requests(&local).iter().filter(|r| r.path == "/_all/_ccr/info").map(filter_of).collect();
+    assert_eq!(whole, ["follower_indices.follower_index", SUMMARY_FILTER]);
+}
+
+/// `_remote/info` only feeds the remote filter: slow (held 5 s) or refused, the list does not
+/// wait for it, and the filter offers the remotes the followers use, and the one chosen.
+#[tokio::test]
+async fn a_slow_or_refused_remote_info_does_not_hold_the_list() {
+    let local = sim_with(230).await;
+    let panel = panel_for(&local);
+    let mut visitor = Visitor::new(&panel);
+    local.sim.inject_fault(Fault::new("/_remote/info", FaultKind::Hang { millis: 5000 }).once());
+    let started = std::time::Instant::now();
+    let page = visitor.get("/follower-indices").await;
+    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+    assert_eq!(page.texts("#follower-remote-filter option")[1..], ["leader"]);
+    let refused = serde_json::json!({"error": {"type": "security_exception", "reason": "no"}, "status": 403});
+    local.sim.inject_fault(Fault::new("/_remote/info", FaultKind::Status { status: 403, body: refused }).once());
+    // Chosen with spaces around it (trimmed, as the filter reads it), it stays chosen.
+    let page = visitor.get("/follower-indices?remote_cluster=%20gone%20").await;
+    assert_eq!(page.status, 200);
+    assert_eq!(page.texts("#follower-remote-filter option")[1..], ["gone", "leader"]);
+    assert_eq!(page.attr("#follower-remote-filter option[selected]", "value").as_deref(), Some("gone"));
+}
