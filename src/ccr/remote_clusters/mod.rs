@@ -99,13 +99,31 @@ impl RemoteCluster {
     }
 }
 
+/// The settings of one block under `prefix`, as text. They are next to each other in the sorted
+/// map, so each remote finds its own without reading every setting: a list of many remotes no
+/// longer costs the square of their number (every remote read every remote's keys).
+fn own_settings(block: &BTreeMap<String, Value>, prefix: &str) -> BTreeMap<String, String> {
+    block
+        .range::<str, _>((std::ops::Bound::Included(prefix), std::ops::Bound::Unbounded))
+        .take_while(|(key, _)| key.starts_with(prefix))
+        .map(|(key, value)| {
+            let text = match value {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            (key.clone(), text)
+        })
+        .collect()
+}
+
 impl RemoteCluster {
     pub fn from_info(name: &str, info: RemoteInfo, settings: &ClusterSettings) -> RemoteCluster {
         let prefix = format!("cluster.remote.{name}.");
-        let in_block = |block: &BTreeMap<String, Value>| block.keys().any(|k| k.starts_with(&prefix));
-        let defined_in = if in_block(&settings.transient) {
+        let persistent = own_settings(&settings.persistent, &prefix);
+        let transient = own_settings(&settings.transient, &prefix);
+        let defined_in = if !transient.is_empty() {
             DefinedIn::Transient
-        } else if in_block(&settings.persistent) {
+        } else if !persistent.is_empty() {
             DefinedIn::Persistent
         } else {
             DefinedIn::NodeConfig
@@ -128,16 +146,9 @@ impl RemoteCluster {
                 (info.num_proxy_sockets_connected.unwrap_or(0), info.max_proxy_socket_connections.unwrap_or(0))
             }
         };
-        let text = |value: &Value| match value {
-            Value::String(s) => s.clone(),
-            other => other.to_string(),
-        };
-        let own = |block: &BTreeMap<String, Value>| -> BTreeMap<String, String> {
-            block.iter().filter(|(k, _)| k.starts_with(&prefix)).map(|(k, v)| (k.clone(), text(v))).collect()
-        };
         RemoteCluster {
-            persistent: own(&settings.persistent),
-            transient: own(&settings.transient),
+            persistent,
+            transient,
             name: name.to_owned(),
             connected: info.connected,
             mode,
@@ -281,4 +292,51 @@ pub async fn usage_by_remote(client: &EsClient) -> Result<BTreeMap<String, Usage
         by_remote.entry(pattern.pattern.remote_cluster).or_default().patterns.push(pattern.name);
     }
     Ok(by_remote)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn settings(persistent: Value, transient: Value) -> ClusterSettings {
+        serde_json::from_value(json!({"persistent": persistent, "transient": transient})).unwrap()
+    }
+
+    fn remote(name: &str, settings: &ClusterSettings) -> RemoteCluster {
+        let info = serde_json::from_value(json!({"connected": true, "mode": "sniff", "seeds": ["h:9300"]})).unwrap();
+        RemoteCluster::from_info(name, info, settings)
+    }
+
+    #[test]
+    fn each_remote_reads_only_its_own_settings_even_where_a_name_starts_another() {
+        let settings = settings(
+            json!({
+                "cluster.remote.a.seeds": ["a:9300"],
+                "cluster.remote.a.skip_unavailable": true,
+                "cluster.remote.a-b.seeds": ["ab:9300"],
+                "cluster.remote.ab.seeds": "ab:9300",
+                "cluster.routing.allocation.enable": "all",
+            }),
+            json!({"cluster.remote.ab.node_connections": 5}),
+        );
+        let a = remote("a", &settings);
+        assert_eq!(
+            a.persistent.keys().collect::<Vec<_>>(),
+            ["cluster.remote.a.seeds", "cluster.remote.a.skip_unavailable"]
+        );
+        assert_eq!(a.persistent["cluster.remote.a.seeds"], r#"["a:9300"]"#, "a value that is not a string as JSON");
+        assert_eq!(a.persistent["cluster.remote.a.skip_unavailable"], "true");
+        assert!(a.transient.is_empty());
+        assert_eq!(a.defined_in, DefinedIn::Persistent);
+        let ab = remote("ab", &settings);
+        assert_eq!(ab.persistent["cluster.remote.ab.seeds"], "ab:9300", "a string as it is");
+        assert_eq!(ab.configured("node_connections"), Some("5"));
+        assert_eq!(ab.defined_in, DefinedIn::Transient, "transient wins");
+        assert_eq!(remote("a-b", &settings).persistent.len(), 1);
+        let yml = remote("z", &settings);
+        assert!(yml.persistent.is_empty() && yml.transient.is_empty());
+        assert_eq!(yml.defined_in, DefinedIn::NodeConfig);
+    }
 }
