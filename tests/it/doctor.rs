@@ -153,6 +153,22 @@ async fn a_slow_cluster_makes_checks_not_checked_not_a_hung_page() {
     assert_eq!(evidence.stats.unwrap_err(), evidence::Missing::TimedOut);
 }
 
+#[tokio::test]
+async fn what_needs_the_followers_is_asked_while_the_stats_are_on_their_way() {
+    use ccr_panel::sim::{Fault, FaultKind};
+    let (_leader, local_sim, _leader_client, local) = connected_pair().await;
+    local_sim.sim.inject_fault(Fault::new("/_ccr/stats", FaultKind::Hang { millis: 500 }).once());
+    local_sim.sim.clear_requests();
+    let evidence = evidence::gather(&local, &[], WAIT).await;
+    assert!(evidence.stats.is_ok() && evidence.privileges.is_ok() && evidence.index_health.is_ok());
+    // The simulator records a request as it takes it up: the held one once its wait is over.
+    let paths: Vec<String> = local_sim.sim.requests().into_iter().map(|r| r.path).collect();
+    let at = |path: &str| paths.iter().position(|p| p.ends_with(path)).unwrap_or_else(|| panic!("{path}: {paths:?}"));
+    assert!(at("/_has_privileges") < at("/_ccr/stats"), "the privileges wait only for the followers: {paths:?}");
+    assert!(at("/_ilm/explain") < at("/_ccr/stats"), "{paths:?}");
+    assert!(at("/_cluster/health") < at("/_ccr/stats"), "{paths:?}");
+}
+
 async fn lease_findings(local: &EsClient, leader: &EsClient) -> Vec<Finding> {
     let followers = local.follow_info("_all").await.unwrap();
     let cluster = local.fetch_root().await.unwrap().cluster_name;

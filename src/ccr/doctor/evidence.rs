@@ -179,55 +179,60 @@ pub async fn gather(local: &EsClient, leaders: &[KnownLeader], wait: Duration) -
     gather_with(local, leaders, GatherOptions::new(wait)).await
 }
 
-/// [`gather`], with the lag history and the resampling pause given. Two rounds of calls, each
-/// within `options.wait`: the second needs the followers and patterns the first read (the
-/// privileges to ask, the leader indices, the second lag reading).
+/// [`gather`], with the lag history and the resampling pause given. Every call that needs
+/// nothing else is asked at once, each within `options.wait`; what needs the followers and
+/// patterns (the privileges to ask, the leader indices, the leaders' side, the allocation of
+/// the followers the health shows unhealthy) is asked as soon as those two are read, while the
+/// rest (`_ccr/stats` above all, the longest read of a large cluster) is still on its way. So
+/// the worst case is two waits, and the second round's time hides behind the longest read.
+/// D10's trend needs the followers and the stats both, so it comes last.
 pub async fn gather_with(local: &EsClient, leaders: &[KnownLeader], options: GatherOptions<'_>) -> Evidence {
     let wait = options.wait;
-    let (version, licence, remotes, followers, stats, patterns, nodes) = tokio::join!(
+    let followers_side = async {
+        let (followers, patterns, health) = tokio::join!(
+            bounded(wait, local.checked_follow_info()),
+            bounded(wait, local.auto_follow_patterns_raw()),
+            bounded(wait, local.index_health()),
+        );
+        // The remotes patterns read, asked once each, all at once.
+        let pattern_remotes: std::collections::BTreeSet<String> = patterns
+            .as_ref()
+            .map(|p| p.iter().filter_map(|(_, p)| p["remote_cluster"].as_str().map(str::to_owned)).collect())
+            .unwrap_or_default();
+        let lookups = pattern_remotes.into_iter().map(|remote| async move {
+            let indices = bounded(wait, crate::ccr::followers::create::leader_candidates(local, &remote)).await;
+            let indices = indices.and_then(|found| found.ok_or(Missing::Failed("_resolve/index needs 7.9".into())));
+            (remote, indices)
+        });
+        let asked = asked_privileges(followers.as_ref().ok(), patterns.as_ref().ok());
+        let leader_reads = leaders.iter().map(|known| {
+            let query = asked.leader.get(&known.remote).cloned().unwrap_or_else(leader_query_for_nothing);
+            async move { (known.remote.clone(), read_leader(known, &query, wait).await) }
+        });
+        let (remote_indices, leaders, privileges, allocations) = tokio::join!(
+            futures_util::future::join_all(lookups),
+            futures_util::future::join_all(leader_reads),
+            bounded(wait, privileges_of(local, &asked.local)),
+            explain_allocations(local, followers.as_ref().ok(), health.as_ref().ok(), wait),
+        );
+        let known = Known { followers, patterns, health, allocations };
+        (known, remote_indices, leaders, privileges)
+    };
+    let (version, licence, remotes, stats, nodes, ilm, policies, templates, root, followers_side) = tokio::join!(
         bounded(wait, local.version()),
         bounded(wait, local.license()),
         bounded(wait, local.remote_info()),
-        bounded(wait, local.checked_follow_info()),
         bounded(wait, local.checked_ccr_stats()),
-        bounded(wait, local.auto_follow_patterns_raw()),
         bounded(wait, local.nodes()),
-    );
-    // The remotes patterns read, asked once each, all at once.
-    let pattern_remotes: std::collections::BTreeSet<String> = patterns
-        .as_ref()
-        .map(|p| p.iter().filter_map(|(_, p)| p["remote_cluster"].as_str().map(str::to_owned)).collect())
-        .unwrap_or_default();
-    let lookups = pattern_remotes.into_iter().map(|remote| async move {
-        let indices = bounded(wait, crate::ccr::followers::create::leader_candidates(local, &remote)).await;
-        let indices = indices.and_then(|found| found.ok_or(Missing::Failed("_resolve/index needs 7.9".into())));
-        (remote, indices)
-    });
-    let asked = asked_privileges(followers.as_ref().ok(), patterns.as_ref().ok());
-    let leader_reads = leaders.iter().map(|known| {
-        let query = asked.leader.get(&known.remote).cloned().unwrap_or_else(leader_query_for_nothing);
-        async move { (known.remote.clone(), read_leader(known, &query, wait).await) }
-    });
-    // Health, then the allocation of the followers it shows unhealthy, within one wait.
-    let allocation = async {
-        let started = std::time::Instant::now();
-        let health = bounded(wait, local.index_health()).await;
-        let left = wait.saturating_sub(started.elapsed());
-        let allocations = explain_allocations(local, followers.as_ref().ok(), health.as_ref().ok(), left).await;
-        (health, allocations)
-    };
-    let (remote_indices, leaders, privileges, (index_health, allocations), ilm, policies, templates, trend, root) = tokio::join!(
-        futures_util::future::join_all(lookups),
-        futures_util::future::join_all(leader_reads),
-        bounded(wait, privileges_of(local, &asked.local)),
-        allocation,
         bounded(wait, local.ilm_explain("*")),
         bounded(wait, local.ilm_policies()),
         bounded(wait, local.index_templates()),
-        read_trend(local, followers.as_ref().ok(), stats.as_ref().ok(), &options),
         // Read once already for the version: normally no request.
         bounded(wait, local.root()),
+        followers_side,
     );
+    let (Known { followers, patterns, health, allocations }, remote_indices, leaders, privileges) = followers_side;
+    let trend = read_trend(local, followers.as_ref().ok(), stats.as_ref().ok(), &options).await;
     let cluster_name = root.ok().map(|root| root.cluster_name.clone());
     Evidence {
         version,
@@ -240,7 +245,7 @@ pub async fn gather_with(local: &EsClient, leaders: &[KnownLeader], options: Gat
         remote_indices: remote_indices.into_iter().collect(),
         leaders: leaders.into_iter().collect(),
         privileges,
-        index_health,
+        index_health: health,
         allocations,
         ilm,
         policies,
@@ -248,6 +253,15 @@ pub async fn gather_with(local: &EsClient, leaders: &[KnownLeader], options: Gat
         trend,
         cluster_name,
     }
+}
+
+/// What [`gather_with`] read first about the followers (with the health, which the allocations
+/// need), and the allocations it then asked about.
+struct Known {
+    followers: Piece<Vec<FollowerInfo>>,
+    patterns: Piece<Vec<(String, Value)>>,
+    health: Piece<BTreeMap<String, IndexHealth>>,
+    allocations: BTreeMap<String, Piece<AllocationExplanation>>,
 }
 
 /// Everything one leader is asked, all at once.
