@@ -1,6 +1,8 @@
-//! The typed Elasticsearch client: one method per API the panel uses.
+//! The typed Elasticsearch client: one method per API the panel uses. Here the client itself
+//! (sending, shared reads, decoding) and the cluster and security calls; the calls on indices
+//! and documents, on replication and the doctor's own are in `indices`, `replication` and
+//! `diagnostics`.
 
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -11,12 +13,9 @@ use serde_json::Value;
 use tokio::sync::OnceCell;
 
 use super::capabilities::{Capabilities, Version};
-use super::ccr_lag::*;
-use super::ccr_model::*;
 use super::error::EsError;
 use super::model::*;
 use super::routes::{self, Route};
-use super::summaries::*;
 use super::transport::{Answer, Auth, ConfigError, EsConfig, Outgoing, Transport, snippet};
 
 /// A client for one cluster. Cheap to clone; clones share connections and the cached version.
@@ -80,7 +79,7 @@ impl EsClient {
         decode(route, &answer)
     }
 
-    async fn send(
+    pub(super) async fn send(
         &self,
         route: &Route,
         parts: &[&str],
@@ -123,7 +122,7 @@ impl EsClient {
     /// shared instead of asking again. Many people (or one page open in many tabs) refreshing
     /// the same list then cost the cluster, and the panel's memory, one answer at a time
     /// rather than one each. Nothing is kept once the read is done: the next one asks afresh.
-    async fn get_shared<T: DeserializeOwned>(
+    pub(super) async fn get_shared<T: DeserializeOwned>(
         &self,
         route: &Route,
         parts: &[&str],
@@ -133,7 +132,7 @@ impl EsClient {
     }
 
     /// [`Self::get_shared`]'s answer, undecoded (to be read borrowed).
-    async fn get_shared_answer(
+    pub(super) async fn get_shared_answer(
         &self,
         route: &Route,
         parts: &[&str],
@@ -254,330 +253,6 @@ impl EsClient {
         self.call(&routes::HAS_PRIVILEGES, &[], &[], Some(query)).await
     }
 
-    // --- indices and documents -----------------------------------------------------------
-
-    /// `_cat/indices` for all indices, or those matching `pattern`.
-    pub async fn cat_indices(&self, pattern: Option<&str>) -> Result<Vec<CatIndex>, EsError> {
-        // Closed and hidden indices too, where the version knows the parameter (7.7+).
-        let mut query = vec![("format", "json")];
-        if self.capabilities().await?.cat_expand_wildcards() {
-            query.push(("expand_wildcards", "all"));
-        }
-        match pattern {
-            Some(p) => self.get(&routes::CAT_INDICES_FOR, &[p], &query).await,
-            None => self.get(&routes::CAT_INDICES, &[], &query).await,
-        }
-    }
-
-    pub async fn index_exists(&self, index: &str) -> Result<bool, EsError> {
-        let answer = self.send(&routes::INDEX_EXISTS, &[index], &[], None::<&Value>).await?;
-        Ok(answer.status == 200)
-    }
-
-    /// Creates an index; `body` holds `settings` and `mappings` when given.
-    pub async fn create_index(&self, index: &str, body: &Value) -> Result<IndexCreated, EsError> {
-        let index = one(index)?;
-        self.call(&routes::INDEX_CREATE, &[index], &[], Some(body)).await
-    }
-
-    pub async fn delete_index(&self, index: &str) -> Result<Acknowledged, EsError> {
-        let index = one(index)?;
-        self.call(&routes::INDEX_DELETE, &[index], &[], None::<&Value>).await
-    }
-
-    pub async fn open_index(&self, index: &str) -> Result<Acknowledged, EsError> {
-        let index = one(index)?;
-        self.call(&routes::INDEX_OPEN, &[index], &[], None::<&Value>).await
-    }
-
-    pub async fn close_index(&self, index: &str) -> Result<Acknowledged, EsError> {
-        let index = one(index)?;
-        self.call(&routes::INDEX_CLOSE, &[index], &[], None::<&Value>).await
-    }
-
-    /// One index's aliases, mappings and settings (dotted keys); `None` when the answer does
-    /// not name it.
-    pub async fn index_definition(&self, index: &str) -> Result<Option<IndexDefinition>, EsError> {
-        let index = one(index)?;
-        let mut found: BTreeMap<String, IndexDefinition> =
-            self.get(&routes::INDEX_GET, &[index], &[("flat_settings", "true")]).await?;
-        Ok(found.remove(index))
-    }
-
-    /// `POST /_aliases` with `actions` as given.
-    pub async fn update_aliases(&self, actions: &Value) -> Result<Acknowledged, EsError> {
-        self.call(&routes::UPDATE_ALIASES, &[], &[], Some(actions)).await
-    }
-
-    /// Index settings with dotted keys, including defaults when `include_defaults`.
-    pub async fn index_settings(&self, index: &str) -> Result<IndexSettingsByIndex, EsError> {
-        self.get(&routes::INDEX_GET_SETTINGS, &[index], &[("flat_settings", "true")]).await
-    }
-
-    /// `GET {index}/_stats?level=shards`, as Elasticsearch returns it (the leader's retention
-    /// leases live here, per shard).
-    pub async fn shard_stats(&self, index: &str) -> Result<Value, EsError> {
-        self.get(&routes::INDEX_STATS, &[index], &[("level", "shards")]).await
-    }
-
-    pub async fn put_index_settings(&self, index: &str, settings: &Value) -> Result<Acknowledged, EsError> {
-        let index = one(index)?;
-        self.call(&routes::INDEX_PUT_SETTINGS, &[index], &[], Some(settings)).await
-    }
-
-    /// Indexes a document, with a generated id when `id` is `None`.
-    pub async fn index_doc(&self, index: &str, id: Option<&str>, source: &Value) -> Result<DocWritten, EsError> {
-        let index = one(index)?;
-        match id {
-            Some(id) => self.call(&routes::DOC_PUT, &[index, id], &[], Some(source)).await,
-            None => self.call(&routes::DOC_INDEX, &[index], &[], Some(source)).await,
-        }
-    }
-
-    /// Writes a document only if nobody else did first: `Create` refuses an existing one,
-    /// `IfUnchanged` one that changed since it was read. A lost race is a 409
-    /// `version_conflict_engine_exception`.
-    pub async fn index_doc_if(
-        &self,
-        index: &str,
-        id: &str,
-        source: &Value,
-        condition: WriteCondition,
-    ) -> Result<DocWritten, EsError> {
-        let index = one(index)?;
-        let (seq_no, term);
-        let query: Vec<(&str, &str)> = match condition {
-            WriteCondition::Create => vec![("op_type", "create"), ("refresh", "wait_for")],
-            WriteCondition::IfUnchanged { seq_no: s, primary_term: t } => {
-                (seq_no, term) = (s.to_string(), t.to_string());
-                vec![("if_seq_no", seq_no.as_str()), ("if_primary_term", term.as_str()), ("refresh", "wait_for")]
-            }
-        };
-        self.call(&routes::DOC_PUT, &[index, id], &query, Some(source)).await
-    }
-
-    /// A document by id, `None` when it does not exist (Elasticsearch answers 404 `found:false`).
-    pub async fn get_doc(&self, index: &str, id: &str) -> Result<Option<Doc>, EsError> {
-        let index = one(index)?;
-        match self.get::<Doc>(&routes::DOC_GET, &[index, id], &[]).await {
-            Ok(doc) => Ok(Some(doc)),
-            Err(EsError::Api(api)) if api.status == 404 && api.error_type.is_empty() => Ok(None),
-            Err(e) => Err(e),
-        }
-    }
-
-    /// Deletes a document by id (404 `not_found` when there is none).
-    pub async fn delete_doc(&self, index: &str, id: &str) -> Result<(), EsError> {
-        let index = one(index)?;
-        self.call::<Value>(&routes::DOC_DELETE, &[index, id], &[], None::<&Value>).await.map(drop)
-    }
-
-    /// Starts `POST _reindex?wait_for_completion=false` from `source` into `dest`; the task's id.
-    pub async fn reindex_async(&self, source: &str, dest: &str) -> Result<String, EsError> {
-        let body = serde_json::json!({"source": {"index": source}, "dest": {"index": dest}});
-        let answer: Value = self.call(&routes::REINDEX, &[], &[("wait_for_completion", "false")], Some(&body)).await?;
-        answer["task"].as_str().map(str::to_owned).ok_or_else(|| EsError::NotElasticsearch {
-            url: self.urls().join(", "),
-            detail: "POST _reindex answered without a task id".into(),
-        })
-    }
-
-    /// `GET _tasks/{id}`.
-    pub async fn task(&self, id: &str) -> Result<TaskStatus, EsError> {
-        self.get(&routes::TASK_GET, &[id], &[]).await
-    }
-
-    pub async fn count(&self, index: &str) -> Result<u64, EsError> {
-        Ok(self.call::<CountResponse>(&routes::COUNT, &[index], &[], None::<&Value>).await?.count)
-    }
-
-    pub async fn search(&self, index: &str, body: &Value) -> Result<SearchResponse, EsError> {
-        self.call(&routes::SEARCH, &[index], &[], Some(body)).await
-    }
-
-    // --- cross-cluster replication -------------------------------------------------------
-
-    pub async fn follow(
-        &self,
-        follower: &str,
-        request: &FollowRequest,
-        wait_for_active_shards: &str,
-    ) -> Result<FollowCreated, EsError> {
-        let follower = one(follower)?;
-        self.call(
-            &routes::CCR_FOLLOW,
-            &[follower],
-            &[("wait_for_active_shards", wait_for_active_shards)],
-            Some(request),
-        )
-        .await
-    }
-
-    pub async fn pause_follow(&self, follower: &str) -> Result<Acknowledged, EsError> {
-        let follower = one(follower)?;
-        self.call(&routes::CCR_PAUSE_FOLLOW, &[follower], &[], None::<&Value>).await
-    }
-
-    pub async fn resume_follow(&self, follower: &str, parameters: &FollowParameters) -> Result<Acknowledged, EsError> {
-        let follower = one(follower)?;
-        self.call(&routes::CCR_RESUME_FOLLOW, &[follower], &[], Some(parameters)).await
-    }
-
-    pub async fn unfollow(&self, follower: &str) -> Result<Acknowledged, EsError> {
-        let follower = one(follower)?;
-        self.call(&routes::CCR_UNFOLLOW, &[follower], &[], None::<&Value>).await
-    }
-
-    /// Sent to the *leader* cluster, to release the history it retains for a follower.
-    pub async fn forget_follower(&self, leader: &str, request: &ForgetFollower) -> Result<Value, EsError> {
-        let leader = one(leader)?;
-        self.call(&routes::CCR_FORGET_FOLLOWER, &[leader], &[], Some(request)).await
-    }
-
-    /// Follower info for `index` (`_all` for every follower).
-    pub async fn follow_info(&self, index: &str) -> Result<Vec<FollowerInfo>, EsError> {
-        Ok(self.get::<FollowInfoResponse>(&routes::CCR_FOLLOW_INFO, &[index], &[]).await?.follower_indices)
-    }
-
-    pub async fn follow_stats(&self, index: &str) -> Result<FollowStats, EsError> {
-        self.get(&routes::CCR_FOLLOW_STATS, &[index], &[]).await
-    }
-
-    /// `_ccr/stats` cut down to what the checks read ([`CHECKED_STATS_FILTER`]).
-    pub async fn checked_ccr_stats(&self) -> Result<CcrStats, EsError> {
-        self.get(&routes::CCR_STATS, &[], &[("filter_path", CHECKED_STATS_FILTER)]).await
-    }
-
-    /// Every follower's `_ccr/info` cut down to what the checks read ([`CHECKED_INFO_FILTER`]).
-    pub async fn checked_follow_info(&self) -> Result<Vec<FollowerInfo>, EsError> {
-        let query = [("filter_path", CHECKED_INFO_FILTER)];
-        Ok(self.get::<FollowInfoResponse>(&routes::CCR_FOLLOW_INFO, &["_all"], &query).await?.follower_indices)
-    }
-
-    /// Name, remote, leader and status of the followers of `index` (`_all` for every one):
-    /// `_ccr/info` without the ten parameters of each, for lists of thousands.
-    /// The answer handed to `read` as soon as it is in (see
-    /// [`FollowerSummariesAnswer::for_each`]): a page of a list of thousands keeps only its own
-    /// rows, and nothing is allocated for the others.
-    pub async fn with_follower_summaries<R>(
-        &self,
-        index: &str,
-        read: impl FnOnce(&FollowerSummariesAnswer) -> Result<R, EsError>,
-    ) -> Result<R, EsError> {
-        read(&self.follower_summaries_answer(index).await?)
-    }
-
-    /// The same answer as [`Self::with_follower_summaries`], kept to be read once other
-    /// answers asked at the same time are in.
-    pub async fn follower_summaries_answer(&self, index: &str) -> Result<FollowerSummariesAnswer, EsError> {
-        let query = [("filter_path", FOLLOWER_SUMMARY_FILTER)];
-        Ok(FollowerSummariesAnswer(self.get_shared_answer(&routes::CCR_FOLLOW_INFO, &[index], &query).await?))
-    }
-
-    /// Every follower's name alone (`_all`), kept to be read one at a time
-    /// ([`FollowerNamesAnswer::for_each`]).
-    pub async fn follower_names_answer(&self) -> Result<FollowerNamesAnswer, EsError> {
-        let query = [("filter_path", FOLLOWER_NAME_FILTER)];
-        Ok(FollowerNamesAnswer(self.get_shared_answer(&routes::CCR_FOLLOW_INFO, &["_all"], &query).await?))
-    }
-
-    pub async fn follower_summaries(&self, index: &str) -> Result<Vec<FollowerInfo>, EsError> {
-        let query = [("filter_path", FOLLOWER_SUMMARY_FILTER)];
-        Ok(self.get_shared::<FollowInfoResponse>(&routes::CCR_FOLLOW_INFO, &[index], &query).await?.follower_indices)
-    }
-
-    /// The lag figures of the given followers (comma-separated names), from
-    /// `GET /<names>/_ccr/stats` cut down to what a list shows.
-    pub async fn follower_lag(&self, names: &str) -> Result<Vec<FollowerLag>, EsError> {
-        let query = [("filter_path", INDICES_LAG_FILTER)];
-        Ok(self.get::<FollowerLags>(&routes::CCR_FOLLOW_STATS, &[names], &query).await?.indices)
-    }
-
-    /// Every follower's lag figures and the recent auto-follow errors, from one `_ccr/stats`
-    /// cut down to those (shared by identical reads under way), to be read borrowed.
-    pub async fn ccr_lag_stats_answer(&self) -> Result<CcrLagStatsAnswer, EsError> {
-        Ok(CcrLagStatsAnswer(
-            self.get_shared_answer(&routes::CCR_STATS, &[], &[("filter_path", CCR_LAG_FILTER)]).await?,
-        ))
-    }
-
-    /// The auto-follow part of `_ccr/stats`, without the follow stats of every follower.
-    pub async fn auto_follow_stats(&self) -> Result<AutoFollowStats, EsError> {
-        let query = [("filter_path", "auto_follow_stats")];
-        Ok(self.get_shared::<CcrAutoFollowStats>(&routes::CCR_STATS, &[], &query).await?.auto_follow_stats)
-    }
-
-    pub async fn auto_follow_patterns(&self) -> Result<Vec<NamedAutoFollowPattern>, EsError> {
-        Ok(self.get::<AutoFollowPatterns>(&routes::CCR_AUTO_FOLLOW_LIST, &[], &[]).await?.patterns)
-    }
-
-    pub async fn auto_follow_pattern(&self, name: &str) -> Result<NamedAutoFollowPattern, EsError> {
-        let name = one(name)?;
-        let mut patterns = self.get::<AutoFollowPatterns>(&routes::CCR_AUTO_FOLLOW_GET, &[name], &[]).await?.patterns;
-        patterns.pop().ok_or_else(|| EsError::NotElasticsearch {
-            url: self.urls().join(", "),
-            detail: format!("GET _ccr/auto_follow/{name} answered with no pattern"),
-        })
-    }
-
-    pub async fn put_auto_follow_pattern(
-        &self,
-        name: &str,
-        pattern: &AutoFollowPattern,
-    ) -> Result<Acknowledged, EsError> {
-        let name = one(name)?;
-        self.call(&routes::CCR_AUTO_FOLLOW_PUT, &[name], &[], Some(pattern)).await
-    }
-
-    /// Every pattern exactly as Elasticsearch returns it, as (name, pattern) pairs.
-    pub async fn auto_follow_patterns_raw(&self) -> Result<Vec<(String, Value)>, EsError> {
-        let mut answer: Value = self.get(&routes::CCR_AUTO_FOLLOW_LIST, &[], &[]).await?;
-        Ok(answer["patterns"]
-            .as_array_mut()
-            .map(|patterns| {
-                patterns
-                    .iter_mut()
-                    .filter_map(|p| Some((p["name"].as_str()?.to_owned(), p["pattern"].take())))
-                    .collect()
-            })
-            .unwrap_or_default())
-    }
-
-    /// One pattern exactly as Elasticsearch returns it, every field included (so an edit can
-    /// send back what the panel does not know); `None` when there is no such pattern.
-    pub async fn auto_follow_pattern_raw(&self, name: &str) -> Result<Option<Value>, EsError> {
-        let name = one(name)?;
-        match self.get::<Value>(&routes::CCR_AUTO_FOLLOW_GET, &[name], &[]).await {
-            Ok(mut answer) => Ok(answer["patterns"]
-                .as_array_mut()
-                .and_then(|patterns| patterns.iter_mut().find(|p| p["name"] == name))
-                .map(|p| p["pattern"].take())),
-            Err(e) if e.status() == Some(404) => Ok(None),
-            Err(e) => Err(e),
-        }
-    }
-
-    /// Creates or replaces a pattern with a body built by the caller.
-    pub async fn put_auto_follow_pattern_raw(&self, name: &str, body: &Value) -> Result<Acknowledged, EsError> {
-        let name = one(name)?;
-        self.call(&routes::CCR_AUTO_FOLLOW_PUT, &[name], &[], Some(body)).await
-    }
-
-    pub async fn delete_auto_follow_pattern(&self, name: &str) -> Result<Acknowledged, EsError> {
-        let name = one(name)?;
-        self.call(&routes::CCR_AUTO_FOLLOW_DELETE, &[name], &[], None::<&Value>).await
-    }
-
-    pub async fn pause_auto_follow_pattern(&self, name: &str) -> Result<Acknowledged, EsError> {
-        let name = one(name)?;
-        self.call(&routes::CCR_AUTO_FOLLOW_PAUSE, &[name], &[], None::<&Value>).await
-    }
-
-    pub async fn resume_auto_follow_pattern(&self, name: &str) -> Result<Acknowledged, EsError> {
-        let name = one(name)?;
-        self.call(&routes::CCR_AUTO_FOLLOW_RESUME, &[name], &[], None::<&Value>).await
-    }
-
     // --- reads trimmed with filter_path (the metrics) ---------------------------------------
 
     /// Any route's answer as JSON, trimmed to `filter_path` (Elasticsearch then leaves out
@@ -600,7 +275,7 @@ impl EsClient {
 const RESOLVE_CLUSTER_WAIT: std::time::Duration = std::time::Duration::from_secs(8);
 
 /// A name that acts on exactly one index or pattern: no `,` lists, no `*` wildcards.
-fn one(name: &str) -> Result<&str, EsError> {
+pub(super) fn one(name: &str) -> Result<&str, EsError> {
     if name.contains(',') || name.contains('*') {
         return Err(EsError::InvalidName {
             name: name.to_owned(),
@@ -610,7 +285,7 @@ fn one(name: &str) -> Result<&str, EsError> {
     Ok(name)
 }
 
-fn decode<'a, T: serde::Deserialize<'a>>(route: &Route, answer: &'a Answer) -> Result<T, EsError> {
+pub(super) fn decode<'a, T: serde::Deserialize<'a>>(route: &Route, answer: &'a Answer) -> Result<T, EsError> {
     decode_seed(route, answer, std::marker::PhantomData)
 }
 
@@ -619,7 +294,7 @@ fn decode<'a, T: serde::Deserialize<'a>>(route: &Route, answer: &'a Answer) -> R
 /// a tenth of the time spent reading `_ccr/info` of 10,000 followers. (Stricter than that:
 /// a bad byte in a field the panel skips now refuses the answer too; JSON is UTF-8 by its
 /// RFC 8259, and Elasticsearch writes nothing else.)
-fn decode_seed<'a, S: serde::de::DeserializeSeed<'a>>(
+pub(super) fn decode_seed<'a, S: serde::de::DeserializeSeed<'a>>(
     route: &Route,
     answer: &'a Answer,
     seed: S,
@@ -647,68 +322,4 @@ fn credential_digest(parts: &[&[u8]]) -> String {
         mac.update(part);
     }
     mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// `_ccr/info` for lists as Elasticsearch sent it ([`EsClient::follower_summaries_answer`]).
-pub struct FollowerSummariesAnswer(Arc<Answer>);
-
-impl FollowerSummariesAnswer {
-    /// Every follower's summary, borrowed from the answer.
-    pub fn read(&self) -> Result<Vec<FollowerSummary<'_>>, EsError> {
-        let summaries: FollowerSummaries<'_> = decode(&routes::CCR_FOLLOW_INFO, &self.0)?;
-        Ok(summaries.follower_indices)
-    }
-
-    /// Hands every follower's summary, borrowed from the answer, to `each` as it is read: the
-    /// list is never held whole. On an answer that cannot be read, the followers before the
-    /// fault have been handed over already.
-    pub fn for_each<'a>(&'a self, each: impl FnMut(FollowerSummary<'a>)) -> Result<(), EsError> {
-        decode_seed(&routes::CCR_FOLLOW_INFO, &self.0, EachFollower::new(each))
-    }
-}
-
-/// `_ccr/info` with the followers' names alone ([`EsClient::follower_names_answer`]).
-pub struct FollowerNamesAnswer(Arc<Answer>);
-
-impl FollowerNamesAnswer {
-    /// Hands every follower's name, borrowed from the answer, to `each` as it is read.
-    pub fn for_each<'a>(&'a self, mut each: impl FnMut(Cow<'a, str>)) -> Result<(), EsError> {
-        let seed = EachFollower::new(|follower: FollowerName<'a>| each(follower.follower_index));
-        decode_seed(&routes::CCR_FOLLOW_INFO, &self.0, seed)
-    }
-}
-
-/// `_ccr/stats` for lists as Elasticsearch sent it ([`EsClient::ccr_lag_stats_answer`]).
-pub struct CcrLagStatsAnswer(Arc<Answer>);
-
-impl CcrLagStatsAnswer {
-    /// Every follower's lag figures, borrowed from the answer.
-    pub fn read(&self) -> Result<CcrLagSummaries<'_>, EsError> {
-        decode(&routes::CCR_STATS, &self.0)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn answer(body: &'static [u8]) -> FollowerSummariesAnswer {
-        FollowerSummariesAnswer(Arc::new(Answer { status: 200, url: "http://es:9200/".into(), body: body.into() }))
-    }
-
-    #[test]
-    fn an_answer_that_is_not_utf8_json_is_not_elasticsearch() {
-        let names = |a: &FollowerSummariesAnswer| {
-            let mut names = Vec::new();
-            a.for_each(|s| names.push(s.follower_index.into_owned())).map(|()| names)
-        };
-        let good = br#"{"follower_indices":[{"follower_index":"f","remote_cluster":"r","leader_index":"l","status":"active"}]}"#;
-        assert_eq!(names(&answer(good)).unwrap(), ["f"]);
-        for (body, said) in [(&b"{\"follower_indices\":[\xff]}"[..], "not UTF-8"), (b"{} {}", "trailing characters")] {
-            match names(&answer(body)) {
-                Err(EsError::NotElasticsearch { detail, .. }) => assert!(detail.contains(said), "{detail}"),
-                other => panic!("{other:?}"),
-            }
-        }
-    }
 }
