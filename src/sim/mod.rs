@@ -19,25 +19,23 @@ pub mod remote;
 pub mod reply;
 pub mod router;
 pub mod security;
+mod server;
 pub mod settings;
 pub mod state;
 pub mod transport;
 
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::body::Bytes;
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, Method, Uri};
 use serde_json::Value;
-use tokio::net::TcpListener;
-use tokio::sync::watch;
 
 pub use api::indices::validate_index_name;
 pub use fault::{Fault, FaultKind};
 use remote::{RemoteConfig, RemoteConnection};
 use reply::Reply;
-use state::{ClusterState, Node};
+pub use server::SimServer;
+use state::ClusterState;
 pub use state::{LicenseKind, SimConfig};
 
 /// One request as the simulator saw it, for tests that assert what the panel sent.
@@ -290,122 +288,6 @@ fn recorded_body(body: &[u8]) -> Option<Value> {
     })
 }
 
-/// A running simulated cluster: its HTTP and transport listeners.
-pub struct SimServer {
-    pub sim: Arc<Sim>,
-    pub http_address: SocketAddr,
-    pub transport_address: SocketAddr,
-    shutdown: watch::Sender<bool>,
-}
-
-impl SimServer {
-    /// Binds both listeners (port 0 picks a free port) and starts serving.
-    pub async fn start(config: SimConfig, http: SocketAddr, transport: SocketAddr) -> std::io::Result<SimServer> {
-        let http_listener = TcpListener::bind(http).await?;
-        let transport_listener = TcpListener::bind(transport).await?;
-        let http_address = http_listener.local_addr()?;
-        let transport_address = transport_listener.local_addr()?;
-        let node = Node {
-            id: state::es_uuid(),
-            name: format!("{}-node-0", config.cluster_name),
-            http_address,
-            transport_address,
-            roles: state::roles_for(config.version, &config.roles),
-        };
-        // More nodes: each with its own HTTP and transport port serving the same cluster, data
-        // nodes that are not master-eligible (the first node is the elected master).
-        let mut other_listeners = Vec::new();
-        let mut other_nodes = Vec::new();
-        for n in 1..=config.extra_nodes {
-            let http_listener = TcpListener::bind(SocketAddr::new(http.ip(), 0)).await?;
-            let transport_listener = TcpListener::bind(SocketAddr::new(transport.ip(), 0)).await?;
-            other_nodes.push(Node {
-                id: state::es_uuid(),
-                name: format!("{}-node-{n}", config.cluster_name),
-                http_address: http_listener.local_addr()?,
-                transport_address: transport_listener.local_addr()?,
-                roles: node.roles.iter().filter(|r| *r != "master").cloned().collect(),
-            });
-            other_listeners.push((http_listener, transport_listener));
-        }
-        let state = ClusterState {
-            cluster_uuid: state::es_uuid(),
-            license_type: config.license,
-            license_uid: uuid::Uuid::new_v4().to_string(),
-            trial_used: config.license == LicenseKind::Trial,
-            license_expiry_millis: None,
-            persistent: Default::default(),
-            transient: Default::default(),
-            indices: Default::default(),
-            remotes: Default::default(),
-            auto_follow: Default::default(),
-            auto_follow_stats: Default::default(),
-            metadata_version: 1,
-            tasks: Default::default(),
-            next_task_id: 1,
-            ilm_policies: Default::default(),
-            index_templates: Default::default(),
-            node,
-            other_nodes,
-            config,
-        };
-        let sim = Arc::new(Sim { state: Mutex::new(state), requests: Mutex::default(), faults: Mutex::default() });
-        sim.reconcile_remotes();
-        auto_follow::start(&sim);
-        let (shutdown, _) = watch::channel(false);
-
-        let listeners = std::iter::once((http_listener, transport_listener)).chain(other_listeners);
-        for (http_listener, transport_listener) in listeners {
-            serve_node(&sim, http_listener, transport_listener, &shutdown);
-        }
-        Ok(SimServer { sim, http_address, transport_address, shutdown })
-    }
-
-    /// The base URL of the simulated REST API.
-    pub fn url(&self) -> String {
-        format!("http://{}", self.http_address)
-    }
-
-    /// Stops listening and drops every connection, as a node that shuts down.
-    pub fn stop(&self) {
-        let _ = self.shutdown.send(true);
-        self.sim.state().remotes.clear();
-    }
-}
-
-impl Drop for SimServer {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
-
-/// Serves one node's HTTP and transport ports until shutdown.
-fn serve_node(
-    sim: &Arc<Sim>,
-    http_listener: TcpListener,
-    transport_listener: TcpListener,
-    shutdown: &watch::Sender<bool>,
-) {
-    let answering = Arc::clone(sim);
-    tokio::spawn(transport::serve(transport_listener, shutdown.subscribe(), move |request| {
-        answering.transport_answer(request)
-    }));
-    let serving = Arc::clone(sim);
-    let app = axum::Router::new().fallback(move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
-        let sim = Arc::clone(&serving);
-        async move { to_response(sim.handle(method, &uri, &headers, body).await) }
-    });
-    let mut stop = shutdown.subscribe();
-    tokio::spawn(async move {
-        let graceful = async move {
-            let _ = stop.changed().await;
-        };
-        if let Err(error) = axum::serve(http_listener, app).with_graceful_shutdown(graceful).await {
-            tracing::error!(%error, "simulator HTTP server failed");
-        }
-    });
-}
-
 /// Runs `answer`, one of the reads that walk every index (synchronous: it never waits), as a
 /// blocking section where the runtime has threads to spare. Elasticsearch answers requests
 /// side by side, each on a thread of its own; the simulator answers on its async workers, where
@@ -423,20 +305,32 @@ async fn off_the_workers<F: Future>(answer: F) -> F::Output {
     }
 }
 
-fn to_response(reply: Reply) -> Response {
-    let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let mut response = match (reply.body, reply.raw) {
-        (Some(body), _) => (status, [("content-type", "application/json")], body.to_string()).into_response(),
-        (None, Some((content_type, raw))) => (status, [("content-type", content_type)], raw).into_response(),
-        (None, None) => status.into_response(),
-    };
-    let headers = response.headers_mut();
-    // Sent by every Elasticsearch since 7.14; clients use it to recognise the product.
-    headers.insert("x-elastic-product", HeaderValue::from_static("Elasticsearch"));
-    for (name, value) in reply.headers {
-        if let Ok(value) = HeaderValue::from_str(&value) {
-            headers.insert(name, value);
-        }
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    /// The task a read wakes (a request that came in with it) runs while the read still holds
+    /// its thread: tokio runs a task woken on a worker on that worker only, and a read that
+    /// walks 10,000 indices holds it for a tenth of a second.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_long_read_off_the_workers_lets_the_task_it_woke_run_meanwhile() {
+        let (wake, woken) = tokio::sync::oneshot::channel::<()>();
+        let (ran, ran_seen) = std::sync::mpsc::channel();
+        tokio::spawn(async move {
+            let _ = woken.await;
+            let _ = ran.send(());
+        });
+        // Let the other task wait for its wake-up first.
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let read = async move {
+            let _ = wake.send(());
+            // A read that never waits: the thread stays busy until it is done.
+            ran_seen.recv_timeout(Duration::from_secs(2)).is_ok()
+        };
+        // On a worker, as the simulator answers requests (the test's own body is not on one).
+        let answered = tokio::spawn(off_the_workers(read)).await.unwrap();
+        assert!(answered, "the woken task waited for the read to end");
     }
-    response
 }
