@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use super::Sim;
-use super::api::indices::glob;
+use super::api::expressions::glob;
 use super::remote::RemoteLink;
 use super::state::now_millis;
 

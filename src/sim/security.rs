@@ -11,7 +11,7 @@ use axum::http::HeaderMap;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
 
-use super::api::indices::glob;
+use super::api::expressions::glob;
 use super::reply::EsException;
 use super::router::Op;
 

@@ -8,7 +8,8 @@ use super::super::Sim;
 use super::super::reply::{EsException, Reply, SimResult};
 use super::super::state::ClusterState;
 use super::Request;
-use super::indices::{expand_expression, validate_index_name};
+use super::expressions::expand_expression;
+use super::indices::validate_index_name;
 use crate::es::Version;
 
 /// The indices `alias` points at, in name order (empty when it is no alias).
@@ -152,7 +153,7 @@ pub fn get_alias(sim: &Sim, request: &Request, by_name: bool) -> SimResult {
         None => state.indices.keys().filter(|n| !n.starts_with('.')).cloned().collect(),
     };
     let patterns: Vec<&str> = wanted.map(|w| w.split(',').collect()).unwrap_or_default();
-    let matches = |alias: &str| patterns.is_empty() || patterns.iter().any(|p| super::indices::glob(p, alias));
+    let matches = |alias: &str| patterns.is_empty() || patterns.iter().any(|p| super::expressions::glob(p, alias));
     let mut out = Map::new();
     let mut found = std::collections::BTreeSet::new();
     for name in indices {

@@ -226,7 +226,7 @@ fn selects(filter: &str, node: &super::super::state::Node, master: bool) -> bool
         matches!(f, "_all" | "*")
             || (master && matches!(f, "_local" | "_master"))
             || f == node.id
-            || super::indices::glob(f, &node.name)
+            || super::expressions::glob(f, &node.name)
             || (f.ends_with(":true") && node.roles.iter().any(|r| format!("{r}:true") == f))
     })
 }

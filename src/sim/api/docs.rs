@@ -8,7 +8,8 @@ use super::super::Sim;
 use super::super::reply::{EsException, Reply, SimResult};
 use super::super::state::{ClusterState, Doc, Index, IndexState};
 use super::Request;
-use super::indices::{create_index, expand_expression};
+use super::expressions::expand_expression;
+use super::indices::create_index;
 use crate::es::Version;
 
 /// 6.x and 7.x still print the mapping type `_doc` in document responses.

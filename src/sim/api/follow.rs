@@ -12,7 +12,8 @@ use super::super::remote;
 use super::super::reply::{EsException, Reply, SimResult};
 use super::super::state::IndexState;
 use super::Request;
-use super::indices::{create_index, expand_expression};
+use super::expressions::expand_expression;
+use super::indices::create_index;
 use super::leader_checks::{check_leader_for_resume, leader_refusal, newer_leader_refusal};
 use crate::es::Version;
 

@@ -16,7 +16,7 @@ use super::super::Sim;
 use super::super::reply::{Reply, SimResult};
 use super::super::state::now_millis;
 use super::Request;
-use super::indices::expand_expression;
+use super::expressions::expand_expression;
 
 pub fn explain(sim: &Sim, request: &Request) -> SimResult {
     let state = sim.state();

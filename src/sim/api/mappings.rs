@@ -13,7 +13,7 @@ use super::super::Sim;
 use super::super::reply::{EsException, Reply, SimResult};
 use super::super::state::{ClusterState, Index};
 use super::Request;
-use super::indices::expand_expression;
+use super::expressions::expand_expression;
 use crate::es::Version;
 
 /// Keys a root mapping may hold (others are "unsupported parameters").

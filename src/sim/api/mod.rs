@@ -6,6 +6,7 @@ mod bulk;
 pub(super) mod ccr;
 mod cluster;
 mod docs;
+pub(super) mod expressions;
 pub(super) mod follow;
 pub(super) mod indices;
 mod leader_checks;
@@ -26,7 +27,7 @@ use super::reply::{EsException, Reply, SimResult};
 use super::router::Op;
 use super::security::{self, Principal};
 
-pub use indices::{expand_expression, resolve_local};
+pub use expressions::{expand_expression, resolve_local};
 
 /// The parts of a request an API reads: path parameters, query string, body.
 pub struct Request {
@@ -250,9 +251,9 @@ pub fn transport_answer(sim: &Sim, request: &Value) -> Value {
         // list of every index.
         Some("resolve_cluster") => {
             let expression = request.get("expression").and_then(Value::as_str).unwrap_or("*");
-            match indices::missing_index(&state, expression) {
+            match expressions::missing_index(&state, expression) {
                 Some(name) => json!({"ok": {"error": format!("no such index [{name}]")}}),
-                None => json!({"ok": {"matching_indices": indices::any_open_index(&state, expression)}}),
+                None => json!({"ok": {"matching_indices": expressions::any_open_index(&state, expression)}}),
             }
         }
         other => json!({"error": format!("unknown action {other:?}")}),

@@ -11,7 +11,7 @@ use super::super::reply::{EsException, Reply, SimResult};
 use super::super::settings::parse_time;
 
 use super::Request;
-use super::indices::{any_open_index, glob, missing_index, resolve_local};
+use super::expressions::{any_open_index, glob, missing_index, resolve_local};
 use crate::es::Version;
 
 pub fn remote_info(sim: &Sim) -> SimResult {

@@ -8,7 +8,7 @@ use super::super::leader::{expire_leases, forget, lease_id};
 use super::super::reply::{EsException, Reply, SimResult};
 use super::super::state::{Index, IndexState, Shard};
 use super::Request;
-use super::indices::expand_expression;
+use super::expressions::expand_expression;
 use crate::es::Version;
 
 fn docs_of(index: &Index, shard: Option<usize>) -> (usize, usize) {

@@ -20,7 +20,7 @@ use super::super::security;
 use super::super::state::{ClusterState, now_millis};
 use super::Request;
 use super::docs::writable;
-use super::indices::expand_expression;
+use super::expressions::expand_expression;
 
 /// The pause between two batches of a re-index task.
 const BATCH_PAUSE: Duration = Duration::from_millis(50);

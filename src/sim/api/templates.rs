@@ -8,7 +8,7 @@ use super::super::Sim;
 use super::super::reply::{EsException, Reply, SimResult};
 use super::super::state::now_millis;
 use super::Request;
-use super::indices::glob;
+use super::expressions::glob;
 
 /// `GET _ilm/policy[/{policy}]`: every policy, or the named ones (comma-separated).
 pub fn get_policies(sim: &Sim, request: &Request) -> SimResult {
