@@ -224,6 +224,21 @@ async fn d10_a_lag_growing_against_the_read_limit_is_named_and_raising_the_limit
 }
 
 #[tokio::test]
+async fn d10_the_pause_before_a_second_reading_counts_from_the_first() {
+    use ccr_panel::sim::{Fault, FaultKind};
+    let (_leader_sim, local_sim, local) = crate::doctor_pages::trend::a_lagging_follower().await;
+    // The privileges, asked once the followers are read, answer only after the 600 ms pause.
+    let held = Fault::new("/_security/user/_has_privileges", FaultKind::Hang { millis: 800 }).once();
+    local_sim.sim.inject_fault(held);
+    let started = Instant::now();
+    let evidence = evidence::gather_with(&local, &[], options()).await;
+    let took = started.elapsed();
+    assert!(evidence.trend.second.as_ref().is_some_and(Result::is_ok), "a second reading: {:?}", evidence.trend);
+    // The second `_ccr/stats` goes as soon as the privileges are in: 800 ms, not 800 + 600.
+    assert!(took < Duration::from_millis(1_300), "{took:?}");
+}
+
+#[tokio::test]
 async fn d10_the_panels_lag_history_saves_the_second_reading() {
     let (_leader_sim, _local_sim, leader, local) = connected_pair().await;
     followers::follow(&local, "copy", "leader", "myindex", FollowParameters::default()).await.unwrap();

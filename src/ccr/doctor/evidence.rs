@@ -185,7 +185,8 @@ pub async fn gather(local: &EsClient, leaders: &[KnownLeader], wait: Duration) -
 /// the followers the health shows unhealthy) is asked as soon as those two are read, while the
 /// rest (`_ccr/stats` above all, the longest read of a large cluster) is still on its way. So
 /// the worst case is two waits, and the second round's time hides behind the longest read.
-/// D10's trend needs the followers and the stats both, so it comes last.
+/// D10's trend needs the followers and the stats both, so it comes last; its pause before a
+/// second reading counts from the first, so the other reads' time is not added to it.
 pub async fn gather_with(local: &EsClient, leaders: &[KnownLeader], options: GatherOptions<'_>) -> Evidence {
     let wait = options.wait;
     let followers_side = async {
@@ -218,11 +219,11 @@ pub async fn gather_with(local: &EsClient, leaders: &[KnownLeader], options: Gat
         let known = Known { followers, patterns, health, allocations };
         (known, remote_indices, leaders, privileges)
     };
-    let (version, licence, remotes, stats, nodes, ilm, policies, templates, root, followers_side) = tokio::join!(
+    let (version, licence, remotes, (stats, stats_read_at), nodes, ilm, policies, templates, root, followers_side) = tokio::join!(
         bounded(wait, local.version()),
         bounded(wait, local.license()),
         bounded(wait, local.remote_info()),
-        bounded(wait, local.checked_ccr_stats()),
+        async { (bounded(wait, local.checked_ccr_stats()).await, std::time::Instant::now()) },
         bounded(wait, local.nodes()),
         bounded(wait, local.ilm_explain("*")),
         bounded(wait, local.ilm_policies()),
@@ -232,7 +233,7 @@ pub async fn gather_with(local: &EsClient, leaders: &[KnownLeader], options: Gat
         followers_side,
     );
     let (Known { followers, patterns, health, allocations }, remote_indices, leaders, privileges) = followers_side;
-    let trend = read_trend(local, followers.as_ref().ok(), stats.as_ref().ok(), &options).await;
+    let trend = read_trend(local, followers.as_ref().ok(), (stats.as_ref().ok(), stats_read_at), &options).await;
     let cluster_name = root.ok().map(|root| root.cluster_name.clone());
     Evidence {
         version,
@@ -346,12 +347,13 @@ async fn explain_allocations(
 }
 
 /// D10's earlier reading: from the history when it has a usable sample ([`usable_sample`]) for
-/// every follower that lags, else a second `_ccr/stats` after a short pause, or (told to
+/// every follower that lags, else a second `_ccr/stats` once the pause has passed since `stats`
+/// came in at `read_at` (the run's other reads count towards it), or (told to
 /// [`SecondReading::Defer`]) none: this reading waits in the history for the next run.
 pub(super) async fn read_trend(
     local: &EsClient,
     followers: Option<&Vec<FollowerInfo>>,
-    stats: Option<&CcrStats>,
+    (stats, read_at): (Option<&CcrStats>, std::time::Instant),
     options: &GatherOptions<'_>,
 ) -> TrendEvidence {
     let (Some(followers), Some(stats)) = (followers, stats) else { return TrendEvidence::default() };
@@ -384,10 +386,11 @@ pub(super) async fn read_trend(
     if options.second_reading == SecondReading::Defer {
         return TrendEvidence { earlier, second: None, deferred: true };
     }
-    tokio::time::sleep(pause).await;
+    tokio::time::sleep(pause.saturating_sub(read_at.elapsed())).await;
+    let apart = read_at.elapsed();
     let second = bounded(options.wait.saturating_sub(pause), local.checked_ccr_stats()).await;
     for (name, lag) in lags {
-        earlier.entry(name.to_owned()).or_insert((lag, pause));
+        earlier.entry(name.to_owned()).or_insert((lag, apart));
     }
     TrendEvidence { earlier, second: Some(second), deferred: false }
 }

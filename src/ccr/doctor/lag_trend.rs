@@ -140,7 +140,8 @@ pub async fn measure(local: &EsClient, options: GatherOptions<'_>) -> Vec<Findin
         bounded(options.wait, local.checked_follow_info()),
         bounded(options.wait, local.checked_ccr_stats())
     );
-    let readings = read_trend(local, followers.as_ref().ok(), stats.as_ref().ok(), &options).await;
+    let read_at = std::time::Instant::now();
+    let readings = read_trend(local, followers.as_ref().ok(), (stats.as_ref().ok(), read_at), &options).await;
     let mut out = Vec::new();
     check_readings(&followers, &stats, &readings, &mut out);
     out
