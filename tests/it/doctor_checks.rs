@@ -228,14 +228,38 @@ async fn d10_the_pause_before_a_second_reading_counts_from_the_first() {
     use ccr_panel::sim::{Fault, FaultKind};
     let (_leader_sim, local_sim, local) = crate::doctor_pages::trend::a_lagging_follower().await;
     // The privileges, asked once the followers are read, answer only after the 600 ms pause.
-    let held = Fault::new("/_security/user/_has_privileges", FaultKind::Hang { millis: 800 }).once();
+    let held = Fault::new("/_security/user/_has_privileges", FaultKind::Hang { millis: 1_000 }).once();
     local_sim.sim.inject_fault(held);
     let started = Instant::now();
     let evidence = evidence::gather_with(&local, &[], options()).await;
     let took = started.elapsed();
     assert!(evidence.trend.second.as_ref().is_some_and(Result::is_ok), "a second reading: {:?}", evidence.trend);
-    // The second `_ccr/stats` goes as soon as the privileges are in: 800 ms, not 800 + 600.
-    assert!(took < Duration::from_millis(1_300), "{took:?}");
+    // The second `_ccr/stats` goes as soon as the privileges are in: 1 s, not 1 s + 600 ms.
+    assert!(took < Duration::from_millis(1_500), "{took:?}");
+    let (_, apart) = evidence.trend.earlier["busy-copy"];
+    assert!(apart >= Duration::from_millis(600), "the readings were {apart:?} apart");
+}
+
+#[tokio::test]
+async fn a_run_that_waits_for_a_second_reading_still_ends_within_two_waits() {
+    use ccr_panel::sim::{Fault, FaultKind};
+    let (_leader_sim, local_sim, local) = crate::doctor_pages::trend::a_lagging_follower().await;
+    // Every `_ccr/stats` takes 1.5 s; the followers 1.8 s; the privileges, asked after them,
+    // more than the 2 s wait: the other reads end at 3.8 s, when the second reading is due.
+    local_sim.sim.inject_fault(Fault::new("/_ccr/stats", FaultKind::Hang { millis: 1_500 }));
+    local_sim.sim.inject_fault(Fault::new("/_all/_ccr/info", FaultKind::Hang { millis: 1_800 }).once());
+    let held = Fault::new("/_security/user/_has_privileges", FaultKind::Hang { millis: 4_000 }).once();
+    local_sim.sim.inject_fault(held);
+    let options =
+        GatherOptions { wait: Duration::from_secs(2), resample_after: Duration::from_millis(500), ..options() };
+    let started = Instant::now();
+    let evidence = evidence::gather_with(&local, &[], options).await;
+    let took = started.elapsed();
+    assert_eq!(evidence.privileges.unwrap_err(), evidence::Missing::TimedOut);
+    // What is left of the two waits for the second reading (0.2 s), not a wait of its own.
+    let second = evidence.trend.second.as_ref().map(|s| s.as_ref().err());
+    assert_eq!(second, Some(Some(&evidence::Missing::TimedOut)), "{:?}", evidence.trend);
+    assert!(took < Duration::from_millis(4_600), "{took:?}");
 }
 
 #[tokio::test]

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::future::Future;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
@@ -181,20 +181,18 @@ pub async fn gather(local: &EsClient, leaders: &[KnownLeader], wait: Duration) -
 
 /// [`gather`], with the lag history and the resampling pause given. Every call that needs
 /// nothing else is asked at once, each within `options.wait`; what needs the followers and
-/// patterns (the privileges to ask, the leader indices, the leaders' side, the allocation of
-/// the followers the health shows unhealthy) is asked as soon as those two are read, while the
-/// rest (`_ccr/stats` above all, the longest read of a large cluster) is still on its way. So
-/// the worst case is two waits, and the second round's time hides behind the longest read.
-/// D10's trend needs the followers and the stats both, so it comes last; its pause before a
-/// second reading counts from the first, so the other reads' time is not added to it.
+/// patterns (the privileges to ask, the leader indices, the leaders' side; the health, then the
+/// allocation of the followers it shows unhealthy, within one wait) is asked as soon as those
+/// two are read, while the rest (`_ccr/stats` above all, the longest read of a large cluster)
+/// is still on its way. D10's trend needs the followers and the stats both, so it comes last:
+/// its pause before a second reading counts from the first, and the second reading must end
+/// by two waits from the start, so the worst case of the whole run stays two waits.
 pub async fn gather_with(local: &EsClient, leaders: &[KnownLeader], options: GatherOptions<'_>) -> Evidence {
     let wait = options.wait;
+    let started = Instant::now();
     let followers_side = async {
-        let (followers, patterns, health) = tokio::join!(
-            bounded(wait, local.checked_follow_info()),
-            bounded(wait, local.auto_follow_patterns_raw()),
-            bounded(wait, local.index_health()),
-        );
+        let (followers, patterns) =
+            tokio::join!(bounded(wait, local.checked_follow_info()), bounded(wait, local.auto_follow_patterns_raw()),);
         // The remotes patterns read, asked once each, all at once.
         let pattern_remotes: std::collections::BTreeSet<String> = patterns
             .as_ref()
@@ -210,11 +208,19 @@ pub async fn gather_with(local: &EsClient, leaders: &[KnownLeader], options: Gat
             let query = asked.leader.get(&known.remote).cloned().unwrap_or_else(leader_query_for_nothing);
             async move { (known.remote.clone(), read_leader(known, &query, wait).await) }
         });
-        let (remote_indices, leaders, privileges, allocations) = tokio::join!(
+        // Health, then the allocation of the followers it shows unhealthy, within one wait.
+        let allocation = async {
+            let asked_at = Instant::now();
+            let health = bounded(wait, local.index_health()).await;
+            let left = wait.saturating_sub(asked_at.elapsed());
+            let allocations = explain_allocations(local, followers.as_ref().ok(), health.as_ref().ok(), left).await;
+            (health, allocations)
+        };
+        let (remote_indices, leaders, privileges, (health, allocations)) = tokio::join!(
             futures_util::future::join_all(lookups),
             futures_util::future::join_all(leader_reads),
             bounded(wait, privileges_of(local, &asked.local)),
-            explain_allocations(local, followers.as_ref().ok(), health.as_ref().ok(), wait),
+            allocation,
         );
         let known = Known { followers, patterns, health, allocations };
         (known, remote_indices, leaders, privileges)
@@ -223,7 +229,7 @@ pub async fn gather_with(local: &EsClient, leaders: &[KnownLeader], options: Gat
         bounded(wait, local.version()),
         bounded(wait, local.license()),
         bounded(wait, local.remote_info()),
-        async { (bounded(wait, local.checked_ccr_stats()).await, std::time::Instant::now()) },
+        async { (bounded(wait, local.checked_ccr_stats()).await, Instant::now()) },
         bounded(wait, local.nodes()),
         bounded(wait, local.ilm_explain("*")),
         bounded(wait, local.ilm_policies()),
@@ -233,7 +239,8 @@ pub async fn gather_with(local: &EsClient, leaders: &[KnownLeader], options: Gat
         followers_side,
     );
     let (Known { followers, patterns, health, allocations }, remote_indices, leaders, privileges) = followers_side;
-    let trend = read_trend(local, followers.as_ref().ok(), (stats.as_ref().ok(), stats_read_at), &options).await;
+    let first = FirstReading { stats: stats.as_ref().ok(), at: stats_read_at, deadline: started + 2 * wait };
+    let trend = read_trend(local, followers.as_ref().ok(), first, &options).await;
     let cluster_name = root.ok().map(|root| root.cluster_name.clone());
     Evidence {
         version,
@@ -256,8 +263,8 @@ pub async fn gather_with(local: &EsClient, leaders: &[KnownLeader], options: Gat
     }
 }
 
-/// What [`gather_with`] read first about the followers (with the health, which the allocations
-/// need), and the allocations it then asked about.
+/// What [`gather_with`] read about the followers, and the health and allocations it asked
+/// about them.
 struct Known {
     followers: Piece<Vec<FollowerInfo>>,
     patterns: Piece<Vec<(String, Value)>>,
@@ -346,18 +353,27 @@ async fn explain_allocations(
     futures_util::future::join_all(reads).await.into_iter().collect()
 }
 
+/// The first `_ccr/stats` reading D10 compares with: when it came in, and by when the run
+/// must be over.
+pub(super) struct FirstReading<'a> {
+    pub stats: Option<&'a CcrStats>,
+    pub at: Instant,
+    pub deadline: Instant,
+}
+
 /// D10's earlier reading: from the history when it has a usable sample ([`usable_sample`]) for
-/// every follower that lags, else a second `_ccr/stats` once the pause has passed since `stats`
-/// came in at `read_at` (the run's other reads count towards it), or (told to
-/// [`SecondReading::Defer`]) none: this reading waits in the history for the next run.
+/// every follower that lags, else a second `_ccr/stats` once the pause has passed since the
+/// first came in (the run's other reads count towards it), ending by the run's deadline; or
+/// (told to [`SecondReading::Defer`]) none: this reading waits in the history for the next run.
 pub(super) async fn read_trend(
     local: &EsClient,
     followers: Option<&Vec<FollowerInfo>>,
-    (stats, read_at): (Option<&CcrStats>, std::time::Instant),
+    first: FirstReading<'_>,
     options: &GatherOptions<'_>,
 ) -> TrendEvidence {
-    let (Some(followers), Some(stats)) = (followers, stats) else { return TrendEvidence::default() };
-    let now = std::time::Instant::now();
+    let (Some(followers), Some(stats)) = (followers, first.stats) else { return TrendEvidence::default() };
+    // The reading's own time, for the history and the age of its samples.
+    let now = first.at;
     let lags: BTreeMap<&str, u64> = stats
         .follow_stats
         .indices
@@ -386,9 +402,10 @@ pub(super) async fn read_trend(
     if options.second_reading == SecondReading::Defer {
         return TrendEvidence { earlier, second: None, deferred: true };
     }
-    tokio::time::sleep(pause.saturating_sub(read_at.elapsed())).await;
-    let apart = read_at.elapsed();
-    let second = bounded(options.wait.saturating_sub(pause), local.checked_ccr_stats()).await;
+    tokio::time::sleep(pause.saturating_sub(first.at.elapsed())).await;
+    let apart = first.at.elapsed();
+    let left = first.deadline.saturating_duration_since(Instant::now());
+    let second = bounded(options.wait.saturating_sub(pause).min(left), local.checked_ccr_stats()).await;
     for (name, lag) in lags {
         earlier.entry(name.to_owned()).or_insert((lag, apart));
     }

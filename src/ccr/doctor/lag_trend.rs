@@ -13,7 +13,7 @@
 use std::time::Duration;
 
 use super::checks::not_checked;
-use super::evidence::{Evidence, GatherOptions, Piece, TrendEvidence, bounded, read_trend};
+use super::evidence::{Evidence, FirstReading, GatherOptions, Piece, TrendEvidence, bounded, read_trend};
 use super::{CheckId, Finding, Fix, Subject, Verdict};
 use crate::ccr::followers::list::lag_of_stats;
 use crate::ccr::units::ByteSize;
@@ -140,8 +140,9 @@ pub async fn measure(local: &EsClient, options: GatherOptions<'_>) -> Vec<Findin
         bounded(options.wait, local.checked_follow_info()),
         bounded(options.wait, local.checked_ccr_stats())
     );
-    let read_at = std::time::Instant::now();
-    let readings = read_trend(local, followers.as_ref().ok(), (stats.as_ref().ok(), read_at), &options).await;
+    let at = std::time::Instant::now();
+    let first = FirstReading { stats: stats.as_ref().ok(), at, deadline: at + options.wait };
+    let readings = read_trend(local, followers.as_ref().ok(), first, &options).await;
     let mut out = Vec::new();
     check_readings(&followers, &stats, &readings, &mut out);
     out
