@@ -147,7 +147,7 @@ impl GatherOptions<'_> {
 /// The history sample D10 compares the current lag with: the newest at least
 /// [`MIN_TREND_SPAN`] old when there is one, else the oldest at least `min_age` old (samples
 /// come oldest first).
-pub fn usable_sample(samples: &[LagSample], now: std::time::Instant, min_age: Duration) -> Option<LagSample> {
+pub fn usable_sample(samples: &[LagSample], now: Instant, min_age: Duration) -> Option<LagSample> {
     let age = |s: &LagSample| now.saturating_duration_since(s.at);
     samples
         .iter()
@@ -239,8 +239,9 @@ pub async fn gather_with(local: &EsClient, leaders: &[KnownLeader], options: Gat
         followers_side,
     );
     let (Known { followers, patterns, health, allocations }, remote_indices, leaders, privileges) = followers_side;
-    let first = FirstReading { stats: stats.as_ref().ok(), at: stats_read_at, deadline: started + 2 * wait };
-    let trend = read_trend(local, followers.as_ref().ok(), first, &options).await;
+    let first =
+        super::lag_trend::FirstReading { stats: stats.as_ref().ok(), at: stats_read_at, deadline: started + 2 * wait };
+    let trend = super::lag_trend::read_trend(local, followers.as_ref().ok(), first, &options).await;
     let cluster_name = root.ok().map(|root| root.cluster_name.clone());
     Evidence {
         version,
@@ -351,65 +352,6 @@ async fn explain_allocations(
         (name.to_owned(), found.ok_or_else(|| first_error.unwrap_or(Missing::Failed(String::new()))))
     });
     futures_util::future::join_all(reads).await.into_iter().collect()
-}
-
-/// The first `_ccr/stats` reading D10 compares with: when it came in, and by when the run
-/// must be over.
-pub(super) struct FirstReading<'a> {
-    pub stats: Option<&'a CcrStats>,
-    pub at: Instant,
-    pub deadline: Instant,
-}
-
-/// D10's earlier reading: from the history when it has a usable sample ([`usable_sample`]) for
-/// every follower that lags, else a second `_ccr/stats` once the pause has passed since the
-/// first came in (the run's other reads count towards it), ending by the run's deadline; or
-/// (told to [`SecondReading::Defer`]) none: this reading waits in the history for the next run.
-pub(super) async fn read_trend(
-    local: &EsClient,
-    followers: Option<&Vec<FollowerInfo>>,
-    first: FirstReading<'_>,
-    options: &GatherOptions<'_>,
-) -> TrendEvidence {
-    let (Some(followers), Some(stats)) = (followers, first.stats) else { return TrendEvidence::default() };
-    // The reading's own time, for the history and the age of its samples.
-    let now = first.at;
-    let lags: BTreeMap<&str, u64> = stats
-        .follow_stats
-        .indices
-        .iter()
-        .map(|i| (i.index.as_str(), crate::ccr::followers::list::lag_of_stats(i)))
-        .collect();
-    let mut earlier = BTreeMap::new();
-    let pause = options.pause();
-    if let Some((history, cluster)) = options.history {
-        for follower in followers {
-            let samples = history.samples(cluster, &follower.follower_index);
-            if let Some(sample) = usable_sample(&samples, now, pause) {
-                earlier.insert(follower.follower_index.clone(), (sample.lag, now.saturating_duration_since(sample.at)));
-            }
-        }
-    }
-    // This reading is the next run's earlier sample (and a point on the detail page's chart).
-    if let Some((history, cluster)) = options.history {
-        history.record(cluster, now, lags.iter().map(|(name, lag)| (*name, *lag)));
-    }
-    // Only a follower that is behind needs a trend: one at zero has caught up.
-    let missing = lags.iter().any(|(name, lag)| *lag > 0 && !earlier.contains_key(*name));
-    if !missing {
-        return TrendEvidence { earlier, second: None, deferred: false };
-    }
-    if options.second_reading == SecondReading::Defer {
-        return TrendEvidence { earlier, second: None, deferred: true };
-    }
-    tokio::time::sleep(pause.saturating_sub(first.at.elapsed())).await;
-    let apart = first.at.elapsed();
-    let left = first.deadline.saturating_duration_since(Instant::now());
-    let second = bounded(options.wait.saturating_sub(pause).min(left), local.checked_ccr_stats()).await;
-    for (name, lag) in lags {
-        earlier.entry(name.to_owned()).or_insert((lag, apart));
-    }
-    TrendEvidence { earlier, second: Some(second), deferred: false }
 }
 
 #[cfg(test)]

@@ -10,10 +10,11 @@
 //!   (`total_read_remote_exec_time_millis`), not the network;
 //! - reads failing and retried (`read_exceptions`; D9 says which).
 
-use std::time::Duration;
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
 
 use super::checks::not_checked;
-use super::evidence::{Evidence, FirstReading, GatherOptions, Piece, TrendEvidence, bounded, read_trend};
+use super::evidence::{Evidence, GatherOptions, Piece, SecondReading, TrendEvidence, bounded, usable_sample};
 use super::{CheckId, Finding, Fix, Subject, Verdict};
 use crate::ccr::followers::list::lag_of_stats;
 use crate::ccr::units::ByteSize;
@@ -146,6 +147,61 @@ pub async fn measure(local: &EsClient, options: GatherOptions<'_>) -> Vec<Findin
     let mut out = Vec::new();
     check_readings(&followers, &stats, &readings, &mut out);
     out
+}
+
+/// The first `_ccr/stats` reading D10 compares with: when it came in, and by when the run
+/// must be over.
+pub(super) struct FirstReading<'a> {
+    pub stats: Option<&'a CcrStats>,
+    pub at: Instant,
+    pub deadline: Instant,
+}
+
+/// D10's earlier reading: from the history when it has a usable sample ([`usable_sample`]) for
+/// every follower that lags, else a second `_ccr/stats` once the pause has passed since the
+/// first came in (the run's other reads count towards it), ending by the run's deadline; or
+/// (told to [`SecondReading::Defer`]) none: this reading waits in the history for the next run.
+pub(super) async fn read_trend(
+    local: &EsClient,
+    followers: Option<&Vec<FollowerInfo>>,
+    first: FirstReading<'_>,
+    options: &GatherOptions<'_>,
+) -> TrendEvidence {
+    let (Some(followers), Some(stats)) = (followers, first.stats) else { return TrendEvidence::default() };
+    // The reading's own time, for the history and the age of its samples.
+    let now = first.at;
+    let lags: BTreeMap<&str, u64> =
+        stats.follow_stats.indices.iter().map(|i| (i.index.as_str(), lag_of_stats(i))).collect();
+    let mut earlier = BTreeMap::new();
+    let pause = options.pause();
+    if let Some((history, cluster)) = options.history {
+        for follower in followers {
+            let samples = history.samples(cluster, &follower.follower_index);
+            if let Some(sample) = usable_sample(&samples, now, pause) {
+                earlier.insert(follower.follower_index.clone(), (sample.lag, now.saturating_duration_since(sample.at)));
+            }
+        }
+    }
+    // This reading is the next run's earlier sample (and a point on the detail page's chart).
+    if let Some((history, cluster)) = options.history {
+        history.record(cluster, now, lags.iter().map(|(name, lag)| (*name, *lag)));
+    }
+    // Only a follower that is behind needs a trend: one at zero has caught up.
+    let missing = lags.iter().any(|(name, lag)| *lag > 0 && !earlier.contains_key(*name));
+    if !missing {
+        return TrendEvidence { earlier, second: None, deferred: false };
+    }
+    if options.second_reading == SecondReading::Defer {
+        return TrendEvidence { earlier, second: None, deferred: true };
+    }
+    tokio::time::sleep(pause.saturating_sub(first.at.elapsed())).await;
+    let apart = first.at.elapsed();
+    let left = first.deadline.saturating_duration_since(Instant::now());
+    let second = bounded(options.wait.saturating_sub(pause).min(left), local.checked_ccr_stats()).await;
+    for (name, lag) in lags {
+        earlier.entry(name.to_owned()).or_insert((lag, apart));
+    }
+    TrendEvidence { earlier, second: Some(second), deferred: false }
 }
 
 fn check_readings(
