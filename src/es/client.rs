@@ -197,6 +197,12 @@ impl EsClient {
         self.get(&routes::CLUSTER_HEALTH, &[], &[]).await
     }
 
+    /// Which cluster state the elected master holds (`GET /_cluster/state/version`): a few
+    /// hundred bytes, whatever the size of the cluster.
+    pub async fn cluster_state_stamp(&self) -> Result<ClusterStateStamp, EsError> {
+        self.get(&routes::CLUSTER_STATE, &["version"], &[]).await
+    }
+
     /// Persistent and transient cluster settings, with dotted keys.
     pub async fn cluster_settings(&self) -> Result<ClusterSettings, EsError> {
         self.get(&routes::CLUSTER_GET_SETTINGS, &[], &[("flat_settings", "true")]).await

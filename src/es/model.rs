@@ -89,6 +89,17 @@ pub struct ClusterSettingsUpdated {
     pub acknowledged: bool,
 }
 
+/// `GET /_cluster/state/version`: which cluster state the elected master holds. Its master
+/// publishes a new one, with a higher `version` and a new `state_uuid`, for every change to
+/// the metadata: an index created, deleted, closed or opened, a follower paused, resumed or
+/// unfollowed, a setting changed. (`state_uuid` also tells apart two clusters, or a cluster
+/// rebuilt, that reached the same version.)
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct ClusterStateStamp {
+    pub version: u64,
+    pub state_uuid: String,
+}
+
 /// `GET /_cluster/health`
 #[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct ClusterHealth {

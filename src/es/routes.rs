@@ -32,6 +32,7 @@ routes! {
     CLUSTER_GET_SETTINGS = "cluster.get_settings" GET "/_cluster/settings";
     CLUSTER_PUT_SETTINGS = "cluster.put_settings" PUT "/_cluster/settings";
     CLUSTER_HEALTH = "cluster.health" GET "/_cluster/health";
+    CLUSTER_STATE = "cluster.state" GET "/_cluster/state/{metric}";
     ALLOCATION_EXPLAIN = "cluster.allocation_explain" POST "/_cluster/allocation/explain";
     CLUSTER_REROUTE = "cluster.reroute" POST "/_cluster/reroute";
     ILM_EXPLAIN = "ilm.explain_lifecycle" GET "/{index}/_ilm/explain";

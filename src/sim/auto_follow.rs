@@ -93,9 +93,10 @@ async fn round(sim: &Arc<Sim>) {
         aliases.dedup();
         aliases.into_iter().map(|a| (a.clone(), state.remotes.get(&a).map(RemoteLink::new))).collect()
     };
+    // The coordinator's statistics are kept in memory, not in the cluster state.
     {
         // A remote no active pattern uses is no longer auto-followed.
-        let mut state = sim.state();
+        let mut state = sim.state().outside_cluster_state();
         state.auto_follow_stats.clusters.retain(|alias, _| remotes.iter().any(|(a, _)| a == alias));
     }
     for (alias, link) in remotes {
@@ -108,7 +109,7 @@ async fn round(sim: &Arc<Sim>) {
         let remote = match fetched {
             Ok(remote) => remote,
             Err(error) => {
-                let mut state = sim.state();
+                let mut state = sim.state().outside_cluster_state();
                 let patterns: Vec<String> = patterns_of(&state, &alias);
                 let stats = &mut state.auto_follow_stats;
                 stats.failed_remote_cluster_state_requests += 1;
@@ -119,7 +120,7 @@ async fn round(sim: &Arc<Sim>) {
             }
         };
         let patterns = {
-            let mut state = sim.state();
+            let mut state = sim.state().outside_cluster_state();
             let patterns = patterns_of(&state, &alias);
             let stats = &mut state.auto_follow_stats;
             stats.clusters.insert(alias.clone(), (Instant::now(), remote.metadata_version));
@@ -150,11 +151,15 @@ fn patterns_of(state: &super::state::ClusterState, alias: &str) -> Vec<String> {
 async fn follow_if_new(sim: &Arc<Sim>, pattern: &str, leader: &LeaderIndex) {
     let body = {
         let mut state = sim.state();
-        let Some(stored) = state.auto_follow.get_mut(pattern).filter(|p| p.active) else { return };
+        // Looked at through a shared borrow: a leader index already dealt with changes nothing,
+        // and leaves the cluster state's version as it is.
+        let Some(stored) = state.auto_follow.get(pattern).filter(|p| p.active) else { return };
         if stored.followed.contains(&leader.uuid) || !matches(&stored.body, &leader.name) {
             return;
         }
-        // Recorded first, as Elasticsearch records it, so a failure is reported once.
+        // Recorded first, as Elasticsearch records it (in the cluster state), so a failure is
+        // reported once.
+        let stored = state.auto_follow.get_mut(pattern).expect("read just above, the state held");
         stored.followed.insert(leader.uuid.clone());
         stored.body.clone()
     };
@@ -173,7 +178,7 @@ async fn follow_if_new(sim: &Arc<Sim>, pattern: &str, leader: &LeaderIndex) {
             json!({"type": "exception", "reason": format!("index [{}] cannot be followed, because soft deletes are not enabled", leader.name)}),
         )
     };
-    let mut state = sim.state();
+    let mut state = sim.state().outside_cluster_state();
     let stats = &mut state.auto_follow_stats;
     match outcome {
         Ok(()) => {

@@ -323,7 +323,8 @@ async fn pull(sim: Weak<Sim>, follower: String, generation: u64) {
             }
         };
         let read = started.elapsed();
-        let mut state = live.state();
+        // A shard's progress is not part of the cluster state.
+        let mut state = live.state().outside_cluster_state();
         for (shard, (result, from)) in results.into_iter().zip(&froms).enumerate() {
             match result {
                 Some(Ok(changes)) => apply_changes(&mut state, &follower, generation, shard, &changes, read, true),

@@ -14,6 +14,7 @@ pub mod auto_follow;
 pub mod fault;
 pub mod filter_path;
 pub mod follower;
+mod held_state;
 pub mod leader;
 pub mod remote;
 pub mod reply;
@@ -24,7 +25,7 @@ pub mod settings;
 pub mod state;
 pub mod transport;
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 
 use axum::body::Bytes;
 use axum::http::{HeaderMap, Method, Uri};
@@ -32,6 +33,7 @@ use serde_json::Value;
 
 pub use api::indices::validate_index_name;
 pub use fault::{Fault, FaultKind};
+pub use held_state::HeldState;
 use remote::{RemoteConfig, RemoteConnection};
 use reply::Reply;
 pub use server::SimServer;
@@ -56,8 +58,10 @@ pub struct Sim {
 }
 
 impl Sim {
-    pub fn state(&self) -> MutexGuard<'_, ClusterState> {
-        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    /// The state, held until dropped: a write through it makes a new cluster state version
+    /// (see [`HeldState`]).
+    pub fn state(&self) -> HeldState<'_> {
+        HeldState::new(self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner()))
     }
 
     /// Every request received so far, oldest first.
@@ -72,7 +76,7 @@ impl Sim {
 
     /// Starts, restarts or stops remote connection tasks to match the settings.
     fn reconcile_remotes(self: &Arc<Self>) {
-        let mut state = self.state();
+        let mut state = self.state().outside_cluster_state();
         let mut effective = state.config.node_settings.clone();
         effective.extend(state.persistent.clone());
         effective.extend(state.transient.clone());
@@ -89,7 +93,7 @@ impl Sim {
 
     /// Applies a connection task's news, unless the remote was reconfigured meanwhile.
     fn update_remote(&self, alias: &str, config: &RemoteConfig, change: impl FnOnce(&mut RemoteConnection)) {
-        let mut state = self.state();
+        let mut state = self.state().outside_cluster_state();
         if let Some(conn) = state.remotes.get_mut(alias).filter(|c| c.config == *config) {
             change(conn);
         }

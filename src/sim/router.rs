@@ -27,6 +27,7 @@ pub enum Op {
     ResolveCluster,
     CatIndices,
     CatNodes,
+    ClusterStateMetrics,
     NodesInfo,
     IndexExists,
     CreateIndex,
@@ -103,6 +104,7 @@ table! {
     "cluster.health" GET "/_cluster/health" ANY => Health;
     "cluster.health" GET "/_cluster/health/{index}" ANY => Health;
     "cluster.remote_info" GET "/_remote/info" ANY => RemoteInfo;
+    "cluster.state" GET "/_cluster/state/{metric}" ANY => ClusterStateMetrics;
     "indices.resolve_index" GET "/_resolve/index/{name}" Version::new(7, 9, 0) => ResolveIndex;
     "indices.resolve_cluster" GET "/_resolve/cluster/{name}" Version::new(8, 13, 0) => ResolveCluster;
     "indices.resolve_cluster" GET "/_resolve/cluster" Version::new(8, 19, 0) => ResolveCluster;

@@ -175,6 +175,8 @@ fn needs(op: Op) -> Needs {
         Op::RemoteInfo => Cluster("cluster:monitor/remote/info", &["monitor"]),
         Op::NodesInfo | Op::CatNodes => Cluster("cluster:monitor/nodes/info", &["monitor"]),
         Op::CatIndices => Cluster("cluster:monitor/state", &["monitor"]),
+        // `manage_ccr` and `read_ccr` include the cluster state (ClusterPrivilegeResolver).
+        Op::ClusterStateMetrics => Cluster("cluster:monitor/state", &["monitor", "manage_ccr", "read_ccr"]),
         Op::ResolveIndex | Op::ResolveCluster => Index("indices:admin/resolve/index", &["view_index_metadata"]),
         Op::IndexExists | Op::GetIndexSettings => Index("indices:monitor/settings/get", &["view_index_metadata"]),
         Op::GetIndex => Index("indices:admin/get", &["view_index_metadata"]),

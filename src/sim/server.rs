@@ -65,6 +65,8 @@ impl SimServer {
             auto_follow: Default::default(),
             auto_follow_stats: Default::default(),
             metadata_version: 1,
+            state_version: 1,
+            state_uuid: state::es_uuid(),
             tasks: Default::default(),
             next_task_id: 1,
             ilm_policies: Default::default(),

@@ -309,6 +309,10 @@ pub struct ClusterState {
     pub auto_follow_stats: AutoFollowStats,
     /// Bumped when indices are created or deleted, as the cluster metadata version.
     pub metadata_version: u64,
+    /// The cluster state's `version` and `state_uuid`: new with every change to it (see
+    /// [`super::HeldState`]).
+    pub state_version: u64,
+    pub state_uuid: String,
     /// Tasks started with `wait_for_completion=false`, by their number (`node:number`).
     pub tasks: BTreeMap<u64, super::api::tasks::SimTask>,
     pub next_task_id: u64,

@@ -196,3 +196,30 @@ async fn nodes_apis_show_roles_and_transport_address() {
     let health = client.health().await.unwrap();
     assert_eq!((health.status.as_str(), health.number_of_nodes), ("green", 1));
 }
+
+/// `GET /_cluster/state/version`: the cluster state's `version` and `state_uuid`, new with
+/// every change to the cluster state (an index created), the same after reads.
+#[tokio::test]
+async fn the_cluster_state_version_changes_with_the_cluster_state_only() {
+    let sim = start_sim("local").await;
+    let stamp = || async {
+        let (status, _, body) = call(&sim.url(), Method::GET, "/_cluster/state/version", None).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(keys(&body), ["cluster_name", "cluster_uuid", "state_uuid", "version"].map(String::from).into());
+        (body["version"].as_u64().unwrap(), body["state_uuid"].as_str().unwrap().to_owned())
+    };
+    let first = stamp().await;
+    for path in ["/_cluster/health", "/_all/_ccr/info", "/_ccr/stats", "/_cat/indices"] {
+        assert_eq!(call(&sim.url(), Method::GET, path, None).await.0, 200, "{path}");
+    }
+    assert_eq!(stamp().await, first);
+    assert_eq!(call(&sim.url(), Method::PUT, "/logs", None).await.0, 200);
+    let second = stamp().await;
+    assert!(second.0 > first.0 && second.1 != first.1, "{first:?} {second:?}");
+    // A metric Elasticsearch does not know is ignored; one it knows and the simulator does not
+    // keep is refused, not answered in part.
+    let (status, _, body) = call(&sim.url(), Method::GET, "/_cluster/state/bogus", None).await;
+    assert_eq!((status, keys(&body)), (StatusCode::OK, ["cluster_name", "cluster_uuid"].map(String::from).into()));
+    let (status, _, body) = call(&sim.url(), Method::GET, "/_cluster/state/version,metadata", None).await;
+    assert_eq!(status, 501, "{body}");
+}

@@ -6,17 +6,27 @@
 //! its fifty followers, asked together with the list when the page is the one this view showed
 //! last (see `page_stats`), after it otherwise. The remote filter offers the remotes the
 //! cluster knows and those of the page's followers (not every follower's: see `page`).
-
+//!
+//! Which indices are followers, and their names, are part of the cluster state, whose
+//! `version` and `state_uuid` change with every change to it (`GET /_cluster/state/version`,
+//! a few hundred bytes). The view remembers the cluster state its page was cut from: read
+//! again while the master holds the same one (a list refreshing itself, on a cluster that only
+//! replicates), the page is the same, and the names are not read again; only the page's
+//! summaries and stats, fresh each time. The stamp is read before the names, never beside
+//! them, so that a page is never remembered with a state newer than its names.
+//!
 use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::collections::{BTreeSet, HashMap, HashSet};
 
+use std::time::{Duration, Instant};
+
 use futures_util::future::{join_all, try_join};
 
-use super::page_stats::{self, Guess};
+use super::page_stats::{self, Cut, Guess};
 use super::{FollowerIndex, FollowerPage, ListQuery};
 use crate::ccr::paging::PageCollector;
-use crate::es::{EsClient, EsError, FollowerSummariesAnswer};
+use crate::es::{ClusterStateStamp, EsClient, EsError, FollowerSummariesAnswer};
 
 /// One page read by name, and the remotes its followers use.
 pub(super) struct ByName {
@@ -31,20 +41,43 @@ pub(super) struct ByName {
 pub(super) async fn page(client: &EsClient, query: &ListQuery) -> Result<Option<ByName>, EsError> {
     let guess = Guess::of(client, query);
     let rows_guessed = guess.rows().to_vec();
+    let (cut_before, asks_stamp) = (guess.cut().cloned(), guess.asks_stamp());
     let names = async {
+        // The stamp before the names, never beside them: a cut must not be remembered with a
+        // cluster state newer than the names it was cut from.
+        let stamp = if asks_stamp { Stamp::Read(stamp(client).await) } else { Stamp::NotAsked };
+        if let (Stamp::Read(Some(now)), Some(cut)) = (&stamp, &cut_before)
+            && *now == cut.stamp
+        {
+            let names = rows_guessed.iter().flat_map(|group| group.split(',')).map(str::to_owned).collect();
+            return Ok::<_, EsError>((
+                names,
+                (cut.total, cut.matching, query.page, cut.pages),
+                Some(cut.clone()),
+                stamp,
+            ));
+        }
+        let names_read_at = Instant::now();
         let answer = client.follower_names_answer().await?;
         let mut collector = name_collector(query);
         answer.for_each(|name| collector.offer(name))?;
         let found = collector.finish();
         let names: Vec<String> = found.rows.into_iter().map(Cow::into_owned).collect();
-        Ok::<_, EsError>((names, (found.total, found.matching, found.page, found.pages)))
+        let (total, matching, page, pages) = (found.total, found.matching, found.page, found.pages);
+        let cut = match &stamp {
+            Stamp::Read(Some(stamp)) => Some(Cut { stamp: stamp.clone(), names_read_at, total, matching, pages }),
+            _ => None,
+        };
+        Ok((names, (total, matching, page, pages), cut, stamp))
     };
     let alongside = async {
         let summaries = join_all(rows_guessed.iter().map(|names| client.follower_summaries_answer(names)));
         Ok(tokio::join!(summaries, guess.ask_stats(client)))
     };
     // A failed list ends the page at once: the requests alongside are dropped.
-    let ((names, (total, matching, page, pages)), (guessed, stats_guessed)) = try_join(names, alongside).await?;
+    let ((names, (total, matching, page, pages), cut, stamp), (guessed, mut stats_guessed)) =
+        try_join(names, alongside).await?;
+    stats_guessed.cut_with(cut, matches!(stamp, Stamp::Read(None)));
 
     let on_page: HashSet<&str> = names.iter().map(String::as_str).collect();
     let mut rows: HashMap<String, FollowerIndex> = HashMap::with_capacity(names.len());
@@ -70,6 +103,32 @@ pub(super) async fn page(client: &EsClient, query: &ListQuery) -> Result<Option<
     page_stats::add(client, stats_guessed, &mut page.rows, shown_as_asked).await;
     let remotes_used: BTreeSet<String> = page.rows.iter().map(|row| row.remote_cluster.clone()).collect();
     Ok(Some(ByName { page, remotes_used: remotes_used.into_iter().collect() }))
+}
+
+/// Whether the cluster state's stamp was asked, and what came of it (`None`: refused, slow or
+/// unreadable).
+enum Stamp {
+    NotAsked,
+    Read(Option<ClusterStateStamp>),
+}
+
+/// The longest the list waits for the stamp before it reads every name anyway.
+const STAMP_WAIT: Duration = Duration::from_secs(1);
+
+/// The cluster state's stamp, or `None` (told at debug level only: the list refreshes itself
+/// every 5 s, and a user may lack the privilege for good).
+async fn stamp(client: &EsClient) -> Option<ClusterStateStamp> {
+    match tokio::time::timeout(STAMP_WAIT, client.cluster_state_stamp()).await {
+        Ok(Ok(stamp)) => Some(stamp),
+        Ok(Err(error)) => {
+            tracing::debug!(%error, "the follower list reads every name: the cluster state's version was refused");
+            None
+        }
+        Err(_) => {
+            tracing::debug!("the follower list reads every name: the cluster state's version was slow");
+            None
+        }
+    }
 }
 
 /// Cuts the asked page out of the names offered one at a time, as [`ListQuery::collector`]

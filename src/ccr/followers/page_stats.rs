@@ -16,9 +16,10 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{LazyLock, Mutex};
+use std::time::{Duration, Instant};
 
 use super::list::{FollowerIndex, FollowerStatus, ListQuery};
-use crate::es::{EsClient, EsError, FollowerLag};
+use crate::es::{ClusterStateStamp, EsClient, EsError, FollowerLag};
 
 /// Elasticsearch refuses a request line longer than `http.max_initial_line_length` (4 KB by
 /// default): the names of one stats request are kept well under that.
@@ -41,12 +42,39 @@ struct ViewKey {
 
 /// What a view showed last, as the requests that ask for it: every row's name (for the page's
 /// `_ccr/info` where the list is read by name, see `by_name`) and the active followers' (for
-/// their `_ccr/stats`).
+/// their `_ccr/stats`); where the list is read by name, the cut that put the rows on the page
+/// and when the cluster state's stamp last failed.
 #[derive(Clone, Default)]
 struct LastShown {
     rows: Vec<String>,
     active: Vec<String>,
+    cut: Option<Cut>,
+    stamp_failed_at: Option<Instant>,
 }
+
+/// A page cut out of every follower's name, with the cluster state it was cut from (its
+/// stamp, read before the names). Which indices are followers, and their names, are in the
+/// cluster state: while the master holds the same one, the cut is the same (see `by_name`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Cut {
+    pub stamp: ClusterStateStamp,
+    /// When the names were read. Which followers a user may see is not in the cluster state
+    /// (roles are documents): a cut is trusted for [`CUT_TRUSTED_FOR`] at most.
+    pub names_read_at: Instant,
+    pub total: usize,
+    pub matching: usize,
+    pub pages: usize,
+}
+
+/// How long a cut is trusted without reading the names again, the cluster state unchanged: a
+/// role granted or taken away shows within it. The list refreshes itself every 5 s: five loads
+/// in six skip the names.
+pub const CUT_TRUSTED_FOR: Duration = Duration::from_secs(30);
+
+/// After the stamp was refused (no `monitor`, `manage_ccr` nor `read_ccr` cluster privilege)
+/// or slow, the view reads the names without it for this long, rather than wait for a refusal
+/// on every load.
+const STAMP_RETRY_AFTER: Duration = Duration::from_secs(600);
 
 static REMEMBERED: LazyLock<Mutex<HashMap<ViewKey, LastShown>>> = LazyLock::new(Default::default);
 
@@ -77,18 +105,51 @@ impl Guess {
         &self.last.rows
     }
 
+    /// The cut that put those rows on the page, while it may be trusted.
+    pub fn cut(&self) -> Option<&Cut> {
+        self.cut_at(Instant::now())
+    }
+
+    fn cut_at(&self, now: Instant) -> Option<&Cut> {
+        self.last.cut.as_ref().filter(|cut| now.saturating_duration_since(cut.names_read_at) < CUT_TRUSTED_FOR)
+    }
+
+    /// Whether to ask the cluster state's stamp: not when it failed lately.
+    pub fn asks_stamp(&self) -> bool {
+        self.asks_stamp_at(Instant::now())
+    }
+
+    fn asks_stamp_at(&self, now: Instant) -> bool {
+        self.last.stamp_failed_at.is_none_or(|failed| now.saturating_duration_since(failed) >= STAMP_RETRY_AFTER)
+    }
+
     /// Asks the stats of the active followers shown last (to be run together with `_ccr/info`).
     pub async fn ask_stats(self, client: &EsClient) -> Guessed {
         let groups = self.last.active;
         let answers = futures_util::future::join_all(groups.iter().map(|names| client.follower_lag(names))).await;
-        Guessed { view: self.view, asked: groups.into_iter().zip(answers).collect() }
+        let stamp_failed_at = self.last.stamp_failed_at;
+        Guessed { view: self.view, asked: groups.into_iter().zip(answers).collect(), cut: None, stamp_failed_at }
     }
 }
 
-/// The stats asked for a view before its page was known: each request's names and answer.
+/// The stats asked for a view before its page was known: each request's names and answer; and
+/// what to remember of how the page was cut (see `by_name`).
 pub struct Guessed {
     view: Option<ViewKey>,
     asked: Vec<(String, Result<Vec<FollowerLag>, EsError>)>,
+    cut: Option<Cut>,
+    stamp_failed_at: Option<Instant>,
+}
+
+impl Guessed {
+    /// Remembers how the page read by name was cut (`None`: without a stamp), and whether the
+    /// stamp failed this time.
+    pub fn cut_with(&mut self, cut: Option<Cut>, stamp_failed: bool) {
+        self.cut = cut;
+        if stamp_failed {
+            self.stamp_failed_at = Some(Instant::now());
+        }
+    }
 }
 
 /// Asks the stats of the active followers `query` showed last time to this caller, if any
@@ -102,7 +163,7 @@ pub async fn ask_guessed(client: &EsClient, query: &ListQuery) -> Guessed {
 /// whole list, a row whose stats cannot be read shows without lag. Remembers the page's active
 /// followers for the view's next look when the page shown is the one asked.
 pub async fn add(client: &EsClient, guessed: Guessed, rows: &mut [FollowerIndex], shown_as_asked: bool) {
-    let Guessed { view, asked } = guessed;
+    let Guessed { view, asked, cut, stamp_failed_at } = guessed;
     let (groups, answers): (Vec<String>, Vec<_>) = asked.into_iter().unzip();
     // Names settled by the guess: absent from an answer means no stats (a follower paused
     // meanwhile); only a request refused because a follower is gone is asked again.
@@ -120,7 +181,7 @@ pub async fn add(client: &EsClient, guessed: Guessed, rows: &mut [FollowerIndex]
     // Every row's name only where the page is read by name (see `by_name`).
     let read_by_name = view.as_ref().is_some_and(|v| v.query.needs_names_only());
     let shown_rows = if read_by_name { name_groups(rows.iter().map(|r| r.name.as_str())) } else { Vec::new() };
-    let shown = LastShown { rows: shown_rows, active: name_groups(active()) };
+    let shown = LastShown { rows: shown_rows, active: name_groups(active()), cut, stamp_failed_at };
     // A page asked past the end shows the last one: not worth remembering under its number.
     if let Some(view) = view.filter(|_| shown_as_asked) {
         let mut remembered = remembered();
@@ -160,6 +221,27 @@ pub fn name_groups<'a>(names: impl Iterator<Item = &'a str>) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cut_is_trusted_for_a_while_and_a_failed_stamp_is_not_asked_again_for_longer() {
+        let then = Instant::now();
+        let later = |seconds: u64| then + Duration::from_secs(seconds);
+        let stamp = ClusterStateStamp { version: 7, state_uuid: "u".into() };
+        let cut = Cut { stamp, names_read_at: then, total: 9, matching: 9, pages: 1 };
+        let guess = |cut: Option<Cut>, stamp_failed_at: Option<Instant>| Guess {
+            view: None,
+            last: LastShown { rows: Vec::new(), active: Vec::new(), cut, stamp_failed_at },
+        };
+        let trusted = CUT_TRUSTED_FOR.as_secs();
+        let remembered = guess(Some(cut), None);
+        assert!(remembered.cut_at(later(trusted - 5)).is_some());
+        assert!(remembered.cut_at(later(trusted)).is_none());
+        let retry = STAMP_RETRY_AFTER.as_secs();
+        assert!(guess(None, None).asks_stamp_at(then));
+        let failed = guess(None, Some(then));
+        assert!(!failed.asks_stamp_at(later(retry - 5)));
+        assert!(failed.asks_stamp_at(later(retry)));
+    }
 
     #[test]
     fn groups_stay_under_the_path_limit_and_keep_every_name_once() {

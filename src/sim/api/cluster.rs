@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 
 use super::super::Sim;
-use super::super::reply::{Reply, SimResult};
+use super::super::reply::{EsException, Reply, SimResult};
 use super::super::settings::{self, Scope};
 use super::super::state::LicenseKind;
 use super::Request;
@@ -154,6 +154,34 @@ pub fn put_settings(sim: &Sim, request: &Request) -> SimResult {
         "persistent": settings::render(&persistent_echo, flat),
         "transient": settings::render(&transient_echo, flat),
     })))
+}
+
+/// `GET /_cluster/state/{metric}` for the metrics the simulator keeps: `version` (the
+/// `version` and `state_uuid` of the cluster state, new with every change to it) and
+/// `master_node`. Like Elasticsearch it ignores metrics it does not know; one it knows but does
+/// not simulate (`metadata`, `nodes`, ...) is refused rather than left out of the answer.
+pub fn state_metrics(sim: &Sim, request: &Request) -> SimResult {
+    const SIMULATED: [&str; 2] = ["version", "master_node"];
+    const NOT_SIMULATED: [&str; 7] =
+        ["_all", "blocks", "customs", "metadata", "nodes", "routing_table", "routing_nodes"];
+    let metrics: Vec<&str> = request.param(0).unwrap_or("_all").split(',').collect();
+    if let Some(metric) = metrics.iter().find(|m| NOT_SIMULATED.contains(m)) {
+        return Err(EsException::new(
+            501,
+            "simulator_exception",
+            format!("the simulator does not keep the cluster state metric [{metric}]"),
+        ));
+    }
+    let state = sim.state();
+    let mut answer = json!({"cluster_name": state.config.cluster_name, "cluster_uuid": state.cluster_uuid});
+    if metrics.contains(&SIMULATED[0]) {
+        answer["version"] = json!(state.state_version);
+        answer["state_uuid"] = json!(state.state_uuid);
+    }
+    if metrics.contains(&SIMULATED[1]) {
+        answer["master_node"] = json!(state.node.id);
+    }
+    Ok(Reply::ok(answer))
 }
 
 pub fn health(sim: &Sim, request: &Request) -> SimResult {

@@ -98,6 +98,7 @@ pub async fn dispatch(sim: &Arc<Sim>, op: Op, request: Request) -> SimResult {
             Ok(reply)
         }
         Op::Health => cluster::health(sim, &request),
+        Op::ClusterStateMetrics => cluster::state_metrics(sim, &request),
         Op::NodesInfo => cluster::nodes_info(sim, &request),
         Op::CatNodes => cluster::cat_nodes(sim),
         Op::RemoteInfo => remote::remote_info(sim),
@@ -208,7 +209,8 @@ fn handshake_compatible(local: crate::es::Version, request: &Value) -> bool {
 /// cluster's users (`resolve_index` for `_resolve/index/remote:pattern`, `resolve_cluster` for
 /// `_resolve/cluster`).
 pub fn transport_answer(sim: &Sim, request: &Value) -> Value {
-    let mut state = sim.state();
+    // What a follower asks of its leader (reads, retention leases) changes no cluster state.
+    let mut state = sim.state().outside_cluster_state();
     match request.get("action").and_then(Value::as_str) {
         Some("handshake") if !handshake_compatible(state.version(), request) => {
             // `TransportHandshaker`'s refusal, from the side that received the handshake.

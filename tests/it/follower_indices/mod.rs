@@ -8,6 +8,7 @@ mod detail;
 mod form;
 mod list;
 mod page_stats;
+mod unchanged;
 
 use ccr_panel::sim::RecordedRequest;
 use ccr_panel::sim::SimServer;
