@@ -64,6 +64,12 @@ impl Sim {
         HeldState::new(self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner()))
     }
 
+    /// A new cluster state with nothing the simulator models changed, as a change it does not
+    /// model would make one (a mapping updated, a pipeline stored).
+    pub fn publish_new_cluster_state(&self) {
+        let _ = &mut *self.state();
+    }
+
     /// Every request received so far, oldest first.
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.requests.lock().unwrap_or_else(|p| p.into_inner()).clone()
