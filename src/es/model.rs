@@ -89,7 +89,7 @@ pub struct ClusterSettingsUpdated {
     pub acknowledged: bool,
 }
 
-/// `GET /_cluster/state/version`: which cluster state the elected master holds. Its master
+/// `GET /_cluster/state/version`: which cluster state the elected master holds. The master
 /// publishes a new one, with a higher `version` and a new `state_uuid`, for every change to
 /// the metadata: an index created, deleted, closed or opened, a follower paused, resumed or
 /// unfollowed, a setting changed. (`state_uuid` also tells apart two clusters, or a cluster

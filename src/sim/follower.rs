@@ -323,8 +323,10 @@ async fn pull(sim: Weak<Sim>, follower: String, generation: u64) {
             }
         };
         let read = started.elapsed();
-        // A shard's progress is not part of the cluster state.
-        let mut state = live.state().outside_cluster_state();
+        // A shard's progress is not part of the cluster state; the leader's
+        // `indexing_complete` copied to the follower's settings is.
+        let copies_a_setting = results.iter().flatten().flatten().any(|changes| changes["indexing_complete"] == true);
+        let mut state = if copies_a_setting { live.state() } else { live.state().outside_cluster_state() };
         for (shard, (result, from)) in results.into_iter().zip(&froms).enumerate() {
             match result {
                 Some(Ok(changes)) => apply_changes(&mut state, &follower, generation, shard, &changes, read, true),

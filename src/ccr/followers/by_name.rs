@@ -14,11 +14,10 @@
 //! replicates), the page is the same, and the names are not read again; only the page's
 //! summaries and stats, fresh each time. The stamp is read before the names, never beside
 //! them, so that a page is never remembered with a state newer than its names.
-//!
+
 use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::collections::{BTreeSet, HashMap, HashSet};
-
 use std::time::{Duration, Instant};
 
 use futures_util::future::{join_all, try_join};
@@ -45,7 +44,7 @@ pub(super) async fn page(client: &EsClient, query: &ListQuery) -> Result<Option<
     let names = async {
         // The stamp before the names, never beside them: a cut must not be remembered with a
         // cluster state newer than the names it was cut from.
-        let stamp = if asks_stamp { Stamp::Read(stamp(client).await) } else { Stamp::NotAsked };
+        let stamp = if asks_stamp { Stamp::Read(read_stamp(client).await) } else { Stamp::NotAsked };
         if let (Stamp::Read(Some(now)), Some(cut)) = (&stamp, &cut_before)
             && *now == cut.stamp
         {
@@ -117,7 +116,7 @@ const STAMP_WAIT: Duration = Duration::from_secs(1);
 
 /// The cluster state's stamp, or `None` (told at debug level only: the list refreshes itself
 /// every 5 s, and a user may lack the privilege for good).
-async fn stamp(client: &EsClient) -> Option<ClusterStateStamp> {
+async fn read_stamp(client: &EsClient) -> Option<ClusterStateStamp> {
     match tokio::time::timeout(STAMP_WAIT, client.cluster_state_stamp()).await {
         Ok(Ok(stamp)) => Some(stamp),
         Ok(Err(error)) => {
