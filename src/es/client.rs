@@ -138,9 +138,21 @@ impl EsClient {
         parts: &[&str],
         query: &[(&str, &str)],
     ) -> Result<Arc<Answer>, EsError> {
+        self.get_shared_answer_among(route, parts, query, "").await
+    }
+
+    /// [`Self::get_shared_answer`], shared only among the callers that name the same `group`
+    /// (a read that must not be older than something each of them saw first).
+    pub(super) async fn get_shared_answer_among(
+        &self,
+        route: &Route,
+        parts: &[&str],
+        query: &[(&str, &str)],
+        group: &str,
+    ) -> Result<Arc<Answer>, EsError> {
         // Keyed by the credentials too: a read is only shared with callers who could make it.
         let who = self.credentials_digest();
-        let key = format!("{who} {} {query:?}", route.fill(parts));
+        let key = format!("{who} {} {query:?} {group}", route.fill(parts));
         let flight = {
             let mut in_flight = self.in_flight.lock().unwrap_or_else(|p| p.into_inner());
             in_flight.entry(key.clone()).or_default().clone()

@@ -101,6 +101,16 @@ impl EsClient {
         Ok(FollowerNamesAnswer(self.get_shared_answer(&routes::CCR_FOLLOW_INFO, &["_all"], &query).await?))
     }
 
+    /// The same, asked once `stamp` was read, and shared only with reads asked after the same
+    /// stamp: one under way since before it could answer from an older cluster state (see
+    /// `followers::by_name`).
+    pub async fn follower_names_answer_after(&self, stamp: &ClusterStateStamp) -> Result<FollowerNamesAnswer, EsError> {
+        let query = [("filter_path", FOLLOWER_NAME_FILTER)];
+        let after = format!("after {} {}", stamp.version, stamp.state_uuid);
+        let answer = self.get_shared_answer_among(&routes::CCR_FOLLOW_INFO, &["_all"], &query, &after).await?;
+        Ok(FollowerNamesAnswer(answer))
+    }
+
     pub async fn follower_summaries(&self, index: &str) -> Result<Vec<FollowerInfo>, EsError> {
         let query = [("filter_path", FOLLOWER_SUMMARY_FILTER)];
         Ok(self.get_shared::<FollowInfoResponse>(&routes::CCR_FOLLOW_INFO, &[index], &query).await?.follower_indices)

@@ -324,9 +324,17 @@ async fn pull(sim: Weak<Sim>, follower: String, generation: u64) {
         };
         let read = started.elapsed();
         // A shard's progress is not part of the cluster state; the leader's
-        // `indexing_complete` copied to the follower's settings is.
-        let copies_a_setting = results.iter().flatten().flatten().any(|changes| changes["indexing_complete"] == true);
-        let mut state = if copies_a_setting { live.state() } else { live.state().outside_cluster_state() };
+        // `indexing_complete` copied to the follower's settings is, the first time.
+        let completes = results.iter().flatten().flatten().any(|changes| changes["indexing_complete"] == true);
+        let mut state = live.state().outside_cluster_state();
+        let copied = |state: &ClusterState| {
+            let settings = state.indices.get(&follower).map(|index| &index.settings);
+            settings.is_some_and(|s| s.get("index.lifecycle.indexing_complete").is_some_and(|v| v == "true"))
+        };
+        if completes && !copied(&state) {
+            drop(state);
+            state = live.state();
+        }
         for (shard, (result, from)) in results.into_iter().zip(&froms).enumerate() {
             match result {
                 Some(Ok(changes)) => apply_changes(&mut state, &follower, generation, shard, &changes, read, true),

@@ -198,7 +198,7 @@ async fn nodes_apis_show_roles_and_transport_address() {
 }
 
 /// `GET /_cluster/state/version`: the cluster state's `version` and `state_uuid`, new with
-/// every change to the cluster state (an index created), the same after reads.
+/// every change to the cluster state (an index deleted), the same after reads.
 #[tokio::test]
 async fn the_cluster_state_version_changes_with_the_cluster_state_only() {
     let sim = start_sim("local").await;
@@ -208,12 +208,13 @@ async fn the_cluster_state_version_changes_with_the_cluster_state_only() {
         assert_eq!(keys(&body), ["cluster_name", "cluster_uuid", "state_uuid", "version"].map(String::from).into());
         (body["version"].as_u64().unwrap(), body["state_uuid"].as_str().unwrap().to_owned())
     };
+    assert_eq!(call(&sim.url(), Method::PUT, "/logs", None).await.0, 200);
     let first = stamp().await;
-    for path in ["/_cluster/health", "/_all/_ccr/info", "/_ccr/stats", "/_cat/indices"] {
+    for path in ["/_cluster/health", "/_all/_ccr/info", "/_ccr/stats", "/_cat/indices", "/logs/_stats"] {
         assert_eq!(call(&sim.url(), Method::GET, path, None).await.0, 200, "{path}");
     }
     assert_eq!(stamp().await, first);
-    assert_eq!(call(&sim.url(), Method::PUT, "/logs", None).await.0, 200);
+    assert_eq!(call(&sim.url(), Method::DELETE, "/logs", None).await.0, 200);
     let second = stamp().await;
     assert!(second.0 > first.0 && second.1 != first.1, "{first:?} {second:?}");
     // A metric Elasticsearch does not know is ignored; one it knows and the simulator does not

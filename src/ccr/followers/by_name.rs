@@ -13,7 +13,9 @@
 //! again while the master holds the same one (a list refreshing itself, on a cluster that only
 //! replicates), the page is the same, and the names are not read again; only the page's
 //! summaries and stats, fresh each time. The stamp is read before the names, never beside
-//! them, so that a page is never remembered with a state newer than its names.
+//! them, and the names read is shared only with callers that read the same stamp first (not
+//! with one under way since before it), so that a page is never remembered with a state newer
+//! than its names. Only a names read waits for a turn to hold a whole list.
 
 use std::borrow::Cow;
 use std::cmp::Ordering;
@@ -57,12 +59,17 @@ pub(super) async fn page(client: &EsClient, query: &ListQuery) -> Result<Option<
             ));
         }
         let names_read_at = Instant::now();
-        let answer = client.follower_names_answer().await?;
+        let turn = super::whole_list_turn().await;
+        let answer = match &stamp {
+            Stamp::Read(Some(stamp)) => client.follower_names_answer_after(stamp).await?,
+            _ => client.follower_names_answer().await?,
+        };
         let mut collector = name_collector(query);
         answer.for_each(|name| collector.offer(name))?;
         let found = collector.finish();
         let names: Vec<String> = found.rows.into_iter().map(Cow::into_owned).collect();
         let (total, matching, page, pages) = (found.total, found.matching, found.page, found.pages);
+        turn.holds(total);
         let cut = match &stamp {
             Stamp::Read(Some(stamp)) => Some(Cut { stamp: stamp.clone(), names_read_at, total, matching, pages }),
             _ => None,

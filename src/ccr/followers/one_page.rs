@@ -88,8 +88,16 @@ async fn remotes_known(client: &EsClient) -> Vec<String> {
 /// those the view showed last time, after it for the others. A view of every follower by
 /// name reads their names alone, and the page's summaries by name (see `by_name`).
 async fn page_and_remotes_used(client: &EsClient, query: &ListQuery) -> Result<(FollowerPage, Vec<String>), EsError> {
-    let turn = whole_list_turn().await;
     let small = last_count(client).is_some_and(|count| count <= ONE_ROUND_TRIP_UP_TO);
+    // By name, the list waits for a turn only when it reads every name (see `by_name`).
+    if query.needs_names_only() && !query.needs_all_stats() && !small {
+        if let Some(by_name::ByName { page, remotes_used }) = by_name::page(client, query).await? {
+            remember_count(client, page.total);
+            return Ok((page, remotes_used));
+        }
+        return by_summaries(client, query, whole_list_turn().await).await;
+    }
+    let turn = whole_list_turn().await;
     if query.needs_all_stats() || small {
         // Every follower with its lag, read borrowed from both answers: only the page is owned.
         let (info, stats) = rows::whole_list_answers(client).await;
@@ -99,13 +107,6 @@ async fn page_and_remotes_used(client: &EsClient, query: &ListQuery) -> Result<(
         remember_count(client, all.len());
         let remotes = distinct(all.iter().map(ListRow::remote_cluster));
         return Ok((query.apply_with(all, rows::SummaryWithLag::into_owned), remotes));
-    }
-    if query.needs_names_only()
-        && let Some(by_name::ByName { page, remotes_used }) = by_name::page(client, query).await?
-    {
-        turn.holds(page.total);
-        remember_count(client, page.total);
-        return Ok((page, remotes_used));
     }
     by_summaries(client, query, turn).await
 }

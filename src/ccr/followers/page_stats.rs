@@ -58,17 +58,18 @@ struct LastShown {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Cut {
     pub stamp: ClusterStateStamp,
-    /// When the names were read. Which followers a user may see is not in the cluster state
-    /// (roles are documents): a cut is trusted for [`CUT_TRUSTED_FOR`] at most.
+    /// When the names were read: a cut is trusted for [`CUT_TRUSTED_FOR`] at most.
     pub names_read_at: Instant,
     pub total: usize,
     pub matching: usize,
     pub pages: usize,
 }
 
-/// How long a cut is trusted without reading the names again, the cluster state unchanged: a
-/// role granted or taken away shows within it. The list refreshes itself every 5 s: five loads
-/// in six skip the names.
+/// How long a cut is trusted without reading the names again, the cluster state unchanged.
+/// Nothing else decides `_ccr/info`'s answer (the master answers it from its cluster state,
+/// for the cluster as a whole, not filtered by index privileges); the bound is for what the
+/// stamp cannot see, such as a master that has lost its place answering for a moment from an
+/// older state. The list refreshes itself every 5 s: five loads in six skip the names.
 pub const CUT_TRUSTED_FOR: Duration = Duration::from_secs(30);
 
 /// After the stamp was refused (no `monitor`, `manage_ccr` nor `read_ccr` cluster privilege)

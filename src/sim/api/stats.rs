@@ -86,7 +86,8 @@ pub fn index_stats(sim: &Sim, request: &Request) -> SimResult {
             "level parameter must be one of [cluster] or [indices] or [shards] but was [{level}]"
         )));
     }
-    let mut state = sim.state();
+    // Expired retention leases are dropped as the stats are read: shard state, not cluster state.
+    let mut state = sim.state().outside_cluster_state();
     let expression = request.param(0).unwrap_or("_all").to_owned();
     let names = expand_expression(&state, &expression, false)?;
     let (node, version) = (state.node.id.clone(), state.version());
@@ -141,7 +142,8 @@ pub fn forget_follower(sim: &Sim, request: &Request) -> SimResult {
             "Required [follower_cluster, follower_index, follower_index_uuid, leader_remote_cluster]",
         ));
     };
-    let mut state = sim.state();
+    // Retention leases are shard state, not cluster state.
+    let mut state = sim.state().outside_cluster_state();
     let index = state.index_mut(&name)?;
     let lease = lease_id(&cluster, &follower, &follower_uuid, &remote, &name, &index.uuid);
     let missing: Vec<usize> =

@@ -121,8 +121,44 @@ async fn without_the_stamp_every_name_is_read() {
     let panel = panel_for(&local);
     local.sim.inject_fault(Fault::new("/_cluster/state/version", FaultKind::Hang { millis: 3000 }).once());
     let started = std::time::Instant::now();
-    let page = Visitor::new(&panel).get("/follower-indices?page=2").await;
+    let mut visitor = Visitor::new(&panel);
+    let page = visitor.get("/follower-indices?page=2").await;
     assert!(started.elapsed() < Duration::from_millis(2500), "{:?}", started.elapsed());
     assert_eq!(first_row_names(&page)[0], "copy-050");
     assert_eq!(names_read(&local), 1);
+    // Slow is as good as refused: not asked again for a while.
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    local.sim.clear_requests();
+    assert_eq!(first_row_names(&visitor.get("/follower-indices?page=2").await)[0], "copy-050");
+    assert_eq!((names_read(&local), stamps_asked(&local)), (1, 0));
+}
+
+/// A names read under way since before a view read the cluster state's stamp is not shared
+/// with that view (it could answer from the older state, and the page be remembered with the
+/// newer stamp); views that read the same stamp first share one read.
+#[tokio::test]
+async fn a_names_read_is_shared_only_among_views_that_read_the_same_stamp() {
+    let local = sim_with(230).await;
+    let panel = panel_for(&local);
+    let (mut first, mut second) = (Visitor::new(&panel), Visitor::new(&panel));
+    // Held 1.5 s: the first view's names read is under way when the cluster changes again and
+    // the second view reads its stamp.
+    local.sim.inject_fault(Fault::new("/_all/_ccr/info", FaultKind::Hang { millis: 1500 }).once());
+    let later = async {
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        local.sim.state().indices.remove("copy-229");
+        second.get("/follower-indices?page=3").await
+    };
+    let (page_two, page_three) = tokio::join!(first.get("/follower-indices?page=2"), later);
+    assert_eq!((page_two.status.as_u16(), page_three.status.as_u16()), (200, 200));
+    assert_eq!(names_read(&local), 2, "{:?}", local.sim.requests());
+    assert!(page_three.text("#follower-count").contains("229"), "{}", page_three.text("#follower-count"));
+
+    // After a change, two views that read the same stamp share one names read.
+    local.sim.state().indices.remove("copy-228");
+    local.sim.clear_requests();
+    local.sim.inject_fault(Fault::new("/_all/_ccr/info", FaultKind::Hang { millis: 800 }).once());
+    let (a, b) = tokio::join!(first.get("/follower-indices?page=2"), second.get("/follower-indices?page=3"));
+    assert_eq!((first_row_names(&a)[0].as_str(), first_row_names(&b)[0].as_str()), ("copy-050", "copy-100"));
+    assert_eq!((names_read(&local), stamps_asked(&local)), (1, 2));
 }
