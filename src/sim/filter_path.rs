@@ -9,13 +9,7 @@ use serde_json::{Map, Value};
 
 /// `body` with only what `filter_path` asks for; `{}` when nothing matches.
 pub fn apply(body: Value, filter_path: &str) -> Value {
-    let (excludes, includes): (Vec<&str>, Vec<&str>) =
-        filter_path.split(',').map(str::trim).filter(|p| !p.is_empty()).partition(|p| p.starts_with('-'));
-    fn split(path: &str) -> Vec<&str> {
-        path.trim_start_matches('-').split('.').collect()
-    }
-    let includes: Vec<Vec<&str>> = includes.into_iter().map(split).collect();
-    let excludes: Vec<Vec<&str>> = excludes.into_iter().map(split).collect();
+    let (includes, excludes) = parse(filter_path);
     let includes: Vec<Path<'_, '_>> = includes.iter().map(Vec::as_slice).collect();
     let excludes: Vec<Path<'_, '_>> = excludes.iter().map(Vec::as_slice).collect();
     let mut body = if includes.is_empty() { Some(body) } else { include(body, &includes) };
@@ -23,6 +17,41 @@ pub fn apply(body: Value, filter_path: &str) -> Value {
         body = body.and_then(|b| exclude(b, &excludes));
     }
     body.unwrap_or_else(|| Value::Object(Map::new()))
+}
+
+/// The paths `filter_path` includes and those it excludes, each split into its steps.
+fn parse(filter_path: &str) -> (Vec<Vec<&str>>, Vec<Vec<&str>>) {
+    let (excludes, includes): (Vec<&str>, Vec<&str>) =
+        filter_path.split(',').map(str::trim).filter(|p| !p.is_empty()).partition(|p| p.starts_with('-'));
+    fn split(path: &str) -> Vec<&str> {
+        path.trim_start_matches('-').split('.').collect()
+    }
+    (includes.into_iter().map(split).collect(), excludes.into_iter().map(split).collect())
+}
+
+/// Whether `filter_path` keeps anything of the field at `path` (object keys, arrays being
+/// transparent): an API may then skip building what the filter would drop (`_ccr/info`'s
+/// follow parameters, when only the names are asked).
+pub fn keeps(filter_path: &str, path: &[&str]) -> bool {
+    let (includes, excludes) = parse(filter_path);
+    let (mut included, mut excluded): (Vec<Path<'_, '_>>, Vec<Path<'_, '_>>) =
+        (includes.iter().map(Vec::as_slice).collect(), excludes.iter().map(Vec::as_slice).collect());
+    let everything = included.is_empty();
+    for key in path {
+        // An exclusion matched whole at or above the field drops it; an inclusion matched whole
+        // keeps all below.
+        if excluded.iter().any(|p| p.is_empty()) {
+            return false;
+        }
+        if !everything && !included.iter().any(|p| p.is_empty()) {
+            included = below(&included, key);
+            if included.is_empty() {
+                return false;
+            }
+        }
+        excluded = below(&excluded, key);
+    }
+    !excluded.iter().any(|p| p.is_empty())
 }
 
 /// What is left of one path to match: its steps below the field reached so far (borrowed, so
@@ -120,7 +149,7 @@ fn exclude(value: Value, paths: &[Path<'_, '_>]) -> Option<Value> {
 mod tests {
     use serde_json::json;
 
-    use super::apply;
+    use super::{apply, keeps};
 
     fn stats() -> serde_json::Value {
         json!({
@@ -175,5 +204,28 @@ mod tests {
             json!({"auto_follow_stats": {"number_of_failed_follow_indices": 0}})
         );
         assert_eq!(apply(json!({"a": {"b": 1, "c": 2}}), "a.*"), json!({"a": {"b": 1, "c": 2}}));
+    }
+
+    #[test]
+    fn tells_whether_a_field_is_kept() {
+        let parameters = ["follower_indices", "parameters"];
+        assert!(keeps("", &parameters));
+        assert!(!keeps("follower_indices.follower_index", &parameters));
+        assert!(keeps("follower_indices", &parameters));
+        assert!(keeps("follower_indices.parameters.read_poll_timeout", &parameters));
+        assert!(keeps("follower_indices.param*", &parameters));
+        assert!(keeps("**.read_poll_timeout", &parameters));
+        assert!(!keeps("-follower_indices.parameters", &parameters));
+        assert!(!keeps("-follower_indices", &parameters));
+        assert!(keeps("-follower_indices.parameters.read_poll_timeout", &parameters));
+        assert!(keeps("-follower_indices.status", &parameters));
+        assert!(!keeps("follower_indices,-**.parameters", &parameters));
+        // The same answers as filtering a body that has the field.
+        for filter in ["follower_indices.follower_index", "follower_indices.*", "-follower_indices.parameters", "x"] {
+            let body =
+                json!({"follower_indices": [{"follower_index": "a", "parameters": {"read_poll_timeout": "1m"}}]});
+            let kept = apply(body, filter)["follower_indices"][0].get("parameters").is_some();
+            assert_eq!(keeps(filter, &parameters), kept, "{filter}");
+        }
     }
 }

@@ -75,6 +75,31 @@ async fn settings_typed_in_a_form_reach_elasticsearch_as_typed() {
     assert_eq!(parameters.max_retry_delay.as_deref(), Some("500ms"), "left at the default");
 }
 
+/// The simulator builds a follower's parameters only when `filter_path` keeps some of them:
+/// what the filter asks for is there, whichever way it is spelled.
+#[tokio::test]
+async fn the_follow_parameters_are_in_every_answer_whose_filter_keeps_them() {
+    let (_leader, local_sim, _leader_client, local) = connected_pair().await;
+    let form = [("read_poll_timeout", "30s")];
+    let settings = FollowSettings::parse(|name| form.iter().find(|(k, _)| *k == name).map(|(_, v)| *v)).unwrap();
+    followers::follow(&local, "copy", "leader", "myindex", settings.to_parameters()).await.unwrap();
+    let info = |filter: &'static str| {
+        let url = format!("{}/copy/_ccr/info?filter_path={filter}", local_sim.url());
+        async move { reqwest::get(url).await.unwrap().json::<serde_json::Value>().await.unwrap() }
+    };
+    let timeout = serde_json::json!({"follower_indices": [{"parameters": {"read_poll_timeout": "30s"}}]});
+    assert_eq!(info("follower_indices.parameters.read_poll_timeout").await, timeout);
+    assert_eq!(info("**.read_poll_timeout").await, timeout);
+    assert_eq!(info("follower_indices.*.read_poll_*").await, timeout);
+    let without_max = info("-follower_indices.parameters.max_*").await;
+    assert_eq!(without_max["follower_indices"][0]["parameters"], serde_json::json!({"read_poll_timeout": "30s"}));
+    assert_eq!(without_max["follower_indices"][0]["status"], "active");
+    assert_eq!(
+        info("follower_indices.follower_index,-**.parameters").await,
+        serde_json::json!({"follower_indices": [{"follower_index": "copy"}]})
+    );
+}
+
 #[tokio::test]
 async fn converting_leaves_a_regular_open_writable_index_with_every_document() {
     let (_leader, _local, _leader_client, local) = connected_pair().await;

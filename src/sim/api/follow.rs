@@ -7,6 +7,7 @@ use std::sync::Arc;
 use serde_json::{Map, Value, json};
 
 use super::super::Sim;
+use super::super::filter_path;
 use super::super::follower::{self, FollowerState};
 use super::super::remote;
 use super::super::reply::{EsException, Reply, SimResult};
@@ -258,23 +259,36 @@ pub async fn unfollow(sim: &Sim, request: &Request) -> SimResult {
 }
 
 pub fn follow_info(sim: &Sim, request: &Request) -> SimResult {
-    let followers = {
+    // The follow parameters (ten defaults for each active follower) only when the filter keeps
+    // them: at 10,000 followers, building and dropping them was most of a names-only answer.
+    let with_parameters = request
+        .query("filter_path")
+        .is_none_or(|filter| filter_path::keeps(filter, &["follower_indices", "parameters"]));
+    // What the answer needs is copied while the state is held, and the answer built once the
+    // state is free: Elasticsearch answers reads side by side.
+    let followers: Vec<(String, String, String, bool, Option<Value>)> = {
         let state = sim.state();
         let names = expand_expression(&state, request.param(0).unwrap_or("_all"), true)?;
-        followers_of(&state, names, false)
+        names
+            .into_iter()
+            .filter_map(|name| {
+                let f = state.indices.get(&name).and_then(|i| i.follower.as_ref())?;
+                let given = (f.active && with_parameters).then(|| f.parameters.clone());
+                Some((name, f.remote_cluster.clone(), f.leader_index.clone(), f.active, given))
+            })
+            .collect()
     };
-    // The answer is built once the state is free: Elasticsearch answers reads side by side.
     let followers: Vec<Value> = followers
         .into_iter()
-        .map(|(name, f)| {
+        .map(|(name, remote_cluster, leader_index, active, given)| {
             let mut entry = json!({
                 "follower_index": name,
-                "remote_cluster": f.remote_cluster,
-                "leader_index": f.leader_index,
-                "status": if f.active { "active" } else { "paused" },
+                "remote_cluster": remote_cluster,
+                "leader_index": leader_index,
+                "status": if active { "active" } else { "paused" },
             });
-            if f.active {
-                entry["parameters"] = parameters(&f.parameters);
+            if let Some(given) = given {
+                entry["parameters"] = parameters(&given);
             }
             entry
         })
