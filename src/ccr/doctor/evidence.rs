@@ -192,7 +192,7 @@ pub async fn gather_with(local: &EsClient, leaders: &[KnownLeader], options: Gat
     let started = Instant::now();
     let followers_side = async {
         let (followers, patterns) =
-            tokio::join!(bounded(wait, local.checked_follow_info()), bounded(wait, local.auto_follow_patterns_raw()),);
+            tokio::join!(bounded(wait, local.checked_follow_info()), bounded(wait, local.auto_follow_patterns_raw()));
         // The remotes patterns read, asked once each, all at once.
         let pattern_remotes: std::collections::BTreeSet<String> = patterns
             .as_ref()

@@ -141,7 +141,7 @@ pub async fn measure(local: &EsClient, options: GatherOptions<'_>) -> Vec<Findin
         bounded(options.wait, local.checked_follow_info()),
         bounded(options.wait, local.checked_ccr_stats())
     );
-    let at = std::time::Instant::now();
+    let at = Instant::now();
     let first = FirstReading { stats: stats.as_ref().ok(), at, deadline: at + options.wait };
     let readings = read_trend(local, followers.as_ref().ok(), first, &options).await;
     let mut out = Vec::new();

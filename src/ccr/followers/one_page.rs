@@ -90,7 +90,7 @@ async fn remotes_known(client: &EsClient) -> Vec<String> {
 async fn page_and_remotes_used(client: &EsClient, query: &ListQuery) -> Result<(FollowerPage, Vec<String>), EsError> {
     let small = last_count(client).is_some_and(|count| count <= ONE_ROUND_TRIP_UP_TO);
     // By name, the list waits for a turn only when it reads every name (see `by_name`).
-    if query.needs_names_only() && !query.needs_all_stats() && !small {
+    if query.needs_names_only() && !small {
         if let Some(by_name::ByName { page, remotes_used }) = by_name::page(client, query).await? {
             remember_count(client, page.total);
             return Ok((page, remotes_used));
