@@ -96,7 +96,7 @@ const PASSWORD: &str = "admin-pw";
 /// what counts.
 const NETWORK_DELAY_MS: u64 = 1;
 /// Per page and size: samples of each side, within a time budget.
-const LATENCY_BUDGET: Duration = Duration::from_millis(2000);
+const LATENCY_BUDGET: Duration = Duration::from_millis(3000);
 const LATENCY_MIN_SAMPLES: usize = 11;
 const LATENCY_MAX_SAMPLES: usize = 400;
 /// Per page, size and number of users.
