@@ -59,9 +59,10 @@ pub(super) async fn page(client: &EsClient, query: &ListQuery) -> Result<Option<
             ));
         }
         let names_read_at = Instant::now();
-        // Held until the names are read, and not marked as a large list held: their answer is
-        // 360 KB at 10,000 followers, read in place, and the heap trim a large list earns once
-        // its turn ends would take a millisecond or more of a 25 ms page, on its way out.
+        // Held while the names are read and cut, and not marked as a large list held: their
+        // answer is 360 KB at 10,000 followers, read in place, and the heap trim a large list
+        // earns once its turn ends took about 0.3 ms of a 28 ms page, on its way out
+        // (BENCHMARKS.md, fix 55); the quiet-time trimmer hands that memory back later.
         let _turn = super::whole_list_turn().await;
         let answer = match &stamp {
             Stamp::Read(Some(stamp)) => client.follower_names_answer_after(stamp).await?,

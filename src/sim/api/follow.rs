@@ -296,19 +296,15 @@ pub fn follow_info(sim: &Sim, request: &Request) -> SimResult {
     Ok(Reply::ok(json!({ "follower_indices": followers })))
 }
 
-/// A copy of the followers among `names` (only the active ones if asked), taken while the
-/// state is held: the answer is built from it after, so that a large answer does not hold
-/// every other request (and the replication) back while it is written, as no real cluster does.
-fn followers_of(
-    state: &super::super::state::ClusterState,
-    names: Vec<String>,
-    active_only: bool,
-) -> Vec<(String, FollowerState)> {
+/// A copy of the active followers among `names`, taken while the state is held: the answer is
+/// built from it after, so that a large answer does not hold every other request (and the
+/// replication) back while it is written, as no real cluster does.
+fn active_followers_of(state: &super::super::state::ClusterState, names: Vec<String>) -> Vec<(String, FollowerState)> {
     names
         .into_iter()
         .filter_map(|name| {
             let follower = state.indices.get(&name).and_then(|i| i.follower.as_ref())?;
-            (follower.active || !active_only).then(|| (name, follower.clone()))
+            follower.active.then(|| (name, follower.clone()))
         })
         .collect()
 }
@@ -377,7 +373,7 @@ fn index_stats(name: &str, f: &FollowerState, version: Version) -> Value {
     stats
 }
 
-/// Stats of the followers copied by [`followers_of`] (active ones: paused ones are absent, as in
+/// Stats of the followers copied by [`active_followers_of`] (paused ones are absent, as in
 /// Elasticsearch).
 fn active_stats(followers: &[(String, FollowerState)], version: Version) -> Vec<Value> {
     followers.iter().map(|(name, f)| index_stats(name, f, version)).collect()
@@ -389,7 +385,7 @@ pub fn follow_stats(sim: &Sim, request: &Request) -> SimResult {
     let (followers, version) = {
         let state = sim.state();
         let names = expand_expression(&state, expression, true)?;
-        (followers_of(&state, names, true), state.version())
+        (active_followers_of(&state, names), state.version())
     };
     if followers.is_empty() && !expression.contains('*') && expression != "_all" {
         return Err(EsException::new(
