@@ -48,8 +48,7 @@ static WHOLE_LISTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(T
 
 /// Set when a turn held a list large enough that handing its memory back is worth the cost.
 static LARGE_LIST_HELD: AtomicBool = AtomicBool::new(false);
-/// From this many followers a list is worth a `malloc_trim` once the last turn ends (a list of
-/// summaries or stats; not the names alone, see `by_name`): several MB
+/// From this many followers a list is worth a `malloc_trim` once the last turn ends: several MB
 /// decoded, on a page of a quarter of a second or more, so the trim's millisecond and the next
 /// page's faults are lost in it, and a burst of them would otherwise leave the heap at its peak
 /// until the burst is over (measured: 60 MiB after 64 users at 10,000 followers, 20 with it).
